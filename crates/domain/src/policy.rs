@@ -1,0 +1,182 @@
+//! The one place that decides access: by role and by jurisdiction.
+//!
+//! A request is allowed when one of the actor's roles grants the action *and* the target
+//! lies inside the actor's jurisdiction (the target's unit path is under the actor's).
+//! Everything else is denied, and the caller audits the denial.
+
+use crate::org::UnitPath;
+use crate::role::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See units of the organisation tree.
+    ViewOrg,
+    /// Create or edit units (names, codes, geometry).
+    EditOrg,
+    /// See staff and volunteers (personal data masked).
+    ViewPeople,
+    /// Create and edit staff accounts and volunteers.
+    ManagePeople,
+    /// See ID and phone numbers in full (each read is audited).
+    ViewPersonalData,
+    /// Unlock accounts, reset second factors, set the password policy.
+    ManageSecurity,
+    /// Search and read the audit log.
+    ViewAudit,
+    /// Export the audit log.
+    ExportAudit,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::ViewOrg,
+        Action::EditOrg,
+        Action::ViewPeople,
+        Action::ManagePeople,
+        Action::ViewPersonalData,
+        Action::ManageSecurity,
+        Action::ViewAudit,
+        Action::ExportAudit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::ViewOrg => "view_org",
+            Action::EditOrg => "edit_org",
+            Action::ViewPeople => "view_people",
+            Action::ManagePeople => "manage_people",
+            Action::ViewPersonalData => "view_personal_data",
+            Action::ManageSecurity => "manage_security",
+            Action::ViewAudit => "view_audit",
+            Action::ExportAudit => "export_audit",
+        }
+    }
+}
+
+/// What a role may do, wherever it is allowed to act at all.
+pub fn role_grants(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        // MLPS 2.0: the system administrator runs the system and accounts but reads neither
+        // personal data in full nor the audit log; the security administrator holds the
+        // security settings; the audit administrator only reviews.
+        Role::SystemAdmin => matches!(action, ViewOrg | EditOrg | ViewPeople | ManagePeople),
+        Role::SecurityAdmin => matches!(action, ViewOrg | ViewPeople | ManageSecurity),
+        Role::AuditAdmin => matches!(action, ViewOrg | ViewAudit | ExportAudit),
+        // Police roles handle cases and must contact and identify people.
+        Role::Commander | Role::DutyCommander | Role::DeskOfficer | Role::CommunityOfficer | Role::GridOfficer => {
+            matches!(action, ViewOrg | ViewPeople | ViewPersonalData)
+        }
+        // Leaders see their area and its people, masked.
+        Role::StreetLeader | Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople),
+        Role::GridWorker | Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => {
+            matches!(action, ViewOrg | ViewPeople)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// No role of the actor grants the action.
+    DenyRole,
+    /// A role grants it, but the target is outside the actor's jurisdiction.
+    DenyJurisdiction,
+}
+
+impl Decision {
+    pub fn allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// Decide whether an actor with `roles` and `jurisdiction` may do `action` on something
+/// located at `target`.
+pub fn decide(roles: &[Role], jurisdiction: &UnitPath, action: Action, target: &UnitPath) -> Decision {
+    if !roles.iter().any(|r| role_grants(*r, action)) {
+        Decision::DenyRole
+    } else if !jurisdiction.covers(target) {
+        Decision::DenyJurisdiction
+    } else {
+        Decision::Allow
+    }
+}
+
+/// Whether any role of the actor grants the action somewhere (for showing a menu item).
+pub fn may(roles: &[Role], action: Action) -> bool {
+    roles.iter().any(|r| role_grants(*r, action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+
+    /// The expected matrix, written out by hand: role → actions it is granted.
+    fn expected(role: Role) -> &'static [Action] {
+        match role {
+            Role::SystemAdmin => &[ViewOrg, EditOrg, ViewPeople, ManagePeople],
+            Role::SecurityAdmin => &[ViewOrg, ViewPeople, ManageSecurity],
+            Role::AuditAdmin => &[ViewOrg, ViewAudit, ExportAudit],
+            Role::Commander
+            | Role::DutyCommander
+            | Role::DeskOfficer
+            | Role::CommunityOfficer
+            | Role::GridOfficer => &[ViewOrg, ViewPeople, ViewPersonalData],
+            Role::GridWorker
+            | Role::Mediator
+            | Role::Counsellor
+            | Role::DepartmentLiaison
+            | Role::StreetLeader
+            | Role::CommunityLeader => &[ViewOrg, ViewPeople],
+        }
+    }
+
+    #[test]
+    fn role_action_jurisdiction_matrix() {
+        let station = UnitPath::root(1);
+        let street = station.child(2);
+        let community_a = street.child(10);
+        let grid_a1 = community_a.child(100);
+        let community_b = street.child(11);
+        let grid_b1 = community_b.child(110);
+        let places = [&station, &street, &community_a, &grid_a1, &community_b, &grid_b1];
+
+        for &role in Role::ALL {
+            for &action in Action::ALL {
+                let granted = expected(role).contains(&action);
+                for home in places {
+                    for target in places {
+                        let got = decide(&[role], home, action, target);
+                        let inside = target.0.starts_with(&home.0);
+                        let want = match (granted, inside) {
+                            (false, _) => Decision::DenyRole,
+                            (true, false) => Decision::DenyJurisdiction,
+                            (true, true) => Decision::Allow,
+                        };
+                        assert_eq!(got, want, "{role:?} {action:?} home={home:?} target={target:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grid_worker_sees_only_their_grid() {
+        let street = UnitPath::root(1).child(2);
+        let mine = street.child(10).child(100);
+        let neighbour = street.child(10).child(101);
+        assert!(decide(&[Role::GridWorker], &mine, ViewPeople, &mine).allowed());
+        assert_eq!(decide(&[Role::GridWorker], &mine, ViewPeople, &neighbour), Decision::DenyJurisdiction);
+        assert_eq!(decide(&[Role::GridWorker], &mine, ViewAudit, &mine), Decision::DenyRole);
+    }
+
+    #[test]
+    fn the_three_administrators_are_separate() {
+        let root = UnitPath::root(1);
+        assert!(!decide(&[Role::SystemAdmin], &root, ViewAudit, &root).allowed());
+        assert!(!decide(&[Role::AuditAdmin], &root, ManagePeople, &root).allowed());
+        assert!(!decide(&[Role::SecurityAdmin], &root, ViewAudit, &root).allowed());
+        assert!(!decide(&[Role::SystemAdmin], &root, ViewPersonalData, &root).allowed());
+    }
+}

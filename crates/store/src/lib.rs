@@ -1,0 +1,29 @@
+//! Fengqiao's storage: one `Store` for SQLite and PostgreSQL, chosen by URL scheme.
+//!
+//! All SQL is written once, with `$1`-style placeholders that both backends accept, and runs
+//! through sqlx's `Any` driver. Types are kept to what both share: BIGINT (times as UTC
+//! milliseconds, flags as 0/1), TEXT and BLOB/BYTEA. Only the migrations differ per backend
+//! (identity columns, triggers), in `migrations/sqlite` and `migrations/postgres`.
+//!
+//! Every change is written in one transaction together with its audit record (see
+//! [`audit`]); personal data is sealed by [`crypto`] before it reaches SQL.
+
+pub mod audit;
+pub mod crypto;
+mod db;
+pub mod error;
+pub mod org;
+pub mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod users;
+pub mod volunteers;
+
+pub use crypto::{Crypto, DataKey};
+pub use db::{Backend, DatabaseUrl, SchemaStatus, Store, StoreOptions};
+pub use error::{StoreError, StoreResult};
+
+/// Current time as UTC milliseconds since the epoch, the unit of every time column.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
