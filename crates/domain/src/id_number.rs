@@ -24,11 +24,7 @@ const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'
 
 /// The GB 11643 check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -104,14 +100,8 @@ mod tests {
     fn rejects_with_a_precise_reason() {
         assert_eq!(IdNumber::parse("123"), Err(IdNumberError::Length(3)));
         assert_eq!(IdNumber::parse("11010519491231002A"), Err(IdNumberError::Characters));
-        assert_eq!(
-            IdNumber::parse("110105194913310021"),
-            Err(IdNumberError::BirthDate("19491331".into()))
-        );
-        assert_eq!(
-            IdNumber::parse("110105194912310021"),
-            Err(IdNumberError::CheckDigit { found: '1', expected: 'X' })
-        );
+        assert_eq!(IdNumber::parse("110105194913310021"), Err(IdNumberError::BirthDate("19491331".into())));
+        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdNumberError::CheckDigit { found: '1', expected: 'X' }));
     }
 
     proptest! {

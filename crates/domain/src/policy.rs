@@ -118,11 +118,9 @@ mod tests {
             Role::SystemAdmin => &[ViewOrg, EditOrg, ViewPeople, ManagePeople],
             Role::SecurityAdmin => &[ViewOrg, ViewPeople, ManageSecurity],
             Role::AuditAdmin => &[ViewOrg, ViewAudit, ExportAudit],
-            Role::Commander
-            | Role::DutyCommander
-            | Role::DeskOfficer
-            | Role::CommunityOfficer
-            | Role::GridOfficer => &[ViewOrg, ViewPeople, ViewPersonalData],
+            Role::Commander | Role::DutyCommander | Role::DeskOfficer | Role::CommunityOfficer | Role::GridOfficer => {
+                &[ViewOrg, ViewPeople, ViewPersonalData]
+            }
             Role::GridWorker
             | Role::Mediator
             | Role::Counsellor

@@ -1,1 +1,99 @@
+//! Fengqiao's HTTP server: the JSON API under `/api/v1` (with its OpenAPI document), the
+//! server-rendered web UI, authentication and sessions, and the operations endpoints
+//! (`/healthz`, `/readyz`, `/metrics`). `app()` builds the whole router so tests can drive it
+//! in-process; `serve()` binds it to a socket.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+mod ops;
+pub mod settings;
+pub mod totp;
+pub mod web;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use fengqiao_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use settings::{PasswordPolicy, Settings};
+
+/// Shared state of every handler. Cheap to clone; holds no request-specific data, so any
+/// number of nodes can serve the same database.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub templates: Arc<minijinja::Environment<'static>>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+            templates: Arc::new(web::templates::environment()),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+/// The whole application as one router.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .merge(ops::router())
+        .nest("/api/v1", api::router())
+        .merge(web::router())
+        .fallback(error::fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .with_state(state)
+}
+
+/// Bind and serve until Ctrl-C / SIGTERM. Returns the bound address through `on_bound`
+/// (useful with port 0).
+pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let bound = listener.local_addr()?;
+    on_bound(bound);
+    let purge_store = state.store.clone();
+    let idle_ms = state.settings.session_idle_minutes * 60_000;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            if let Err(e) = purge_store.purge_sessions(fengqiao_store::now_ms(), idle_ms).await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+        }
+    });
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -270,18 +270,27 @@ impl Store {
         if expected_seq - 1 != head_seq {
             return Ok(ChainCheck::Broken {
                 seq: expected_seq,
-                reason: format!("the chain ends at {} but the head says {head_seq} (records removed)", expected_seq - 1),
+                reason: format!(
+                    "the chain ends at {} but the head says {head_seq} (records removed)",
+                    expected_seq - 1
+                ),
             });
         }
         if prev_hash != head_hash && head_seq > 0 {
-            return Ok(ChainCheck::Broken { seq: head_seq, reason: "the last record does not match the chain head".into() });
+            return Ok(ChainCheck::Broken {
+                seq: head_seq,
+                reason: "the last record does not match the chain head".into(),
+            });
         }
         let extra: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE seq > $1 OR seq < 1")
             .bind(head_seq)
             .fetch_one(&self.read)
             .await?;
         if extra > 0 {
-            return Ok(ChainCheck::Broken { seq: head_seq + 1, reason: "records exist outside the chain (inserted)".into() });
+            return Ok(ChainCheck::Broken {
+                seq: head_seq + 1,
+                reason: "records exist outside the chain (inserted)".into(),
+            });
         }
         Ok(ChainCheck::Intact { records: head_seq })
     }

@@ -76,7 +76,8 @@ impl Crypto {
     pub fn seal(&self, plaintext: &str) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self.0.cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes()).expect("in-memory encryption");
+        let sealed =
+            self.0.cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes()).expect("in-memory encryption");
         let mut out = Vec::with_capacity(12 + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);

@@ -134,9 +134,8 @@ impl Store {
                         format!("sqlite_synchronous must be FULL, NORMAL or EXTRA, not {sync}").into(),
                     )));
                 }
-                let pragmas = format!(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = {sync};"
-                );
+                let pragmas =
+                    format!("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = {sync};");
                 let write = sqlite_pool(1, pragmas.clone(), true).connect(&conn_url).await.map_err(connect_err)?;
                 let read =
                     sqlite_pool(opts.max_connections, pragmas, false).connect(&conn_url).await.map_err(connect_err)?;
@@ -183,7 +182,8 @@ impl Store {
         let applied = if exists == 0 {
             0
         } else {
-            let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations").fetch_one(&self.read).await?;
+            let row =
+                sqlx::query("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations").fetch_one(&self.read).await?;
             row.try_get::<i64, _>(0)?
         };
         Ok(SchemaStatus { applied, known })
@@ -193,7 +193,11 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<SchemaStatus> {
         let status = self.schema_status().await?;
         if status.applied > status.known {
-            return Err(StoreError::SchemaTooNew { url: self.url.redacted(), found: status.applied, known: status.known });
+            return Err(StoreError::SchemaTooNew {
+                url: self.url.redacted(),
+                found: status.applied,
+                known: status.known,
+            });
         }
         self.migrator().run(&self.write).await?;
         self.schema_status().await
@@ -203,6 +207,31 @@ impl Store {
     pub async fn ready(&self) -> StoreResult<SchemaStatus> {
         sqlx::query("SELECT 1").fetch_one(&self.read).await?;
         self.schema_status().await
+    }
+
+    /// Make sure the configured data key is the one this database was sealed with: the first
+    /// start stores a sealed marker; later starts must be able to open it.
+    pub async fn check_data_key(&self) -> StoreResult<()> {
+        const MARKER: &str = "fengqiao data key check v1";
+        let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'data_key_check'")
+            .fetch_optional(&self.write)
+            .await?;
+        match stored {
+            Some(hexed) => {
+                let blob = hex::decode(&hexed).map_err(|_| StoreError::Corrupt("data_key_check is not hex".into()))?;
+                match self.crypto.open(&blob) {
+                    Ok(m) if m == MARKER => Ok(()),
+                    _ => Err(StoreError::WrongDataKey),
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('data_key_check', $1)")
+                    .bind(hex::encode(self.crypto.seal(MARKER)))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+        }
     }
 
     /// Begin a write transaction (on the writer pool).
@@ -217,10 +246,8 @@ impl Store {
 }
 
 fn sqlite_pool(max: u32, pragmas: String, writer: bool) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(move |conn: &mut AnyConnection, _meta| {
+    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30)).after_connect(
+        move |conn: &mut AnyConnection, _meta| {
             let pragmas = pragmas.clone();
             Box::pin(async move {
                 if writer {
@@ -229,7 +256,8 @@ fn sqlite_pool(max: u32, pragmas: String, writer: bool) -> AnyPoolOptions {
                 conn.execute(pragmas.as_str()).await?;
                 Ok(())
             })
-        })
+        },
+    )
 }
 
 /// `sqlite://file.db` → `sqlite://file.db?mode=rwc` so a new file is created.

@@ -17,6 +17,8 @@ pub enum StoreError {
     SchemaTooNew { url: String, found: i64, known: i64 },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the configured data key does not match this database (personal data was sealed with another key)")]
+    WrongDataKey,
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

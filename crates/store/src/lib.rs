@@ -22,6 +22,8 @@ pub mod volunteers;
 pub use crypto::{Crypto, DataKey};
 pub use db::{Backend, DatabaseUrl, SchemaStatus, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
+/// A connection (or a transaction, through `&mut *tx`) for the low-level `insert_*` helpers.
+pub use sqlx::AnyConnection as Conn;
 
 /// Current time as UTC milliseconds since the epoch, the unit of every time column.
 pub fn now_ms() -> i64 {

@@ -15,7 +15,6 @@ pub struct Unit {
     pub parent_id: Option<UnitId>,
     pub path: UnitPath,
     pub zone_id: Option<UnitId>,
-    pub police_grid_id: Option<UnitId>,
     pub geometry: Option<String>,
     pub address: Option<String>,
     pub sort_order: i64,
@@ -30,7 +29,6 @@ struct UnitRow {
     parent_id: Option<i64>,
     path: String,
     zone_id: Option<i64>,
-    police_grid_id: Option<i64>,
     geometry: Option<String>,
     address: Option<String>,
     sort_order: i64,
@@ -47,7 +45,6 @@ impl TryFrom<UnitRow> for Unit {
             parent_id: r.parent_id.map(UnitId),
             path: UnitPath(r.path),
             zone_id: r.zone_id.map(UnitId),
-            police_grid_id: r.police_grid_id.map(UnitId),
             geometry: r.geometry,
             address: r.address,
             sort_order: r.sort_order,
@@ -62,7 +59,6 @@ pub struct NewUnit {
     pub name: String,
     pub parent_id: Option<UnitId>,
     pub zone_id: Option<UnitId>,
-    pub police_grid_id: Option<UnitId>,
     pub geometry: Option<String>,
     pub address: Option<String>,
     pub sort_order: i64,
@@ -76,7 +72,6 @@ impl NewUnit {
             name: name.into(),
             parent_id: parent,
             zone_id: None,
-            police_grid_id: None,
             geometry: None,
             address: None,
             sort_order: 0,
@@ -93,7 +88,7 @@ pub struct UnitUpdate {
     pub sort_order: i64,
 }
 
-const UNIT_COLS: &str = "id, code, kind, name, parent_id, path, zone_id, police_grid_id, geometry, address, sort_order";
+const UNIT_COLS: &str = "id, code, kind, name, parent_id, path, zone_id, geometry, address, sort_order";
 
 /// Insert a unit inside a transaction; its path is derived from its parent's.
 pub async fn insert_unit(conn: &mut AnyConnection, new: &NewUnit) -> StoreResult<Unit> {
@@ -110,15 +105,14 @@ pub async fn insert_unit(conn: &mut AnyConnection, new: &NewUnit) -> StoreResult
     };
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO units (code, kind, name, parent_id, path, zone_id, police_grid_id, geometry, address, sort_order, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        "INSERT INTO units (code, kind, name, parent_id, path, zone_id, geometry, address, sort_order, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $9) RETURNING id",
     )
     .bind(&new.code)
     .bind(new.kind.as_str())
     .bind(&new.name)
     .bind(new.parent_id.map(|p| p.0))
     .bind(new.zone_id.map(|p| p.0))
-    .bind(new.police_grid_id.map(|p| p.0))
     .bind(&new.geometry)
     .bind(&new.address)
     .bind(new.sort_order)
@@ -138,7 +132,6 @@ pub async fn insert_unit(conn: &mut AnyConnection, new: &NewUnit) -> StoreResult
         parent_id: new.parent_id,
         path,
         zone_id: new.zone_id,
-        police_grid_id: new.police_grid_id,
         geometry: new.geometry.clone(),
         address: new.address.clone(),
         sort_order: new.sort_order,
@@ -156,8 +149,11 @@ impl Store {
     pub async fn create_unit(&self, ctx: &AuditCtx, new: &NewUnit) -> StoreResult<Unit> {
         let mut tx = self.begin().await?;
         let unit = insert_unit(&mut tx, new).await?;
-        let ev = AuditEvent::new("org.unit.create", "unit", &unit.code, Outcome::Success)
-            .detail(format!("{} {}", unit.kind.as_str(), unit.name));
+        let ev = AuditEvent::new("org.unit.create", "unit", &unit.code, Outcome::Success).detail(format!(
+            "{} {}",
+            unit.kind.as_str(),
+            unit.name
+        ));
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(unit)
@@ -165,16 +161,18 @@ impl Store {
 
     pub async fn update_unit(&self, ctx: &AuditCtx, id: UnitId, up: &UnitUpdate) -> StoreResult<Unit> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE units SET name = $1, address = $2, geometry = $3, sort_order = $4, updated_at = $5 WHERE id = $6")
-            .bind(&up.name)
-            .bind(&up.address)
-            .bind(&up.geometry)
-            .bind(up.sort_order)
-            .bind(now_ms())
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE units SET name = $1, address = $2, geometry = $3, sort_order = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(&up.name)
+        .bind(&up.address)
+        .bind(&up.geometry)
+        .bind(up.sort_order)
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -183,7 +181,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let unit = Unit::try_from(row)?;
-        let ev = AuditEvent::new("org.unit.update", "unit", &unit.code, Outcome::Success).detail(format!("name={}", up.name));
+        let ev = AuditEvent::new("org.unit.update", "unit", &unit.code, Outcome::Success)
+            .detail(format!("name={}", up.name));
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(unit)

@@ -54,7 +54,10 @@ impl Store {
     }
 
     pub async fn complete_mfa(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+        sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 

@@ -37,7 +37,8 @@ impl TestDb {
         };
         sqlx::any::install_default_drivers();
         let name = format!("fengqiao_test_{:016x}", rand::thread_rng().r#gen::<u64>());
-        let admin = AnyPoolOptions::new().max_connections(1).connect(&base).await.expect("connect to FENGQIAO_TEST_POSTGRES");
+        let admin =
+            AnyPoolOptions::new().max_connections(1).connect(&base).await.expect("connect to FENGQIAO_TEST_POSTGRES");
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
         admin.close().await;
         let url = DatabaseUrl::new(replace_db_name(&base, &name));
@@ -62,7 +63,10 @@ impl TestDb {
         self.store.close().await;
         if let Some((base, name)) = self.pg {
             let admin = AnyPoolOptions::new().max_connections(1).connect(&base).await.expect("connect");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.expect("drop test database");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await
+                .expect("drop test database");
             admin.close().await;
         }
     }

@@ -148,6 +148,21 @@ pub async fn insert_user(conn: &mut AnyConnection, crypto: &crate::Crypto, new: 
     Ok(UserId(id))
 }
 
+/// Enable TOTP with `secret` inside a transaction (bulk generation; no audit record of its own).
+pub async fn enable_totp_in(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    id: UserId,
+    secret: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET totp_secret_enc = $1, totp_enabled = 1 WHERE id = $2")
+        .bind(crypto.seal(secret))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn set_roles(conn: &mut AnyConnection, id: UserId, roles: &[Role]) -> StoreResult<()> {
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id.0).execute(&mut *conn).await?;
     for r in roles {
@@ -167,7 +182,8 @@ impl Store {
             return Ok(out);
         }
         let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({}) ORDER BY role", placeholders.join(","));
+        let sql =
+            format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({}) ORDER BY role", placeholders.join(","));
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         for id in ids {
             q = q.bind(*id);
@@ -183,10 +199,12 @@ impl Store {
     async fn finish_users(&self, rows: Vec<UserRow>) -> StoreResult<Vec<User>> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut roles = self.roles_of(&ids).await?;
-        rows.into_iter().map(|r| {
-            let rs = roles.remove(&r.id).unwrap_or_default();
-            r.into_user(rs)
-        }).collect()
+        rows.into_iter()
+            .map(|r| {
+                let rs = roles.remove(&r.id).unwrap_or_default();
+                r.into_user(rs)
+            })
+            .collect()
     }
 
     pub async fn user_by_username(&self, username: &str) -> StoreResult<User> {
@@ -213,22 +231,22 @@ impl Store {
         let role = f.role.map(|r| r.as_str());
         let cond = "n.path LIKE $1 AND ($2 IS NULL OR u.display_name LIKE $2 OR u.username LIKE $2 OR n.name LIKE $2) \
                     AND ($3 IS NULL OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $3))";
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id WHERE {cond}"
-        ))
-        .bind(format!("{}%", path.0))
-        .bind(&text)
-        .bind(role)
-        .fetch_one(&self.read)
-        .await?;
-        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE {cond} ORDER BY n.path, u.id LIMIT $4 OFFSET $5"))
-            .bind(format!("{}%", path.0))
-            .bind(&text)
-            .bind(role)
-            .bind(f.limit.clamp(1, 1000))
-            .bind(f.offset.max(0))
-            .fetch_all(&self.read)
-            .await?;
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id WHERE {cond}"))
+                .bind(format!("{}%", path.0))
+                .bind(&text)
+                .bind(role)
+                .fetch_one(&self.read)
+                .await?;
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("{USER_SELECT} WHERE {cond} ORDER BY n.path, u.id LIMIT $4 OFFSET $5"))
+                .bind(format!("{}%", path.0))
+                .bind(&text)
+                .bind(role)
+                .bind(f.limit.clamp(1, 1000))
+                .bind(f.offset.max(0))
+                .fetch_all(&self.read)
+                .await?;
         Ok((self.finish_users(rows).await?, total))
     }
 
@@ -236,7 +254,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let id = insert_user(&mut tx, &self.crypto, new).await?;
         let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
-        let ev = AuditEvent::new("user.create", "user", &new.username, Outcome::Success).detail(format!("roles={}", roles.join(",")));
+        let ev = AuditEvent::new("user.create", "user", &new.username, Outcome::Success)
+            .detail(format!("roles={}", roles.join(",")));
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(id)
@@ -269,8 +288,11 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
         }
         let roles: Vec<&str> = up.roles.iter().map(|r| r.as_str()).collect();
-        let ev = AuditEvent::new("user.update", "user", id, Outcome::Success)
-            .detail(format!("roles={} disabled={}", roles.join(","), up.disabled));
+        let ev = AuditEvent::new("user.update", "user", id, Outcome::Success).detail(format!(
+            "roles={} disabled={}",
+            roles.join(","),
+            up.disabled
+        ));
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(())
@@ -280,13 +302,14 @@ impl Store {
     pub async fn set_password(&self, ctx: &AuditCtx, id: UserId, hash: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let now = now_ms();
-        let n = sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n =
+            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -318,12 +341,14 @@ impl Store {
     /// Record the TOTP time step just used, so the same code cannot be replayed. Returns
     /// false when that step (or a later one) was already used.
     pub async fn use_totp_step(&self, id: UserId, step: i64) -> StoreResult<bool> {
-        let n = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
-            .bind(step)
-            .bind(id.0)
-            .execute(&self.write)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(id.0)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
         Ok(n == 1)
     }
 
@@ -352,7 +377,11 @@ impl Store {
 
     pub async fn lock_user(&self, ctx: &AuditCtx, id: UserId, until_ms: i64) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2").bind(until_ms).bind(id.0).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+            .bind(until_ms)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         let ev = AuditEvent::new("user.lock", "user", id, Outcome::Success).detail(format!("until={until_ms}"));
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
@@ -362,11 +391,12 @@ impl Store {
     /// Lift a lockout and forget the failures that caused it.
     pub async fn unlock_user(&self, ctx: &AuditCtx, id: UserId) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let username: String = sqlx::query_scalar("UPDATE users SET locked_until = NULL WHERE id = $1 RETURNING username")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let username: String =
+            sqlx::query_scalar("UPDATE users SET locked_until = NULL WHERE id = $1 RETURNING username")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(&username).execute(&mut *tx).await?;
         audit::append(&mut tx, ctx, &AuditEvent::new("user.unlock", "user", id, Outcome::Success)).await?;
         tx.commit().await?;

@@ -30,7 +30,11 @@ pub struct NewVolunteer {
 
 pub const VOLUNTEER_KINDS: &[&str] = &["volunteer_police", "yongan", "counsellor"];
 
-pub async fn insert_volunteer(conn: &mut AnyConnection, crypto: &crate::Crypto, v: &NewVolunteer) -> StoreResult<VolunteerId> {
+pub async fn insert_volunteer(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    v: &NewVolunteer,
+) -> StoreResult<VolunteerId> {
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO volunteers (name, unit_id, kind, phone_enc, phone_hash, skills, created_at, updated_at) \
@@ -49,11 +53,18 @@ pub async fn insert_volunteer(conn: &mut AnyConnection, crypto: &crate::Crypto, 
 }
 
 impl Store {
-    pub async fn volunteers_under(&self, path: &UnitPath, limit: i64, offset: i64) -> StoreResult<(Vec<Volunteer>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM volunteers v JOIN units n ON n.id = v.unit_id WHERE n.path LIKE $1")
-            .bind(format!("{}%", path.0))
-            .fetch_one(&self.read)
-            .await?;
+    pub async fn volunteers_under(
+        &self,
+        path: &UnitPath,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Volunteer>, i64)> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM volunteers v JOIN units n ON n.id = v.unit_id WHERE n.path LIKE $1",
+        )
+        .bind(format!("{}%", path.0))
+        .fetch_one(&self.read)
+        .await?;
         let rows = sqlx::query_as(
             "SELECT v.id, v.name, v.unit_id, n.name AS unit_name, v.kind, v.phone_enc, v.skills \
              FROM volunteers v JOIN units n ON n.id = v.unit_id WHERE n.path LIKE $1 ORDER BY n.path, v.id LIMIT $2 OFFSET $3",

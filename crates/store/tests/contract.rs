@@ -17,7 +17,8 @@ fn ctx() -> AuditCtx {
 async fn tree(db: &TestDb) -> (fengqiao_store::org::Unit, fengqiao_store::org::Unit, fengqiao_store::org::Unit) {
     let s = &db.store;
     let station = s.create_unit(&ctx(), &NewUnit::new("ST", UnitKind::Station, "新义派出所", None)).await.unwrap();
-    let street = s.create_unit(&ctx(), &NewUnit::new("STR", UnitKind::Street, "新义街道", Some(station.id))).await.unwrap();
+    let street =
+        s.create_unit(&ctx(), &NewUnit::new("STR", UnitKind::Street, "新义街道", Some(station.id))).await.unwrap();
     let community =
         s.create_unit(&ctx(), &NewUnit::new("C01", UnitKind::Community, "府前社区", Some(street.id))).await.unwrap();
     (station, street, community)
@@ -63,7 +64,11 @@ async fn newer_schema_is_refused(db: &TestDb) {
 
 async fn org_tree_paths_and_jurisdiction(db: &TestDb) {
     let (station, street, community) = tree(db).await;
-    let grid = db.store.create_unit(&ctx(), &NewUnit::new("C01-G01", UnitKind::Grid, "第一网格", Some(community.id))).await.unwrap();
+    let grid = db
+        .store
+        .create_unit(&ctx(), &NewUnit::new("C01-G01", UnitKind::Grid, "第一网格", Some(community.id)))
+        .await
+        .unwrap();
     assert_eq!(grid.path.0, format!("/{}/{}/{}/{}/", station.id, street.id, community.id, grid.id));
     assert!(street.path.covers(&grid.path));
     let under = db.store.units_under(&community.path, None).await.unwrap();
@@ -75,7 +80,10 @@ async fn org_tree_paths_and_jurisdiction(db: &TestDb) {
     assert_eq!(anc.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["ST", "STR", "C01", "C01-G01"]);
     assert_eq!(db.store.root_unit().await.unwrap().unwrap().code, "ST");
 
-    let up = UnitUpdate { name: "府前社区（新）".into(), address: Some("府前街1号".into()), geometry: None, sort_order: 3 };
+    let up =
+        UnitUpdate {
+            name: "府前社区（新）".into(), address: Some("府前街1号".into()), geometry: None, sort_order: 3
+        };
     let changed = db.store.update_unit(&ctx(), community.id, &up).await.unwrap();
     assert_eq!(changed.name, "府前社区（新）");
     assert_eq!(db.store.unit_by_code("C01").await.unwrap().address.as_deref(), Some("府前街1号"));
@@ -84,7 +92,11 @@ async fn org_tree_paths_and_jurisdiction(db: &TestDb) {
 async fn duplicate_code_is_a_named_conflict_and_leaves_nothing(db: &TestDb) {
     let (_, street, _) = tree(db).await;
     let before = db.store.search_audit(&AuditFilter { limit: 1000, ..Default::default() }).await.unwrap().len();
-    let err = db.store.create_unit(&ctx(), &NewUnit::new("C01", UnitKind::Community, "重复", Some(street.id))).await.unwrap_err();
+    let err = db
+        .store
+        .create_unit(&ctx(), &NewUnit::new("C01", UnitKind::Community, "重复", Some(street.id)))
+        .await
+        .unwrap_err();
     match err {
         StoreError::Conflict { constraint } => assert_eq!(constraint, "units_code_key"),
         other => panic!("expected conflict, got {other:?}"),
@@ -96,7 +108,11 @@ async fn duplicate_code_is_a_named_conflict_and_leaves_nothing(db: &TestDb) {
 
 async fn users_roles_and_sealed_phone(db: &TestDb) {
     let (station, _, community) = tree(db).await;
-    let id = db.store.create_user(&ctx(), &new_user("zhangsc", &community, &[Role::CommunityOfficer, Role::GridOfficer])).await.unwrap();
+    let id = db
+        .store
+        .create_user(&ctx(), &new_user("zhangsc", &community, &[Role::CommunityOfficer, Role::GridOfficer]))
+        .await
+        .unwrap();
     let u = db.store.user_by_username("zhangsc").await.unwrap();
     assert_eq!(u.id, id);
     assert_eq!(u.roles, [Role::CommunityOfficer, Role::GridOfficer]);
@@ -108,7 +124,8 @@ async fn users_roles_and_sealed_phone(db: &TestDb) {
     let err = db.store.create_user(&ctx(), &new_user("zhangsc", &community, &[Role::GridWorker])).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { ref constraint } if constraint == "users_username_key"), "{err:?}");
 
-    let (list, total) = db.store.users_under(&station.path, &UserFilter { limit: 50, ..Default::default() }).await.unwrap();
+    let (list, total) =
+        db.store.users_under(&station.path, &UserFilter { limit: 50, ..Default::default() }).await.unwrap();
     assert_eq!((list.len(), total), (1, 1));
     let (list, _) = db
         .store
@@ -130,7 +147,11 @@ async fn user_with_missing_unit_writes_nothing(db: &TestDb) {
     nu.unit_id = fengqiao_domain::ids::UnitId(999_999);
     assert!(matches!(db.store.create_user(&ctx(), &nu).await, Err(StoreError::Conflict { .. })));
     assert!(matches!(db.store.user_by_username("ghost").await, Err(StoreError::NotFound)));
-    let recs = db.store.search_audit(&AuditFilter { action: Some("user.create".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let recs = db
+        .store
+        .search_audit(&AuditFilter { action: Some("user.create".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert!(recs.is_empty());
 }
 
@@ -181,9 +202,17 @@ async fn audit_chain_verifies_and_search_filters(db: &TestDb) {
         db.store.audit(&ctx(), &ev).await.unwrap();
     }
     assert_eq!(db.store.verify_audit().await.unwrap(), ChainCheck::Intact { records: 5 });
-    let denied = db.store.search_audit(&AuditFilter { result: Some("denied".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let denied = db
+        .store
+        .search_audit(&AuditFilter { result: Some("denied".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(denied.len(), 2);
-    let by_obj = db.store.search_audit(&AuditFilter { object: Some("user:3".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let by_obj = db
+        .store
+        .search_audit(&AuditFilter { object: Some("user:3".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(by_obj.len(), 1);
     assert_eq!(by_obj[0].seq, 4);
 }
@@ -235,7 +264,22 @@ async fn deleted_audit_record_is_found(db: &TestDb) {
     }
 }
 
+async fn data_key_must_match(db: &TestDb) {
+    db.store.check_data_key().await.unwrap();
+    db.store.check_data_key().await.unwrap();
+    let other = fengqiao_store::Store::connect(
+        &db.url,
+        fengqiao_store::Crypto::new(&fengqiao_store::DataKey::generate()),
+        &fengqiao_store::StoreOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(other.check_data_key().await, Err(StoreError::WrongDataKey)));
+    other.close().await;
+}
+
 contract_tests!(
+    data_key_must_match,
     migrations_are_current_and_idempotent,
     newer_schema_is_refused,
     org_tree_paths_and_jurisdiction,

@@ -10,7 +10,6 @@ CREATE TABLE units (
     parent_id BIGINT REFERENCES units (id),
     path TEXT NOT NULL,
     zone_id BIGINT REFERENCES units (id),
-    police_grid_id BIGINT REFERENCES units (id),
     geometry TEXT,
     address TEXT,
     sort_order BIGINT NOT NULL DEFAULT 0,

@@ -1,0 +1,75 @@
+//! `fengqiao demo`: create (once) and serve the demo jurisdiction on embedded SQLite, then
+//! print the address and one login per role.
+
+use super::DbArgs;
+use crate::config::{Config, Secret};
+use crate::demo::{self, DEMO_PASSWORD, LOGINS};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Seed of the generator: the same seed gives the same jurisdiction.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Result<ExitCode> {
+    let defaults = Config { database: Secret("sqlite://fengqiao-demo.db".into()), ..Config::default() };
+    let mut cfg = Config::load(config.as_deref(), defaults)?;
+    args.db.apply(&mut cfg);
+    if let Some(l) = args.listen {
+        cfg.listen = l;
+    }
+    crate::config::init_logging(&cfg);
+    let started = Instant::now();
+    let store = cfg.open_store(true).await?;
+    if store.root_unit().await?.is_none() {
+        println!("Generating the demo jurisdiction (seed {}) ...", args.seed);
+        let s = demo::generate(&store, args.seed).await?;
+        println!(
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers in {:.1} s",
+            s.units,
+            s.police_grids,
+            s.grids,
+            s.accounts,
+            s.volunteers,
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("Reusing the demo database {}", store.url());
+    }
+    let mut lines = vec![];
+    for (username, role) in LOGINS {
+        let user = store.user_by_username(username).await?;
+        let totp = match (&user.totp_secret_enc, user.totp_enabled) {
+            (Some(enc), true) => format!("  TOTP secret {}", store.crypto.open(enc)?),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "  {:<10} {:<12} {} / {}{}",
+            username,
+            user.unit_code,
+            role.label_zh(),
+            role.label_en(),
+            totp
+        ));
+    }
+    let listen = cfg.listen.clone();
+    super::serve::serve(cfg, store, move |addr| {
+        println!();
+        println!("Open http://{addr}/ and log in (password {DEMO_PASSWORD} for every account below):");
+        for l in &lines {
+            println!("{l}");
+        }
+        println!("Administrators need a one-time code from an authenticator app with the TOTP secret shown.");
+        let _ = listen;
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}

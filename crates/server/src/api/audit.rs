@@ -1,0 +1,89 @@
+//! Searching the audit log (audit administrators only).
+
+use super::{ApiQuery, Page, rfc3339};
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{AppResult, ErrorBody};
+use axum::Json;
+use axum::extract::State;
+use fengqiao_domain::policy::Action;
+use fengqiao_store::audit::AuditFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditOut {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub roles: String,
+    pub action: String,
+    pub object: String,
+    pub result: String,
+    pub client_addr: String,
+    pub purpose: String,
+    pub detail: String,
+    pub hash: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// `type:id`, substring match.
+    pub object: Option<String>,
+    /// success, failure or denied.
+    pub result: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Search the audit log, newest first.
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<AuditOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> AppResult<Json<Page<AuditOut>>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(crate::AppError::field("limit", "between 1 and 1000"));
+    }
+    if let Some(r) = q.result.as_deref()
+        && !matches!(r, "" | "success" | "failure" | "denied")
+    {
+        return Err(crate::AppError::field("result", "success, failure or denied"));
+    }
+    let home = actor.jurisdiction().clone();
+    actor.authorize(&state, Action::ViewAudit, &home, ("audit_log", "all")).await?;
+    let f = AuditFilter {
+        actor: q.actor,
+        action: q.action,
+        object: q.object,
+        result: q.result,
+        from_ms: None,
+        to_ms: None,
+        limit,
+        offset: q.offset.unwrap_or(0),
+    };
+    let rows = state.store.search_audit(&f).await?;
+    let items: Vec<AuditOut> = rows
+        .into_iter()
+        .map(|r| AuditOut {
+            seq: r.seq,
+            at: rfc3339(r.at),
+            actor: r.actor,
+            roles: r.roles,
+            action: r.action,
+            object: format!("{}:{}", r.object_type, r.object_id),
+            result: r.result,
+            client_addr: r.client_addr,
+            purpose: r.purpose,
+            detail: r.detail,
+            hash: r.hash,
+        })
+        .collect();
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }))
+}

@@ -1,0 +1,123 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at
+//! `/api/v1/openapi.json`. Every handler authenticates with a bearer token (from
+//! `POST /api/v1/session`) or the web session cookie, and goes through `Actor::authorize`.
+
+mod audit;
+mod org;
+mod people;
+mod session;
+
+use crate::AppState;
+use crate::error::{AppError, ErrorBody};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Fengqiao API", version = "1", description = "Community policing and dispute resolution. Errors always have the body {\"error\": {\"code\", \"message\", \"fields\"}}."),
+    paths(
+        session::create, session::delete, session::me,
+        org::list_units, org::get_unit, org::create_unit,
+        people::list_users, people::get_user, people::create_user,
+        audit::search,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn openapi_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    doc.to_pretty_json().expect("the document serialises")
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/openapi.json",
+            get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json()) }),
+        )
+        .route("/session", post(session::create).delete(session::delete))
+        .route("/me", get(session::me))
+        .route("/units", get(org::list_units).post(org::create_unit))
+        .route("/units/{code}", get(org::get_unit))
+        .route("/users", get(people::list_users).post(people::create_user))
+        .route("/users/{id}", get(people::get_user))
+        .route("/audit", get(audit::search))
+}
+
+/// JSON body extractor whose rejections use the error body: malformed JSON → 400,
+/// wrong shape → 422, too large → 413, wrong content type → 415 (as 400 with a code).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(match rej {
+                JsonRejection::JsonDataError(e) => {
+                    AppError::Validation(vec![fengqiao_domain::FieldError::new("body", e.body_text())])
+                }
+                JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(format!("malformed JSON: {}", e.body_text())),
+                JsonRejection::MissingJsonContentType(_) => {
+                    AppError::BadRequest("expected Content-Type: application/json".into())
+                }
+                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+                other => AppError::BadRequest(other.body_text()),
+            }),
+        }
+    }
+}
+
+/// Query-string extractor with the same error body.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(AppError::Validation(vec![fengqiao_domain::FieldError::new("query", e.body_text())]))
+            }
+            Err(e) => Err(AppError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// A page of results.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}

@@ -1,0 +1,141 @@
+//! The organisation tree over the API.
+
+use super::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult, ErrorBody};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use fengqiao_domain::FieldError;
+use fengqiao_domain::org::{UnitKind, validate_code};
+use fengqiao_domain::policy::Action;
+use fengqiao_store::org::{NewUnit, Unit};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitOut {
+    pub code: String,
+    /// One of: station, street, community, police_grid, grid, zone, command_room, desk,
+    /// case_team, community_office, battalion, department, mediation_centre, alliance,
+    /// volunteer_team.
+    pub kind: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub address: Option<String>,
+    /// GeoJSON geometry (Polygon or MultiPolygon) for grids and areas.
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<serde_json::Value>,
+}
+
+fn out(u: &Unit, parent_code: Option<String>) -> UnitOut {
+    UnitOut {
+        code: u.code.clone(),
+        kind: u.kind.as_str().into(),
+        name: u.name.clone(),
+        parent_code,
+        address: u.address.clone(),
+        geometry: u.geometry.as_deref().and_then(|g| serde_json::from_str(g).ok()),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UnitQuery {
+    /// Only units of this kind.
+    pub kind: Option<String>,
+}
+
+/// Units in the caller's jurisdiction.
+#[utoipa::path(get, path = "/units", tag = "organisation", params(UnitQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<UnitOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_units(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<UnitQuery>,
+) -> AppResult<Json<Vec<UnitOut>>> {
+    let kind = match q.kind.as_deref() {
+        None | Some("") => None,
+        Some(k) => Some(UnitKind::parse(k).ok_or_else(|| AppError::field("kind", format!("unknown unit kind '{k}'")))?),
+    };
+    let home = actor.jurisdiction().clone();
+    actor.authorize(&state, Action::ViewOrg, &home, ("unit", &actor.user.unit_code)).await?;
+    let units = state.store.units_under(&home, kind).await?;
+    let all = if kind.is_some() { state.store.units_under(&home, None).await? } else { units.clone() };
+    let codes: std::collections::HashMap<i64, String> = all.iter().map(|u| (u.id.0, u.code.clone())).collect();
+    Ok(Json(units.iter().map(|u| out(u, u.parent_id.and_then(|p| codes.get(&p.0).cloned()))).collect()))
+}
+
+/// One unit by code.
+#[utoipa::path(get, path = "/units/{code}", tag = "organisation", params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = UnitOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_unit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+) -> AppResult<Json<UnitOut>> {
+    let unit = state.store.unit_by_code(&code).await?;
+    actor.authorize(&state, Action::ViewOrg, &unit.path, ("unit", &unit.code)).await?;
+    let parent = match unit.parent_id {
+        Some(p) => Some(state.store.unit_by_id(p).await?.code),
+        None => None,
+    };
+    Ok(Json(out(&unit, parent)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnitIn {
+    pub code: String,
+    pub kind: String,
+    pub name: String,
+    pub parent_code: String,
+    pub address: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<serde_json::Value>,
+}
+
+/// Add a unit below an existing one.
+#[utoipa::path(post, path = "/units", tag = "organisation", request_body = NewUnitIn, security(("bearer" = [])),
+    responses((status = 201, body = UnitOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_unit(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<NewUnitIn>,
+) -> AppResult<(StatusCode, Json<UnitOut>)> {
+    let mut fields = vec![];
+    if let Err(e) = validate_code(&req.code) {
+        fields.push(FieldError::new("code", e));
+    }
+    let kind = UnitKind::parse(&req.kind);
+    if kind.is_none() {
+        fields.push(FieldError::new("kind", format!("unknown unit kind '{}'", req.kind)));
+    }
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        fields.push(FieldError::new("name", "1–64 characters"));
+    }
+    if let Some(g) = &req.geometry
+        && !matches!(g.get("type").and_then(|t| t.as_str()), Some("Polygon" | "MultiPolygon"))
+    {
+        fields.push(FieldError::new("geometry", "must be a GeoJSON Polygon or MultiPolygon"));
+    }
+    let parent = match state.store.unit_by_code(&req.parent_code).await {
+        Ok(p) => Some(p),
+        Err(fengqiao_store::StoreError::NotFound) => {
+            fields.push(FieldError::new("parent_code", format!("no unit with code '{}'", req.parent_code)));
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+    let parent = parent.expect("checked");
+    actor.authorize(&state, Action::EditOrg, &parent.path, ("unit", &parent.code)).await?;
+    let mut nu = NewUnit::new(req.code.clone(), kind.expect("checked"), name, Some(parent.id));
+    nu.address = req.address.clone().filter(|a| !a.trim().is_empty());
+    nu.geometry = req.geometry.as_ref().map(|g| g.to_string());
+    let unit = state.store.create_unit(&actor.audit_ctx("create unit"), &nu).await?;
+    Ok((StatusCode::CREATED, Json(out(&unit, Some(parent.code)))))
+}

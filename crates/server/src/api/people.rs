@@ -1,0 +1,229 @@
+//! Staff accounts over the API. Phone numbers are masked unless the caller's role may see
+//! them, asks for them (`reveal=phone`) and states a purpose; that read is audited.
+
+use super::{ApiJson, ApiQuery, Page};
+use crate::AppState;
+use crate::auth::{self, Actor};
+use crate::error::{AppError, AppResult, ErrorBody};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use fengqiao_domain::ids::UserId;
+use fengqiao_domain::mask::mask_phone;
+use fengqiao_domain::policy::Action;
+use fengqiao_domain::role::{MediatorKind, Role};
+use fengqiao_domain::{FieldError, Phone};
+use fengqiao_store::audit::{AuditEvent, Outcome};
+use fengqiao_store::users::{NewUser, User, UserFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub title: Option<String>,
+    pub officer_rank: Option<String>,
+    pub mediator_kind: Option<String>,
+    pub roles: Vec<String>,
+    /// Masked (`138****5678`) unless revealed.
+    pub phone: Option<String>,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+}
+
+fn out(state: &AppState, u: &User, reveal: bool) -> AppResult<UserOut> {
+    let phone = match &u.phone_enc {
+        Some(enc) => {
+            let p = state.store.crypto.open(enc)?;
+            Some(if reveal { p } else { mask_phone(&p) })
+        }
+        None => None,
+    };
+    Ok(UserOut {
+        id: u.id.0,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        unit_code: u.unit_code.clone(),
+        unit_name: u.unit_name.clone(),
+        title: u.title.clone(),
+        officer_rank: u.officer_rank.clone(),
+        mediator_kind: u.mediator_kind.clone(),
+        roles: u.roles.iter().map(|r| r.as_str().into()).collect(),
+        phone,
+        disabled: u.disabled,
+        totp_enabled: u.totp_enabled,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UserQuery {
+    pub role: Option<String>,
+    /// Matches name, username or unit name.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Staff accounts in the caller's jurisdiction (phones masked).
+#[utoipa::path(get, path = "/users", tag = "people", params(UserQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<UserOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> AppResult<Json<Page<UserOut>>> {
+    let role = match q.role.as_deref() {
+        None | Some("") => None,
+        Some(r) => Some(Role::parse(r).ok_or_else(|| AppError::field("role", format!("unknown role '{r}'")))?),
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::field("limit", "between 1 and 500"));
+    }
+    let home = actor.jurisdiction().clone();
+    actor.authorize(&state, Action::ViewPeople, &home, ("people", &actor.user.unit_code)).await?;
+    let f = UserFilter { role, text: q.q, limit, offset: q.offset.unwrap_or(0).max(0) };
+    let (users, total) = state.store.users_under(&home, &f).await?;
+    let items = users.iter().map(|u| out(&state, u, false)).collect::<AppResult<Vec<_>>>()?;
+    Ok(Json(Page { items, total }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RevealQuery {
+    /// `phone` to see the phone number in full (roles with personal-data access only).
+    pub reveal: Option<String>,
+    /// Why: required with `reveal`, recorded in the audit log.
+    pub purpose: Option<String>,
+}
+
+/// One account.
+#[utoipa::path(get, path = "/users/{id}", tag = "people", params(("id" = i64, Path), RevealQuery), security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<RevealQuery>,
+) -> AppResult<Json<UserOut>> {
+    let user = state.store.user_by_id(UserId(id)).await?;
+    actor.authorize(&state, Action::ViewPeople, &user.unit_path, ("user", &user.username)).await?;
+    let reveal = match q.reveal.as_deref() {
+        None | Some("") => false,
+        Some("phone") => true,
+        Some(other) => return Err(AppError::field("reveal", format!("only 'phone' can be revealed, not '{other}'"))),
+    };
+    if reveal {
+        let purpose = q.purpose.as_deref().map(str::trim).unwrap_or_default();
+        if purpose.chars().count() < 2 {
+            return Err(AppError::field("purpose", "state why you need the full number"));
+        }
+        actor.authorize(&state, Action::ViewPersonalData, &user.unit_path, ("user", &user.username)).await?;
+        let ev = AuditEvent::new("person.read_personal", "user", &user.username, Outcome::Success).detail("phone");
+        state.store.audit(&actor.audit_ctx(purpose), &ev).await?;
+    }
+    Ok(Json(out(&state, &user, reveal)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserIn {
+    pub username: String,
+    pub display_name: String,
+    pub unit_code: String,
+    pub roles: Vec<String>,
+    pub title: Option<String>,
+    /// `police` or `auxiliary`.
+    pub officer_rank: Option<String>,
+    pub mediator_kind: Option<String>,
+    pub phone: Option<String>,
+    /// Initial password; checked against the password policy. Without it the account
+    /// cannot log in until one is set.
+    pub password: Option<String>,
+}
+
+/// Create a staff account.
+#[utoipa::path(post, path = "/users", tag = "people", request_body = NewUserIn, security(("bearer" = [])),
+    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<NewUserIn>,
+) -> AppResult<(StatusCode, Json<UserOut>)> {
+    let mut fields = vec![];
+    let username = req.username.trim();
+    if !((3..=32).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')))
+    {
+        fields.push(FieldError::new("username", "3–32 characters: lower-case letters, digits, '_', '.', '-'"));
+    }
+    let name = req.display_name.trim();
+    if name.is_empty() || name.chars().count() > 32 {
+        fields.push(FieldError::new("display_name", "1–32 characters"));
+    }
+    let mut roles = vec![];
+    for (i, r) in req.roles.iter().enumerate() {
+        match Role::parse(r) {
+            Some(r) => roles.push(r),
+            None => fields.push(FieldError::new(format!("roles[{i}]"), format!("unknown role '{r}'"))),
+        }
+    }
+    if req.roles.is_empty() {
+        fields.push(FieldError::new("roles", "at least one role"));
+    }
+    let phone = match req.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(p) => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                fields.push(FieldError::new("phone", e.to_string()));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(r) = req.officer_rank.as_deref()
+        && !matches!(r, "police" | "auxiliary")
+    {
+        fields.push(FieldError::new("officer_rank", "police or auxiliary"));
+    }
+    if let Some(k) = req.mediator_kind.as_deref()
+        && MediatorKind::parse(k).is_none()
+    {
+        fields.push(FieldError::new("mediator_kind", format!("unknown mediator kind '{k}'")));
+    }
+    if let Some(pw) = &req.password
+        && let Err(key) = auth::check_password_policy(state.settings.password_policy, username, pw)
+    {
+        fields.push(FieldError::new("password", crate::i18n::t(crate::i18n::Lang::En, key)));
+    }
+    let unit = match state.store.unit_by_code(&req.unit_code).await {
+        Ok(u) => Some(u),
+        Err(fengqiao_store::StoreError::NotFound) => {
+            fields.push(FieldError::new("unit_code", format!("no unit with code '{}'", req.unit_code)));
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+    let unit = unit.expect("checked");
+    actor.authorize(&state, Action::ManagePeople, &unit.path, ("unit", &unit.code)).await?;
+    let nu = NewUser {
+        username: username.into(),
+        display_name: name.into(),
+        unit_id: unit.id,
+        title: req.title.filter(|t| !t.trim().is_empty()),
+        officer_rank: req.officer_rank,
+        mediator_kind: req.mediator_kind,
+        roles,
+        phone,
+        password_hash: req.password.as_deref().map(auth::hash_password),
+    };
+    let id = state.store.create_user(&actor.audit_ctx("create account"), &nu).await?;
+    let user = state.store.user_by_id(id).await?;
+    Ok((StatusCode::CREATED, Json(out(&state, &user, false)?)))
+}

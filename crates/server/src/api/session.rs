@@ -1,0 +1,125 @@
+//! `POST /session` (log in), `DELETE /session` (log out), `GET /me`.
+
+use super::{ApiJson, rfc3339};
+use crate::AppState;
+use crate::auth::{self, Actor, ClientAddr, PendingActor, SecondStep};
+use crate::error::{AppError, AppResult, ErrorBody};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use fengqiao_store::audit::{AuditEvent, Outcome};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The current TOTP code, for accounts with a second factor.
+    pub totp: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Absolute expiry (RFC 3339); the session also ends after the idle timeout.
+    pub expires_at: String,
+    pub user: Me,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub unit: UnitRef,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+fn me_of(u: &fengqiao_store::users::User) -> Me {
+    Me {
+        id: u.id.0,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        unit: UnitRef { code: u.unit_code.clone(), name: u.unit_name.clone(), kind: u.unit_kind.as_str().into() },
+    }
+}
+
+/// Log in and receive a bearer token.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
+    responses(
+        (status = 201, body = LoginResponse),
+        (status = 401, description = "wrong credentials, or `totp_required` / `invalid_totp`", body = ErrorBody),
+        (status = 403, description = "account locked, or `totp_enrolment_required`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<(StatusCode, Json<LoginResponse>)> {
+    let username = req.username.trim();
+    let mut fields = vec![];
+    if username.is_empty() || username.len() > 64 {
+        fields.push(fengqiao_domain::FieldError::new("username", "1–64 characters"));
+    }
+    if req.password.is_empty() || req.password.len() > 256 {
+        fields.push(fengqiao_domain::FieldError::new("password", "1–256 characters"));
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+    let (user, step) = auth::check_credentials(&state, username, &req.password, &client).await?;
+    match step {
+        SecondStep::None => {}
+        SecondStep::Enrol => {
+            return Err(AppError::Forbidden {
+                code: "totp_enrolment_required",
+                message: "this role requires a second factor: enrol on the web page /account/totp first".into(),
+            });
+        }
+        SecondStep::Totp => match req.totp.as_deref() {
+            None | Some("") => {
+                return Err(AppError::Unauthorized {
+                    code: "totp_required",
+                    message: "send the current TOTP code as \"totp\"".into(),
+                });
+            }
+            Some(code) => auth::check_totp(&state, &user, code, &client).await?,
+        },
+    }
+    let (token, expires_at) = auth::start_session(&state, &user, "api", 0, &client).await?;
+    Ok((StatusCode::CREATED, Json(LoginResponse { token, expires_at: rfc3339(expires_at), user: me_of(&user) })))
+}
+
+/// End the current session.
+#[utoipa::path(delete, path = "/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, PendingActor(actor): PendingActor) -> AppResult<StatusCode> {
+    state.store.delete_session(&actor.token_hash).await?;
+    state
+        .store
+        .audit(
+            &actor.audit_ctx("logout"),
+            &AuditEvent::new("session.logout", "user", &actor.user.username, Outcome::Success),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The logged-in user.
+#[utoipa::path(get, path = "/me", tag = "session", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(actor: Actor) -> Json<Me> {
+    Json(me_of(&actor.user))
+}

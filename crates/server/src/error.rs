@@ -1,0 +1,151 @@
+//! One error type for the whole server and one place that maps it to a status and the
+//! error body `{"error": {"code", "message", "fields": [{"field", "message"}]}}`.
+//! Internal errors are logged with their cause and answered with an opaque 500.
+
+use axum::Json;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use fengqiao_domain::FieldError;
+use fengqiao_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict { field: Option<String>, message: String },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("too many requests")]
+    TooManyRequests(String),
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `validation`, `forbidden`, `not_found`.
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldMessage>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden { code: "forbidden", message: message.into() }
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::Unauthorized { code: "unauthenticated", message: "login required".into() }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let (code, message, fields): (&str, String, Vec<FieldMessage>) = match self {
+            AppError::Validation(f) => (
+                "validation",
+                match f.first() {
+                    Some(first) => format!("{}: {}", first.field, first.message),
+                    None => "invalid input".into(),
+                },
+                f.iter().map(|e| FieldMessage { field: e.field.clone(), message: e.message.clone() }).collect(),
+            ),
+            AppError::BadRequest(m) => ("bad_request", m.clone(), vec![]),
+            AppError::Unauthorized { code, message } => (code, message.clone(), vec![]),
+            AppError::Forbidden { code, message } => (code, message.clone(), vec![]),
+            AppError::NotFound => ("not_found", "not found".into(), vec![]),
+            AppError::Conflict { field, message } => (
+                "conflict",
+                message.clone(),
+                field.iter().map(|f| FieldMessage { field: f.clone(), message: message.clone() }).collect(),
+            ),
+            AppError::PayloadTooLarge => ("payload_too_large", "request body too large".into(), vec![]),
+            AppError::TooManyRequests(m) => ("too_many_requests", m.clone(), vec![]),
+            AppError::Internal(_) => ("internal", "internal server error".into(), vec![]),
+        };
+        ErrorBody { error: ErrorDetail { code: code.into(), message, fields } }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { constraint } => conflict_for(&constraint),
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Unique-constraint names become precise client errors naming the field.
+fn conflict_for(constraint: &str) -> AppError {
+    let (field, message) = match constraint {
+        "users_username_key" => ("username", "this username is taken"),
+        "units_code_key" => ("code", "a unit with this code exists"),
+        "foreign_key" | "users_unit_id_fkey" => ("unit", "the referenced unit does not exist"),
+        _ => return AppError::Conflict { field: None, message: "conflicts with existing data".into() },
+    };
+    AppError::Conflict { field: Some(field.into()), message: message.into() }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        (self.status(), Json(self.body())).into_response()
+    }
+}
+
+/// Unknown routes: JSON under `/api` and `/open311`, a page elsewhere.
+pub async fn fallback(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.into_response()
+    } else {
+        crate::web::not_found_page().into_response()
+    }
+}
+
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    AppError::Internal(anyhow::anyhow!("panic")).into_response()
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,76 @@
+//! Runtime settings of the server (security policy, limits). Loaded by the CLI from
+//! defaults → `fengqiao.toml` → `FENGQIAO_*` environment → flags.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordPolicy {
+    /// OWASP ASVS 5 level 2: length, no common or breached passwords, no composition rules,
+    /// no periodic change.
+    Asvs,
+    /// China's MLPS 2.0 level 3 (等保三级): length and three of four character classes,
+    /// periodic change.
+    Mlps,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub lockout_threshold: i64,
+    pub lockout_window_minutes: i64,
+    pub lockout_minutes: i64,
+    pub password_policy: PasswordPolicy,
+    /// Days before a password must be changed under the MLPS policy.
+    pub password_max_age_days: i64,
+    /// Require TOTP for the system, security and audit administrators.
+    pub require_totp_for_admins: bool,
+    pub max_body_bytes: usize,
+    /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Name shown in the header.
+    pub site_name: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            lockout_threshold: 5,
+            lockout_window_minutes: 15,
+            lockout_minutes: 15,
+            password_policy: PasswordPolicy::Mlps,
+            password_max_age_days: 90,
+            require_totp_for_admins: true,
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: false,
+            site_name: "枫桥".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Check values that parse but make no sense; names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("session_idle_minutes", self.session_idle_minutes),
+            ("session_absolute_hours", self.session_absolute_hours),
+            ("lockout_threshold", self.lockout_threshold),
+            ("lockout_window_minutes", self.lockout_window_minutes),
+            ("lockout_minutes", self.lockout_minutes),
+            ("password_max_age_days", self.password_max_age_days),
+        ];
+        for (key, v) in positive {
+            if v <= 0 {
+                return Err(format!("{key} must be a positive number, got {v}"));
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(format!("max_body_bytes must be at least 1024, got {}", self.max_body_bytes));
+        }
+        Ok(())
+    }
+}

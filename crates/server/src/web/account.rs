@@ -1,0 +1,311 @@
+//! Login (password, then TOTP when due), logout, language switch and the account page
+//! (password change, TOTP enrolment).
+
+use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
+use crate::auth::{self, LOGIN_CSRF_COOKIE, PendingActor, SESSION_COOKIE, SecondStep};
+use crate::error::AppError;
+use crate::i18n::{self, LANG_COOKIE, Lang};
+use crate::{AppState, totp};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use fengqiao_store::audit::{AuditEvent, Outcome};
+use minijinja::context;
+use serde::Deserialize;
+
+pub async fn switch_lang(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let value = if code == "en" { "en" } else { "zh-CN" };
+    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/dashboard".into());
+    (
+        [(header::SET_COOKIE, format!("{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000"))],
+        Redirect::to(&next),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_form(state: &AppState, lang: Lang, status: StatusCode, username: &str, error: Option<String>) -> Response {
+    let csrf = auth::random_token();
+    let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => csrf.clone(), username => username, error => error };
+    let mut resp = render_status(state, status, "login.html", ctx);
+    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
+    resp.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("valid header"));
+    resp
+}
+
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_form(&state, Lang::from_headers(&headers), StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth::ClientAddr(client): auth::ClientAddr,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let Ok(Form(form)) = form else {
+        return login_form(&state, lang, StatusCode::BAD_REQUEST, "", Some(i18n::t(lang, "invalid_credentials")));
+    };
+    let username = form.username.trim();
+    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+        return login_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "csrf_expired")));
+    }
+    if username.is_empty() || form.password.is_empty() || username.len() > 64 || form.password.len() > 256 {
+        return login_form(
+            &state,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            username,
+            Some(i18n::t(lang, "invalid_credentials")),
+        );
+    }
+    match auth::check_credentials(&state, username, &form.password, &client).await {
+        Ok((user, step)) => {
+            let pending = match step {
+                SecondStep::None => 0,
+                SecondStep::Totp => 1,
+                SecondStep::Enrol => 2,
+            };
+            match auth::start_session(&state, &user, "web", pending, &client).await {
+                Ok((token, _)) => {
+                    let target = match step {
+                        SecondStep::None => "/dashboard",
+                        SecondStep::Totp => "/login/totp",
+                        SecondStep::Enrol => "/account/totp",
+                    };
+                    let max_age = state.settings.session_absolute_hours * 3600;
+                    (
+                        [(header::SET_COOKIE, auth::set_cookie(&state.settings, SESSION_COOKIE, &token, max_age))],
+                        Redirect::to(target),
+                    )
+                        .into_response()
+                }
+                Err(e) => WebError(e, lang).into_response(),
+            }
+        }
+        Err(AppError::Unauthorized { .. }) => {
+            login_form(&state, lang, StatusCode::UNAUTHORIZED, username, Some(i18n::t(lang, "invalid_credentials")))
+        }
+        Err(AppError::Forbidden { code: "locked", .. }) => {
+            login_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "account_locked")))
+        }
+        Err(e) => WebError(e, lang).into_response(),
+    }
+}
+
+pub async fn totp_page(State(state): State<AppState>, PendingActor(actor): PendingActor) -> WebResult {
+    if actor.mfa_pending != 1 {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    let ctx = context! { lang => actor.lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(), error => None::<String> };
+    Ok(render(&state, "totp.html", ctx))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn totp_submit(
+    State(state): State<AppState>,
+    PendingActor(actor): PendingActor,
+    Form(form): Form<CodeForm>,
+) -> WebResult {
+    let lang = actor.lang;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    if actor.mfa_pending != 1 {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    match auth::check_totp(&state, &actor.user, &form.code, &actor.client).await {
+        Ok(()) => {
+            state.store.complete_mfa(&actor.token_hash).await?;
+            let ev =
+                AuditEvent::new("session.login", "user", &actor.user.username, Outcome::Success).detail("web+totp");
+            state.store.audit(&actor.audit_ctx("login"), &ev).await?;
+            Ok(Redirect::to("/dashboard").into_response())
+        }
+        Err(AppError::Unauthorized { .. }) | Err(AppError::Validation(_)) => {
+            let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(), error => i18n::t(lang, "invalid_totp") };
+            Ok(render_status(&state, StatusCode::UNAUTHORIZED, "totp.html", ctx))
+        }
+        Err(e) => Err(WebError(e, lang)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    PendingActor(actor): PendingActor,
+    Form(form): Form<CsrfForm>,
+) -> WebResult {
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, actor.lang))?;
+    state.store.delete_session(&actor.token_hash).await?;
+    state
+        .store
+        .audit(
+            &actor.audit_ctx("logout"),
+            &AuditEvent::new("session.logout", "user", &actor.user.username, Outcome::Success),
+        )
+        .await?;
+    Ok(([(header::SET_COOKIE, auth::set_cookie(&state.settings, SESSION_COOKIE, "", 0))], Redirect::to("/login"))
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    expired: Option<String>,
+    saved: Option<String>,
+}
+
+fn account_ctx(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    error: Option<String>,
+    q: &AccountQuery,
+) -> minijinja::Value {
+    context! {
+        totp_enabled => actor.user.totp_enabled,
+        expired => q.expired.is_some() || actor.password_expired,
+        saved => q.saved.is_some(),
+        error => error,
+        policy => format!("{:?}", state.settings.password_policy).to_lowercase(),
+        ..page_ctx(state, actor, "account")
+    }
+}
+
+pub async fn account_page(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<AccountQuery>,
+) -> WebResult {
+    Ok(render(&state, "account.html", account_ctx(&state, &actor, None, &q)))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Form(form): Form<PasswordForm>,
+) -> WebResult {
+    let lang = actor.lang;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    let q = AccountQuery { expired: None, saved: None };
+    let current_ok = actor.user.password_hash.as_deref().is_some_and(|h| auth::verify_password(h, &form.current));
+    if !current_ok {
+        let ctx = account_ctx(&state, &actor, Some(i18n::t(lang, "pw_wrong_current")), &q);
+        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
+    }
+    if let Err(key) = auth::check_password_policy(state.settings.password_policy, &actor.user.username, &form.new) {
+        let ctx = account_ctx(&state, &actor, Some(i18n::t(lang, key)), &q);
+        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
+    }
+    state
+        .store
+        .set_password(&actor.audit_ctx("change own password"), actor.user.id, &auth::hash_password(&form.new))
+        .await?;
+    state.store.delete_sessions_of(actor.user.id, Some(&actor.token_hash)).await?;
+    Ok(Redirect::to("/account?saved=1").into_response())
+}
+
+/// TOTP enrolment: a new secret is generated and kept (sealed, not yet enabled) until the
+/// user proves a code from it.
+pub async fn totp_setup_page(State(state): State<AppState>, PendingActor(actor): PendingActor) -> WebResult {
+    if actor.mfa_pending == 1 {
+        return Ok(Redirect::to("/login/totp").into_response());
+    }
+    // Re-enrolling over a working factor would silently switch it off; a security
+    // administrator resets it instead.
+    if actor.user.totp_enabled {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let secret = totp::new_secret();
+    state.store.set_totp(&actor.audit_ctx("totp enrolment"), actor.user.id, Some(&secret), false).await?;
+    Ok(totp_setup_render(&state, &actor, &secret, None, StatusCode::OK))
+}
+
+fn totp_setup_render(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    secret: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let url = totp::otpauth_url(&state.settings.site_name, &actor.user.username, secret);
+    let ctx = context! {
+        lang => actor.lang.code(),
+        site_name => state.settings.site_name.clone(),
+        csrf => actor.csrf_token.clone(),
+        secret => secret,
+        otpauth => url,
+        required => actor.mfa_pending == 2,
+        error => error,
+    };
+    render_status(state, status, "totp_setup.html", ctx)
+}
+
+pub async fn totp_setup_submit(
+    State(state): State<AppState>,
+    PendingActor(actor): PendingActor,
+    Form(form): Form<CodeForm>,
+) -> WebResult {
+    let lang = actor.lang;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    let user = state.store.user_by_id(actor.user.id).await?;
+    let Some(enc) = &user.totp_secret_enc else {
+        return Ok(Redirect::to("/account/totp").into_response());
+    };
+    let secret = state.store.crypto.open(enc)?;
+    match auth::check_totp(&state, &user, &form.code, &actor.client).await {
+        Ok(()) => {
+            state.store.set_totp(&actor.audit_ctx("totp enrolment"), user.id, Some(&secret), true).await?;
+            if actor.mfa_pending == 2 {
+                state.store.complete_mfa(&actor.token_hash).await?;
+                let ev = AuditEvent::new("session.login", "user", &user.username, Outcome::Success)
+                    .detail("web+totp enrolment");
+                state.store.audit(&actor.audit_ctx("login"), &ev).await?;
+            }
+            Ok(Redirect::to("/account?saved=1").into_response())
+        }
+        Err(AppError::Unauthorized { .. }) => Ok(totp_setup_render(
+            &state,
+            &actor,
+            &secret,
+            Some(i18n::t(lang, "invalid_totp")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Err(e) => Err(WebError(e, lang)),
+    }
+}

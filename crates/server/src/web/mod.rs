@@ -1,0 +1,217 @@
+//! The server-rendered web UI. Every page is HTML from a template; forms post back with a
+//! CSRF token; no JavaScript is needed to use it.
+
+mod account;
+mod audit;
+mod dashboard;
+mod org;
+mod people;
+pub mod templates;
+
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fengqiao_domain::policy::Action;
+use minijinja::{Value, context};
+use serde::Serialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/static/app.css", get(css))
+        .route("/lang/{code}", get(account::switch_lang))
+        .route("/login", get(account::login_page).post(account::login_submit))
+        .route("/login/totp", get(account::totp_page).post(account::totp_submit))
+        .route("/logout", post(account::logout))
+        .route("/account", get(account::account_page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/totp", get(account::totp_setup_page).post(account::totp_setup_submit))
+        .route("/dashboard", get(dashboard::page))
+        .route("/org", get(org::tree))
+        .route("/org/{code}", get(org::unit_page).post(org::unit_update))
+        .route("/org/{code}/children", post(org::unit_create_child))
+        .route("/people", get(people::list).post(people::create))
+        .route("/people/new", get(people::new_page))
+        .route("/people/{id}", get(people::show).post(people::update))
+        .route("/people/{id}/reveal", post(people::reveal))
+        .route("/people/{id}/password", post(people::set_password))
+        .route("/people/{id}/unlock", post(people::unlock))
+        .route("/people/{id}/totp-reset", post(people::reset_totp))
+        .route("/volunteers", get(people::volunteers))
+        .route("/audit", get(audit::page))
+        .route("/audit.csv", get(audit::export_csv))
+        .route("/area/{slug}", get(coming))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.css"),
+    )
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    href: &'static str,
+    key: &'static str,
+    active: bool,
+}
+
+/// Areas of the product; those without their own module yet show the "coming" page.
+const AREAS: &[(&str, &str, &str)] = &[
+    ("map", "/area/map", "nav_map"),
+    ("registry", "/area/registry", "nav_registry"),
+    ("matters", "/area/matters", "nav_matters"),
+    ("disputes", "/area/disputes", "nav_disputes"),
+    ("warning", "/area/warning", "nav_warning"),
+    ("command", "/area/command", "nav_command"),
+    ("lists", "/area/lists", "nav_lists"),
+    ("meetings", "/area/meetings", "nav_meetings"),
+    ("assessment", "/area/assessment", "nav_assessment"),
+    ("statistics", "/area/statistics", "nav_statistics"),
+];
+
+fn nav(actor: &Actor, active: &str) -> (Vec<NavItem>, Vec<NavItem>) {
+    let mut work = vec![NavItem { href: "/dashboard", key: "nav_dashboard", active: active == "dashboard" }];
+    for (slug, href, key) in AREAS {
+        work.push(NavItem { href, key, active: active == *slug });
+    }
+    let mut admin = vec![];
+    if actor.may(Action::ViewOrg) {
+        admin.push(NavItem { href: "/org", key: "nav_org", active: active == "org" });
+    }
+    if actor.may(Action::ViewPeople) {
+        admin.push(NavItem { href: "/people", key: "nav_people", active: active == "people" });
+        admin.push(NavItem { href: "/volunteers", key: "nav_volunteers", active: active == "volunteers" });
+    }
+    if actor.may(Action::ViewAudit) {
+        admin.push(NavItem { href: "/audit", key: "nav_audit", active: active == "audit" });
+    }
+    admin.push(NavItem { href: "/account", key: "nav_account", active: active == "account" });
+    (work, admin)
+}
+
+/// The context every logged-in page shares.
+pub fn page_ctx(state: &AppState, actor: &Actor, active: &str) -> Value {
+    let (nav_work, nav_admin) = nav(actor, active);
+    let roles: Vec<&str> = actor.roles().iter().map(|r| r.as_str()).collect();
+    context! {
+        lang => actor.lang.code(),
+        site_name => state.settings.site_name.clone(),
+        csrf => actor.csrf_token.clone(),
+        me => context! {
+            name => actor.user.display_name.clone(),
+            username => actor.user.username.clone(),
+            unit => actor.user.unit_name.clone(),
+            roles => roles,
+        },
+        nav_work => nav_work,
+        nav_admin => nav_admin,
+    }
+}
+
+pub fn render(state: &AppState, template: &str, ctx: Value) -> Response {
+    render_status(state, StatusCode::OK, template, ctx)
+}
+
+pub fn render_status(state: &AppState, status: StatusCode, template: &str, ctx: Value) -> Response {
+    match state.templates.get_template(template).and_then(|t| t.render(ctx)) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, template, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>".to_string())).into_response()
+        }
+    }
+}
+
+/// Errors in the web UI: a login redirect, or an error page in the user's language.
+pub struct WebError(pub AppError, pub Lang);
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError(e, Lang::ZhCn)
+    }
+}
+
+impl From<fengqiao_store::StoreError> for WebError {
+    fn from(e: fengqiao_store::StoreError) -> Self {
+        WebError(e.into(), Lang::ZhCn)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let WebError(err, lang) = self;
+        match &err {
+            AppError::Unauthorized { code: "mfa_pending", .. } => return Redirect::to("/login/totp").into_response(),
+            AppError::Unauthorized { .. } => return Redirect::to("/login").into_response(),
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            _ => {}
+        }
+        let status = err.status();
+        let key = match status {
+            StatusCode::FORBIDDEN => "error_forbidden",
+            StatusCode::NOT_FOUND => "error_not_found",
+            StatusCode::INTERNAL_SERVER_ERROR => "error_internal",
+            _ => "error_title",
+        };
+        let detail = match &err {
+            AppError::Internal(_) => String::new(),
+            other => other.body().error.message,
+        };
+        let env = templates::environment();
+        let html = env
+            .get_template("error.html")
+            .and_then(|t| t.render(context! { lang => lang.code(), status => status.as_u16(), message => i18n::t(lang, key), detail => detail }))
+            .unwrap_or_else(|_| "error".into());
+        (status, Html(html)).into_response()
+    }
+}
+
+pub type WebResult<T = Response> = Result<T, WebError>;
+
+/// The actor of a web request, or a redirect to the login page.
+pub struct WebActor(pub Actor);
+
+impl axum::extract::FromRequestParts<AppState> for WebActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_headers(&parts.headers);
+        match crate::auth::resolve_session(state, parts).await {
+            Ok(a) if a.mfa_pending == 1 => Err(Redirect::to("/login/totp").into_response()),
+            Ok(a) if a.mfa_pending == 2 && parts.uri.path() != "/account/totp" => {
+                Err(Redirect::to("/account/totp").into_response())
+            }
+            Ok(a) if a.password_expired && !parts.uri.path().starts_with("/account") => {
+                Err(Redirect::to("/account?expired=1").into_response())
+            }
+            Ok(a) => Ok(WebActor(a)),
+            Err(e) => Err(WebError(e, lang).into_response()),
+        }
+    }
+}
+
+pub fn not_found_page() -> Response {
+    WebError(AppError::NotFound, Lang::ZhCn).into_response()
+}
+
+async fn coming(
+    state: axum::extract::State<AppState>,
+    WebActor(actor): WebActor,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> WebResult {
+    let Some((_, _, key)) = AREAS.iter().find(|(s, _, _)| *s == slug) else {
+        return Err(WebError(AppError::NotFound, actor.lang));
+    };
+    let ctx = context! { area => *key, ..page_ctx(&state, &actor, &slug) };
+    Ok(render(&state, "coming.html", ctx))
+}

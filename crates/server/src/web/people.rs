@@ -1,0 +1,472 @@
+//! Staff accounts and volunteers: lists within the jurisdiction, a person's page, the forms
+//! to create and edit accounts, and the audited reveal of a phone number.
+
+use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
+use crate::AppState;
+use crate::auth::{self, Actor};
+use crate::error::AppError;
+use crate::i18n;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use fengqiao_domain::Phone;
+use fengqiao_domain::ids::UserId;
+use fengqiao_domain::mask::mask_phone;
+use fengqiao_domain::policy::Action;
+use fengqiao_domain::role::{MediatorKind, Role};
+use fengqiao_store::audit::{AuditEvent, Outcome};
+use fengqiao_store::users::{NewUser, User, UserFilter, UserUpdate};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const PAGE: i64 = 50;
+
+/// A row of a people list, with the phone masked (first 3 and last 4 digits). The full
+/// number is opened only to be masked and never leaves this function.
+pub fn person_row(crypto: &fengqiao_store::Crypto, u: &User) -> Value {
+    let phone = u.phone_enc.as_ref().and_then(|enc| crypto.open(enc).ok()).map(|p| mask_phone(&p));
+    context! {
+        id => u.id.0,
+        username => u.username.clone(),
+        name => u.display_name.clone(),
+        unit => u.unit_name.clone(),
+        unit_code => u.unit_code.clone(),
+        title => u.title.clone(),
+        roles => u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        phone => phone,
+        disabled => u.disabled,
+        locked => u.locked_until.is_some_and(|t| t > fengqiao_store::now_ms()),
+        no_password => u.password_hash.is_none(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    role: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<ListQuery>) -> WebResult {
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ViewPeople, &home, ("people", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let page = q.page.unwrap_or(1).max(1);
+    let filter = UserFilter {
+        role: q.role.as_deref().and_then(Role::parse),
+        text: q.q.clone(),
+        limit: PAGE,
+        offset: (page - 1) * PAGE,
+    };
+    let (users, total) = state.store.users_under(&home, &filter).await?;
+    let rows: Vec<Value> = users.iter().map(|u| person_row(&state.store.crypto, u)).collect();
+    let ctx = context! {
+        rows => rows,
+        total => total,
+        page => page,
+        pages => (total + PAGE - 1) / PAGE,
+        q => q.q.unwrap_or_default(),
+        role => q.role.unwrap_or_default(),
+        all_roles => Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        can_manage => actor.may(Action::ManagePeople),
+        ..page_ctx(&state, &actor, "people")
+    };
+    Ok(render(&state, "people.html", ctx))
+}
+
+async fn load_person(state: &AppState, actor: &Actor, id: i64, action: Action) -> WebResult<User> {
+    let lang = actor.lang;
+    let user = state.store.user_by_id(UserId(id)).await.map_err(|e| WebError(e.into(), lang))?;
+    actor.authorize(state, action, &user.unit_path, ("user", &user.username)).await.map_err(|e| WebError(e, lang))?;
+    Ok(user)
+}
+
+fn person_ctx(
+    state: &AppState,
+    actor: &Actor,
+    user: &User,
+    revealed: Option<String>,
+    errors: HashMap<String, String>,
+    form: Option<&PersonForm>,
+) -> Value {
+    let selected_roles: Vec<String> = match form {
+        Some(f) => f.roles.clone(),
+        None => user.roles.iter().map(|r| r.as_str().to_string()).collect(),
+    };
+    context! {
+        person => person_row(&state.store.crypto, user),
+        person_rank => user.officer_rank.clone(),
+        person_mediator_kind => user.mediator_kind.clone(),
+        totp_enabled => user.totp_enabled,
+        revealed => revealed,
+        selected_roles => selected_roles,
+        errors => errors,
+        all_roles => Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        mediator_kinds => MediatorKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        can_manage => actor.may(Action::ManagePeople) && actor.user.id != user.id,
+        can_reveal => actor.may(Action::ViewPersonalData) && user.phone_enc.is_some(),
+        can_secure => actor.may(Action::ManageSecurity),
+        ..page_ctx(state, actor, "people")
+    }
+}
+
+pub async fn show(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> WebResult {
+    let user = load_person(&state, &actor, id, Action::ViewPeople).await?;
+    Ok(render(&state, "person.html", person_ctx(&state, &actor, &user, None, HashMap::new(), None)))
+}
+
+/// Form fields of a person; parsed from pairs because roles repeat.
+#[derive(Default)]
+pub struct PersonForm {
+    csrf: String,
+    username: String,
+    name: String,
+    unit: String,
+    title: String,
+    rank: String,
+    mediator_kind: String,
+    phone: String,
+    roles: Vec<String>,
+    disabled: bool,
+    purpose: String,
+    password: String,
+}
+
+fn parse_form(body: &Bytes) -> Result<PersonForm, AppError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+    let mut f = PersonForm::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "csrf" => f.csrf = v,
+            "username" => f.username = v.trim().to_string(),
+            "name" => f.name = v.trim().to_string(),
+            "unit" => f.unit = v.trim().to_string(),
+            "title" => f.title = v.trim().to_string(),
+            "rank" => f.rank = v,
+            "mediator_kind" => f.mediator_kind = v,
+            "phone" => f.phone = v.trim().to_string(),
+            "roles" => f.roles.push(v),
+            "disabled" => f.disabled = v == "1" || v == "on",
+            "purpose" => f.purpose = v.trim().to_string(),
+            "password" => f.password = v,
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+struct Validated {
+    unit_id: fengqiao_domain::ids::UnitId,
+    roles: Vec<Role>,
+    phone: Option<Phone>,
+    rank: Option<String>,
+    mediator_kind: Option<String>,
+}
+
+async fn validate_person(
+    state: &AppState,
+    actor: &Actor,
+    f: &PersonForm,
+    new: bool,
+) -> WebResult<Result<Validated, HashMap<String, String>>> {
+    let mut errors = HashMap::new();
+    if new {
+        let ok = (3..=32).contains(&f.username.len())
+            && f.username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
+        if !ok {
+            errors.insert("username".into(), "3–32 characters: lower-case letters, digits, '_', '.', '-'".into());
+        }
+    }
+    if f.name.is_empty() || f.name.chars().count() > 32 {
+        errors.insert("name".into(), "1–32 characters".into());
+    }
+    let mut unit_id = None;
+    match state.store.unit_by_code(&f.unit).await {
+        Ok(u) if actor.jurisdiction().covers(&u.path) => unit_id = Some(u.id),
+        Ok(_) => {
+            errors.insert("unit".into(), "outside your jurisdiction".into());
+        }
+        Err(fengqiao_store::StoreError::NotFound) => {
+            errors.insert("unit".into(), format!("no unit with code '{}'", f.unit));
+        }
+        Err(e) => return Err(WebError(e.into(), actor.lang)),
+    }
+    let mut roles = vec![];
+    for r in &f.roles {
+        match Role::parse(r) {
+            Some(r) => roles.push(r),
+            None => {
+                errors.insert("roles".into(), format!("unknown role '{r}'"));
+            }
+        }
+    }
+    if roles.is_empty() && !errors.contains_key("roles") {
+        errors.insert("roles".into(), "choose at least one role".into());
+    }
+    let phone = if f.phone.is_empty() {
+        None
+    } else {
+        match Phone::parse(&f.phone) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.insert("phone".into(), e.to_string());
+                None
+            }
+        }
+    };
+    let rank = match f.rank.as_str() {
+        "" => None,
+        "police" | "auxiliary" => Some(f.rank.clone()),
+        _ => {
+            errors.insert("rank".into(), "police or auxiliary".into());
+            None
+        }
+    };
+    let mediator_kind = match f.mediator_kind.as_str() {
+        "" => None,
+        k if MediatorKind::parse(k).is_some() => Some(k.to_string()),
+        _ => {
+            errors.insert("mediator_kind".into(), "unknown mediator kind".into());
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    Ok(Ok(Validated { unit_id: unit_id.expect("checked"), roles, phone, rank, mediator_kind }))
+}
+
+fn new_ctx(state: &AppState, actor: &Actor, f: &PersonForm, errors: HashMap<String, String>) -> Value {
+    context! {
+        form => context! { username => f.username.clone(), name => f.name.clone(), unit => f.unit.clone(), title => f.title.clone(), rank => f.rank.clone(), mediator_kind => f.mediator_kind.clone(), phone => f.phone.clone() },
+        selected_roles => f.roles.clone(),
+        errors => errors,
+        all_roles => Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        mediator_kinds => MediatorKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        ..page_ctx(state, actor, "people")
+    }
+}
+
+pub async fn new_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ManagePeople, &home, ("people", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, actor.lang))?;
+    let f = PersonForm { unit: actor.user.unit_code.clone(), ..Default::default() };
+    Ok(render(&state, "person_new.html", new_ctx(&state, &actor, &f, HashMap::new())))
+}
+
+pub async fn create(State(state): State<AppState>, WebActor(actor): WebActor, body: Bytes) -> WebResult {
+    let lang = actor.lang;
+    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ManagePeople, &home, ("people", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let v = match validate_person(&state, &actor, &f, true).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "person_new.html",
+                new_ctx(&state, &actor, &f, errors),
+            ));
+        }
+    };
+    let nu = NewUser {
+        username: f.username.clone(),
+        display_name: f.name.clone(),
+        unit_id: v.unit_id,
+        title: (!f.title.is_empty()).then(|| f.title.clone()),
+        officer_rank: v.rank,
+        mediator_kind: v.mediator_kind,
+        roles: v.roles,
+        phone: v.phone,
+        password_hash: None,
+    };
+    match state.store.create_user(&actor.audit_ctx("create account"), &nu).await {
+        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(fengqiao_store::StoreError::Conflict { .. }) => {
+            let errors = HashMap::from([("username".to_string(), "this username is taken".to_string())]);
+            Ok(render_status(&state, StatusCode::CONFLICT, "person_new.html", new_ctx(&state, &actor, &f, errors)))
+        }
+        Err(e) => Err(WebError(e.into(), lang)),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> WebResult {
+    let lang = actor.lang;
+    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let user = load_person(&state, &actor, id, Action::ManagePeople).await?;
+    if user.id == actor.user.id {
+        return Err(WebError(AppError::forbidden("you cannot change your own roles or unit"), lang));
+    }
+    let v = match validate_person(&state, &actor, &f, false).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "person.html",
+                person_ctx(&state, &actor, &user, None, errors, Some(&f)),
+            ));
+        }
+    };
+    // Keep the existing phone when the field is left empty (the form never shows it in full).
+    let phone = match v.phone {
+        Some(p) => Some(p),
+        None => user
+            .phone_enc
+            .as_ref()
+            .map(|enc| state.store.crypto.open(enc))
+            .transpose()?
+            .and_then(|p| Phone::parse(&p).ok()),
+    };
+    let up = UserUpdate {
+        display_name: f.name.clone(),
+        unit_id: v.unit_id,
+        title: (!f.title.is_empty()).then(|| f.title.clone()),
+        officer_rank: v.rank,
+        mediator_kind: v.mediator_kind,
+        roles: v.roles,
+        phone,
+        disabled: f.disabled,
+    };
+    state.store.update_user(&actor.audit_ctx("edit account"), user.id, &up).await?;
+    Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
+}
+
+/// Show a phone number in full: allowed to roles that need it, with a stated purpose, and
+/// audited as a read of personal data.
+pub async fn reveal(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> WebResult {
+    let lang = actor.lang;
+    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let user = load_person(&state, &actor, id, Action::ViewPersonalData).await?;
+    if f.purpose.chars().count() < 2 {
+        let errors = HashMap::from([("purpose".to_string(), i18n::t(lang, "required"))]);
+        return Ok(render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.html",
+            person_ctx(&state, &actor, &user, None, errors, None),
+        ));
+    }
+    let phone = match &user.phone_enc {
+        Some(enc) => state.store.crypto.open(enc)?,
+        None => return Err(WebError(AppError::NotFound, lang)),
+    };
+    let ev = AuditEvent::new("person.read_personal", "user", &user.username, Outcome::Success).detail("phone");
+    state.store.audit(&actor.audit_ctx(&f.purpose), &ev).await?;
+    Ok(render(&state, "person.html", person_ctx(&state, &actor, &user, Some(phone), HashMap::new(), None)))
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> WebResult {
+    let lang = actor.lang;
+    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let user = load_person(&state, &actor, id, Action::ManagePeople).await?;
+    if let Err(key) = auth::check_password_policy(state.settings.password_policy, &user.username, &f.password) {
+        let errors = HashMap::from([("password".to_string(), i18n::t(lang, key))]);
+        return Ok(render_status(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person.html",
+            person_ctx(&state, &actor, &user, None, errors, None),
+        ));
+    }
+    state.store.set_password(&actor.audit_ctx("set password"), user.id, &auth::hash_password(&f.password)).await?;
+    state.store.delete_sessions_of(user.id, None).await?;
+    Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> WebResult {
+    let lang = actor.lang;
+    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let user = load_person(&state, &actor, id, Action::ManageSecurity).await?;
+    state.store.unlock_user(&actor.audit_ctx("unlock account"), user.id).await?;
+    Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
+}
+
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> WebResult {
+    let lang = actor.lang;
+    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let user = load_person(&state, &actor, id, Action::ManageSecurity).await?;
+    state.store.set_totp(&actor.audit_ctx("reset second factor"), user.id, None, false).await?;
+    state.store.delete_sessions_of(user.id, None).await?;
+    Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn volunteers(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<PageQuery>,
+) -> WebResult {
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ViewPeople, &home, ("volunteers", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let page = q.page.unwrap_or(1).max(1);
+    let (list, total) = state.store.volunteers_under(&home, PAGE, (page - 1) * PAGE).await?;
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|v| {
+            let phone = v.phone_enc.as_ref().and_then(|e| state.store.crypto.open(e).ok()).map(|p| mask_phone(&p));
+            context! { name => v.name.clone(), team => v.unit_name.clone(), kind => v.kind.clone(), phone => phone, skills => v.skills.clone() }
+        })
+        .collect();
+    let counts: Vec<Value> = state
+        .store
+        .count_volunteers_by_kind(&home)
+        .await?
+        .into_iter()
+        .map(|(k, n)| context! { kind => k, count => n })
+        .collect();
+    let ctx = context! { rows => rows, total => total, page => page, pages => (total + PAGE - 1) / PAGE, counts => counts, ..page_ctx(&state, &actor, "volunteers") };
+    Ok(render(&state, "volunteers.html", ctx))
+}

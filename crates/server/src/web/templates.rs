@@ -1,0 +1,104 @@
+//! The template environment: every template embedded in the binary, auto-escaped, with
+//! `t(key)` for translations and filters for times and labels.
+
+use crate::i18n::{self, Lang};
+use minijinja::{Environment, State, Value};
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        pub const TEMPLATES: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../../templates/", $name))),)*
+        ];
+    };
+}
+
+templates!(
+    "base.html",
+    "login.html",
+    "totp.html",
+    "totp_setup.html",
+    "dashboard.html",
+    "org_tree.html",
+    "unit.html",
+    "people.html",
+    "person.html",
+    "person_new.html",
+    "volunteers.html",
+    "audit.html",
+    "account.html",
+    "coming.html",
+    "error.html",
+);
+
+fn lang_of(state: &State) -> Lang {
+    match state.lookup("lang").and_then(|v| v.as_str().map(str::to_string)).as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::ZhCn,
+    }
+}
+
+/// Milliseconds since the epoch → `2026-11-29 22:30` in China Standard Time (UTC+8, no DST).
+pub fn format_ms(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    for (name, src) in TEMPLATES {
+        env.add_template(name, src).expect("templates are valid");
+    }
+    env.add_function("t", |state: &State, key: &str| -> String { i18n::t(lang_of(state), key) });
+    env.add_filter("datetime", |ms: i64| format_ms(ms));
+    env.add_filter("role_label", |state: &State, role: &str| -> String {
+        match fengqiao_domain::Role::parse(role) {
+            Some(r) if lang_of(state) == Lang::En => r.label_en().into(),
+            Some(r) => r.label_zh().into(),
+            None => role.into(),
+        }
+    });
+    env.add_filter("kind_label", |state: &State, kind: &str| -> String {
+        match fengqiao_domain::org::UnitKind::parse(kind) {
+            Some(k) if lang_of(state) == Lang::En => k.label_en().into(),
+            Some(k) => k.label_zh().into(),
+            None => kind.into(),
+        }
+    });
+    env.add_filter("mediator_label", |state: &State, kind: &str| -> String {
+        match fengqiao_domain::role::MediatorKind::parse(kind) {
+            Some(k) if lang_of(state) == Lang::En => k.as_str().replace('_', " "),
+            Some(k) => k.label_zh().into(),
+            None => kind.into(),
+        }
+    });
+    env.add_filter("replace_n", |s: &str, n: Value| s.replace("{n}", &n.to_string()));
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t("...")` in a template must have both translations.
+    #[test]
+    fn every_template_key_is_translated() {
+        let mut missing = vec![];
+        for (name, src) in TEMPLATES {
+            for part in src.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                if !i18n::has_key(key) {
+                    missing.push(format!("{name}: {key}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
+
+    #[test]
+    fn times_are_shown_in_china_standard_time() {
+        assert_eq!(format_ms(0), "1970-01-01 08:00:00");
+    }
+}
