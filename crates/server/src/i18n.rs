@@ -209,3 +209,7 @@ pub fn t(lang: Lang, key: &str) -> String {
 pub fn has_key(key: &str) -> bool {
     table().contains_key(key)
 }
+
+pub fn has_prefix(prefix: &str) -> bool {
+    TABLE.iter().any(|(k, _, _)| k.starts_with(prefix))
+}

@@ -1,0 +1,132 @@
+//! A small organisation and accounts for in-process API tests, on a per-test database.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use fengqiao_domain::Phone;
+use fengqiao_domain::org::UnitKind;
+use fengqiao_domain::role::Role;
+use fengqiao_server::{AppState, Settings, app};
+use fengqiao_store::audit::AuditCtx;
+use fengqiao_store::org::NewUnit;
+use fengqiao_store::testing::TestDb;
+use fengqiao_store::users::NewUser;
+use http_body_util::BodyExt;
+use std::sync::OnceLock;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Fengqiao@2026";
+
+fn password_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| fengqiao_server::auth::hash_password(PASSWORD))
+}
+
+pub struct World {
+    pub app: Router,
+    pub state: AppState,
+}
+
+/// Station XY → street XY-ST → communities XY-C01, XY-C02 → grids XY-C01-G01, XY-C02-G01;
+/// accounts: commander (station), co01 (XY-C01), gw1 (XY-C01-G01), gw2 (XY-C02-G01),
+/// auditor (station, TOTP secret `JBSWY3DPEHPK3PXP`), sysadmin (station, no TOTP yet).
+pub async fn world(db: &TestDb) -> World {
+    let s = &db.store;
+    let ctx = AuditCtx::system("test", "setup");
+    let station = s.create_unit(&ctx, &NewUnit::new("XY", UnitKind::Station, "新义派出所", None)).await.unwrap();
+    let street =
+        s.create_unit(&ctx, &NewUnit::new("XY-ST", UnitKind::Street, "新义街道", Some(station.id))).await.unwrap();
+    let c1 =
+        s.create_unit(&ctx, &NewUnit::new("XY-C01", UnitKind::Community, "府前社区", Some(street.id))).await.unwrap();
+    let c2 =
+        s.create_unit(&ctx, &NewUnit::new("XY-C02", UnitKind::Community, "崇文社区", Some(street.id))).await.unwrap();
+    let g1 =
+        s.create_unit(&ctx, &NewUnit::new("XY-C01-G01", UnitKind::Grid, "府前社区第1网格", Some(c1.id))).await.unwrap();
+    let g2 =
+        s.create_unit(&ctx, &NewUnit::new("XY-C02-G01", UnitKind::Grid, "崇文社区第1网格", Some(c2.id))).await.unwrap();
+    let accounts = [
+        ("commander", station.id, Role::Commander, "13800000001"),
+        ("co01", c1.id, Role::CommunityOfficer, "13800000002"),
+        ("gw1", g1.id, Role::GridWorker, "13800000003"),
+        ("gw2", g2.id, Role::GridWorker, "13800000004"),
+        ("auditor", station.id, Role::AuditAdmin, "13800000005"),
+        ("sysadmin", station.id, Role::SystemAdmin, "13800000006"),
+    ];
+    for (username, unit, role, phone) in accounts {
+        let nu = NewUser {
+            username: username.into(),
+            display_name: format!("测试{username}"),
+            unit_id: unit,
+            title: None,
+            officer_rank: None,
+            mediator_kind: None,
+            roles: vec![role],
+            phone: Some(Phone::parse(phone).unwrap()),
+            password_hash: Some(password_hash().into()),
+        };
+        let id = s.create_user(&ctx, &nu).await.unwrap();
+        if username == "auditor" {
+            s.set_totp(&ctx, id, Some("JBSWY3DPEHPK3PXP"), true).await.unwrap();
+        }
+    }
+    let state = AppState::new(s.clone(), Settings::default());
+    World { app: app(state.clone()), state }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+async fn collect(r: Response<Body>) -> Resp {
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    Resp { status, headers, body: String::from_utf8_lossy(&bytes).into() }
+}
+
+impl World {
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        collect(self.app.clone().oneshot(req).await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &str) -> Resp {
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    /// Log in over the API; panics unless it succeeds.
+    pub async fn token(&self, username: &str) -> String {
+        let r = self
+            .post_json("/api/v1/session", None, &format!(r#"{{"username":"{username}","password":"{PASSWORD}"}}"#))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// The current TOTP code of a base32 secret.
+pub fn totp_now(secret: &str, offset: i64) -> String {
+    let key = fengqiao_server::totp::base32_decode(secret).unwrap();
+    fengqiao_server::totp::code_at(&key, chrono::Utc::now().timestamp() / 30 + offset)
+}

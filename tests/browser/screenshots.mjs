@@ -1,0 +1,28 @@
+// Screenshots of the main pages for the README: node screenshots.mjs (after cargo build).
+import { mkdirSync } from 'node:fs';
+import { startDemo, launch, newPage, login } from './lib.mjs';
+
+const out = new URL('../../docs/screenshots/', import.meta.url).pathname;
+mkdirSync(out, { recursive: true });
+const demo = await startDemo();
+const browser = await launch();
+try {
+  const page = await newPage(browser);
+  await page.goto(`${demo.base}/login`);
+  await page.screenshot({ path: `${out}/login.png` });
+  await login(page, demo, 'commander');
+  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers']]) {
+    await page.goto(`${demo.base}${path}`);
+    await page.screenshot({ path: `${out}/${name}.png` });
+  }
+  const auditor = await newPage(browser);
+  await login(auditor, demo, 'auditor');
+  await auditor.goto(`${demo.base}/audit`);
+  await auditor.screenshot({ path: `${out}/audit.png` });
+  const phone = await newPage(browser, { width: 390, height: 844 });
+  await login(phone, demo, 'gw001');
+  await phone.screenshot({ path: `${out}/phone-dashboard.png` });
+} finally {
+  await browser.close();
+  demo.stop();
+}
