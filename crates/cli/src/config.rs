@@ -85,7 +85,10 @@ impl Config {
         // Only our own keys: FENGQIAO_TEST_POSTGRES and the like are not configuration.
         fig = fig.merge(
             Env::prefixed("FENGQIAO_")
-                .filter(|k| ENV_KEYS.contains(&k.as_str()) || k.as_str().starts_with("server__"))
+                .filter(|k| {
+                    let k = k.as_str().to_ascii_lowercase();
+                    ENV_KEYS.contains(&k.as_str()) || k.starts_with("server__")
+                })
                 .split("__"),
         );
         let cfg: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {}", describe(e)))?;

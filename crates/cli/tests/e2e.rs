@@ -1,0 +1,312 @@
+//! End-to-end tests of the real `fengqiao` binary: the demo, the CLI subcommands, the
+//! audit chain on disk, and what the SQLite file holds.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fengqiao");
+
+fn run(args: &[&str], dir: &Path, stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("FENGQIAO_DATABASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start fengqiao");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+struct Demo {
+    child: Child,
+    addr: String,
+    output: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `fengqiao demo` on a free port and wait for its printed logins.
+fn start_demo(dir: &Path) -> Demo {
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("FENGQIAO_DATABASE")
+        .env("FENGQIAO_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let (mut output, mut addr) = (String::new(), None);
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap() > 0 {
+        output.push_str(&line);
+        if let Some(a) = line.trim().strip_prefix("Fengqiao is serving on http://") {
+            addr = Some(a.to_string());
+        }
+        if line.starts_with("Administrators need") {
+            break;
+        }
+        line.clear();
+    }
+    let addr = addr.unwrap_or_else(|| panic!("demo did not start:\n{output}"));
+    Demo { child, addr, output }
+}
+
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, resp.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
+}
+
+async fn raw_sqlite(path: &Path) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&format!("sqlite://{}", path.display())).await.unwrap()
+}
+
+#[test]
+fn demo_serves_prints_logins_and_reuses_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let demo = start_demo(dir.path());
+    eprintln!("demo serving after {:?}", started.elapsed());
+    assert!(demo.output.contains("156 grids"), "{}", demo.output);
+    for login in ["sysadmin", "commander", "gw001", "cl01", "med01"] {
+        assert!(demo.output.contains(login), "{login} not printed");
+    }
+    let (status, body) =
+        http(&demo.addr, "POST", "/api/v1/session", r#"{"username":"commander","password":"Fengqiao@2026"}"#);
+    assert_eq!(status, 201, "{body}");
+    let hc = run(&["healthcheck", "--url", &format!("http://{}", demo.addr)], dir.path(), None);
+    assert!(hc.status.success(), "{}", text(&hc));
+    drop(demo);
+    let key = dir.path().join("fengqiao-demo.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The second start reuses the database.
+    let demo = start_demo(dir.path());
+    assert!(demo.output.contains("Reusing the demo database"), "{}", demo.output);
+    drop(demo);
+    // A stopped server is reported as not ready.
+    let hc = run(&["healthcheck", "--url", "http://127.0.0.1:9"], dir.path(), None);
+    assert!(!hc.status.success());
+}
+
+#[tokio::test]
+async fn tampering_with_one_audit_row_is_named_by_audit_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(start_demo(dir.path()));
+    let db = dir.path().join("fengqiao-demo.db");
+    let url = format!("sqlite://{}", db.display());
+    let ok = run(&["audit", "verify", "--database", &url], dir.path(), None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("intact"));
+    // Add a few records through the CLI, then alter the second one directly in the file.
+    let add = run(
+        &[
+            "user",
+            "add",
+            "--database",
+            &url,
+            "--username",
+            "extra1",
+            "--role",
+            "grid_worker",
+            "--jurisdiction",
+            "XY-C01-G01",
+        ],
+        dir.path(),
+        Some("Extra#Pass2026\n"),
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let pool = raw_sqlite(&db).await;
+    use sqlx::Executor;
+    pool.execute("DROP TRIGGER audit_log_no_update").await.unwrap();
+    pool.execute("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 2").await.unwrap();
+    pool.close().await;
+    let bad = run(&["audit", "verify", "--database", &url], dir.path(), None);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("broken at record 2"), "{}", text(&bad));
+}
+
+#[tokio::test]
+async fn the_sqlite_file_holds_no_plaintext_phone_number() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(start_demo(dir.path()));
+    let db = dir.path().join("fengqiao-demo.db");
+    // Open with the demo's key and collect every phone number it sealed.
+    let key = fengqiao_store_key(&dir.path().join("fengqiao-demo.key"));
+    let store = fengqiao_store::Store::connect(
+        &fengqiao_store::DatabaseUrl::new(format!("sqlite://{}", db.display())),
+        fengqiao_store::Crypto::new(&key),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let root = store.root_unit().await.unwrap().unwrap();
+    let (users, total) = store
+        .users_under(&root.path, &fengqiao_store::users::UserFilter { limit: 1000, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(users.len() as i64, total);
+    let mut phones: Vec<String> =
+        users.iter().filter_map(|u| u.phone_enc.as_ref()).map(|e| store.crypto.open(e).unwrap()).collect();
+    let (vols, _) = store.volunteers_under(&root.path, 1000, 0).await.unwrap();
+    phones.extend(vols.iter().filter_map(|v| v.phone_enc.as_ref()).map(|e| store.crypto.open(e).unwrap()));
+    assert!(phones.len() > 600, "{}", phones.len());
+    store.close().await;
+    let mut bytes = std::fs::read(&db).unwrap();
+    if let Ok(wal) = std::fs::read(dir.path().join("fengqiao-demo.db-wal")) {
+        bytes.extend(wal);
+    }
+    for p in &phones {
+        assert!(!bytes.windows(p.len()).any(|w| w == p.as_bytes()), "phone {p} found in plain text");
+    }
+}
+
+fn fengqiao_store_key(path: &Path) -> fengqiao_store::DataKey {
+    fengqiao_store::DataKey::from_base64(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn migrate_refuses_a_database_from_a_newer_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/fq.db", dir.path().display());
+    let ok = run(&["migrate", "--database", &url], dir.path(), None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let pool = raw_sqlite(&dir.path().join("fq.db")).await;
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99991231000000, 'future', TRUE, X'00', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let bad = run(&["migrate", "--database", &url], dir.path(), None);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("newer than this binary"), "{}", text(&bad));
+}
+
+#[test]
+fn configuration_and_connection_errors_are_precise() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["migrate", "--database", "sqlite://x.db"])
+        .current_dir(dir.path())
+        .env("FENGQIAO_SERVER__LOCKOUT_THRESHOLD", "0")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("server.lockout_threshold"), "{}", text(&o));
+    std::fs::write(dir.path().join("fengqiao.toml"), "max_connections = \"many\"\n").unwrap();
+    let o = run(&["migrate"], dir.path(), None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("max_connections"), "{}", text(&o));
+    std::fs::remove_file(dir.path().join("fengqiao.toml")).unwrap();
+    let o = Command::new(BIN)
+        .args(["migrate", "--database", "postgres://fq:topsecret@127.0.0.1:1/fq"])
+        .current_dir(dir.path())
+        .env("FENGQIAO_DATA_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("postgres://fq:***@127.0.0.1:1/fq") && !t.contains("topsecret"), "{t}");
+    let o = run(&["migrate", "--database", "mysql://x"], dir.path(), None);
+    assert!(text(&o).contains("sqlite:// or postgres://"), "{}", text(&o));
+}
+
+#[test]
+fn user_and_org_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(start_demo(dir.path()));
+    let url = format!("sqlite://{}/fengqiao-demo.db", dir.path().display());
+    let roles = run(&["user", "roles"], dir.path(), None);
+    assert!(text(&roles).contains("grid_worker") && text(&roles).contains("网格员"));
+    let org = run(&["org", "list", "--database", &url, "--kind", "community"], dir.path(), None);
+    assert_eq!(String::from_utf8_lossy(&org.stdout).lines().count(), 14, "{}", text(&org));
+    let bad = run(&["org", "list", "--database", &url, "--kind", "castle"], dir.path(), None);
+    assert!(!bad.status.success() && text(&bad).contains("unknown unit kind"));
+    let weak = run(
+        &[
+            "user",
+            "add",
+            "--database",
+            &url,
+            "--username",
+            "u1",
+            "--role",
+            "grid_worker",
+            "--jurisdiction",
+            "XY-C01-G01",
+        ],
+        dir.path(),
+        Some("123456\n"),
+    );
+    assert!(!weak.status.success() && text(&weak).contains("password"), "{}", text(&weak));
+    let nowhere = run(
+        &["user", "add", "--database", &url, "--username", "u1", "--role", "grid_worker", "--jurisdiction", "NOPE"],
+        dir.path(),
+        Some("Strong#Pass2026\n"),
+    );
+    assert!(!nowhere.status.success() && text(&nowhere).contains("--jurisdiction"), "{}", text(&nowhere));
+    let ok = run(
+        &[
+            "user",
+            "add",
+            "--database",
+            &url,
+            "--username",
+            "u1",
+            "--role",
+            "grid_worker",
+            "--jurisdiction",
+            "XY-C01-G01",
+        ],
+        dir.path(),
+        Some("Strong#Pass2026\n"),
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let dup = run(
+        &[
+            "user",
+            "add",
+            "--database",
+            &url,
+            "--username",
+            "u1",
+            "--role",
+            "grid_worker",
+            "--jurisdiction",
+            "XY-C01-G01",
+        ],
+        dir.path(),
+        Some("Strong#Pass2026\n"),
+    );
+    assert!(!dup.status.success() && text(&dup).contains("taken"), "{}", text(&dup));
+}
