@@ -211,9 +211,11 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let mut c = Config::default();
-        c.database = Secret("postgres://u:hunter2@h/db".into());
-        c.data_key = Some(Secret("c2VjcmV0".into()));
+        let c = Config {
+            database: Secret("postgres://u:hunter2@h/db".into()),
+            data_key: Some(Secret("c2VjcmV0".into())),
+            ..Default::default()
+        };
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("hunter2") && !dbg.contains("c2VjcmV0"), "{dbg}");
     }

@@ -310,3 +310,43 @@ fn user_and_org_commands() {
     );
     assert!(!dup.status.success() && text(&dup).contains("taken"), "{}", text(&dup));
 }
+
+#[tokio::test]
+async fn the_demo_runs_on_postgresql_too() {
+    let Some(db) = fengqiao_store::testing::TestDb::postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.expose().to_string();
+    let key = db.key.to_base64();
+    let mut child = Command::new(BIN)
+        .args(["demo", "--database", &url, "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("FENGQIAO_DATA_KEY", &key)
+        .env("FENGQIAO_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let (mut line, mut addr, mut out) = (String::new(), None, String::new());
+    while reader.read_line(&mut line).unwrap() > 0 {
+        out.push_str(&line);
+        if let Some(a) = line.trim().strip_prefix("Fengqiao is serving on http://") {
+            addr = Some(a.to_string());
+            break;
+        }
+        line.clear();
+    }
+    let addr = addr.unwrap_or_else(|| panic!("demo on PostgreSQL did not start:\n{out}"));
+    assert!(out.contains("156 grids"), "{out}");
+    let (status, body) = http(&addr, "POST", "/api/v1/session", r#"{"username":"gw001","password":"Fengqiao@2026"}"#);
+    assert_eq!(status, 201, "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let verify = Command::new(BIN)
+        .args(["audit", "verify", "--database", &url])
+        .env("FENGQIAO_DATA_KEY", &key)
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", text(&verify));
+    db.finish().await;
+}

@@ -144,6 +144,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("vk_yongan", "永安义警", "Yong'an volunteer"),
     ("vk_counsellor", "心理咨询师", "Counsellor"),
     ("team", "所属队伍", "Team"),
+    ("new_volunteer", "登记义警", "Register a volunteer"),
     ("skills", "特长", "Skills"),
     ("audit_title", "审计日志", "Audit log"),
     ("audit_time", "时间", "Time"),

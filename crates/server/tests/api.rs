@@ -55,7 +55,7 @@ async fn bad_input_gets_precise_errors(db: &TestDb) {
     let big = format!(r#"{{"username":"{}","password":"x"}}"#, "a".repeat(2 * 1024 * 1024));
     assert_error_body(&w.post_json("/api/v1/session", None, &big).await, 413, "payload_too_large");
     assert_error_body(&w.get("/api/v1/nope", None).await, 404, "not_found");
-    let r = w.post_json("/api/v1/session", None, &format!(r#"{{"username":"gw1","password":"wrong"}}"#)).await;
+    let r = w.post_json("/api/v1/session", None, r#"{"username":"gw1","password":"wrong"}"#).await;
     assert_error_body(&r, 401, "invalid_credentials");
     let r = w.post_json("/api/v1/session", None, r#"{"username":"nobody","password":"wrong"}"#).await;
     assert_error_body(&r, 401, "invalid_credentials");
@@ -365,7 +365,79 @@ async fn readyz_reports_a_database_behind_the_binary(db: &TestDb) {
     assert_eq!(r.json()["status"], "not_ready");
 }
 
+async fn audit_api_pages_and_volunteer_form(db: &TestDb) {
+    let w = world(db).await;
+    let code = totp_now("JBSWY3DPEHPK3PXP", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"auditor","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let a = r.json()["token"].as_str().unwrap().to_string();
+    let page1 = w.get("/api/v1/audit?limit=3", Some(&a)).await.json();
+    assert_eq!(page1["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page1["next_offset"], 3);
+    let seqs: Vec<i64> = page1["items"].as_array().unwrap().iter().map(|i| i["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|p| p[0] > p[1]), "newest first: {seqs:?}");
+    let last = w.get("/api/v1/audit?limit=1000", Some(&a)).await.json();
+    assert!(last["next_offset"].is_null());
+    assert_eq!(w.get("/api/v1/audit?result=maybe", Some(&a)).await.status, 422);
+
+    // The commander may view volunteers but not register them; the system administrator may.
+    let t = w.token("commander").await;
+    let form = |csrf: &str, team: &str, phone: &str| {
+        format!("csrf={csrf}&name=%E7%8E%8B%E4%B9%89%E8%AD%A6&team={team}&kind=volunteer_police&phone={phone}&skills=")
+    };
+    let csrf_of =
+        |body: &str| body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let page = w.get("/volunteers", Some(&t)).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("action=\"/volunteers\""), "no form without the right");
+    let post = |token: &str, body: String| {
+        Request::post("/volunteers")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // API sessions carry no CSRF risk (no cookie), so the token is checked only for web sessions.
+    let r = w.send(post(&t, form("x", "XY-C01-G01", ""))).await;
+    assert_eq!(r.status, 403);
+    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
+    w.state
+        .store
+        .set_totp(
+            &fengqiao_store::audit::AuditCtx::system("t", "t"),
+            admin.id,
+            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            true,
+        )
+        .await
+        .unwrap();
+    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let s = r.json()["token"].as_str().unwrap().to_string();
+    let page = w.get("/volunteers", Some(&s)).await;
+    let csrf = csrf_of(&page.body);
+    let r = w.send(post(&s, form(&csrf, "NOPE", "123"))).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("no unit with code") && r.body.contains("11-digit"), "{}", r.body);
+    let r = w.send(post(&s, form(&csrf, "XY-C01-G01", "13912345678"))).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = w.get("/volunteers", Some(&s)).await;
+    assert!(page.body.contains("王义警") && page.body.contains("139****5678"));
+}
+
 contract_tests!(
+    audit_api_pages_and_volunteer_form,
     login_me_and_logout,
     bad_input_gets_precise_errors,
     lockout_after_repeated_failures,

@@ -142,6 +142,13 @@ impl Store {
                 (read, write)
             }
             Backend::Postgres => {
+                // One direct attempt first: an unreachable server answers at once with its
+                // real reason instead of a pool timeout.
+                {
+                    use sqlx::Connection;
+                    let conn = AnyConnection::connect(url.expose()).await.map_err(connect_err)?;
+                    conn.close().await.map_err(connect_err)?;
+                }
                 let pool = AnyPoolOptions::new()
                     .max_connections(opts.max_connections)
                     .acquire_timeout(Duration::from_secs(10))

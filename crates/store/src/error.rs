@@ -9,7 +9,7 @@ pub enum StoreError {
     /// server can tell the client which field clashed.
     #[error("conflict on {constraint}")]
     Conflict { constraint: String },
-    #[error("cannot open database {url}: {source}")]
+    #[error("cannot open database {url}")]
     Connect { url: String, source: sqlx::Error },
     #[error(
         "database {url} has schema version {found}, newer than this binary knows ({known}); upgrade fengqiao before using this database"

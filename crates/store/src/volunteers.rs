@@ -53,6 +53,16 @@ pub async fn insert_volunteer(
 }
 
 impl Store {
+    pub async fn create_volunteer(&self, ctx: &crate::audit::AuditCtx, v: &NewVolunteer) -> StoreResult<VolunteerId> {
+        let mut tx = self.begin().await?;
+        let id = insert_volunteer(&mut tx, &self.crypto, v).await?;
+        let ev = crate::audit::AuditEvent::new("volunteer.create", "volunteer", id, crate::audit::Outcome::Success)
+            .detail(format!("{} {}", v.kind, v.name));
+        crate::audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     pub async fn volunteers_under(
         &self,
         path: &UnitPath,

@@ -218,7 +218,7 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
         g.user(c, &format!("duty{i}"), station, &[Role::DutyCommander], "值班指挥长", Some("police"), None).await?;
     }
     for (i, d) in DESKS.iter().enumerate() {
-        let rank = if i % 2 == 0 { "police" } else { "auxiliary" };
+        let rank = if i.is_multiple_of(2) { "police" } else { "auxiliary" };
         g.user(c, &format!("desk{}", i + 1), station, &[Role::DeskOfficer], d, Some(rank), None).await?;
     }
     g.user(c, "street", street, &[Role::StreetLeader], "街道党工委书记", None, None).await?;
@@ -265,7 +265,7 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
                 NewUnit::new(&pcode, UnitKind::PoliceGrid, format!("{}第{}警格", cname, p + 1), Some(community));
             pu.geometry = Some(rect(px0, cy0, px1, cy0 + COMMUNITY_H));
             let pg = g.unit(c, pu, 10 + p).await?;
-            let rank = if pg_no % 3 == 0 { "auxiliary" } else { "police" };
+            let rank = if pg_no.is_multiple_of(3) { "auxiliary" } else { "police" };
             g.user(c, &format!("go{pg_no:03}"), pg, &[Role::GridOfficer], "网格警", Some(rank), None).await?;
             // Grids of this police grid: an even share of the community's, in rows.
             let grids_here = n_g / n_pg + i64::from(p < n_g % n_pg);
@@ -293,7 +293,7 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
     let mut i = 0usize;
     while vp_left + ya_left > 0 {
         let team = teams[i % teams.len()];
-        let kind = if vp_left > 0 && (i % 2 == 0 || ya_left == 0) { "volunteer_police" } else { "yongan" };
+        let kind = if vp_left > 0 && (i.is_multiple_of(2) || ya_left == 0) { "volunteer_police" } else { "yongan" };
         if kind == "volunteer_police" {
             vp_left -= 1
         } else {

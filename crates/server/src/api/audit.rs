@@ -1,6 +1,6 @@
 //! Searching the audit log (audit administrators only).
 
-use super::{ApiQuery, Page, rfc3339};
+use super::{ApiQuery, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
@@ -26,6 +26,14 @@ pub struct AuditOut {
     pub hash: String,
 }
 
+/// A page of the log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditOut>,
+    /// Pass as `offset` for the next page; absent on the last page.
+    pub next_offset: Option<i64>,
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct AuditQuery {
     pub actor: Option<String>,
@@ -40,12 +48,12 @@ pub struct AuditQuery {
 
 /// Search the audit log, newest first.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<AuditOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> AppResult<Json<Page<AuditOut>>> {
+) -> AppResult<Json<AuditPage>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(crate::AppError::field("limit", "between 1 and 1000"));
@@ -57,6 +65,7 @@ pub async fn search(
     }
     let home = actor.jurisdiction().clone();
     actor.authorize(&state, Action::ViewAudit, &home, ("audit_log", "all")).await?;
+    let offset = q.offset.unwrap_or(0).max(0);
     let f = AuditFilter {
         actor: q.actor,
         action: q.action,
@@ -64,10 +73,12 @@ pub async fn search(
         result: q.result,
         from_ms: None,
         to_ms: None,
-        limit,
-        offset: q.offset.unwrap_or(0),
+        limit: limit + 1,
+        offset,
     };
-    let rows = state.store.search_audit(&f).await?;
+    let mut rows = state.store.search_audit(&f).await?;
+    let next_offset = (rows.len() as i64 > limit).then_some(offset + limit);
+    rows.truncate(limit as usize);
     let items: Vec<AuditOut> = rows
         .into_iter()
         .map(|r| AuditOut {
@@ -84,6 +95,5 @@ pub async fn search(
             hash: r.hash,
         })
         .collect();
-    let total = items.len() as i64;
-    Ok(Json(Page { items, total }))
+    Ok(Json(AuditPage { items, next_offset }))
 }

@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/password", post(people::set_password))
         .route("/people/{id}/unlock", post(people::unlock))
         .route("/people/{id}/totp-reset", post(people::reset_totp))
-        .route("/volunteers", get(people::volunteers))
+        .route("/volunteers", get(people::volunteers).post(people::create_volunteer))
         .route("/audit", get(audit::page))
         .route("/audit.csv", get(audit::export_csv))
         .route("/area/{slug}", get(coming))

@@ -467,6 +467,94 @@ pub async fn volunteers(
         .into_iter()
         .map(|(k, n)| context! { kind => k, count => n })
         .collect();
-    let ctx = context! { rows => rows, total => total, page => page, pages => (total + PAGE - 1) / PAGE, counts => counts, ..page_ctx(&state, &actor, "volunteers") };
+    let ctx = context! {
+        rows => rows, total => total, page => page, pages => (total + PAGE - 1) / PAGE, counts => counts,
+        can_manage => actor.may(Action::ManagePeople),
+        kinds => fengqiao_store::volunteers::VOLUNTEER_KINDS,
+        errors => HashMap::<String, String>::new(),
+        form => context! { name => "", team => "", kind => "volunteer_police", phone => "", skills => "" },
+        ..page_ctx(&state, &actor, "volunteers")
+    };
     Ok(render(&state, "volunteers.html", ctx))
+}
+
+#[derive(Deserialize, Default)]
+pub struct VolunteerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    skills: String,
+}
+
+/// Register a volunteer in a team inside the jurisdiction.
+pub async fn create_volunteer(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    axum::Form(f): axum::Form<VolunteerForm>,
+) -> WebResult {
+    let lang = actor.lang;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let mut errors = HashMap::new();
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 32 {
+        errors.insert("name".to_string(), "1–32 characters".to_string());
+    }
+    if !fengqiao_store::volunteers::VOLUNTEER_KINDS.contains(&f.kind.as_str()) {
+        errors.insert("kind".to_string(), "unknown kind".to_string());
+    }
+    let phone = match f.phone.trim() {
+        "" => None,
+        p => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.insert("phone".to_string(), e.to_string());
+                None
+            }
+        },
+    };
+    let team = match state.store.unit_by_code(f.team.trim()).await {
+        Ok(u) => Some(u),
+        Err(fengqiao_store::StoreError::NotFound) => {
+            errors.insert("team".to_string(), format!("no unit with code '{}'", f.team.trim()));
+            None
+        }
+        Err(e) => return Err(WebError(e.into(), lang)),
+    };
+    if let Some(team) = &team {
+        actor
+            .authorize(&state, Action::ManagePeople, &team.path, ("unit", &team.code))
+            .await
+            .map_err(|e| WebError(e, lang))?;
+    }
+    if !errors.is_empty() {
+        let home = actor.jurisdiction().clone();
+        let (list, total) = state.store.volunteers_under(&home, PAGE, 0).await?;
+        let rows: Vec<Value> = list.iter().map(|v| context! { name => v.name.clone(), team => v.unit_name.clone(), kind => v.kind.clone(), phone => None::<String>, skills => v.skills.clone() }).collect();
+        let ctx = context! {
+            rows => rows, total => total, page => 1, pages => (total + PAGE - 1) / PAGE, counts => Vec::<Value>::new(),
+            can_manage => true,
+            kinds => fengqiao_store::volunteers::VOLUNTEER_KINDS,
+            errors => errors,
+            form => context! { name => f.name.clone(), team => f.team.clone(), kind => f.kind.clone(), phone => f.phone.clone(), skills => f.skills.clone() },
+            ..page_ctx(&state, &actor, "volunteers")
+        };
+        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "volunteers.html", ctx));
+    }
+    let v = fengqiao_store::volunteers::NewVolunteer {
+        name: name.to_string(),
+        unit_id: team.expect("checked").id,
+        kind: f.kind.clone(),
+        phone,
+        skills: (!f.skills.trim().is_empty()).then(|| f.skills.trim().to_string()),
+    };
+    state.store.create_volunteer(&actor.audit_ctx("register volunteer"), &v).await?;
+    Ok(Redirect::to("/volunteers").into_response())
 }
