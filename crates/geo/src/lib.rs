@@ -178,10 +178,15 @@ mod tests {
         let donut = Shape { polygons: vec![vec![rect(0.0, 0.0, 10.0, 10.0), rect(4.0, 4.0, 6.0, 6.0)]] };
         assert!(donut.contains(1.0, 1.0));
         assert!(!donut.contains(5.0, 5.0), "inside the hole");
-        let islands = Shape { polygons: vec![vec![rect(0.0, 0.0, 1.0, 1.0)], vec![vec![[5.0, 5.0], [7.0, 5.0], [6.0, 7.0], [5.0, 5.0]]]] };
+        let islands = Shape {
+            polygons: vec![vec![rect(0.0, 0.0, 1.0, 1.0)], vec![vec![[5.0, 5.0], [7.0, 5.0], [6.0, 7.0], [5.0, 5.0]]]],
+        };
         assert!(islands.contains(0.5, 0.5) && islands.contains(6.0, 6.0));
         assert!(!islands.contains(3.0, 3.0));
-        let idx = GridIndex::build(vec![("donut", donut), ("hole-filler", Shape { polygons: vec![vec![rect(4.0, 4.0, 6.0, 6.0)]] })]);
+        let idx = GridIndex::build(vec![
+            ("donut", donut),
+            ("hole-filler", Shape { polygons: vec![vec![rect(4.0, 4.0, 6.0, 6.0)]] }),
+        ]);
         assert_eq!(idx.locate(5.0, 5.0), Some(&"hole-filler"));
         assert_eq!(idx.locate(1.0, 1.0), Some(&"donut"));
         assert_eq!(idx.locate(20.0, 20.0), None);

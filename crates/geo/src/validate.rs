@@ -30,7 +30,10 @@ fn polygon(v: &serde_json::Value) -> Result<Polygon<f64>, String> {
         let pts = r.as_array().ok_or_else(|| format!("ring {i} must be an array of positions"))?;
         let mut ring = Vec::with_capacity(pts.len());
         for p in pts {
-            let xy = p.as_array().filter(|a| a.len() >= 2).ok_or_else(|| format!("ring {i}: a position must be [lon, lat]"))?;
+            let xy = p
+                .as_array()
+                .filter(|a| a.len() >= 2)
+                .ok_or_else(|| format!("ring {i}: a position must be [lon, lat]"))?;
             let (x, y) = (xy[0].as_f64(), xy[1].as_f64());
             let (Some(x), Some(y)) = (x, y) else { return Err(format!("ring {i}: coordinates must be numbers")) };
             if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
@@ -77,7 +80,8 @@ pub fn validate_tiling(shapes: &[MultiPolygon<f64>]) -> Vec<TilingProblem> {
         .filter(|(i, _)| valid[*i])
         .filter_map(|(i, s)| {
             use geo::BoundingRect;
-            s.bounding_rect().map(|r| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+            s.bounding_rect()
+                .map(|r| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
         })
         .collect();
     let tree = RTree::bulk_load(entries.clone());
@@ -89,7 +93,9 @@ pub fn validate_tiling(shapes: &[MultiPolygon<f64>]) -> Vec<TilingProblem> {
                 continue;
             }
             // Interiors meeting = overlap (DE-9IM "T********"); shared borders only touch.
-            if shapes[i].relate(&shapes[j]).is_overlaps() || shapes[i].relate(&shapes[j]).matches("T********").unwrap_or(false) {
+            if shapes[i].relate(&shapes[j]).is_overlaps()
+                || shapes[i].relate(&shapes[j]).matches("T********").unwrap_or(false)
+            {
                 problems.push(TilingProblem { index: i, other: Some(j), message: "overlaps another grid".into() });
             }
         }
@@ -110,7 +116,10 @@ mod tests {
     #[test]
     fn parses_and_explains() {
         assert!(parse_geometry(&square(111.0, 37.0, 0.01)).is_ok());
-        assert_eq!(parse_geometry(&json!({"type": "Point", "coordinates": [1, 2]})).unwrap_err(), "geometry type must be Polygon or MultiPolygon, not Point");
+        assert_eq!(
+            parse_geometry(&json!({"type": "Point", "coordinates": [1, 2]})).unwrap_err(),
+            "geometry type must be Polygon or MultiPolygon, not Point"
+        );
         let open = json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]});
         assert_eq!(parse_geometry(&open).unwrap_err(), "ring 0 is not closed: its first and last positions differ");
         let far = json!({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]});
@@ -121,7 +130,10 @@ mod tests {
     fn finds_self_intersections_and_overlaps_but_not_shared_borders() {
         let bowtie = json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]});
         let shapes: Vec<MultiPolygon<f64>> =
-            [square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0), square(1.5, 0.5, 1.0), bowtie].iter().map(|g| parse_geometry(g).unwrap()).collect();
+            [square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0), square(1.5, 0.5, 1.0), bowtie]
+                .iter()
+                .map(|g| parse_geometry(g).unwrap())
+                .collect();
         let problems = validate_tiling(&shapes);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!((problems[0].index, problems[0].other), (1, Some(2)));

@@ -21,6 +21,9 @@ pub enum AppError {
     Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
+    /// A point outside every grid (404), with the nearest grid named in the message.
+    #[error("{0}")]
+    Outside(String),
     #[error("{message}")]
     Conflict { field: Option<String>, message: String },
     #[error("request body too large")]
@@ -69,7 +72,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::Outside(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -91,6 +94,7 @@ impl AppError {
             AppError::Unauthorized { code, message } => (code, message.clone(), vec![]),
             AppError::Forbidden { code, message } => (code, message.clone(), vec![]),
             AppError::NotFound => ("not_found", "not found".into(), vec![]),
+            AppError::Outside(m) => ("outside_grids", m.clone(), vec![]),
             AppError::Conflict { field, message } => (
                 "conflict",
                 message.clone(),

@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 mod ops;
+pub mod routing;
 pub mod settings;
 pub mod totp;
 pub mod web;
@@ -32,6 +33,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: Arc<metrics::Metrics>,
+    pub router: Arc<routing::GridRouter>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             settings: Arc::new(settings),
             templates: Arc::new(web::templates::environment()),
             metrics: Arc::new(metrics::Metrics::default()),
+            router: Arc::new(routing::GridRouter::default()),
         }
     }
 }

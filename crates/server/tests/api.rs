@@ -436,7 +436,47 @@ async fn audit_api_pages_and_volunteer_form(db: &TestDb) {
     assert!(page.body.contains("王义警") && page.body.contains("139****5678"));
 }
 
+async fn locate_routes_points_to_grids(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let r = w.get("/api/v1/locate?lat=37.105&lon=111.705", Some(&gw)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["grid"]["code"], "XY-C01-G01");
+    assert_eq!(j["community"]["code"], "XY-C01");
+    assert_eq!(j["street"]["code"], "XY-ST");
+    assert_eq!(j["worker"]["username"], "gw1");
+    assert_eq!(j["worker"]["phone"], "138****0003", "a grid worker sees masked numbers");
+    // A point in the neighbouring community's grid is outside a grid worker's jurisdiction.
+    assert_error_body(&w.get("/api/v1/locate?lat=37.105&lon=111.715", Some(&gw)).await, 403, "forbidden");
+    let cmd = w.token("commander").await;
+    // On the shared border the point belongs to the grid on its right, every time.
+    for _ in 0..3 {
+        assert_eq!(
+            w.get("/api/v1/locate?lat=37.105&lon=111.71", Some(&cmd)).await.json()["grid"]["code"],
+            "XY-C02-G01"
+        );
+    }
+    let r = w.get("/api/v1/locate?lat=37.105&lon=111.73", Some(&cmd)).await;
+    assert_error_body(&r, 404, "outside_grids");
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("XY-C02-G01"), "{}", r.body);
+    assert_error_body(&w.get("/api/v1/locate?lat=91&lon=111.73", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/locate?lon=111.73", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/locate?lat=abc&lon=111.73", Some(&cmd)).await, 422, "validation");
+    // Moving a grid's boundary re-indexes without a restart.
+    let g2 = w.state.store.unit_by_code("XY-C02-G01").await.unwrap();
+    let up = fengqiao_store::org::UnitUpdate {
+        name: g2.name.clone(),
+        address: None,
+        geometry: Some(common::rect(111.71, 37.10, 111.74, 37.11)),
+        sort_order: 0,
+    };
+    w.state.store.update_unit(&fengqiao_store::audit::AuditCtx::system("t", "t"), g2.id, &up).await.unwrap();
+    assert_eq!(w.get("/api/v1/locate?lat=37.105&lon=111.73", Some(&cmd)).await.json()["grid"]["code"], "XY-C02-G01");
+}
+
 contract_tests!(
+    locate_routes_points_to_grids,
     audit_api_pages_and_volunteer_form,
     login_me_and_logout,
     bad_input_gets_precise_errors,

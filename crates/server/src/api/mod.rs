@@ -3,6 +3,7 @@
 //! `POST /api/v1/session`) or the web session cookie, and goes through `Actor::authorize`.
 
 mod audit;
+mod locate;
 mod org;
 mod people;
 mod session;
@@ -26,6 +27,7 @@ use utoipa::OpenApi;
         org::list_units, org::get_unit, org::create_unit,
         people::list_users, people::get_user, people::create_user,
         audit::search,
+        locate::locate,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -65,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(people::list_users).post(people::create_user))
         .route("/users/{id}", get(people::get_user))
         .route("/audit", get(audit::search))
+        .route("/locate", get(locate::locate))
 }
 
 /// JSON body extractor whose rejections use the error body: malformed JSON → 400,

@@ -42,10 +42,12 @@ pub async fn world(db: &TestDb) -> World {
         s.create_unit(&ctx, &NewUnit::new("XY-C01", UnitKind::Community, "府前社区", Some(street.id))).await.unwrap();
     let c2 =
         s.create_unit(&ctx, &NewUnit::new("XY-C02", UnitKind::Community, "崇文社区", Some(street.id))).await.unwrap();
-    let g1 =
-        s.create_unit(&ctx, &NewUnit::new("XY-C01-G01", UnitKind::Grid, "府前社区第1网格", Some(c1.id))).await.unwrap();
-    let g2 =
-        s.create_unit(&ctx, &NewUnit::new("XY-C02-G01", UnitKind::Grid, "崇文社区第1网格", Some(c2.id))).await.unwrap();
+    let mut g1 = NewUnit::new("XY-C01-G01", UnitKind::Grid, "府前社区第1网格", Some(c1.id));
+    g1.geometry = Some(rect(111.70, 37.10, 111.71, 37.11));
+    let g1 = s.create_unit(&ctx, &g1).await.unwrap();
+    let mut g2 = NewUnit::new("XY-C02-G01", UnitKind::Grid, "崇文社区第1网格", Some(c2.id));
+    g2.geometry = Some(rect(111.71, 37.10, 111.72, 37.11));
+    let g2 = s.create_unit(&ctx, &g2).await.unwrap();
     let accounts = [
         ("commander", station.id, Role::Commander, "13800000001"),
         ("co01", c1.id, Role::CommunityOfficer, "13800000002"),
@@ -71,8 +73,15 @@ pub async fn world(db: &TestDb) -> World {
             s.set_totp(&ctx, id, Some("JBSWY3DPEHPK3PXP"), true).await.unwrap();
         }
     }
-    let state = AppState::new(s.clone(), Settings::default());
+    let mut state = AppState::new(s.clone(), Settings::default());
+    // Look at the grids on every request, so a test sees an edit at once.
+    state.router = std::sync::Arc::new(fengqiao_server::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
     World { app: app(state.clone()), state }
+}
+
+/// A GeoJSON rectangle.
+pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
+    format!(r#"{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}"#)
 }
 
 pub struct Resp {
