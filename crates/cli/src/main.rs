@@ -35,6 +35,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
+    /// Import data from files (all-or-nothing unless --skip-invalid).
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
     /// Check that a running server is ready (exit 0) or not (exit 1).
     Healthcheck(commands::healthcheck::Args),
 }
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
             Command::User(c) => commands::user::run(cli.config, c).await,
             Command::Org(c) => commands::org::run(cli.config, c).await,
             Command::Audit(c) => commands::audit::run(cli.config, c).await,
+            Command::Import(c) => commands::import::run(cli.config, c).await,
             Command::Healthcheck(a) => commands::healthcheck::run(a).await,
         }
     });

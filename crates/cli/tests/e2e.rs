@@ -350,3 +350,44 @@ async fn the_demo_runs_on_postgresql_too() {
     assert!(verify.status.success(), "{}", text(&verify));
     db.finish().await;
 }
+
+#[test]
+fn import_grids_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/fq.db", dir.path().display());
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/grids.geojson");
+    let no_root = run(&["import", "grids", "--database", &url, example], dir.path(), None);
+    assert!(!no_root.status.success() && text(&no_root).contains("org init"), "{}", text(&no_root));
+    let init = run(&["org", "init", "--database", &url, "--code", "SQPS", "--name", "示例派出所"], dir.path(), None);
+    assert!(init.status.success(), "{}", text(&init));
+    let ok = run(&["import", "grids", "--database", &url, example], dir.path(), None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("10 created"), "{}", text(&ok));
+    let again = run(&["import", "grids", "--database", &url, example], dir.path(), None);
+    assert!(text(&again).contains("0 created, 10 updated"), "{}", text(&again));
+    // A bad feature beside a good one: refused whole by default, the good one kept with --skip-invalid.
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(
+        &bad,
+        concat!(
+            "{\"type\": \"FeatureCollection\", \"features\": [\n",
+            "{\"type\": \"Feature\", \"properties\": {\"code\": \"N-G1\", \"name\": \"新网格\", \"community_code\": \"NC\", \"community_name\": \"新社区\", \"street_code\": \"SQ\", \"street_name\": \"示例街道\"}, \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[112.0, 37.0], [112.01, 37.0], [112.01, 37.01], [112.0, 37.01], [112.0, 37.0]]]}},\n",
+            "{\"type\": \"Feature\", \"properties\": {\"code\": \"N-G2\", \"name\": \"重叠\", \"community_code\": \"NC\", \"community_name\": \"新社区\", \"street_code\": \"SQ\", \"street_name\": \"示例街道\"}, \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[111.805, 37.205], [111.815, 37.205], [111.815, 37.215], [111.805, 37.215], [111.805, 37.205]]]}}\n",
+            "]}\n"
+        ),
+    )
+    .unwrap();
+    let refused = run(&["import", "grids", "--database", &url, bad.to_str().unwrap()], dir.path(), None);
+    assert!(!refused.status.success());
+    let t = text(&refused);
+    assert!(
+        t.contains("line 3, geometry: grid N-G2 overlaps grid SQ-C01-G01") && t.contains("nothing imported"),
+        "{t}"
+    );
+    let skipped =
+        run(&["import", "grids", "--database", &url, "--skip-invalid", bad.to_str().unwrap()], dir.path(), None);
+    assert!(!skipped.status.success(), "rejects make the exit status non-zero");
+    assert!(text(&skipped).contains("1 created"), "{}", text(&skipped));
+    let rejects = std::fs::read_to_string(dir.path().join("bad.rejects.geojson")).unwrap();
+    assert!(rejects.contains("N-G2") && !rejects.contains("N-G1") && rejects.contains("_rejected"), "{rejects}");
+}

@@ -69,7 +69,12 @@ pub fn validate_tiling(shapes: &[MultiPolygon<f64>]) -> Vec<TilingProblem> {
     let mut problems = vec![];
     let mut valid = vec![true; shapes.len()];
     for (i, s) in shapes.iter().enumerate() {
-        if let Err(e) = s.check_validation() {
+        // A single polygon is reported as such, without "polygon at index 0".
+        let err = match s.0.as_slice() {
+            [one] => one.check_validation().err().map(|e| e.to_string()),
+            _ => s.check_validation().err().map(|e| e.to_string()),
+        };
+        if let Some(e) = err {
             valid[i] = false;
             problems.push(TilingProblem { index: i, other: None, message: format!("invalid polygon: {e}") });
         }

@@ -138,6 +138,32 @@ pub async fn insert_unit(conn: &mut AnyConnection, new: &NewUnit) -> StoreResult
     })
 }
 
+/// A unit by code inside a transaction.
+pub async fn find_unit(conn: &mut AnyConnection, code: &str) -> StoreResult<Option<Unit>> {
+    let row: Option<UnitRow> = sqlx::query_as(&format!("SELECT {UNIT_COLS} FROM units WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(Unit::try_from).transpose()
+}
+
+/// Set a unit's name and geometry inside a transaction (imports).
+pub async fn set_name_and_geometry(
+    conn: &mut AnyConnection,
+    id: UnitId,
+    name: &str,
+    geometry: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE units SET name = $1, geometry = $2, updated_at = $3 WHERE id = $4")
+        .bind(name)
+        .bind(geometry)
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Count of units of each kind under a path.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KindCount {

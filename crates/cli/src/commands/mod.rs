@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod demo;
 pub mod healthcheck;
+pub mod import;
 pub mod migrate;
 pub mod org;
 pub mod serve;
