@@ -8,12 +8,12 @@
 //! share edges, a point on a shared border therefore belongs to exactly one grid — the one
 //! to its right, or above on a horizontal border — every time, on every machine.
 
+mod rtree;
 mod validate;
 
-pub use validate::{TilingProblem, parse_geometry, validate_tiling};
+pub use rtree::PackedRTree;
 
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+pub use validate::{TilingProblem, parse_geometry, validate_tiling};
 
 /// A grid's shape: polygons, each a list of rings (the first exterior, the rest holes);
 /// a ring is a closed list of `[lon, lat]`.
@@ -47,23 +47,24 @@ impl Shape {
 
     /// Exact, half-open point-in-shape test (see the module documentation).
     pub fn contains(&self, x: f64, y: f64) -> bool {
-        let mut inside = false;
+        edges_contain(&self.edges(), x, y)
+    }
+
+    /// Every non-horizontal edge as `[ax, ay, bx, by]` with `a` the lower end (ordered by
+    /// `(y, x)`), so neighbours sharing an edge store it identically.
+    fn edges(&self) -> Vec<[f64; 4]> {
+        let mut out = vec![];
         for polygon in &self.polygons {
             for ring in polygon {
                 for w in ring.windows(2) {
-                    // Order the endpoints so both neighbours sharing this edge compute the
-                    // very same intersection.
                     let (a, b) = if (w[0][1], w[0][0]) <= (w[1][1], w[1][0]) { (w[0], w[1]) } else { (w[1], w[0]) };
-                    if a[1] <= y && y < b[1] {
-                        let xi = a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
-                        if x < xi {
-                            inside = !inside;
-                        }
+                    if a[1] != b[1] {
+                        out.push([a[0], a[1], b[0], b[1]]);
                     }
                 }
             }
         }
-        inside
+        out
     }
 
     /// Distance in metres from a point outside to the shape's nearest edge (equirectangular
@@ -89,26 +90,46 @@ impl Shape {
     }
 }
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+/// Crossing-number test over prepared edges (half-open in y, strict in x).
+#[inline]
+fn edges_contain(edges: &[[f64; 4]], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    for e in edges {
+        if e[1] <= y && y < e[3] && x < e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] - e[1]) {
+            inside = !inside;
+        }
+    }
+    inside
+}
 
 /// The index: build it from all grids, then ask it about points. Immutable; rebuild and
 /// swap to re-index.
 pub struct GridIndex<K> {
-    tree: RTree<Entry>,
+    tree: PackedRTree,
+    /// Bounding boxes by shape, `[min_x, min_y, max_x, max_y]`.
+    boxes: Vec<[f64; 4]>,
     shapes: Vec<(K, Shape)>,
+    /// Every shape's edges in one array (shape `i` owns `edges[starts[i]..starts[i + 1]]`),
+    /// prepared once, contiguous for the hot path.
+    edges: Vec<[f64; 4]>,
+    starts: Vec<usize>,
 }
 
 impl<K> GridIndex<K> {
     pub fn build(grids: Vec<(K, Shape)>) -> Self {
-        let entries: Vec<Entry> = grids
+        let boxes: Vec<[f64; 4]> = grids
             .iter()
-            .enumerate()
-            .map(|(i, (_, s))| {
+            .map(|(_, s)| {
                 let (lo, hi) = s.bbox();
-                GeomWithData::new(Rectangle::from_corners(lo, hi), i)
+                [lo[0], lo[1], hi[0], hi[1]]
             })
             .collect();
-        GridIndex { tree: RTree::bulk_load(entries), shapes: grids }
+        let (mut edges, mut starts) = (vec![], vec![0]);
+        for (_, s) in &grids {
+            edges.extend(s.edges());
+            starts.push(edges.len());
+        }
+        GridIndex { tree: PackedRTree::new(&boxes), boxes, shapes: grids, edges, starts }
     }
 
     pub fn len(&self) -> usize {
@@ -119,19 +140,22 @@ impl<K> GridIndex<K> {
         self.shapes.is_empty()
     }
 
-    /// The grid containing the point. Should two grids claim it (overlaps are refused at
-    /// import, so only in hand-made data), the one listed first wins: still deterministic.
+    /// The grid containing the point. Grids do not overlap (imports refuse it) and the
+    /// border rule gives every border point to one side, so the first hit is the answer.
+    /// (For overlapping hand-made data the answer is still the same on every call.)
     pub fn locate(&self, lon: f64, lat: f64) -> Option<&K> {
         if !(lon.is_finite() && lat.is_finite()) {
             return None;
         }
         let mut found: Option<usize> = None;
-        for e in self.tree.locate_all_at_point(&[lon, lat]) {
-            let i = e.data;
-            if found.is_none_or(|f| i < f) && self.shapes[i].1.contains(lon, lat) {
+        self.tree.search_until([lon, lat, lon, lat], |i| {
+            if edges_contain(&self.edges[self.starts[i]..self.starts[i + 1]], lon, lat) {
                 found = Some(i);
+                true
+            } else {
+                false
             }
-        }
+        });
         found.map(|i| &self.shapes[i].0)
     }
 
@@ -140,27 +164,40 @@ impl<K> GridIndex<K> {
         if !(lon.is_finite() && lat.is_finite()) {
             return None;
         }
-        // Boxes come in order of their distance; a box farther (in degrees, scaled to a
-        // lower bound in metres) than the best exact distance cannot hold a nearer grid.
+        // A box's distance (scaled to a lower bound in metres) bounds its shape's; look at
+        // shapes in order of that bound and stop once it exceeds the best exact distance.
+        // Linear in the number of grids, and only asked for points outside every grid.
         let min_m_per_deg = (lat.to_radians().cos() * 111_320.0).min(110_574.0);
+        let mut order: Vec<(f64, usize)> = self
+            .boxes
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let dx = (b[0] - lon).max(0.0).max(lon - b[2]);
+                let dy = (b[1] - lat).max(0.0).max(lat - b[3]);
+                ((dx * dx + dy * dy).sqrt() * min_m_per_deg, i)
+            })
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut best: Option<(usize, f64)> = None;
-        for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[lon, lat]) {
-            if let Some((_, bd)) = best
-                && d2.sqrt() * min_m_per_deg > bd
-            {
+        for (bound, i) in order {
+            if best.is_some_and(|(_, bd)| bound > bd) {
                 break;
             }
-            let d = self.shapes[e.data].1.distance_m(lon, lat);
+            let d = self.shapes[i].1.distance_m(lon, lat);
             if best.is_none_or(|(_, bd)| d < bd) {
-                best = Some((e.data, d));
+                best = Some((i, d));
             }
         }
         best.map(|(i, d)| (&self.shapes[i].0, d))
     }
 
     /// Grids whose bounding box meets the given box (for map views).
-    pub fn in_box(&self, lo: [f64; 2], hi: [f64; 2]) -> impl Iterator<Item = &K> {
-        self.tree.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi)).map(|e| &self.shapes[e.data].0)
+    pub fn in_box(&self, lo: [f64; 2], hi: [f64; 2]) -> Vec<&K> {
+        let mut out = vec![];
+        self.tree.search([lo[0], lo[1], hi[0], hi[1]], |i| out.push(i));
+        out.sort_unstable();
+        out.into_iter().map(|i| &self.shapes[i].0).collect()
     }
 }
 

@@ -3,8 +3,6 @@
 //! overlapping (touching along a border is fine).
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Relate, Validation};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree, RTreeObject};
 
 /// Parse a GeoJSON `Polygon` or `MultiPolygon` geometry object.
 pub fn parse_geometry(v: &serde_json::Value) -> Result<MultiPolygon<f64>, String> {
@@ -79,28 +77,32 @@ pub fn validate_tiling(shapes: &[MultiPolygon<f64>]) -> Vec<TilingProblem> {
             problems.push(TilingProblem { index: i, other: None, message: format!("invalid polygon: {e}") });
         }
     }
-    let entries: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = shapes
+    let boxes: Vec<[f64; 4]> = shapes
         .iter()
         .enumerate()
-        .filter(|(i, _)| valid[*i])
-        .filter_map(|(i, s)| {
+        .map(|(i, s)| {
             use geo::BoundingRect;
-            s.bounding_rect()
-                .map(|r| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+            match s.bounding_rect().filter(|_| valid[i]) {
+                Some(r) => [r.min().x, r.min().y, r.max().x, r.max().y],
+                // Invalid or empty shapes get a box nothing meets.
+                None => [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY],
+            }
         })
         .collect();
-    let tree = RTree::bulk_load(entries.clone());
-    for e in &entries {
-        let env: AABB<[f64; 2]> = e.envelope();
-        for other in tree.locate_in_envelope_intersecting(&env) {
-            let (i, j) = (e.data, other.data);
-            if j <= i {
+    let tree = crate::PackedRTree::new(&boxes);
+    for (i, b) in boxes.iter().enumerate() {
+        if !valid[i] {
+            continue;
+        }
+        let mut candidates = vec![];
+        tree.search(*b, |j| candidates.push(j));
+        candidates.sort_unstable();
+        for j in candidates {
+            if j <= i || !valid[j] {
                 continue;
             }
             // Interiors meeting = overlap (DE-9IM "T********"); shared borders only touch.
-            if shapes[i].relate(&shapes[j]).is_overlaps()
-                || shapes[i].relate(&shapes[j]).matches("T********").unwrap_or(false)
-            {
+            if shapes[i].relate(&shapes[j]).matches("T********").unwrap_or(false) {
                 problems.push(TilingProblem { index: i, other: Some(j), message: "overlaps another grid".into() });
             }
         }
