@@ -11,8 +11,9 @@ try {
   await page.goto(`${demo.base}/login`);
   await page.screenshot({ path: `${out}/login.png` });
   await login(page, demo, 'commander');
-  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers']]) {
+  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map']]) {
     await page.goto(`${demo.base}${path}`);
+    if (name === 'map') await page.locator('#map-status[data-count]').waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });
   }
   const auditor = await newPage(browser);

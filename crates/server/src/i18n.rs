@@ -188,6 +188,16 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("field_invalid", "格式不正确", "Invalid"),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("menu", "菜单", "Menu"),
+    ("map_figure", "着色指标", "Colour by"),
+    ("fig_volunteers", "义警人数", "Volunteers"),
+    ("map_pick_grid", "点击地图上的网格查看详情。", "Click a grid on the map to see its details."),
+    ("grid", "网格", "Grid"),
+    ("police_grid", "警格", "Police grid"),
+    ("community", "社区", "Community"),
+    ("grid_officer", "网格警", "Grid police officer"),
+    ("grid_worker", "网格员", "Grid worker"),
+    ("map_loading", "正在加载网格……", "Loading grids…"),
+    ("map_grids_shown", "个网格", "grids"),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

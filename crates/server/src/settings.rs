@@ -32,6 +32,11 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Name shown in the header.
     pub site_name: String,
+    /// Map background tiles, e.g. `https://tiles.example/{z}/{x}/{y}.png`; empty for a blank
+    /// background (offline installations).
+    pub map_tile_url: String,
+    /// Attribution shown for the tiles.
+    pub map_tile_attribution: String,
 }
 
 impl Default for Settings {
@@ -48,6 +53,8 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
             site_name: "枫桥".into(),
+            map_tile_url: String::new(),
+            map_tile_attribution: String::new(),
         }
     }
 }

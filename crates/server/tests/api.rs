@@ -294,7 +294,8 @@ async fn every_page_renders(db: &TestDb) {
         (&*format!("/people/{gw1}"), "138****0003"),
         ("/volunteers", "义警队伍"),
         ("/account", "修改密码"),
-        ("/area/map", "一区一图"),
+        ("/map", "一区一图"),
+        ("/area/registry", "实有人口"),
         ("/area/statistics", "建设中"),
     ];
     for (path, needle) in pages {
@@ -303,6 +304,16 @@ async fn every_page_renders(db: &TestDb) {
         assert!(r.body.contains(needle), "{path} lacks {needle}");
     }
     assert_eq!(w.get("/area/nowhere", Some(&t)).await.status, 404);
+    assert_eq!(w.get("/area/map", Some(&t)).await.status, 404, "the map has its own page");
+    let map = w.get("/api/v1/map/grids", Some(&t)).await.json();
+    assert_eq!(map["features"].as_array().unwrap().len(), 2);
+    let gw = w.token("gw1").await;
+    let mine = w.get("/api/v1/map/grids", Some(&gw)).await.json();
+    assert_eq!(mine["features"][0]["properties"]["code"], "XY-C01-G01");
+    assert_eq!(mine["features"].as_array().unwrap().len(), 1);
+    for f in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/map.js"] {
+        assert_eq!(w.get(f, None).await.status, 200, "{f}");
+    }
     let code = totp_now("JBSWY3DPEHPK3PXP", 0);
     let r = w
         .post_json(

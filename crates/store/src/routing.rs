@@ -117,3 +117,16 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// Volunteers per grid (through the grid's volunteer teams), by grid code.
+    pub async fn volunteers_per_grid(&self) -> StoreResult<HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT g.code, COUNT(*) FROM volunteers v JOIN units t ON t.id = v.unit_id JOIN units g ON g.id = t.parent_id \
+             WHERE g.kind = 'grid' GROUP BY g.code",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+}

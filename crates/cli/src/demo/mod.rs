@@ -5,6 +5,7 @@
 //! police offices) around Xiaoyi (37.14 N, 111.78 E). Deterministic for a seed; written in
 //! one transaction with one audit record.
 
+pub mod lattice;
 pub mod names;
 
 use fengqiao_domain::Phone;
@@ -16,6 +17,7 @@ use fengqiao_store::org::{NewUnit, insert_unit};
 use fengqiao_store::users::{NewUser, enable_totp_in, insert_user};
 use fengqiao_store::volunteers::{NewVolunteer, insert_volunteer};
 use fengqiao_store::{Store, StoreResult};
+use lattice::Lattice;
 use names::{Rng, person_name, phone};
 
 pub const DEMO_PASSWORD: &str = "Fengqiao@2026";
@@ -85,24 +87,6 @@ pub const LOGINS: &[(&str, Role)] = &[
     ("cl01", Role::CommunityLeader),
 ];
 
-/// Area of the station, in micro-degrees.
-const LON0: i64 = 111_745_000;
-const LAT0: i64 = 37_115_000;
-const COMMUNITY_W: i64 = 10_000;
-const COMMUNITY_H: i64 = 25_000;
-
-fn rect(x0: i64, y0: i64, x1: i64, y1: i64) -> String {
-    let p = |x: i64, y: i64| format!("[{:.6},{:.6}]", x as f64 / 1e6, y as f64 / 1e6);
-    format!(
-        "{{\"type\":\"Polygon\",\"coordinates\":[[{},{},{},{},{}]]}}",
-        p(x0, y0),
-        p(x1, y0),
-        p(x1, y1),
-        p(x0, y1),
-        p(x0, y0)
-    )
-}
-
 #[derive(Default, Debug)]
 pub struct Summary {
     pub units: usize,
@@ -170,13 +154,14 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
     };
     let mut tx = store.begin().await?;
     let c = &mut *tx;
-    let (x1, y1) = (LON0 + 7 * COMMUNITY_W, LAT0 + 2 * COMMUNITY_H);
+    // Communities are blocks of 4 × 3 cells laid out four to a row: rows of 4, 4, 4 and 2.
+    let lattice = Lattice::new(16, 12, &mut g.rng);
 
     let mut station = NewUnit::new("XY", UnitKind::Station, "新义派出所", None);
     station.address = Some("孝义市新义街道府前街88号".into());
     let station = g.unit(c, station, 0).await?;
     let mut street = NewUnit::new("XY-ST", UnitKind::Street, "新义街道", Some(station));
-    street.geometry = Some(rect(LON0, LAT0, x1, y1));
+    street.geometry = Some(lattice.outline(&[(0, 0), (16, 0), (16, 9), (8, 9), (8, 12), (0, 12)]));
     let street = g.unit(c, street, 1).await?;
     let command_room = g.unit(c, NewUnit::new("XY-CR", UnitKind::CommandRoom, "综合指挥室", Some(station)), 2).await?;
     for (i, d) in DESKS.iter().enumerate() {
@@ -232,51 +217,55 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
         g.user(c, &format!("cs{i:02}"), departments[6], &[Role::Counsellor], "心理咨询师", None, None).await?;
     }
 
-    // Communities, each with its office, police grids and grids tiling its rectangle.
+    // Communities, each with its office, police grids and grids tiling its block.
     let (mut pg_no, mut grid_no, mut vp_left, mut ya_left) = (0usize, 0usize, 162usize, 165usize);
     let mut teams = vec![];
     for (ci, cname) in COMMUNITIES.iter().enumerate() {
-        let (col, row) = ((ci % 7) as i64, (ci / 7) as i64);
-        let (cx0, cy0) = (LON0 + col * COMMUNITY_W, LAT0 + row * COMMUNITY_H);
+        let (col, row) = (ci % 4, ci / 4);
+        let (i0, j0) = (col * 4, row * 3);
         let ccode = format!("XY-C{:02}", ci + 1);
         let mut cu = NewUnit::new(&ccode, UnitKind::Community, *cname, Some(street));
-        cu.zone_id = Some(zones[(col as usize * 2 / 7) + 2 * row as usize]);
-        cu.geometry = Some(rect(cx0, cy0, cx0 + COMMUNITY_W, cy0 + COMMUNITY_H));
+        cu.zone_id = Some(zones[col / 2 + 2 * (row / 2)]);
+        cu.geometry = Some(lattice.block(i0, j0, i0 + 4, j0 + 3));
         cu.address = Some(format!("{}党群服务中心", cname.trim_end_matches("社区")));
         let community = g.unit(c, cu, 200 + ci as i64).await?;
         let office_name = format!("{}警务室", cname);
-        let office = g
-            .unit(c, NewUnit::new(format!("{ccode}-PO"), UnitKind::CommunityOffice, office_name, Some(community)), 0)
+        g.unit(c, NewUnit::new(format!("{ccode}-PO"), UnitKind::CommunityOffice, office_name, Some(community)), 0)
             .await?;
-        let _ = office;
         g.user(c, &format!("co{:02}", ci + 1), community, &[Role::CommunityOfficer], "社区民警", Some("police"), None)
             .await?;
         g.user(c, &format!("cl{:02}", ci + 1), community, &[Role::CommunityLeader], "社区党委书记", None, None).await?;
 
-        // 68 police grids = 12×5 + 2×4; 156 grids = 2×12 + 12×11.
-        let n_pg: i64 = if ci < 2 { 4 } else { 5 };
-        let n_g: i64 = if ci < 2 { 12 } else { 11 };
-        let mut g_in_c = 0i64;
-        for p in 0..n_pg {
+        // 68 police grids = 2×4 + 12×5; 156 grids = 2×12 + 12×11. A police grid is a block
+        // of cells; its grids are single cells, or two cells merged.
+        type Block = (usize, usize, usize, usize);
+        let plan: Vec<(Block, Vec<Block>)> = if ci < 2 {
+            (0..4).map(|p| ((p, 0, p + 1, 3), (0..3).map(|k| (p, k, p + 1, k + 1)).collect())).collect()
+        } else {
+            let mut v: Vec<(Block, Vec<Block>)> =
+                (0..2).map(|p| ((p, 0, p + 1, 3), (0..3).map(|k| (p, k, p + 1, k + 1)).collect())).collect();
+            v.push(((2, 0, 4, 1), vec![(2, 0, 3, 1), (3, 0, 4, 1)]));
+            v.push(((2, 1, 4, 2), vec![(2, 1, 3, 2), (3, 1, 4, 2)]));
+            v.push(((2, 2, 4, 3), vec![(2, 2, 4, 3)]));
+            v
+        };
+        let mut g_in_c = 0usize;
+        for (p, (pb, grids)) in plan.iter().enumerate() {
             pg_no += 1;
-            let (px0, px1) = (cx0 + COMMUNITY_W * p / n_pg, cx0 + COMMUNITY_W * (p + 1) / n_pg);
             let pcode = format!("{ccode}-P{}", p + 1);
             let mut pu =
                 NewUnit::new(&pcode, UnitKind::PoliceGrid, format!("{}第{}警格", cname, p + 1), Some(community));
-            pu.geometry = Some(rect(px0, cy0, px1, cy0 + COMMUNITY_H));
-            let pg = g.unit(c, pu, 10 + p).await?;
+            pu.geometry = Some(lattice.block(i0 + pb.0, j0 + pb.1, i0 + pb.2, j0 + pb.3));
+            let pg = g.unit(c, pu, 10 + p as i64).await?;
             let rank = if pg_no.is_multiple_of(3) { "auxiliary" } else { "police" };
             g.user(c, &format!("go{pg_no:03}"), pg, &[Role::GridOfficer], "网格警", Some(rank), None).await?;
-            // Grids of this police grid: an even share of the community's, in rows.
-            let grids_here = n_g / n_pg + i64::from(p < n_g % n_pg);
-            for k in 0..grids_here {
+            for (k, gb) in grids.iter().enumerate() {
                 grid_no += 1;
                 g_in_c += 1;
-                let (gy0, gy1) = (cy0 + COMMUNITY_H * k / grids_here, cy0 + COMMUNITY_H * (k + 1) / grids_here);
                 let gcode = format!("{ccode}-G{g_in_c:02}");
                 let mut gu = NewUnit::new(&gcode, UnitKind::Grid, format!("{}第{}网格", cname, g_in_c), Some(pg));
-                gu.geometry = Some(rect(px0, gy0, px1, gy1));
-                let grid = g.unit(c, gu, k).await?;
+                gu.geometry = Some(lattice.block(i0 + gb.0, j0 + gb.1, i0 + gb.2, j0 + gb.3));
+                let grid = g.unit(c, gu, k as i64).await?;
                 g.user(c, &format!("gw{grid_no:03}"), grid, &[Role::GridWorker], "专职网格员", None, None).await?;
                 let team_name = format!("{}第{}网格义警队", cname, g_in_c);
                 teams.push(
@@ -319,4 +308,44 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
     audit::append(c, &ctx, &ev).await?;
     tx.commit().await?;
     Ok(g.summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fengqiao_store::testing::TestDb;
+
+    #[tokio::test]
+    async fn the_demo_grids_tile_the_street_and_route_to_themselves() {
+        let db = TestDb::sqlite().await;
+        let s = generate(&db.store, 2026).await.unwrap();
+        assert_eq!((s.grids, s.police_grids, s.accounts, s.volunteers), (156, 68, 302, 327));
+        let root = db.store.root_unit().await.unwrap().unwrap();
+        let grids = db.store.units_under(&root.path, Some(UnitKind::Grid)).await.unwrap();
+        let shapes: Vec<_> = grids
+            .iter()
+            .map(|g| {
+                fengqiao_geo::parse_geometry(&serde_json::from_str(g.geometry.as_deref().unwrap()).unwrap()).unwrap()
+            })
+            .collect();
+        assert_eq!(fengqiao_geo::validate_tiling(&shapes), vec![], "no invalid or overlapping grid");
+        // The same seed builds the same jurisdiction.
+        let again = TestDb::sqlite().await;
+        generate(&again.store, 2026).await.unwrap();
+        let grids2 = again
+            .store
+            .units_under(&again.store.root_unit().await.unwrap().unwrap().path, Some(UnitKind::Grid))
+            .await
+            .unwrap();
+        assert_eq!(
+            grids.iter().map(|g| &g.geometry).collect::<Vec<_>>(),
+            grids2.iter().map(|g| &g.geometry).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            db.store.user_by_username("gw100").await.unwrap().display_name,
+            again.store.user_by_username("gw100").await.unwrap().display_name
+        );
+        db.finish().await;
+        again.finish().await;
+    }
 }

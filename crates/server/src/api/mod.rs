@@ -4,6 +4,7 @@
 
 mod audit;
 mod locate;
+mod map;
 mod org;
 mod people;
 mod session;
@@ -28,6 +29,7 @@ use utoipa::OpenApi;
         people::list_users, people::get_user, people::create_user,
         audit::search,
         locate::locate,
+        map::grids,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -68,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", get(people::get_user))
         .route("/audit", get(audit::search))
         .route("/locate", get(locate::locate))
+        .route("/map/grids", get(map::grids))
 }
 
 /// JSON body extractor whose rejections use the error body: malformed JSON → 400,

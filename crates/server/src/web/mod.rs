@@ -26,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
+        .route("/static/map.js", get(map_js))
+        .route("/static/vendor/leaflet/{*file}", get(leaflet))
+        .route("/map", get(map_page))
         .route("/lang/{code}", get(account::switch_lang))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/login/totp", get(account::totp_page).post(account::totp_submit))
@@ -64,6 +67,46 @@ async fn favicon() -> impl IntoResponse {
     )
 }
 
+async fn map_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/map.js"),
+    )
+}
+
+/// Leaflet, vendored by `scripts/vendor-frontend` and embedded.
+async fn leaflet(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (ctype, body): (&str, &'static [u8]) = match file.as_str() {
+        "leaflet.js" => ("text/javascript; charset=utf-8", include_bytes!("../../static/vendor/leaflet/leaflet.js")),
+        "leaflet.css" => ("text/css; charset=utf-8", include_bytes!("../../static/vendor/leaflet/leaflet.css")),
+        "images/layers.png" => ("image/png", include_bytes!("../../static/vendor/leaflet/images/layers.png")),
+        "images/layers-2x.png" => ("image/png", include_bytes!("../../static/vendor/leaflet/images/layers-2x.png")),
+        "images/marker-icon.png" => ("image/png", include_bytes!("../../static/vendor/leaflet/images/marker-icon.png")),
+        "images/marker-icon-2x.png" => {
+            ("image/png", include_bytes!("../../static/vendor/leaflet/images/marker-icon-2x.png"))
+        }
+        "images/marker-shadow.png" => {
+            ("image/png", include_bytes!("../../static/vendor/leaflet/images/marker-shadow.png"))
+        }
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
+}
+
+async fn map_page(state: axum::extract::State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ViewOrg, &home, ("unit", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, actor.lang))?;
+    let ctx = context! {
+        tiles => state.settings.map_tile_url.clone(),
+        attribution => state.settings.map_tile_attribution.clone(),
+        ..page_ctx(&state, &actor, "map")
+    };
+    Ok(render(&state, "map.html", ctx))
+}
+
 #[derive(Serialize)]
 struct NavItem {
     href: &'static str,
@@ -73,7 +116,7 @@ struct NavItem {
 
 /// Areas of the product; those without their own module yet show the "coming" page.
 const AREAS: &[(&str, &str, &str)] = &[
-    ("map", "/area/map", "nav_map"),
+    ("map", "/map", "nav_map"),
     ("registry", "/area/registry", "nav_registry"),
     ("matters", "/area/matters", "nav_matters"),
     ("disputes", "/area/disputes", "nav_disputes"),
@@ -218,7 +261,7 @@ async fn coming(
     WebActor(actor): WebActor,
     axum::extract::Path(slug): axum::extract::Path<String>,
 ) -> WebResult {
-    let Some((_, _, key)) = AREAS.iter().find(|(s, _, _)| *s == slug) else {
+    let Some((_, _, key)) = AREAS.iter().find(|(s, href, _)| *s == slug && href.starts_with("/area/")) else {
         return Err(WebError(AppError::NotFound, actor.lang));
     };
     let ctx = context! { area => *key, ..page_ctx(&state, &actor, &slug) };

@@ -28,6 +28,7 @@ templates!(
     "account.html",
     "coming.html",
     "error.html",
+    "map.html",
 );
 
 fn lang_of(state: &State) -> Lang {
