@@ -8,6 +8,7 @@ pub mod mask;
 pub mod org;
 pub mod phone;
 pub mod policy;
+pub mod registry;
 pub mod role;
 
 pub use id_number::IdNumber;

@@ -63,7 +63,8 @@ impl GridRouter {
     }
 }
 
-fn build(routes: Vec<GridRoute>) -> Index {
+/// Build an index from the stored grids (skipping, with a warning, any unreadable shape).
+pub fn build(routes: Vec<GridRoute>) -> Index {
     let grids = routes
         .into_iter()
         .filter_map(|r| {

@@ -22,6 +22,7 @@ pub struct StaffRef {
 
 #[derive(Debug, Clone)]
 pub struct GridRoute {
+    pub grid_id: i64,
     pub grid: UnitRef,
     pub path: UnitPath,
     pub geometry: String,
@@ -103,6 +104,7 @@ impl Store {
             let officer =
                 pg.and_then(|p| officers.get(&p.id)).or_else(|| find("community").and_then(|c| officers.get(&c.id)));
             out.push(GridRoute {
+                grid_id: g.id,
                 grid: UnitRef { code: g.code.clone(), name: g.name.clone() },
                 path: UnitPath(g.path.clone()),
                 geometry,

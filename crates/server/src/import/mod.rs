@@ -2,7 +2,9 @@
 //! bad row with its line, column and reason, then write all good rows in one transaction —
 //! or nothing, unless the caller chose to skip invalid rows.
 
+pub mod csvrows;
 pub mod grids;
+pub mod registry;
 
 use serde::Serialize;
 

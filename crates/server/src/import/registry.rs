@@ -1,0 +1,391 @@
+//! CSV imports of the registry: households, residents, organisations. Each checks every row
+//! (with its line, column and reason), then writes all good rows in one transaction, or
+//! nothing when any row is bad unless `skip_invalid` is set. Rows update by natural key.
+
+use super::csvrows::{Table, parse_bool, parse_coord};
+use super::{ImportError, ImportReport, RowError};
+use crate::routing::Index;
+use fengqiao_domain::org::validate_code;
+use fengqiao_domain::registry::{DwellingType, OrgKind, Relation, check_against_id, check_name, parse_care};
+use fengqiao_domain::{IdNumber, Phone};
+use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
+use fengqiao_store::registry::{
+    NewHousehold, NewOrganisation, NewResident, household_id_by_code, upsert_household, upsert_organisation,
+    upsert_resident,
+};
+use fengqiao_store::{Store, StoreError};
+use std::collections::HashMap;
+
+pub const HOUSEHOLD_COLUMNS: &[&str] =
+    &["household_code", "address", "lat", "lon", "dwelling_type", "is_rental", "phone"];
+pub const RESIDENT_COLUMNS: &[&str] = &["household_code", "name", "id_number", "relation", "phone"];
+pub const ORGANISATION_COLUMNS: &[&str] =
+    &["code", "name", "kind", "address", "lat", "lon", "responsible_name", "responsible_phone"];
+
+/// What came of an import, with the rejected rows as CSV (header plus `_error`).
+#[derive(Debug)]
+pub struct CsvOutcome {
+    pub report: ImportReport,
+    pub rejects_csv: String,
+}
+
+fn err(line: usize, column: &str, message: impl Into<String>) -> RowError {
+    RowError { line, column: column.into(), message: message.into() }
+}
+
+fn optional_phone(line: usize, column: &str, v: &str, errors: &mut Vec<RowError>) -> Option<Phone> {
+    if v.is_empty() {
+        return None;
+    }
+    match Phone::parse(v) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(err(line, column, format!("\"{v}\": {e}")));
+            None
+        }
+    }
+}
+
+fn text(line: usize, column: &str, v: &str, max: usize, errors: &mut Vec<RowError>) -> String {
+    if v.is_empty() {
+        errors.push(err(line, column, "missing"));
+    } else if v.chars().count() > max {
+        errors.push(err(line, column, format!("at most {max} characters")));
+    }
+    v.to_string()
+}
+
+/// Where a point falls: its grid, or a message naming the nearest one.
+fn route(index: &Index, lat: f64, lon: f64) -> Result<i64, String> {
+    match index.locate(lon, lat) {
+        Some(r) => Ok(r.grid_id),
+        None => Err(match index.nearest(lon, lat) {
+            Some((r, d)) => format!(
+                "point ({lat}, {lon}) is outside every grid; the nearest is {} {} ({d:.0} m away)",
+                r.grid.code, r.grid.name
+            ),
+            None => format!("point ({lat}, {lon}) is outside every grid (no grids are defined)"),
+        }),
+    }
+}
+
+fn finish(table: &Table, mut report: ImportReport) -> CsvOutcome {
+    report.rejected.sort_by_key(|e| e.line);
+    let rejects_csv = if report.rejected.is_empty() { String::new() } else { table.rejects_csv(&report.rejected) };
+    CsvOutcome { report, rejects_csv }
+}
+
+pub async fn households(
+    store: &Store,
+    index: &Index,
+    ctx: &AuditCtx,
+    text_in: &str,
+    skip_invalid: bool,
+    progress: &dyn Fn(usize, usize),
+) -> Result<CsvOutcome, ImportError> {
+    let table = Table::parse(text_in, HOUSEHOLD_COLUMNS)?;
+    let mut errors = vec![];
+    let mut good = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in &table.rows {
+        let (l, before) = (row.line, errors.len());
+        let code = table.get(row, "household_code");
+        if let Err(e) = validate_code(code) {
+            errors.push(err(l, "household_code", format!("\"{code}\": {e}")));
+        } else if let Some(first) = seen.insert(code.to_string(), l) {
+            errors.push(err(l, "household_code", format!("\"{code}\" appears twice (first at line {first})")));
+        }
+        let address = text(l, "address", table.get(row, "address"), 128, &mut errors);
+        let lat = parse_coord(table.get(row, "lat"), -90.0, 90.0).map_err(|m| errors.push(err(l, "lat", m))).ok();
+        let lon = parse_coord(table.get(row, "lon"), -180.0, 180.0).map_err(|m| errors.push(err(l, "lon", m))).ok();
+        let dt = table.get(row, "dwelling_type");
+        let dwelling = DwellingType::parse(dt);
+        if dwelling.is_none() {
+            errors.push(err(l, "dwelling_type", format!("\"{dt}\" is not one of {}", DwellingType::choices())));
+        }
+        let rental_raw = table.get(row, "is_rental");
+        let is_rental = parse_bool(rental_raw);
+        match (is_rental, dwelling) {
+            (None, _) => errors.push(err(l, "is_rental", format!("\"{rental_raw}\" is not 1/0 (是/否)"))),
+            (Some(r), Some(d)) if r != (d == DwellingType::Rented) => errors.push(err(
+                l,
+                "is_rental",
+                format!("{} contradicts dwelling_type {}", if r { "1" } else { "0" }, d.as_str()),
+            )),
+            _ => {}
+        }
+        let phone = optional_phone(l, "phone", table.get(row, "phone"), &mut errors);
+        let grid = match (lat, lon) {
+            (Some(la), Some(lo)) => route(index, la, lo).map_err(|m| errors.push(err(l, "lat", m))).ok(),
+            _ => None,
+        };
+        if errors.len() == before {
+            let opt = |c: &str| Some(table.get(row, c).to_string()).filter(|v| !v.is_empty());
+            good.push((
+                l,
+                NewHousehold {
+                    code: code.to_string(),
+                    grid_id: fengqiao_domain::ids::UnitId(grid.expect("checked")),
+                    address,
+                    unit_no: opt("unit_no"),
+                    room: opt("room"),
+                    lat: lat.expect("checked"),
+                    lon: lon.expect("checked"),
+                    dwelling_type: dwelling.expect("checked"),
+                    is_rental: is_rental.expect("checked"),
+                    phone,
+                },
+            ));
+        }
+    }
+    let mut report = ImportReport { rejected: errors, ..Default::default() };
+    if !report.rejected.is_empty() && !skip_invalid {
+        return Ok(finish(&table, report));
+    }
+    let mut tx = store.begin().await?;
+    let total = good.len();
+    for (n, (_, h)) in good.iter().enumerate() {
+        let (_, created) = upsert_household(&mut tx, &store.crypto, h).await?;
+        if created {
+            report.created += 1
+        } else {
+            report.updated += 1
+        }
+        if n % 256 == 0 || n + 1 == total {
+            progress(n + 1, total);
+        }
+    }
+    let ev = AuditEvent::new("import.households", "household", "*", Outcome::Success).detail(format!(
+        "created={} updated={} rejected={}",
+        report.created,
+        report.updated,
+        report.rejected.len()
+    ));
+    audit::append(&mut tx, ctx, &ev).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    report.committed = true;
+    Ok(finish(&table, report))
+}
+
+pub async fn residents(
+    store: &Store,
+    ctx: &AuditCtx,
+    text_in: &str,
+    skip_invalid: bool,
+    progress: &dyn Fn(usize, usize),
+) -> Result<CsvOutcome, ImportError> {
+    let table = Table::parse(text_in, RESIDENT_COLUMNS)?;
+    let mut errors = vec![];
+    let mut good = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut heads: HashMap<String, usize> = HashMap::new();
+    // Household codes are looked up once each.
+    let mut households: HashMap<String, Option<i64>> = HashMap::new();
+    let mut conn = store.begin().await?;
+    for row in &table.rows {
+        let (l, before) = (row.line, errors.len());
+        let hcode = table.get(row, "household_code");
+        let household = match households.get(hcode) {
+            Some(h) => *h,
+            None => {
+                let h = if hcode.is_empty() { None } else { household_id_by_code(&mut conn, hcode).await? };
+                households.insert(hcode.to_string(), h);
+                h
+            }
+        };
+        if hcode.is_empty() {
+            errors.push(err(l, "household_code", "missing"));
+        } else if household.is_none() {
+            errors.push(err(l, "household_code", format!("unknown household \"{hcode}\" (import households first)")));
+        }
+        let name = table.get(row, "name");
+        if let Err(m) = check_name(name) {
+            errors.push(err(l, "name", format!("\"{name}\": {m}")));
+        }
+        let raw_id = table.get(row, "id_number");
+        let id = match IdNumber::parse(raw_id) {
+            Ok(id) => {
+                if let Some(first) = seen.insert(id.as_str().to_string(), l) {
+                    errors.push(err(l, "id_number", format!("{} appears twice (first at line {first})", id.masked())));
+                }
+                if let Err((column, m)) =
+                    check_against_id(&id, Some(table.get(row, "sex")), Some(table.get(row, "birth_date")))
+                {
+                    errors.push(err(l, column, m));
+                }
+                Some(id)
+            }
+            Err(e) => {
+                errors.push(err(l, "id_number", e.to_string()));
+                None
+            }
+        };
+        let rel_raw = table.get(row, "relation");
+        let relation = Relation::parse(rel_raw);
+        match relation {
+            None => errors.push(err(l, "relation", format!("\"{rel_raw}\" is not one of {}", Relation::choices()))),
+            Some(Relation::Head) if !hcode.is_empty() => {
+                if let Some(first) = heads.insert(hcode.to_string(), l) {
+                    errors.push(err(
+                        l,
+                        "relation",
+                        format!("household \"{hcode}\" already has a head at line {first}"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let phone = optional_phone(l, "phone", table.get(row, "phone"), &mut errors);
+        let reg_raw = table.get(row, "registered_here");
+        let registered_here = if reg_raw.is_empty() { Some(true) } else { parse_bool(reg_raw) };
+        if registered_here.is_none() {
+            errors.push(err(l, "registered_here", format!("\"{reg_raw}\" is not 1/0 (是/否)")));
+        }
+        let care = parse_care(table.get(row, "care")).map_err(|m| errors.push(err(l, "care", m))).ok();
+        if errors.len() == before {
+            good.push(NewResident {
+                household_id: household.expect("checked"),
+                name: name.to_string(),
+                id_number: id.expect("checked"),
+                phone,
+                relation: relation.expect("checked"),
+                registered_here: registered_here.expect("checked"),
+                registered_address: Some(table.get(row, "registered_address").to_string()).filter(|v| !v.is_empty()),
+                care: care.expect("checked"),
+            });
+        }
+    }
+    let mut report = ImportReport { rejected: errors, ..Default::default() };
+    if !report.rejected.is_empty() && !skip_invalid {
+        conn.rollback().await.map_err(StoreError::from)?;
+        return Ok(finish(&table, report));
+    }
+    let total = good.len();
+    for (n, r) in good.iter().enumerate() {
+        if upsert_resident(&mut conn, &store.crypto, r).await? {
+            report.created += 1
+        } else {
+            report.updated += 1
+        }
+        if n % 1024 == 0 || n + 1 == total {
+            progress(n + 1, total);
+        }
+    }
+    let ev = AuditEvent::new("import.residents", "resident", "*", Outcome::Success).detail(format!(
+        "created={} updated={} rejected={}",
+        report.created,
+        report.updated,
+        report.rejected.len()
+    ));
+    audit::append(&mut conn, ctx, &ev).await?;
+    conn.commit().await.map_err(StoreError::from)?;
+    report.committed = true;
+    Ok(finish(&table, report))
+}
+
+pub async fn organisations(
+    store: &Store,
+    index: &Index,
+    ctx: &AuditCtx,
+    text_in: &str,
+    skip_invalid: bool,
+    progress: &dyn Fn(usize, usize),
+) -> Result<CsvOutcome, ImportError> {
+    let table = Table::parse(text_in, ORGANISATION_COLUMNS)?;
+    let mut errors = vec![];
+    let mut good = vec![];
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in &table.rows {
+        let (l, before) = (row.line, errors.len());
+        let code = table.get(row, "code");
+        if let Err(e) = validate_code(code) {
+            errors.push(err(l, "code", format!("\"{code}\": {e}")));
+        } else if let Some(first) = seen.insert(code.to_string(), l) {
+            errors.push(err(l, "code", format!("\"{code}\" appears twice (first at line {first})")));
+        }
+        let name = text(l, "name", table.get(row, "name"), 64, &mut errors);
+        let kind_raw = table.get(row, "kind");
+        let kind = OrgKind::parse(kind_raw);
+        if kind.is_none() {
+            errors.push(err(l, "kind", format!("\"{kind_raw}\" is not one of {}", OrgKind::choices())));
+        }
+        let address = text(l, "address", table.get(row, "address"), 128, &mut errors);
+        let lat = parse_coord(table.get(row, "lat"), -90.0, 90.0).map_err(|m| errors.push(err(l, "lat", m))).ok();
+        let lon = parse_coord(table.get(row, "lon"), -180.0, 180.0).map_err(|m| errors.push(err(l, "lon", m))).ok();
+        let responsible = table.get(row, "responsible_name");
+        if !responsible.is_empty()
+            && let Err(m) = check_name(responsible)
+        {
+            errors.push(err(l, "responsible_name", format!("\"{responsible}\": {m}")));
+        }
+        let phone = optional_phone(l, "responsible_phone", table.get(row, "responsible_phone"), &mut errors);
+        let insp = table.get(row, "last_inspection");
+        if !insp.is_empty() && chrono::NaiveDate::parse_from_str(insp, "%Y-%m-%d").is_err() {
+            errors.push(err(l, "last_inspection", format!("\"{insp}\" is not a date (YYYY-MM-DD)")));
+        }
+        let alliance_code = table.get(row, "alliance_code");
+        let alliance = if alliance_code.is_empty() {
+            None
+        } else {
+            match store.unit_by_code(alliance_code).await {
+                Ok(u) if u.kind == fengqiao_domain::org::UnitKind::Alliance => Some(u.id),
+                Ok(_) => {
+                    errors.push(err(
+                        l,
+                        "alliance_code",
+                        format!("\"{alliance_code}\" is not a business-district alliance"),
+                    ));
+                    None
+                }
+                Err(StoreError::NotFound) => {
+                    errors.push(err(l, "alliance_code", format!("unknown alliance \"{alliance_code}\"")));
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let grid = match (lat, lon) {
+            (Some(la), Some(lo)) => route(index, la, lo).map_err(|m| errors.push(err(l, "lat", m))).ok(),
+            _ => None,
+        };
+        if errors.len() == before {
+            good.push(NewOrganisation {
+                code: code.to_string(),
+                name,
+                kind: kind.expect("checked"),
+                grid_id: fengqiao_domain::ids::UnitId(grid.expect("checked")),
+                alliance_id: alliance,
+                address,
+                lat: lat.expect("checked"),
+                lon: lon.expect("checked"),
+                responsible_name: Some(responsible.to_string()).filter(|v| !v.is_empty()),
+                responsible_phone: phone,
+                last_inspection: Some(insp.to_string()).filter(|v| !v.is_empty()),
+            });
+        }
+    }
+    let mut report = ImportReport { rejected: errors, ..Default::default() };
+    if !report.rejected.is_empty() && !skip_invalid {
+        return Ok(finish(&table, report));
+    }
+    let mut tx = store.begin().await?;
+    let total = good.len();
+    for (n, o) in good.iter().enumerate() {
+        if upsert_organisation(&mut tx, &store.crypto, o).await? {
+            report.created += 1
+        } else {
+            report.updated += 1
+        }
+        progress(n + 1, total);
+    }
+    let ev = AuditEvent::new("import.organisations", "organisation", "*", Outcome::Success).detail(format!(
+        "created={} updated={} rejected={}",
+        report.created,
+        report.updated,
+        report.rejected.len()
+    ));
+    audit::append(&mut tx, ctx, &ev).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    report.committed = true;
+    Ok(finish(&table, report))
+}

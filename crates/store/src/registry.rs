@@ -1,0 +1,507 @@
+//! The registry in storage: households (with their dwelling), residents, organisations and
+//! key places, visits. Natural keys: household code, resident ID number (through its keyed
+//! hash), organisation code — importing again updates, never duplicates.
+
+use crate::{Store, StoreError, StoreResult, now_ms};
+use fengqiao_domain::IdNumber;
+use fengqiao_domain::Phone;
+use fengqiao_domain::ids::UnitId;
+use fengqiao_domain::org::UnitPath;
+use fengqiao_domain::registry::{CareCategory, DwellingType, OrgKind, Relation, Sex, pinyin_of};
+use sqlx::{AnyConnection, FromRow};
+
+#[derive(Debug, Clone)]
+pub struct NewHousehold {
+    pub code: String,
+    pub grid_id: UnitId,
+    pub address: String,
+    pub unit_no: Option<String>,
+    pub room: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub dwelling_type: DwellingType,
+    pub is_rental: bool,
+    pub phone: Option<Phone>,
+}
+
+/// Insert or update a household by code. Returns its id and whether it was new.
+pub async fn upsert_household(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    h: &NewHousehold,
+) -> StoreResult<(i64, bool)> {
+    let now = now_ms();
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+        .bind(&h.code)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let phone_enc = h.phone.as_ref().map(|p| crypto.seal(p.as_str()));
+    let phone_hash = h.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str()));
+    match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE households SET grid_id = $1, address = $2, unit_no = $3, room = $4, lat = $5, lon = $6, dwelling_type = $7, \
+                 is_rental = $8, phone_enc = $9, phone_hash = $10, updated_at = $11 WHERE id = $12",
+            )
+            .bind(h.grid_id.0)
+            .bind(&h.address)
+            .bind(&h.unit_no)
+            .bind(&h.room)
+            .bind(h.lat)
+            .bind(h.lon)
+            .bind(h.dwelling_type.as_str())
+            .bind(i64::from(h.is_rental))
+            .bind(phone_enc)
+            .bind(phone_hash)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            Ok((id, false))
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+            )
+            .bind(&h.code)
+            .bind(h.grid_id.0)
+            .bind(&h.address)
+            .bind(&h.unit_no)
+            .bind(&h.room)
+            .bind(h.lat)
+            .bind(h.lon)
+            .bind(h.dwelling_type.as_str())
+            .bind(i64::from(h.is_rental))
+            .bind(phone_enc)
+            .bind(phone_hash)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok((id, true))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewResident {
+    pub household_id: i64,
+    pub name: String,
+    pub id_number: IdNumber,
+    pub phone: Option<Phone>,
+    pub relation: Relation,
+    pub registered_here: bool,
+    pub registered_address: Option<String>,
+    pub care: Vec<CareCategory>,
+}
+
+/// Insert or update a resident by ID number. Returns whether it was new.
+pub async fn upsert_resident(conn: &mut AnyConnection, crypto: &crate::Crypto, r: &NewResident) -> StoreResult<bool> {
+    let now = now_ms();
+    let id_hash = crypto.lookup_hash("id_number", r.id_number.as_str());
+    let (pinyin, initials) = pinyin_of(&r.name);
+    let care: Vec<&str> = r.care.iter().map(|c| c.as_str()).collect();
+    let phone_enc = r.phone.as_ref().map(|p| crypto.seal(p.as_str()));
+    let phone_hash = r.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str()));
+    let n = sqlx::query(
+        "UPDATE residents SET household_id = $1, name = $2, name_pinyin = $3, name_initials = $4, phone_enc = $5, phone_hash = $6, \
+         relation = $7, registered_here = $8, registered_address = $9, care = $10, updated_at = $11 WHERE id_hash = $12",
+    )
+    .bind(r.household_id)
+    .bind(&r.name)
+    .bind(&pinyin)
+    .bind(&initials)
+    .bind(&phone_enc)
+    .bind(&phone_hash)
+    .bind(r.relation.as_str())
+    .bind(i64::from(r.registered_here))
+    .bind(&r.registered_address)
+    .bind(care.join(","))
+    .bind(now)
+    .bind(&id_hash)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO residents (household_id, name, name_pinyin, name_initials, id_enc, id_hash, id_masked, sex, birth_date, phone_enc, \
+         phone_hash, relation, registered_here, registered_address, care, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+    )
+    .bind(r.household_id)
+    .bind(&r.name)
+    .bind(&pinyin)
+    .bind(&initials)
+    .bind(crypto.seal(r.id_number.as_str()))
+    .bind(&id_hash)
+    .bind(r.id_number.masked())
+    .bind(Sex::of(&r.id_number).as_str())
+    .bind(r.id_number.birth_date().format("%Y-%m-%d").to_string())
+    .bind(&phone_enc)
+    .bind(&phone_hash)
+    .bind(r.relation.as_str())
+    .bind(i64::from(r.registered_here))
+    .bind(&r.registered_address)
+    .bind(care.join(","))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub grid_id: UnitId,
+    pub alliance_id: Option<UnitId>,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub responsible_name: Option<String>,
+    pub responsible_phone: Option<Phone>,
+    pub last_inspection: Option<String>,
+}
+
+pub async fn upsert_organisation(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    o: &NewOrganisation,
+) -> StoreResult<bool> {
+    let now = now_ms();
+    let phone_enc = o.responsible_phone.as_ref().map(|p| crypto.seal(p.as_str()));
+    let phone_hash = o.responsible_phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str()));
+    let n = sqlx::query(
+        "UPDATE organisations SET name = $1, kind = $2, is_key_place = $3, grid_id = $4, alliance_id = $5, address = $6, lat = $7, lon = $8, \
+         responsible_name = $9, responsible_phone_enc = $10, responsible_phone_hash = $11, last_inspection = $12, updated_at = $13 WHERE code = $14",
+    )
+    .bind(&o.name)
+    .bind(o.kind.as_str())
+    .bind(i64::from(o.kind.is_key_place()))
+    .bind(o.grid_id.0)
+    .bind(o.alliance_id.map(|a| a.0))
+    .bind(&o.address)
+    .bind(o.lat)
+    .bind(o.lon)
+    .bind(&o.responsible_name)
+    .bind(&phone_enc)
+    .bind(&phone_hash)
+    .bind(&o.last_inspection)
+    .bind(now)
+    .bind(&o.code)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO organisations (code, name, kind, is_key_place, grid_id, alliance_id, address, lat, lon, responsible_name, \
+         responsible_phone_enc, responsible_phone_hash, last_inspection, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+    )
+    .bind(&o.code)
+    .bind(&o.name)
+    .bind(o.kind.as_str())
+    .bind(i64::from(o.kind.is_key_place()))
+    .bind(o.grid_id.0)
+    .bind(o.alliance_id.map(|a| a.0))
+    .bind(&o.address)
+    .bind(o.lat)
+    .bind(o.lon)
+    .bind(&o.responsible_name)
+    .bind(&phone_enc)
+    .bind(&phone_hash)
+    .bind(&o.last_inspection)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// A household id by code inside a transaction.
+pub async fn household_id_by_code(conn: &mut AnyConnection, code: &str) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM households WHERE code = $1").bind(code).fetch_optional(&mut *conn).await?)
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub code: String,
+    pub address: String,
+    pub dwelling_type: String,
+    pub is_rental: i64,
+    pub grid_code: String,
+    pub grid_name: String,
+    pub grid_path: String,
+    pub members: i64,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(skip)]
+    pub phone_enc: Option<Vec<u8>>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct ResidentRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub household_code: String,
+    pub address: String,
+    pub grid_path: String,
+    pub name: String,
+    pub id_masked: String,
+    #[serde(skip)]
+    pub id_enc: Vec<u8>,
+    pub sex: String,
+    pub birth_date: String,
+    #[serde(skip)]
+    pub phone_enc: Option<Vec<u8>>,
+    pub relation: String,
+    pub registered_here: i64,
+    pub registered_address: Option<String>,
+    pub care: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct VisitRow {
+    pub id: i64,
+    pub kind: String,
+    pub outcome: String,
+    pub note: String,
+    pub visited_at: i64,
+    pub visitor: String,
+}
+
+const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.code, h.address, h.dwelling_type, h.is_rental, g.code AS grid_code, g.name AS grid_name, \
+     g.path AS grid_path, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS members, h.lat, h.lon, h.phone_enc, h.updated_at \
+     FROM households h JOIN units g ON g.id = h.grid_id";
+
+const RESIDENT_SELECT: &str = "SELECT r.id, r.household_id, h.code AS household_code, h.address, g.path AS grid_path, r.name, r.id_masked, \
+     r.id_enc, r.sex, r.birth_date, r.phone_enc, r.relation, r.registered_here, r.registered_address, r.care \
+     FROM residents r JOIN households h ON h.id = r.household_id JOIN units g ON g.id = h.grid_id";
+
+/// What a search string is taken for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResidentQuery {
+    IdNumber(IdNumber),
+    Phone(Phone),
+    /// Lower-case latin letters: full pinyin or initials, as a prefix.
+    Pinyin(String),
+    /// Anything else: a name prefix, or part of an address.
+    Text(String),
+}
+
+impl ResidentQuery {
+    pub fn parse(q: &str) -> Option<ResidentQuery> {
+        let q = q.trim();
+        if q.is_empty() {
+            return None;
+        }
+        if let Ok(id) = IdNumber::parse(q) {
+            return Some(ResidentQuery::IdNumber(id));
+        }
+        if let Ok(p) = Phone::parse(q) {
+            return Some(ResidentQuery::Phone(p));
+        }
+        if q.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Some(ResidentQuery::Pinyin(q.to_ascii_lowercase()));
+        }
+        Some(ResidentQuery::Text(q.to_string()))
+    }
+}
+
+/// `[prefix, prefix + U+10FFFF)`: an index-friendly prefix range on both backends.
+fn prefix_range(p: &str) -> (String, String) {
+    (p.to_string(), format!("{p}\u{10FFFF}"))
+}
+
+impl Store {
+    pub async fn household_by_code(&self, code: &str) -> StoreResult<HouseholdRow> {
+        sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.code = $1"))
+            .bind(code)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn household_by_id(&self, id: i64) -> StoreResult<HouseholdRow> {
+        sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Households at or below `path`, optionally whose address contains `text`.
+    pub async fn households_under(
+        &self,
+        path: &UnitPath,
+        text: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<HouseholdRow>, i64)> {
+        let like = text.filter(|t| !t.is_empty()).map(|t| format!("%{t}%"));
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM households h JOIN units g ON g.id = h.grid_id WHERE g.path LIKE $1 AND ($2 IS NULL OR h.address LIKE $2 OR h.code = $3)",
+        )
+        .bind(format!("{}%", path.0))
+        .bind(&like)
+        .bind(text.unwrap_or_default())
+        .fetch_one(&self.read)
+        .await?;
+        let rows = sqlx::query_as(&format!(
+            "{HOUSEHOLD_SELECT} WHERE g.path LIKE $1 AND ($2 IS NULL OR h.address LIKE $2 OR h.code = $3) ORDER BY h.code LIMIT $4 OFFSET $5"
+        ))
+        .bind(format!("{}%", path.0))
+        .bind(&like)
+        .bind(text.unwrap_or_default())
+        .bind(limit.clamp(1, 1000))
+        .bind(offset.max(0))
+        .fetch_all(&self.read)
+        .await?;
+        Ok((rows, total))
+    }
+
+    pub async fn members(&self, household_id: i64) -> StoreResult<Vec<ResidentRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{RESIDENT_SELECT} WHERE r.household_id = $1 ORDER BY r.relation = 'head' DESC, r.birth_date"
+        ))
+        .bind(household_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn visits_of(&self, household_id: i64, limit: i64) -> StoreResult<Vec<VisitRow>> {
+        Ok(sqlx::query_as(
+            "SELECT v.id, v.kind, v.outcome, v.note, v.visited_at, u.display_name AS visitor FROM visits v JOIN users u ON u.id = v.user_id \
+             WHERE v.household_id = $1 ORDER BY v.visited_at DESC LIMIT $2",
+        )
+        .bind(household_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Residents matching a query inside `path`: exact ID number or phone (through the keyed
+    /// hash), pinyin or initials prefix, name prefix or part of the address.
+    pub async fn search_residents(
+        &self,
+        path: &UnitPath,
+        q: &ResidentQuery,
+        limit: i64,
+    ) -> StoreResult<Vec<ResidentRow>> {
+        let within = format!("{}%", path.0);
+        let limit = limit.clamp(1, 200);
+        let rows = match q {
+            ResidentQuery::IdNumber(id) => {
+                sqlx::query_as(&format!("{RESIDENT_SELECT} WHERE r.id_hash = $1 AND g.path LIKE $2 LIMIT $3"))
+                    .bind(self.crypto.lookup_hash("id_number", id.as_str()))
+                    .bind(&within)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?
+            }
+            ResidentQuery::Phone(p) => {
+                sqlx::query_as(&format!("{RESIDENT_SELECT} WHERE r.phone_hash = $1 AND g.path LIKE $2 LIMIT $3"))
+                    .bind(self.crypto.lookup_hash("phone", p.as_str()))
+                    .bind(&within)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?
+            }
+            ResidentQuery::Pinyin(p) => {
+                let (lo, hi) = prefix_range(p);
+                sqlx::query_as(&format!(
+                    "{RESIDENT_SELECT} WHERE ((r.name_pinyin >= $1 AND r.name_pinyin < $2) OR (r.name_initials >= $1 AND r.name_initials < $2)) \
+                     AND g.path LIKE $3 ORDER BY r.name_pinyin, r.id LIMIT $4"
+                ))
+                .bind(&lo)
+                .bind(&hi)
+                .bind(&within)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?
+            }
+            ResidentQuery::Text(t) => {
+                let (lo, hi) = prefix_range(t);
+                let mut rows: Vec<ResidentRow> = sqlx::query_as(&format!(
+                    "{RESIDENT_SELECT} WHERE r.name >= $1 AND r.name < $2 AND g.path LIKE $3 ORDER BY r.name, r.id LIMIT $4"
+                ))
+                .bind(&lo)
+                .bind(&hi)
+                .bind(&within)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                if rows.is_empty() {
+                    rows = sqlx::query_as(&format!(
+                        "{RESIDENT_SELECT} WHERE h.address LIKE $1 AND g.path LIKE $2 ORDER BY h.code, r.id LIMIT $3"
+                    ))
+                    .bind(format!("%{t}%"))
+                    .bind(&within)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?;
+                }
+                rows
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Record a visit (publicity visit, monthly check) with its audit record.
+    pub async fn record_visit(
+        &self,
+        ctx: &crate::audit::AuditCtx,
+        household_id: i64,
+        user_id: i64,
+        kind: &str,
+        outcome: &str,
+        note: &str,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO visits (household_id, user_id, kind, outcome, note, visited_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(user_id)
+        .bind(kind)
+        .bind(outcome)
+        .bind(note)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ev =
+            crate::audit::AuditEvent::new("household.visit", "household", household_id, crate::audit::Outcome::Success)
+                .detail(kind);
+        crate::audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Per grid (by code): households, and households visited since `since_ms`.
+    pub async fn household_figures(&self, since_ms: i64) -> StoreResult<std::collections::HashMap<String, (i64, i64)>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT g.code, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM visits v WHERE v.household_id = h.id AND v.visited_at >= $1) THEN 1 ELSE 0 END) \
+             FROM households h JOIN units g ON g.id = h.grid_id GROUP BY g.code",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|(c, n, v)| (c, (n, v))).collect())
+    }
+
+    pub async fn count_residents_under(&self, path: &UnitPath) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id JOIN units g ON g.id = h.grid_id WHERE g.path LIKE $1",
+        )
+        .bind(format!("{}%", path.0))
+        .fetch_one(&self.read)
+        .await?)
+    }
+}
