@@ -24,65 +24,6 @@ pub struct NewHousehold {
     pub phone: Option<Phone>,
 }
 
-/// Insert or update a household by code. Returns its id and whether it was new.
-pub async fn upsert_household(
-    conn: &mut AnyConnection,
-    crypto: &crate::Crypto,
-    h: &NewHousehold,
-) -> StoreResult<(i64, bool)> {
-    let now = now_ms();
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
-        .bind(&h.code)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let phone_enc = h.phone.as_ref().map(|p| crypto.seal(p.as_str()));
-    let phone_hash = h.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str()));
-    match existing {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE households SET grid_id = $1, address = $2, unit_no = $3, room = $4, lat = $5, lon = $6, dwelling_type = $7, \
-                 is_rental = $8, phone_enc = $9, phone_hash = $10, updated_at = $11 WHERE id = $12",
-            )
-            .bind(h.grid_id.0)
-            .bind(&h.address)
-            .bind(&h.unit_no)
-            .bind(&h.room)
-            .bind(h.lat)
-            .bind(h.lon)
-            .bind(h.dwelling_type.as_str())
-            .bind(i64::from(h.is_rental))
-            .bind(phone_enc)
-            .bind(phone_hash)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            Ok((id, false))
-        }
-        None => {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-            )
-            .bind(&h.code)
-            .bind(h.grid_id.0)
-            .bind(&h.address)
-            .bind(&h.unit_no)
-            .bind(&h.room)
-            .bind(h.lat)
-            .bind(h.lon)
-            .bind(h.dwelling_type.as_str())
-            .bind(i64::from(h.is_rental))
-            .bind(phone_enc)
-            .bind(phone_hash)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
-            Ok((id, true))
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewResident {
     pub household_id: i64,
@@ -93,62 +34,6 @@ pub struct NewResident {
     pub registered_here: bool,
     pub registered_address: Option<String>,
     pub care: Vec<CareCategory>,
-}
-
-/// Insert or update a resident by ID number. Returns whether it was new.
-pub async fn upsert_resident(conn: &mut AnyConnection, crypto: &crate::Crypto, r: &NewResident) -> StoreResult<bool> {
-    let now = now_ms();
-    let id_hash = crypto.lookup_hash("id_number", r.id_number.as_str());
-    let (pinyin, initials) = pinyin_of(&r.name);
-    let care: Vec<&str> = r.care.iter().map(|c| c.as_str()).collect();
-    let phone_enc = r.phone.as_ref().map(|p| crypto.seal(p.as_str()));
-    let phone_hash = r.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str()));
-    let n = sqlx::query(
-        "UPDATE residents SET household_id = $1, name = $2, name_pinyin = $3, name_initials = $4, phone_enc = $5, phone_hash = $6, \
-         relation = $7, registered_here = $8, registered_address = $9, care = $10, updated_at = $11 WHERE id_hash = $12",
-    )
-    .bind(r.household_id)
-    .bind(&r.name)
-    .bind(&pinyin)
-    .bind(&initials)
-    .bind(&phone_enc)
-    .bind(&phone_hash)
-    .bind(r.relation.as_str())
-    .bind(i64::from(r.registered_here))
-    .bind(&r.registered_address)
-    .bind(care.join(","))
-    .bind(now)
-    .bind(&id_hash)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 1 {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO residents (household_id, name, name_pinyin, name_initials, id_enc, id_hash, id_masked, sex, birth_date, phone_enc, \
-         phone_hash, relation, registered_here, registered_address, care, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
-    )
-    .bind(r.household_id)
-    .bind(&r.name)
-    .bind(&pinyin)
-    .bind(&initials)
-    .bind(crypto.seal(r.id_number.as_str()))
-    .bind(&id_hash)
-    .bind(r.id_number.masked())
-    .bind(Sex::of(&r.id_number).as_str())
-    .bind(r.id_number.birth_date().format("%Y-%m-%d").to_string())
-    .bind(&phone_enc)
-    .bind(&phone_hash)
-    .bind(r.relation.as_str())
-    .bind(i64::from(r.registered_here))
-    .bind(&r.registered_address)
-    .bind(care.join(","))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(true)
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +105,127 @@ pub async fn upsert_organisation(
     .execute(&mut *conn)
     .await?;
     Ok(true)
+}
+
+/// Rows per multi-row statement in bulk writes: 17 parameters × 400 stays far below both
+/// backends' limits, and one statement per 400 rows is what makes million-row imports fast.
+const BULK: usize = 400;
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `cols` parameters.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Insert or update many residents by ID number, a few hundred per statement. Keys must be
+/// distinct within the call. Returns how many were new.
+pub async fn bulk_upsert_residents(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    rows: &[NewResident],
+) -> StoreResult<u64> {
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM residents").fetch_one(&mut *conn).await?;
+    let now = now_ms();
+    for chunk in rows.chunks(BULK) {
+        let sql = format!(
+            "INSERT INTO residents (household_id, name, name_pinyin, name_initials, id_enc, id_hash, id_masked, sex, birth_date, phone_enc, \
+             phone_hash, relation, registered_here, registered_address, care, created_at, updated_at) VALUES {} \
+             ON CONFLICT (id_hash) DO UPDATE SET household_id = excluded.household_id, name = excluded.name, name_pinyin = excluded.name_pinyin, \
+             name_initials = excluded.name_initials, phone_enc = excluded.phone_enc, phone_hash = excluded.phone_hash, relation = excluded.relation, \
+             registered_here = excluded.registered_here, registered_address = excluded.registered_address, care = excluded.care, updated_at = excluded.updated_at",
+            placeholders(chunk.len(), 17)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let (pinyin, initials) = pinyin_of(&r.name);
+            let care: Vec<&str> = r.care.iter().map(|c| c.as_str()).collect();
+            q = q
+                .bind(r.household_id)
+                .bind(r.name.clone())
+                .bind(pinyin)
+                .bind(initials)
+                .bind(crypto.seal(r.id_number.as_str()))
+                .bind(crypto.lookup_hash("id_number", r.id_number.as_str()))
+                .bind(r.id_number.masked())
+                .bind(Sex::of(&r.id_number).as_str())
+                .bind(r.id_number.birth_date().format("%Y-%m-%d").to_string())
+                .bind(r.phone.as_ref().map(|p| crypto.seal(p.as_str())))
+                .bind(r.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
+                .bind(r.relation.as_str())
+                .bind(i64::from(r.registered_here))
+                .bind(r.registered_address.clone())
+                .bind(care.join(","))
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM residents").fetch_one(&mut *conn).await?;
+    Ok((after - before) as u64)
+}
+
+/// Insert or update many households by code (distinct within the call); returns how many
+/// were new. Ids are looked up afterwards with [`household_ids`].
+pub async fn bulk_upsert_households(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    rows: &[NewHousehold],
+) -> StoreResult<u64> {
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM households").fetch_one(&mut *conn).await?;
+    let now = now_ms();
+    for chunk in rows.chunks(BULK) {
+        let sql = format!(
+            "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at) \
+             VALUES {} ON CONFLICT (code) DO UPDATE SET grid_id = excluded.grid_id, address = excluded.address, unit_no = excluded.unit_no, \
+             room = excluded.room, lat = excluded.lat, lon = excluded.lon, dwelling_type = excluded.dwelling_type, is_rental = excluded.is_rental, \
+             phone_enc = excluded.phone_enc, phone_hash = excluded.phone_hash, updated_at = excluded.updated_at",
+            placeholders(chunk.len(), 13)
+        );
+        let mut q = sqlx::query(&sql);
+        for h in chunk {
+            q = q
+                .bind(h.code.clone())
+                .bind(h.grid_id.0)
+                .bind(h.address.clone())
+                .bind(h.unit_no.clone())
+                .bind(h.room.clone())
+                .bind(h.lat)
+                .bind(h.lon)
+                .bind(h.dwelling_type.as_str())
+                .bind(i64::from(h.is_rental))
+                .bind(h.phone.as_ref().map(|p| crypto.seal(p.as_str())))
+                .bind(h.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM households").fetch_one(&mut *conn).await?;
+    Ok((after - before) as u64)
+}
+
+/// Household ids by code, for codes that exist.
+pub async fn household_ids(conn: &mut AnyConnection) -> StoreResult<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM households").fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Insert many visits (demo data and imports): (household id, user id, kind, outcome, at).
+pub async fn bulk_insert_visits(conn: &mut AnyConnection, rows: &[(i64, i64, &str, &str, i64)]) -> StoreResult<()> {
+    for chunk in rows.chunks(BULK) {
+        let sql = format!(
+            "INSERT INTO visits (household_id, user_id, kind, outcome, visited_at, created_at) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for (h, u, k, o, at) in chunk {
+            q = q.bind(*h).bind(*u).bind(*k).bind(*o).bind(*at).bind(*at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A household id by code inside a transaction.

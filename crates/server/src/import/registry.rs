@@ -10,8 +10,8 @@ use fengqiao_domain::registry::{DwellingType, OrgKind, Relation, check_against_i
 use fengqiao_domain::{IdNumber, Phone};
 use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::registry::{
-    NewHousehold, NewOrganisation, NewResident, household_id_by_code, upsert_household, upsert_organisation,
-    upsert_resident,
+    NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents, household_id_by_code,
+    upsert_organisation,
 };
 use fengqiao_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -144,17 +144,12 @@ pub async fn households(
     }
     let mut tx = store.begin().await?;
     let total = good.len();
-    for (n, (_, h)) in good.iter().enumerate() {
-        let (_, created) = upsert_household(&mut tx, &store.crypto, h).await?;
-        if created {
-            report.created += 1
-        } else {
-            report.updated += 1
-        }
-        if n % 256 == 0 || n + 1 == total {
-            progress(n + 1, total);
-        }
+    let rows: Vec<NewHousehold> = good.into_iter().map(|(_, h)| h).collect();
+    for (n, chunk) in rows.chunks(4000).enumerate() {
+        report.created += bulk_upsert_households(&mut tx, &store.crypto, chunk).await? as usize;
+        progress(((n + 1) * 4000).min(total), total);
     }
+    report.updated = total - report.created;
     let ev = AuditEvent::new("import.households", "household", "*", Outcome::Success).detail(format!(
         "created={} updated={} rejected={}",
         report.created,
@@ -261,16 +256,11 @@ pub async fn residents(
         return Ok(finish(&table, report));
     }
     let total = good.len();
-    for (n, r) in good.iter().enumerate() {
-        if upsert_resident(&mut conn, &store.crypto, r).await? {
-            report.created += 1
-        } else {
-            report.updated += 1
-        }
-        if n % 1024 == 0 || n + 1 == total {
-            progress(n + 1, total);
-        }
+    for (n, chunk) in good.chunks(4000).enumerate() {
+        report.created += bulk_upsert_residents(&mut conn, &store.crypto, chunk).await? as usize;
+        progress(((n + 1) * 4000).min(total), total);
     }
+    report.updated = total - report.created;
     let ev = AuditEvent::new("import.residents", "resident", "*", Outcome::Success).detail(format!(
         "created={} updated={} rejected={}",
         report.created,
