@@ -13,7 +13,7 @@ const BIN = process.env.FENGQIAO_BIN || new URL('../../target/debug/fengqiao', i
 /** Start the demo; resolves when it prints its address and logins. */
 export async function startDemo() {
   const dir = mkdtempSync(join(tmpdir(), 'fq-browser-'));
-  const child = spawn(BIN, ['demo', '--database', `sqlite://${dir}/demo.db`, '--listen', '127.0.0.1:0'], {
+  const child = spawn(BIN, ['demo', '--database', `sqlite://${dir}/demo.db`, '--listen', '127.0.0.1:0', '--households', process.env.FENGQIAO_DEMO_HOUSEHOLDS || '2000'], {
     cwd: dir,
     env: { ...process.env, FENGQIAO_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

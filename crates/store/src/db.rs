@@ -134,8 +134,12 @@ impl Store {
                         format!("sqlite_synchronous must be FULL, NORMAL or EXTRA, not {sync}").into(),
                     )));
                 }
-                let pragmas =
-                    format!("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = {sync};");
+                let pragmas = format!(
+                    // SQLite's default page cache is 2 MB; a registry's indexes are far larger,
+                    // and random inserts then read pages back from the OS for every row.
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = {sync}; \
+                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
+                );
                 let write = sqlite_pool(1, pragmas.clone(), true).connect(&conn_url).await.map_err(connect_err)?;
                 let read =
                     sqlite_pool(opts.max_connections, pragmas, false).connect(&conn_url).await.map_err(connect_err)?;

@@ -107,9 +107,12 @@ pub async fn upsert_organisation(
     Ok(true)
 }
 
-/// Rows per multi-row statement in bulk writes: 17 parameters × 400 stays far below both
-/// backends' limits, and one statement per 400 rows is what makes million-row imports fast.
-const BULK: usize = 400;
+/// Rows per multi-row statement in bulk writes. Measured on the demo's 75,000 residents
+/// (SQLite, release, default 2 MB page cache): 10 rows per statement 41 µs/row, 20 rows
+/// 38 µs, 50 rows 48 µs, 400 rows 141 µs — binding grows faster than linearly with a
+/// statement's parameters in the driver, so small batches win. (With the 64 MB cache the
+/// store now sets, 20 rows take 23 µs/row.)
+const BULK: usize = 20;
 
 /// `($1, $2, …), ($n+1, …)` for `rows` rows of `cols` parameters.
 fn placeholders(rows: usize, cols: usize) -> String {

@@ -17,6 +17,9 @@ pub struct Args {
     /// Seed of the generator: the same seed gives the same jurisdiction.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Households to generate (spread over the 156 grids) the first time.
+    #[arg(long, default_value_t = 30_000)]
+    pub households: usize,
 }
 
 pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Result<ExitCode> {
@@ -31,14 +34,18 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
     let store = cfg.open_store(true).await?;
     if store.root_unit().await?.is_none() {
         println!("Generating the demo jurisdiction (seed {}) ...", args.seed);
-        let s = demo::generate(&store, args.seed).await?;
+        let s = demo::generate(&store, args.seed, args.households).await?;
         println!(
-            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers in {:.1} s",
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits in {:.1} s",
             s.units,
             s.police_grids,
             s.grids,
             s.accounts,
             s.volunteers,
+            s.registry.households,
+            s.registry.residents,
+            s.registry.organisations,
+            s.registry.visits,
             started.elapsed().as_secs_f64()
         );
     } else {

@@ -63,6 +63,17 @@ impl Lattice {
         format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", coords.join(","))
     }
 
+    /// A point inside cell `(i, j)` at fractions `(u, v)` of its sides (bilinear between the
+    /// four corners), in degrees `(lon, lat)`.
+    pub fn point(&self, i: usize, j: usize, u: f64, v: f64) -> (f64, f64) {
+        let [a, b, c, d] = [self.at(i, j), self.at(i + 1, j), self.at(i + 1, j + 1), self.at(i, j + 1)];
+        let f = |p: (i64, i64)| (p.0 as f64 / 1e6, p.1 as f64 / 1e6);
+        let (a, b, c, d) = (f(a), f(b), f(c), f(d));
+        let x = (1.0 - u) * (1.0 - v) * a.0 + u * (1.0 - v) * b.0 + u * v * c.0 + (1.0 - u) * v * d.0;
+        let y = (1.0 - u) * (1.0 - v) * a.1 + u * (1.0 - v) * b.1 + u * v * c.1 + (1.0 - u) * v * d.1;
+        (x, y)
+    }
+
     /// The outline of the rectangle of cells `[i0, i1) × [j0, j1)`, counter-clockwise.
     pub fn block(&self, i0: usize, j0: usize, i1: usize, j1: usize) -> String {
         self.outline(&[(i0, j0), (i1, j0), (i1, j1), (i0, j1)])

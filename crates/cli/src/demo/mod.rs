@@ -7,6 +7,7 @@
 
 pub mod lattice;
 pub mod names;
+pub mod registry;
 
 use fengqiao_domain::Phone;
 use fengqiao_domain::ids::UnitId;
@@ -94,6 +95,7 @@ pub struct Summary {
     pub volunteers: usize,
     pub grids: usize,
     pub police_grids: usize,
+    pub registry: registry::RegistrySummary,
 }
 
 struct Gen<'a> {
@@ -120,7 +122,7 @@ impl Gen<'_> {
         title: &str,
         rank: Option<&str>,
         mediator_kind: Option<MediatorKind>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<i64> {
         let printed = LOGINS.iter().any(|(u, _)| *u == username);
         let nu = NewUser {
             username: username.into(),
@@ -140,12 +142,12 @@ impl Gen<'_> {
             enable_totp_in(conn, &self.store.crypto, id, &secret).await?;
         }
         self.summary.accounts += 1;
-        Ok(())
+        Ok(id.0)
     }
 }
 
 /// Build the whole demo jurisdiction in one transaction.
-pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
+pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResult<Summary> {
     let mut g = Gen {
         rng: Rng::new(seed),
         store,
@@ -188,11 +190,13 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
                 .await?,
         );
     }
+    let mut alliances = vec![];
     for (i, a) in ALLIANCES.iter().enumerate() {
         let name = format!("{a}商圈平安联盟");
-        g.unit(c, NewUnit::new(format!("XY-AL{}", i + 1), UnitKind::Alliance, name, Some(street)), 110 + i as i64)
-            .await?;
+        let unit = NewUnit::new(format!("XY-AL{}", i + 1), UnitKind::Alliance, name, Some(street));
+        alliances.push(g.unit(c, unit, 110 + i as i64).await?);
     }
+    let mut demo_grids = vec![];
 
     // Accounts of the station and the street.
     g.user(c, "sysadmin", station, &[Role::SystemAdmin], "系统管理员", Some("police"), None).await?;
@@ -266,7 +270,16 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
                 let mut gu = NewUnit::new(&gcode, UnitKind::Grid, format!("{}第{}网格", cname, g_in_c), Some(pg));
                 gu.geometry = Some(lattice.block(i0 + gb.0, j0 + gb.1, i0 + gb.2, j0 + gb.3));
                 let grid = g.unit(c, gu, k as i64).await?;
-                g.user(c, &format!("gw{grid_no:03}"), grid, &[Role::GridWorker], "专职网格员", None, None).await?;
+                let worker_id =
+                    g.user(c, &format!("gw{grid_no:03}"), grid, &[Role::GridWorker], "专职网格员", None, None).await?;
+                let cells = (i0 + gb.0..i0 + gb.2).flat_map(|i| (j0 + gb.1..j0 + gb.3).map(move |j| (i, j))).collect();
+                demo_grids.push(registry::DemoGrid {
+                    id: grid,
+                    code: gcode.clone(),
+                    community: cname.to_string(),
+                    cells,
+                    worker_id,
+                });
                 let team_name = format!("{}第{}网格义警队", cname, g_in_c);
                 teams.push(
                     g.unit(c, NewUnit::new(format!("{gcode}-VT"), UnitKind::VolunteerTeam, team_name, Some(grid)), 0)
@@ -300,6 +313,9 @@ pub async fn generate(store: &Store, seed: u64) -> StoreResult<Summary> {
         i += 1;
     }
 
+    g.summary.registry =
+        registry::generate(c, &store.crypto, &mut g.rng, &lattice, &demo_grids, &alliances, households).await?;
+
     let ctx = AuditCtx::system("demo", "generate demo jurisdiction");
     let ev = AuditEvent::new("demo.generate", "unit", "XY", Outcome::Success).detail(format!(
         "seed={seed} units={} accounts={} volunteers={}",
@@ -318,7 +334,9 @@ mod tests {
     #[tokio::test]
     async fn the_demo_grids_tile_the_street_and_route_to_themselves() {
         let db = TestDb::sqlite().await;
-        let s = generate(&db.store, 2026).await.unwrap();
+        let s = generate(&db.store, 2026, 800).await.unwrap();
+        assert_eq!(s.registry.households, 800);
+        assert!(s.registry.residents > 1500, "{:?}", s.registry);
         assert_eq!((s.grids, s.police_grids, s.accounts, s.volunteers), (156, 68, 302, 327));
         let root = db.store.root_unit().await.unwrap().unwrap();
         let grids = db.store.units_under(&root.path, Some(UnitKind::Grid)).await.unwrap();
@@ -331,7 +349,7 @@ mod tests {
         assert_eq!(fengqiao_geo::validate_tiling(&shapes), vec![], "no invalid or overlapping grid");
         // The same seed builds the same jurisdiction.
         let again = TestDb::sqlite().await;
-        generate(&again.store, 2026).await.unwrap();
+        generate(&again.store, 2026, 800).await.unwrap();
         let grids2 = again
             .store
             .units_under(&again.store.root_unit().await.unwrap().unwrap().path, Some(UnitKind::Grid))
