@@ -11,11 +11,14 @@ try {
   await page.goto(`${demo.base}/login`);
   await page.screenshot({ path: `${out}/login.png` });
   await login(page, demo, 'commander');
-  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map']]) {
+  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B']]) {
     await page.goto(`${demo.base}${path}`);
     if (name === 'map') await page.locator('#map-status[data-count]').waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });
   }
+  await page.goto(`${demo.base}/registry`);
+  await page.getByTestId('households').locator('tbody tr a').first().click();
+  await page.screenshot({ path: `${out}/household.png`, fullPage: true });
   const auditor = await newPage(browser);
   await login(auditor, demo, 'auditor');
   await auditor.goto(`${demo.base}/audit`);

@@ -25,6 +25,12 @@ pub enum Action {
     ViewAudit,
     /// Export the audit log.
     ExportAudit,
+    /// See the registry: households, residents (masked), organisations, visits.
+    ViewRegistry,
+    /// See residents' care and attention categories (elderly living alone, ...).
+    ViewCare,
+    /// Record household visits.
+    RecordVisit,
 }
 
 impl Action {
@@ -37,6 +43,9 @@ impl Action {
         Action::ManageSecurity,
         Action::ViewAudit,
         Action::ExportAudit,
+        Action::ViewRegistry,
+        Action::ViewCare,
+        Action::RecordVisit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +58,9 @@ impl Action {
             Action::ManageSecurity => "manage_security",
             Action::ViewAudit => "view_audit",
             Action::ExportAudit => "export_audit",
+            Action::ViewRegistry => "view_registry",
+            Action::ViewCare => "view_care",
+            Action::RecordVisit => "record_visit",
         }
     }
 }
@@ -63,15 +75,20 @@ pub fn role_grants(role: Role, action: Action) -> bool {
         Role::SystemAdmin => matches!(action, ViewOrg | EditOrg | ViewPeople | ManagePeople),
         Role::SecurityAdmin => matches!(action, ViewOrg | ViewPeople | ManageSecurity),
         Role::AuditAdmin => matches!(action, ViewOrg | ViewAudit | ExportAudit),
-        // Police roles handle cases and must contact and identify people.
-        Role::Commander | Role::DutyCommander | Role::DeskOfficer | Role::CommunityOfficer | Role::GridOfficer => {
-            matches!(action, ViewOrg | ViewPeople | ViewPersonalData)
+        // The command room sees everything and identifies people.
+        Role::Commander | Role::DutyCommander => {
+            matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewCare)
         }
-        // Leaders see their area and its people, masked.
-        Role::StreetLeader | Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople),
-        Role::GridWorker | Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => {
-            matches!(action, ViewOrg | ViewPeople)
+        Role::DeskOfficer => matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry),
+        // Community police know their residents, visit them and must identify people.
+        Role::CommunityOfficer | Role::GridOfficer => {
+            matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewCare | RecordVisit)
         }
+        // Grid workers collect the registry and visit households; they see numbers masked.
+        Role::GridWorker => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | RecordVisit),
+        Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare),
+        Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry),
+        Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
 }
 
@@ -118,15 +135,15 @@ mod tests {
             Role::SystemAdmin => &[ViewOrg, EditOrg, ViewPeople, ManagePeople],
             Role::SecurityAdmin => &[ViewOrg, ViewPeople, ManageSecurity],
             Role::AuditAdmin => &[ViewOrg, ViewAudit, ExportAudit],
-            Role::Commander | Role::DutyCommander | Role::DeskOfficer | Role::CommunityOfficer | Role::GridOfficer => {
-                &[ViewOrg, ViewPeople, ViewPersonalData]
+            Role::Commander | Role::DutyCommander => &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare],
+            Role::DeskOfficer => &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry],
+            Role::CommunityOfficer | Role::GridOfficer => {
+                &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare, RecordVisit]
             }
-            Role::GridWorker
-            | Role::Mediator
-            | Role::Counsellor
-            | Role::DepartmentLiaison
-            | Role::StreetLeader
-            | Role::CommunityLeader => &[ViewOrg, ViewPeople],
+            Role::GridWorker => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, RecordVisit],
+            Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare],
+            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry],
+            Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }
     }
 

@@ -14,6 +14,9 @@
   }
   var palette = ['#fde0dd', '#fcbba1', '#fc9272', '#ef3b2c', '#a50f15'];
   var layer = null;
+  var legend = L.control({ position: 'bottomright' });
+  legend.onAdd = function () { var d = L.DomUtil.create('div', 'map-legend'); d.setAttribute('data-testid', 'map-legend'); return d; };
+  legend.addTo(map);
   var data = null;
   var selected = null;
 
@@ -36,7 +39,7 @@
     var dl = document.createElement('dl');
     dl.className = 'facts';
     [[L_.lCode, p.code], [L_.lPoliceGrid, p.police_grid], [L_.lCommunity, p.community], [L_.lOfficer, p.officer],
-     [L_.lWorker, p.worker], [L_.lVolunteers, p.figures.volunteers]].forEach(function (row) {
+     [L_.lWorker, p.worker], [L_.lHouseholds, p.figures.households], [L_.lCoverage, p.figures.visit_coverage + '%'], [L_.lVolunteers, p.figures.volunteers]].forEach(function (row) {
       dl.appendChild(text('dt', row[0]));
       dl.appendChild(text('dd', row[1]));
     });
@@ -52,6 +55,19 @@
     var max = 0;
     data.features.forEach(function (f) { max = Math.max(max, f.properties.figures[figure] || 0); });
     if (layer) layer.remove();
+    var box = legend.getContainer();
+    box.textContent = '';
+    box.appendChild(text('strong', figureSelect.options[figureSelect.selectedIndex].text));
+    palette.forEach(function (c, i) {
+      var row = document.createElement('div');
+      var sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = c;
+      row.appendChild(sw);
+      var lo = Math.round((max * i) / palette.length), hi = Math.round((max * (i + 1)) / palette.length);
+      row.appendChild(document.createTextNode(' ' + lo + '–' + hi + (figure === 'visit_coverage' ? '%' : '')));
+      box.appendChild(row);
+    });
     layer = L.geoJSON(data, {
       style: function (f) {
         return { color: '#7a1010', weight: 1, fillOpacity: 0.65, fillColor: colour(f.properties.figures[figure] || 0, max) };

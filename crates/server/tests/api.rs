@@ -295,7 +295,8 @@ async fn every_page_renders(db: &TestDb) {
         ("/volunteers", "义警队伍"),
         ("/account", "修改密码"),
         ("/map", "一区一图"),
-        ("/area/registry", "实有人口"),
+        ("/registry", "实有人口"),
+        ("/area/matters", "建设中"),
         ("/area/statistics", "建设中"),
     ];
     for (path, needle) in pages {

@@ -95,6 +95,7 @@ pub async fn generate(
             let slot = (building - 1) / g.cells.len();
             let (u, v) = (0.2 + 0.6 * ((slot * 7 % 5) as f64 / 4.0), 0.2 + 0.6 * ((slot * 3 % 4) as f64 / 3.0));
             let (lon, lat) = lattice.point(ci, cj, u, v);
+            let (lon, lat) = ((lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6);
             let roll = rng.below(100);
             let dwelling = if roll < 70 {
                 DwellingType::OwnerOccupied

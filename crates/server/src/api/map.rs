@@ -6,6 +6,7 @@ use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
+use chrono::Datelike;
 use fengqiao_domain::policy::Action;
 use serde_json::{Value, json};
 
@@ -18,6 +19,17 @@ pub async fn grids(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
     actor.authorize(&state, Action::ViewOrg, &home, ("unit", &actor.user.unit_code)).await?;
     let routes = state.store.grid_routes().await?;
     let volunteers = state.store.volunteers_per_grid().await?;
+    // Visit coverage counts this calendar month, in China Standard Time.
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let month_start = chrono::TimeZone::from_local_datetime(
+        &tz,
+        &today.with_day(1).expect("day 1").and_hms_opt(0, 0, 0).expect("midnight"),
+    )
+    .single()
+    .expect("fixed offset")
+    .timestamp_millis();
+    let households = state.store.household_figures(month_start).await?;
     let features: Vec<Value> = routes
         .iter()
         .filter(|r| home.covers(&r.path))
@@ -33,7 +45,11 @@ pub async fn grids(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
                     "community": r.community.as_ref().map(|u| &u.name),
                     "officer": r.officer.as_ref().map(|s| &s.name),
                     "worker": r.worker.as_ref().map(|s| &s.name),
-                    "figures": { "volunteers": volunteers.get(&r.grid.code).copied().unwrap_or(0) },
+                    "figures": {
+                        "volunteers": volunteers.get(&r.grid.code).copied().unwrap_or(0),
+                        "households": households.get(&r.grid.code).map(|h| h.0).unwrap_or(0),
+                        "visit_coverage": households.get(&r.grid.code).filter(|h| h.0 > 0).map(|h| (h.1 * 100 + h.0 / 2) / h.0).unwrap_or(0),
+                    },
                 }
             }))
         })

@@ -6,6 +6,7 @@ mod audit;
 mod dashboard;
 mod org;
 mod people;
+mod registry;
 pub mod templates;
 
 use crate::AppState;
@@ -29,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/static/map.js", get(map_js))
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
+        .route("/registry", get(registry::page))
+        .route("/households/{code}", get(registry::household))
+        .route("/households/{code}/reveal", post(registry::reveal))
+        .route("/households/{code}/visits", post(registry::record_visit))
         .route("/lang/{code}", get(account::switch_lang))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/login/totp", get(account::totp_page).post(account::totp_submit))
@@ -117,7 +122,7 @@ struct NavItem {
 /// Areas of the product; those without their own module yet show the "coming" page.
 const AREAS: &[(&str, &str, &str)] = &[
     ("map", "/map", "nav_map"),
-    ("registry", "/area/registry", "nav_registry"),
+    ("registry", "/registry", "nav_registry"),
     ("matters", "/area/matters", "nav_matters"),
     ("disputes", "/area/disputes", "nav_disputes"),
     ("warning", "/area/warning", "nav_warning"),
@@ -131,6 +136,9 @@ const AREAS: &[(&str, &str, &str)] = &[
 fn nav(actor: &Actor, active: &str) -> (Vec<NavItem>, Vec<NavItem>) {
     let mut work = vec![NavItem { href: "/dashboard", key: "nav_dashboard", active: active == "dashboard" }];
     for (slug, href, key) in AREAS {
+        if *slug == "registry" && !actor.may(Action::ViewRegistry) {
+            continue;
+        }
         work.push(NavItem { href, key, active: active == *slug });
     }
     let mut admin = vec![];

@@ -29,6 +29,8 @@ templates!(
     "coming.html",
     "error.html",
     "map.html",
+    "registry.html",
+    "household.html",
 );
 
 fn lang_of(state: &State) -> Lang {

@@ -1,0 +1,73 @@
+// 实有人口 and 一户一档 in the browser: search, the household file, a visit recorded from a
+// phone, and an audited reveal of full ID numbers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo, launch, newPage, login } from './lib.mjs';
+
+let demo, browser;
+before(async () => { demo = await startDemo(); browser = await launch(); });
+after(async () => { await browser?.close(); demo?.stop(); });
+
+test('a grid worker opens a household file on the phone and records a visit', async () => {
+  const page = await newPage(browser, { width: 390, height: 844 });
+  await login(page, demo, 'gw001');
+  await page.getByRole('link', { name: '实有人口' }).click();
+  const first = page.getByTestId('households').locator('tbody tr a').first();
+  const code = (await first.textContent()).trim();
+  assert.match(code, /^XY-C01-G01-H\d{4}$/, 'only households of the grid worker\'s own grid');
+  await first.click();
+  await page.getByRole('heading', { name: new RegExp(`一户一档 ${code}`) }).waitFor();
+  // Members show masked ID numbers.
+  const ids = await page.getByTestId('members').locator('tbody tr td:nth-child(5)').allTextContents();
+  for (const id of ids) assert.match(id.trim(), /^\d{3}\*{11}[\dX]{4}$/);
+  const before = await page.getByTestId('visits').locator('tbody tr').count().catch(() => 0);
+  await page.getByLabel('走访类型').selectOption('publicity');
+  await page.getByLabel('走访情况').fill('宣传反诈知识，发放资料');
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.getByTestId('visits').locator('tbody tr').first().filter({ hasText: '宣传反诈知识，发放资料' }).waitFor();
+  assert.equal(await page.getByTestId('visits').locator('tbody tr').count(), before + 1);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+test('search by name finds a resident, and the commander reveals full numbers with a purpose', async () => {
+  const page = await newPage(browser);
+  await login(page, demo, 'commander');
+  await page.goto(`${demo.base}/registry`);
+  // Take a real resident from a household file, then find them by their initials.
+  await page.getByTestId('households').locator('tbody tr a').first().click();
+  const name = (await page.getByTestId('members').locator('tbody tr td').first().textContent()).trim();
+  const code = page.url().split('/').pop();
+  await page.goto(`${demo.base}/registry`);
+  await page.getByLabel('查找居民').fill(name);
+  await page.getByRole('button', { name: '查询' }).first().click();
+  await page.getByTestId('resident-results').getByRole('link', { name }).first().waitFor();
+  await page.goto(`${demo.base}/households/${code}`);
+  await page.getByLabel('查看事由').fill('核实身份');
+  await page.getByRole('button', { name: '查看完整身份证号和手机号' }).click();
+  const ids = await page.getByTestId('members').locator('tbody tr td:nth-child(5)').allTextContents();
+  for (const id of ids) assert.match(id.trim(), /^\d{17}[\dX]$/);
+  await page.context().close();
+  // The auditor finds that read, with its purpose.
+  const auditor = await newPage(browser);
+  await login(auditor, demo, 'auditor');
+  await auditor.goto(`${demo.base}/audit?action=household.read_personal`);
+  const row = auditor.getByTestId('audit-table').locator('tbody tr').filter({ hasText: code });
+  await row.filter({ hasText: '核实身份' }).first().waitFor();
+  await auditor.context().close();
+});
+
+test('the map colours grids by households and visit coverage', async () => {
+  const page = await newPage(browser);
+  await login(page, demo, 'street');
+  await page.goto(`${demo.base}/map`);
+  await page.locator('#map-status[data-count="156"]').waitFor();
+  await page.getByLabel('着色指标').selectOption('visit_coverage');
+  await page.getByTestId('map-legend').filter({ hasText: '本月走访覆盖率' }).waitFor();
+  await page.locator('#map path[data-grid="XY-C02-G05"]').click();
+  const card = await page.getByTestId('grid-card').textContent();
+  assert.match(card, /住户数\d+/);
+  assert.match(card, /本月走访覆盖率\d+%/);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
