@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod import;
 pub mod metrics;
 mod ops;
+pub mod ratelimit;
 pub mod routing;
 pub mod settings;
 pub mod totp;
@@ -35,16 +36,19 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: Arc<metrics::Metrics>,
     pub router: Arc<routing::GridRouter>,
+    pub qr_limiter: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
+        let settings_rate = settings.qr_rate_per_minute;
         Self {
             store,
             settings: Arc::new(settings),
             templates: Arc::new(web::templates::environment()),
             metrics: Arc::new(metrics::Metrics::default()),
             router: Arc::new(routing::GridRouter::default()),
+            qr_limiter: Arc::new(ratelimit::RateLimiter::per_minute(settings_rate)),
         }
     }
 }

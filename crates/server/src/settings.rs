@@ -37,6 +37,13 @@ pub struct Settings {
     pub map_tile_url: String,
     /// Attribution shown for the tiles.
     pub map_tile_attribution: String,
+    /// The address residents reach the server at, for the household QR codes, e.g.
+    /// `https://fengqiao.example.gov.cn`; empty: taken from each request's Host header.
+    pub public_url: String,
+    /// Requests per minute one client address may make to the residents' QR pages.
+    pub qr_rate_per_minute: u32,
+    /// Matters one household may submit through its QR code per day.
+    pub qr_matters_per_day: i64,
 }
 
 impl Default for Settings {
@@ -55,6 +62,9 @@ impl Default for Settings {
             site_name: "枫桥".into(),
             map_tile_url: String::new(),
             map_tile_attribution: String::new(),
+            public_url: String::new(),
+            qr_rate_per_minute: 30,
+            qr_matters_per_day: 5,
         }
     }
 }

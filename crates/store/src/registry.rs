@@ -14,6 +14,7 @@ use sqlx::{AnyConnection, FromRow};
 pub struct NewHousehold {
     pub code: String,
     pub grid_id: UnitId,
+    pub building_id: Option<i64>,
     pub address: String,
     pub unit_no: Option<String>,
     pub room: Option<String>,
@@ -180,11 +181,11 @@ pub async fn bulk_upsert_households(
     let now = now_ms();
     for chunk in rows.chunks(BULK) {
         let sql = format!(
-            "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at) \
-             VALUES {} ON CONFLICT (code) DO UPDATE SET grid_id = excluded.grid_id, address = excluded.address, unit_no = excluded.unit_no, \
+            "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at, building_id) \
+             VALUES {} ON CONFLICT (code) DO UPDATE SET grid_id = excluded.grid_id, building_id = excluded.building_id, address = excluded.address, unit_no = excluded.unit_no, \
              room = excluded.room, lat = excluded.lat, lon = excluded.lon, dwelling_type = excluded.dwelling_type, is_rental = excluded.is_rental, \
              phone_enc = excluded.phone_enc, phone_hash = excluded.phone_hash, updated_at = excluded.updated_at",
-            placeholders(chunk.len(), 13)
+            placeholders(chunk.len(), 14)
         );
         let mut q = sqlx::query(&sql);
         for h in chunk {
@@ -201,12 +202,71 @@ pub async fn bulk_upsert_households(
                 .bind(h.phone.as_ref().map(|p| crypto.seal(p.as_str())))
                 .bind(h.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(h.building_id);
         }
         q.execute(&mut *conn).await?;
     }
     let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM households").fetch_one(&mut *conn).await?;
     Ok((after - before) as u64)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBuilding {
+    pub code: String,
+    pub grid_id: UnitId,
+    pub compound: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Insert or update buildings by code; returns their ids by code.
+pub async fn upsert_buildings(
+    conn: &mut AnyConnection,
+    rows: &[NewBuilding],
+) -> StoreResult<std::collections::HashMap<String, i64>> {
+    let now = now_ms();
+    for chunk in rows.chunks(BULK) {
+        let sql = format!(
+            "INSERT INTO buildings (code, grid_id, compound, name, lat, lon, created_at, updated_at) VALUES {} \
+             ON CONFLICT (code) DO UPDATE SET grid_id = excluded.grid_id, compound = excluded.compound, name = excluded.name, \
+             lat = excluded.lat, lon = excluded.lon, updated_at = excluded.updated_at",
+            placeholders(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for b in chunk {
+            q = q
+                .bind(b.code.clone())
+                .bind(b.grid_id.0)
+                .bind(b.compound.clone())
+                .bind(b.name.clone())
+                .bind(b.lat)
+                .bind(b.lon)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM buildings").fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Give a household a new QR token (sealed, with its lookup hash), replacing any old one.
+pub async fn set_qr_token(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    household_id: i64,
+    token: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE households SET qr_token_enc = $1, qr_token_hash = $2, qr_issued_at = $3 WHERE id = $4")
+        .bind(token.map(|t| crypto.seal(t)))
+        .bind(token.map(|t| crypto.lookup_hash("qr", t)))
+        .bind(token.map(|_| now_ms()))
+        .bind(household_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Household ids by code, for codes that exist.
@@ -251,6 +311,10 @@ pub struct HouseholdRow {
     pub lon: f64,
     #[serde(skip)]
     pub phone_enc: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub qr_token_enc: Option<Vec<u8>>,
+    pub building_code: Option<String>,
+    pub building_name: Option<String>,
     pub updated_at: i64,
 }
 
@@ -286,8 +350,9 @@ pub struct VisitRow {
 }
 
 const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.code, h.address, h.dwelling_type, h.is_rental, g.code AS grid_code, g.name AS grid_name, \
-     g.path AS grid_path, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS members, h.lat, h.lon, h.phone_enc, h.updated_at \
-     FROM households h JOIN units g ON g.id = h.grid_id";
+     g.path AS grid_path, (SELECT COUNT(*) FROM residents r WHERE r.household_id = h.id) AS members, h.lat, h.lon, h.phone_enc, \
+     h.qr_token_enc, b.code AS building_code, b.compound || b.name AS building_name, h.updated_at \
+     FROM households h JOIN units g ON g.id = h.grid_id LEFT JOIN buildings b ON b.id = h.building_id";
 
 const RESIDENT_SELECT: &str = "SELECT r.id, r.household_id, h.code AS household_code, h.address, g.path AS grid_path, r.name, r.id_masked, \
      r.id_enc, r.sex, r.birth_date, r.phone_enc, r.relation, r.registered_here, r.registered_address, r.care \
@@ -328,7 +393,161 @@ fn prefix_range(p: &str) -> (String, String) {
     (p.to_string(), format!("{p}\u{10FFFF}"))
 }
 
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct MatterRow {
+    pub id: i64,
+    pub code: String,
+    pub kind: String,
+    pub narrative: String,
+    pub status: String,
+    pub source: String,
+    pub created_at: i64,
+    pub rated: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMatter {
+    pub kind: String,
+    pub narrative: String,
+    pub source: String,
+    pub grid_id: i64,
+    pub household_id: Option<i64>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<Phone>,
+}
+
 impl Store {
+    /// The household a QR token belongs to, if the token is current.
+    pub async fn household_by_qr(&self, token: &str) -> StoreResult<Option<HouseholdRow>> {
+        Ok(sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.qr_token_hash = $1"))
+            .bind(self.crypto.lookup_hash("qr", token))
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    /// Issue (or with `None`, revoke) a household's QR token, audited.
+    pub async fn reissue_qr(
+        &self,
+        ctx: &crate::audit::AuditCtx,
+        household_id: i64,
+        code: &str,
+        token: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        set_qr_token(&mut tx, &self.crypto, household_id, token).await?;
+        let action = if token.is_some() { "household.qr.issue" } else { "household.qr.revoke" };
+        crate::audit::append(
+            &mut tx,
+            ctx,
+            &crate::audit::AuditEvent::new(action, "household", code, crate::audit::Outcome::Success),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Households of a building, in address order.
+    pub async fn households_of_building(&self, building_code: &str) -> StoreResult<Vec<HouseholdRow>> {
+        Ok(sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE b.code = $1 ORDER BY h.unit_no, h.room, h.code"))
+            .bind(building_code)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    /// Record a matter with its audit record; returns its code.
+    pub async fn create_matter(&self, ctx: &crate::audit::AuditCtx, m: &NewMatter) -> StoreResult<String> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let temp = format!("tmp-{now}-{}", rand::random::<u64>());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO matters (code, kind, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, reporter_phone_enc, \
+             reporter_phone_hash, created_at, updated_at) VALUES ($1, $2, $3, 'registered', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(&temp)
+        .bind(&m.kind)
+        .bind(&m.narrative)
+        .bind(&m.source)
+        .bind(m.grid_id)
+        .bind(m.household_id)
+        .bind(m.lat)
+        .bind(m.lon)
+        .bind(&m.reporter_name)
+        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.seal(p.as_str())))
+        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.lookup_hash("phone", p.as_str())))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let day = chrono::DateTime::from_timestamp_millis(now)
+            .map(|t| {
+                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y%m%d").to_string()
+            })
+            .unwrap_or_default();
+        let code = format!("M{day}-{id:06}");
+        sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
+        let ev = crate::audit::AuditEvent::new("matter.create", "matter", &code, crate::audit::Outcome::Success)
+            .detail(format!("{} via {}", m.kind, m.source));
+        crate::audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(code)
+    }
+
+    pub async fn matters_of_household(&self, household_id: i64, limit: i64) -> StoreResult<Vec<MatterRow>> {
+        Ok(sqlx::query_as(
+            "SELECT m.id, m.code, m.kind, m.narrative, m.status, m.source, m.created_at, \
+             (SELECT COUNT(*) FROM matter_ratings r WHERE r.matter_id = m.id) AS rated \
+             FROM matters m WHERE m.household_id = $1 ORDER BY m.created_at DESC LIMIT $2",
+        )
+        .bind(household_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn count_matters_of_household_since(&self, household_id: i64, since_ms: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM matters WHERE household_id = $1 AND created_at >= $2")
+            .bind(household_id)
+            .bind(since_ms)
+            .fetch_one(&self.write)
+            .await?)
+    }
+
+    /// Rate a matter of a household on the four degrees (1–5 each); a second rating replaces
+    /// the first. `NotFound` when the matter is not the household's.
+    pub async fn rate_matter(
+        &self,
+        ctx: &crate::audit::AuditCtx,
+        household_id: i64,
+        code: &str,
+        scores: [i64; 4],
+        comment: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM matters WHERE code = $1 AND household_id = $2")
+            .bind(code)
+            .bind(household_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM matter_ratings WHERE matter_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO matter_ratings (matter_id, attitude, speed, firmness, warmth, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(scores[0])
+            .bind(scores[1])
+            .bind(scores[2])
+            .bind(scores[3])
+            .bind(comment)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        let ev = crate::audit::AuditEvent::new("matter.rate", "matter", code, crate::audit::Outcome::Success)
+            .detail(format!("{scores:?}"));
+        crate::audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn household_by_code(&self, code: &str) -> StoreResult<HouseholdRow> {
         sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE h.code = $1"))
             .bind(code)

@@ -9,8 +9,8 @@ use fengqiao_domain::ids::UnitId;
 use fengqiao_domain::registry::{CareCategory, DwellingType, OrgKind, Relation};
 use fengqiao_domain::{IdNumber, Phone, id_number::check_char};
 use fengqiao_store::registry::{
-    NewHousehold, NewOrganisation, NewResident, bulk_insert_visits, bulk_upsert_households, bulk_upsert_residents,
-    household_ids, upsert_organisation,
+    NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_insert_visits, bulk_upsert_households,
+    bulk_upsert_residents, household_ids, set_qr_token, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Conn, Crypto, StoreResult};
 use std::collections::HashSet;
@@ -82,6 +82,8 @@ pub async fn generate(
     // (household code, residents), resolved to ids after the households are written.
     let mut pending: Vec<(String, Vec<NewResident>)> = vec![];
     let mut worker_of: Vec<(String, i64, bool)> = vec![];
+    let mut buildings: Vec<NewBuilding> = vec![];
+    let mut building_of: Vec<String> = vec![];
     for g in grids {
         let compound = format!("{}{}", rng.pick(COMPOUND_PREFIX), rng.pick(COMPOUND_SUFFIX));
         for n in 0..per_grid {
@@ -96,6 +98,18 @@ pub async fn generate(
             let (u, v) = (0.2 + 0.6 * ((slot * 7 % 5) as f64 / 4.0), 0.2 + 0.6 * ((slot * 3 % 4) as f64 / 3.0));
             let (lon, lat) = lattice.point(ci, cj, u, v);
             let (lon, lat) = ((lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6);
+            let building_code = format!("{}-B{building:02}", g.code);
+            if n % 24 == 0 {
+                buildings.push(NewBuilding {
+                    code: building_code.clone(),
+                    grid_id: g.id,
+                    compound: compound.clone(),
+                    name: format!("{building}号楼"),
+                    lat,
+                    lon,
+                });
+            }
+            building_of.push(building_code);
             let roll = rng.below(100);
             let dwelling = if roll < 70 {
                 DwellingType::OwnerOccupied
@@ -110,6 +124,7 @@ pub async fn generate(
             let head_phone = Phone::parse(&phone(rng)).expect("valid");
             new_households.push(NewHousehold {
                 code: code.clone(),
+                building_id: None,
                 grid_id: g.id,
                 address,
                 unit_no: Some(unit.to_string()),
@@ -205,8 +220,16 @@ pub async fn generate(
             pending.push((code, residents));
         }
     }
+    let building_ids = upsert_buildings(conn, &buildings).await?;
+    for (h, b) in new_households.iter_mut().zip(&building_of) {
+        h.building_id = building_ids.get(b).copied();
+    }
     bulk_upsert_households(conn, crypto, &new_households).await?;
     let ids = household_ids(conn).await?;
+    // Every household gets its QR code (一户一码); tokens are random, not derived from the seed.
+    for h in &new_households {
+        set_qr_token(conn, crypto, ids[&h.code], Some(&fengqiao_server::auth::random_token())).await?;
+    }
     let mut all = Vec::with_capacity(pending.len() * 3);
     for (code, mut residents) in pending {
         let id = ids[&code];

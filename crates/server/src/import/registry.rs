@@ -10,8 +10,8 @@ use fengqiao_domain::registry::{DwellingType, OrgKind, Relation, check_against_i
 use fengqiao_domain::{IdNumber, Phone};
 use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::registry::{
-    NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents, household_id_by_code,
-    upsert_organisation,
+    NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents,
+    household_id_by_code, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -122,9 +122,10 @@ pub async fn households(
         if errors.len() == before {
             let opt = |c: &str| Some(table.get(row, c).to_string()).filter(|v| !v.is_empty());
             good.push((
-                l,
+                (l, opt("building_code"), opt("compound"), opt("building_name")),
                 NewHousehold {
                     code: code.to_string(),
+                    building_id: None,
                     grid_id: fengqiao_domain::ids::UnitId(grid.expect("checked")),
                     address,
                     unit_no: opt("unit_no"),
@@ -144,7 +145,32 @@ pub async fn households(
     }
     let mut tx = store.begin().await?;
     let total = good.len();
-    let rows: Vec<NewHousehold> = good.into_iter().map(|(_, h)| h).collect();
+    // Buildings named by the file (optional columns building_code, compound, building_name)
+    // are created or updated first, each placed at its first household's point.
+    let mut buildings: Vec<NewBuilding> = vec![];
+    for ((_, bcode, compound, bname), h) in &good {
+        if let Some(bc) = bcode
+            && !buildings.iter().any(|b| &b.code == bc)
+        {
+            buildings.push(NewBuilding {
+                code: bc.clone(),
+                grid_id: h.grid_id,
+                compound: compound.clone().unwrap_or_default(),
+                name: bname.clone().unwrap_or_else(|| bc.clone()),
+                lat: h.lat,
+                lon: h.lon,
+            });
+        }
+    }
+    let building_ids =
+        if buildings.is_empty() { Default::default() } else { upsert_buildings(&mut tx, &buildings).await? };
+    let rows: Vec<NewHousehold> = good
+        .into_iter()
+        .map(|((_, bcode, _, _), mut h)| {
+            h.building_id = bcode.and_then(|c| building_ids.get(&c).copied());
+            h
+        })
+        .collect();
     for (n, chunk) in rows.chunks(4000).enumerate() {
         report.created += bulk_upsert_households(&mut tx, &store.crypto, chunk).await? as usize;
         progress(((n + 1) * 4000).min(total), total);

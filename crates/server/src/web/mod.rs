@@ -6,6 +6,7 @@ mod audit;
 mod dashboard;
 mod org;
 mod people;
+mod qr;
 mod registry;
 pub mod templates;
 
@@ -34,6 +35,12 @@ pub fn router() -> Router<AppState> {
         .route("/households/{code}", get(registry::household))
         .route("/households/{code}/reveal", post(registry::reveal))
         .route("/households/{code}/visits", post(registry::record_visit))
+        .route("/households/{code}/qr", post(qr::reissue))
+        .route("/households/{code}/{file}", get(qr::qr_image))
+        .route("/buildings/{code}/qr-sheet", get(qr::building_sheet))
+        .route("/q/{token}", get(qr::resident_page))
+        .route("/q/{token}/matters", post(qr::submit_matter))
+        .route("/q/{token}/ratings/{code}", post(qr::rate))
         .route("/lang/{code}", get(account::switch_lang))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/login/totp", get(account::totp_page).post(account::totp_submit))

@@ -145,6 +145,7 @@ async fn file_ctx(
     h: &HouseholdRow,
     reveal: bool,
     errors: Vec<(&str, String)>,
+    headers: &axum::http::HeaderMap,
 ) -> WebResult<Value> {
     let members = state.store.members(h.id).await?;
     let visits = state.store.visits_of(h.id, 24).await?;
@@ -157,6 +158,8 @@ async fn file_ctx(
     Ok(context! {
         household => household_value(actor, h),
         household_phone => phone,
+        household_building => h.building_code.clone(),
+        qr_url => super::qr::household_qr_url(state, headers, h),
         members => members.iter().map(|m| resident_value(state, actor, m, reveal)).collect::<Vec<_>>(),
         visits => visits,
         revealed => reveal,
@@ -170,6 +173,7 @@ async fn file_ctx(
 
 pub async fn household(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
 ) -> WebResult {
@@ -177,7 +181,7 @@ pub async fn household(
     let ev = AuditEvent::new("household.read", "household", &h.code, Outcome::Success)
         .detail(format!("{} members, masked", h.members));
     state.store.audit(&actor.audit_ctx("household file"), &ev).await?;
-    let ctx = file_ctx(&state, &actor, &h, false, vec![]).await?;
+    let ctx = file_ctx(&state, &actor, &h, false, vec![], &headers).await?;
     Ok(render(&state, "household.html", ctx))
 }
 
@@ -193,6 +197,7 @@ pub struct RevealForm {
 /// purpose, one audit record.
 pub async fn reveal(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
     Form(f): Form<RevealForm>,
@@ -206,13 +211,14 @@ pub async fn reveal(
         .await
         .map_err(|e| WebError(e, lang))?;
     if f.purpose.trim().chars().count() < 2 {
-        let ctx = file_ctx(&state, &actor, &h, false, vec![("purpose", crate::i18n::t(lang, "required"))]).await?;
+        let ctx =
+            file_ctx(&state, &actor, &h, false, vec![("purpose", crate::i18n::t(lang, "required"))], &headers).await?;
         return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
     }
     let ev = AuditEvent::new("household.read_personal", "household", &h.code, Outcome::Success)
         .detail(format!("id and phone numbers of {} members", h.members));
     state.store.audit(&actor.audit_ctx(f.purpose.trim()), &ev).await?;
-    let ctx = file_ctx(&state, &actor, &h, true, vec![]).await?;
+    let ctx = file_ctx(&state, &actor, &h, true, vec![], &headers).await?;
     Ok(render(&state, "household.html", ctx))
 }
 
@@ -232,6 +238,7 @@ pub const VISIT_KINDS: &[&str] = &["monthly", "publicity", "care", "other"];
 
 pub async fn record_visit(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
     Form(f): Form<VisitForm>,
@@ -253,7 +260,7 @@ pub async fn record_visit(
         errors.push(("note", "at most 500 characters".to_string()));
     }
     if !errors.is_empty() {
-        let ctx = file_ctx(&state, &actor, &h, false, errors).await?;
+        let ctx = file_ctx(&state, &actor, &h, false, errors, &headers).await?;
         return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
     }
     state

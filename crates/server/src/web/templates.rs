@@ -31,6 +31,8 @@ templates!(
     "map.html",
     "registry.html",
     "household.html",
+    "resident.html",
+    "qr_sheet.html",
 );
 
 fn lang_of(state: &State) -> Lang {
