@@ -358,7 +358,21 @@ async fn operations_endpoints(db: &TestDb) {
     );
     let doc = w.get("/api/v1/openapi.json", None).await.json();
     assert_eq!(doc["openapi"], "3.1.0");
-    for p in ["/session", "/me", "/units", "/units/{code}", "/users", "/users/{id}", "/audit"] {
+    for p in [
+        "/session",
+        "/me",
+        "/units",
+        "/units/{code}",
+        "/users",
+        "/users/{id}",
+        "/audit",
+        "/locate",
+        "/map/grids",
+        "/residents",
+        "/households",
+        "/households/{code}",
+        "/households/{code}/visits",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing from the OpenAPI document");
     }
     // The audit chain holds after all of that.
@@ -487,7 +501,72 @@ async fn locate_routes_points_to_grids(db: &TestDb) {
     assert_eq!(w.get("/api/v1/locate?lat=37.105&lon=111.73", Some(&cmd)).await.json()["grid"]["code"], "XY-C02-G01");
 }
 
+async fn registry_api_within_the_jurisdiction(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let found = w.get("/api/v1/residents?q=zsc", Some(&gw)).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let j = found.json();
+    assert_eq!(j.as_array().unwrap().len(), 1);
+    assert_eq!(j[0]["name"], "张世川");
+    assert_eq!(j[0]["id_number"], "141***********0173");
+    assert_eq!(j[0]["phone"], "139****0003");
+    assert_eq!(j[0]["care"][0], "elderly_alone", "grid workers see care categories");
+    // Another grid's resident is not found from here, by any key.
+    for q in ["李秀英", "lxy", "141181195807200248"] {
+        assert_eq!(
+            w.get(&format!("/api/v1/residents?q={}", urlencode(q)), Some(&gw)).await.json().as_array().unwrap().len(),
+            0,
+            "{q}"
+        );
+    }
+    let by_id = w.get("/api/v1/residents?q=141181198211110173", Some(&gw)).await.json();
+    assert_eq!(by_id[0]["household_code"], "H1");
+    let searches = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("registry.search".into()), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(
+        searches.iter().any(|r| r.detail.starts_with("id_number 141***********0173")),
+        "the audit names the search, masked"
+    );
+    assert!(searches.iter().all(|r| !r.detail.contains("141181198211110173")), "never a full ID number in the log");
+    assert_error_body(&w.get("/api/v1/residents", Some(&gw)).await, 422, "validation");
+
+    let list = w.get("/api/v1/households", Some(&gw)).await.json();
+    assert_eq!(list["total"], 1);
+    let file = w.get("/api/v1/households/H1", Some(&gw)).await.json();
+    assert_eq!(file["members"][0]["relation"], "head");
+    assert_error_body(&w.get("/api/v1/households/H2", Some(&gw)).await, 403, "forbidden");
+    assert_error_body(&w.get("/api/v1/households/NOPE", Some(&gw)).await, 404, "not_found");
+
+    let r =
+        w.post_json("/api/v1/households/H1/visits", Some(&gw), r#"{"kind":"monthly","outcome":"家中无异常"}"#).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = w.post_json("/api/v1/households/H1/visits", Some(&gw), r#"{"kind":"party","outcome":""}"#).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"].as_array().unwrap().len(), 2);
+    assert_eq!(w.get("/api/v1/households/H1", Some(&gw)).await.json()["visits"][0]["outcome"], "家中无异常");
+    let cmd = w.token("commander").await;
+    let located =
+        w.get(&format!("/api/v1/locate?address={}", urlencode("崇文街2号和谐小区2号楼202室")), Some(&cmd)).await;
+    assert_eq!(located.json()["grid"]["code"], "XY-C02-G01", "{}", located.body);
+    assert_error_body(
+        &w.get(&format!("/api/v1/locate?address={}", urlencode("无此地址")), Some(&cmd)).await,
+        422,
+        "validation",
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
 contract_tests!(
+    registry_api_within_the_jurisdiction,
     locate_routes_points_to_grids,
     audit_api_pages_and_volunteer_form,
     login_me_and_logout,

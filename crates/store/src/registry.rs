@@ -448,6 +448,14 @@ impl Store {
         Ok(())
     }
 
+    /// The point of a standard address (a household's), for routing by address.
+    pub async fn point_of_address(&self, address: &str) -> StoreResult<Option<(f64, f64)>> {
+        Ok(sqlx::query_as("SELECT lat, lon FROM households WHERE address = $1 ORDER BY id LIMIT 1")
+            .bind(address)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
     /// Households of a building, in address order.
     pub async fn households_of_building(&self, building_code: &str) -> StoreResult<Vec<HouseholdRow>> {
         Ok(sqlx::query_as(&format!("{HOUSEHOLD_SELECT} WHERE b.code = $1 ORDER BY h.unit_no, h.room, h.code"))

@@ -19,6 +19,8 @@ pub struct LocateQuery {
     pub lat: Option<f64>,
     /// Longitude, WGS 84 degrees.
     pub lon: Option<f64>,
+    /// A standard address (instead of lat/lon): it resolves to its household's point.
+    pub address: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -86,7 +88,14 @@ pub async fn locate(
     actor: Actor,
     ApiQuery(q): ApiQuery<LocateQuery>,
 ) -> AppResult<Json<Location>> {
-    let (lat, lon) = coordinates(q.lat, q.lon)?;
+    let (lat, lon) = match q.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(address) if q.lat.is_none() && q.lon.is_none() => match state.store.point_of_address(address).await? {
+            Some(p) => p,
+            None => return Err(AppError::field("address", "no registered household has this address")),
+        },
+        Some(_) => return Err(AppError::field("address", "give either an address or lat and lon, not both")),
+        None => coordinates(q.lat, q.lon)?,
+    };
     let index = state.router.index(&state.store).await?;
     let Some(route) = index.locate(lon, lat) else {
         let message = match index.nearest(lon, lat) {

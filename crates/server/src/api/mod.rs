@@ -7,6 +7,7 @@ mod locate;
 mod map;
 mod org;
 mod people;
+mod registry;
 mod session;
 
 use crate::AppState;
@@ -30,6 +31,7 @@ use utoipa::OpenApi;
         audit::search,
         locate::locate,
         map::grids,
+        registry::search, registry::households, registry::household, registry::visit,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -71,6 +73,10 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::search))
         .route("/locate", get(locate::locate))
         .route("/map/grids", get(map::grids))
+        .route("/residents", get(registry::search))
+        .route("/households", get(registry::households))
+        .route("/households/{code}", get(registry::household))
+        .route("/households/{code}/visits", post(registry::visit))
 }
 
 /// JSON body extractor whose rejections use the error body: malformed JSON → 400,
