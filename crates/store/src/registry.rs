@@ -269,7 +269,7 @@ pub async fn set_qr_token(
     Ok(())
 }
 
-/// Household ids by code, for codes that exist.
+/// Every household's id by code, in one query (imports resolve household codes with it).
 pub async fn household_ids(conn: &mut AnyConnection) -> StoreResult<std::collections::HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM households").fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().collect())
@@ -291,10 +291,6 @@ pub async fn bulk_insert_visits(conn: &mut AnyConnection, rows: &[(i64, i64, &st
     Ok(())
 }
 
-/// A household id by code inside a transaction.
-pub async fn household_id_by_code(conn: &mut AnyConnection, code: &str) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM households WHERE code = $1").bind(code).fetch_optional(&mut *conn).await?)
-}
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct HouseholdRow {
@@ -650,17 +646,31 @@ impl Store {
                     .await?
             }
             ResidentQuery::Pinyin(p) => {
+                // Two index-ordered range scans (full pinyin, then initials) that stop at the
+                // limit, instead of one OR that must sort every match of a common syllable.
                 let (lo, hi) = prefix_range(p);
-                sqlx::query_as(&format!(
-                    "{RESIDENT_SELECT} WHERE ((r.name_pinyin >= $1 AND r.name_pinyin < $2) OR (r.name_initials >= $1 AND r.name_initials < $2)) \
-                     AND g.path LIKE $3 ORDER BY r.name_pinyin, r.id LIMIT $4"
-                ))
-                .bind(&lo)
-                .bind(&hi)
-                .bind(&within)
-                .bind(limit)
-                .fetch_all(&self.read)
-                .await?
+                let mut rows: Vec<ResidentRow> = vec![];
+                for column in ["name_pinyin", "name_initials"] {
+                    let left = limit - rows.len() as i64;
+                    if left <= 0 {
+                        break;
+                    }
+                    let more: Vec<ResidentRow> = sqlx::query_as(&format!(
+                        "{RESIDENT_SELECT} WHERE r.{column} >= $1 AND r.{column} < $2 AND g.path LIKE $3 ORDER BY r.{column}, r.id LIMIT $4"
+                    ))
+                    .bind(&lo)
+                    .bind(&hi)
+                    .bind(&within)
+                    .bind(left)
+                    .fetch_all(&self.read)
+                    .await?;
+                    for r in more {
+                        if !rows.iter().any(|x| x.id == r.id) {
+                            rows.push(r);
+                        }
+                    }
+                }
+                rows
             }
             ResidentQuery::Text(t) => {
                 let (lo, hi) = prefix_range(t);

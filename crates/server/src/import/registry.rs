@@ -11,7 +11,7 @@ use fengqiao_domain::{IdNumber, Phone};
 use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::registry::{
     NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents,
-    household_id_by_code, upsert_buildings, upsert_organisation,
+    household_ids, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -200,20 +200,13 @@ pub async fn residents(
     let mut good = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut heads: HashMap<String, usize> = HashMap::new();
-    // Household codes are looked up once each.
-    let mut households: HashMap<String, Option<i64>> = HashMap::new();
+    // All household codes in one query: a million residents need not mean a million lookups.
     let mut conn = store.begin().await?;
+    let households: HashMap<String, i64> = household_ids(&mut conn).await?;
     for row in &table.rows {
         let (l, before) = (row.line, errors.len());
         let hcode = table.get(row, "household_code");
-        let household = match households.get(hcode) {
-            Some(h) => *h,
-            None => {
-                let h = if hcode.is_empty() { None } else { household_id_by_code(&mut conn, hcode).await? };
-                households.insert(hcode.to_string(), h);
-                h
-            }
-        };
+        let household = households.get(hcode).copied();
         if hcode.is_empty() {
             errors.push(err(l, "household_code", "missing"));
         } else if household.is_none() {
