@@ -281,6 +281,15 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("qr_reissue", "重新生成二维码（旧码作废）", "Issue a new code (the old one stops working)"),
     ("qr_sheet", "打印本楼二维码", "Print this building's codes"),
     ("qr_download_png", "下载 PNG", "Download PNG"),
+    ("organisations", "单位场所", "Organisations"),
+    ("key_places", "重点场所", "Key places"),
+    ("key_places_only", "只看重点场所", "Key places only"),
+    ("all_kinds", "全部类型", "All kinds"),
+    ("alliance", "商圈联盟", "Alliance"),
+    ("responsible", "负责人", "Responsible person"),
+    ("last_inspection", "最近检查", "Last inspection"),
+    ("inspection_overdue", "超过 90 天未检查", "Not inspected for 90 days"),
+    ("export_xlsx", "导出 Excel", "Export to Excel"),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

@@ -561,11 +561,45 @@ async fn registry_api_within_the_jurisdiction(db: &TestDb) {
     );
 }
 
+async fn registry_export_and_organisations(db: &TestDb) {
+    use calamine::Reader;
+    let w = world(db).await;
+    common::registry(&w).await;
+    let co = w.token("co01").await;
+    let r = w.get("/registry/export.xlsx?unit=XY-C01-G01", Some(&co)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.headers.get("content-type").unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.raw.clone())).unwrap();
+    assert_eq!(book.sheet_names(), vec!["住户", "居民", "单位场所"]);
+    let residents = book.worksheet_range("居民").unwrap();
+    let rows: Vec<Vec<String>> = residents.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows.len(), 2, "header and the one resident of the grid: {rows:?}");
+    assert_eq!(rows[1][1], "张世川");
+    assert_eq!(rows[1][4], "141***********0173", "ID numbers are masked in exports");
+    assert_eq!(rows[1][8], "独居老人");
+    let exports = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("registry.export".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 1);
+    // Another community's grid is refused; the organisations page renders.
+    assert_eq!(w.get("/registry/export.xlsx?unit=XY-C02-G01", Some(&co)).await.status, 403);
+    let page = w.get("/registry/organisations", Some(&co)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("单位场所"));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    registry_export_and_organisations,
     registry_api_within_the_jurisdiction,
     locate_routes_points_to_grids,
     audit_api_pages_and_volunteer_form,

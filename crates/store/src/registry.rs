@@ -291,7 +291,6 @@ pub async fn bulk_insert_visits(conn: &mut AnyConnection, rows: &[(i64, i64, &st
     Ok(())
 }
 
-
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct HouseholdRow {
     pub id: i64,
@@ -333,6 +332,23 @@ pub struct ResidentRow {
     pub registered_here: i64,
     pub registered_address: Option<String>,
     pub care: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct OrganisationRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub is_key_place: i64,
+    pub address: String,
+    pub grid_code: String,
+    pub grid_name: String,
+    pub alliance: Option<String>,
+    pub responsible_name: Option<String>,
+    #[serde(skip)]
+    pub responsible_phone_enc: Option<Vec<u8>>,
+    pub last_inspection: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -442,6 +458,49 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Residents at or below `path`, in household order (exports).
+    pub async fn residents_under(&self, path: &UnitPath, limit: i64, offset: i64) -> StoreResult<Vec<ResidentRow>> {
+        Ok(sqlx::query_as(&format!("{RESIDENT_SELECT} WHERE g.path LIKE $1 ORDER BY h.code, r.id LIMIT $2 OFFSET $3"))
+            .bind(format!("{}%", path.0))
+            .bind(limit)
+            .bind(offset.max(0))
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    /// Organisations and key places at or below `path`.
+    pub async fn organisations_under(
+        &self,
+        path: &UnitPath,
+        kind: Option<&str>,
+        key_places_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<OrganisationRow>, i64)> {
+        let cond = "g.path LIKE $1 AND ($2 IS NULL OR o.kind = $2) AND ($3 = 0 OR o.is_key_place = 1)";
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM organisations o JOIN units g ON g.id = o.grid_id WHERE {cond}"
+        ))
+        .bind(format!("{}%", path.0))
+        .bind(kind)
+        .bind(i64::from(key_places_only))
+        .fetch_one(&self.read)
+        .await?;
+        let rows = sqlx::query_as(&format!(
+            "SELECT o.id, o.code, o.name, o.kind, o.is_key_place, o.address, g.code AS grid_code, g.name AS grid_name, a.name AS alliance, \
+             o.responsible_name, o.responsible_phone_enc, o.last_inspection FROM organisations o JOIN units g ON g.id = o.grid_id \
+             LEFT JOIN units a ON a.id = o.alliance_id WHERE {cond} ORDER BY o.is_key_place DESC, o.last_inspection, o.code LIMIT $4 OFFSET $5"
+        ))
+        .bind(format!("{}%", path.0))
+        .bind(kind)
+        .bind(i64::from(key_places_only))
+        .bind(limit.clamp(1, 100_000))
+        .bind(offset.max(0))
+        .fetch_all(&self.read)
+        .await?;
+        Ok((rows, total))
     }
 
     /// The point of a standard address (a household's), for routing by address.

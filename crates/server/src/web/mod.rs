@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
         .route("/registry", get(registry::page))
+        .route("/registry/organisations", get(registry::organisations))
+        .route("/registry/export.xlsx", get(registry::export_xlsx))
         .route("/households/{code}", get(registry::household))
         .route("/households/{code}/reveal", post(registry::reveal))
         .route("/households/{code}/visits", post(registry::record_visit))

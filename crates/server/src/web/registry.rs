@@ -269,3 +269,235 @@ pub async fn record_visit(
         .await?;
     Ok(Redirect::to(&format!("/households/{}#visits", h.code)).into_response())
 }
+
+#[derive(Deserialize)]
+pub struct OrgQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    key: String,
+    page: Option<i64>,
+}
+
+/// Organisations and key places (重点场所) with their responsible person and last inspection;
+/// key places not inspected for 90 days are flagged.
+pub async fn organisations(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<OrgQuery>,
+) -> WebResult {
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ViewRegistry, &home, ("registry", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let kind = fengqiao_domain::registry::OrgKind::parse(&q.kind).map(|k| k.as_str());
+    let page = q.page.unwrap_or(1).max(1);
+    let (rows, total) = state.store.organisations_under(&home, kind, q.key == "1", PAGE, (page - 1) * PAGE).await?;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|o| {
+            let overdue = o.is_key_place != 0
+                && o.last_inspection
+                    .as_deref()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .is_none_or(|d| (today - d).num_days() > 90);
+            let kind = fengqiao_domain::registry::OrgKind::parse(&o.kind)
+                .map(|k| if lang_zh(&actor) { k.label_zh().to_string() } else { k.as_str().replace('_', " ") })
+                .unwrap_or_default();
+            let phone = o.responsible_phone_enc.as_ref().and_then(|e| state.store.crypto.open(e).ok()).map(|p| mask_phone(&p));
+            context! {
+                code => o.code.clone(), name => o.name.clone(), kind => kind, key_place => o.is_key_place != 0, address => o.address.clone(),
+                grid_code => o.grid_code.clone(), grid_name => o.grid_name.clone(), alliance => o.alliance.clone(),
+                responsible => o.responsible_name.clone(), phone => phone, last_inspection => o.last_inspection.clone(), overdue => overdue,
+            }
+        })
+        .collect();
+    let kinds: Vec<Value> = fengqiao_domain::registry::OrgKind::ALL
+        .iter()
+        .map(|k| context! { code => k.as_str(), label => if lang_zh(&actor) { k.label_zh().to_string() } else { k.as_str().replace('_', " ") } })
+        .collect();
+    let ctx = context! {
+        items => items, total => total, page => page, pages => (total + PAGE - 1) / PAGE, kinds => kinds,
+        kind => q.kind.clone(), key => q.key == "1",
+        ..page_ctx(&state, &actor, "registry")
+    };
+    Ok(render(&state, "organisations.html", ctx))
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    /// A grid (or any unit) code; the user's own jurisdiction when absent.
+    #[serde(default)]
+    unit: String,
+}
+
+/// The registry of a grid (or any unit within the jurisdiction) as an Excel workbook:
+/// households, residents (numbers masked) and organisations. Audited.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<ExportQuery>,
+) -> WebResult {
+    let lang = actor.lang;
+    let unit = if q.unit.trim().is_empty() {
+        state.store.unit_by_id(actor.user.unit_id).await?
+    } else {
+        state.store.unit_by_code(q.unit.trim()).await.map_err(|e| WebError(e.into(), lang))?
+    };
+    actor
+        .authorize(&state, Action::ViewRegistry, &unit.path, ("unit", &unit.code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let (households, _) = state.store.households_under(&unit.path, None, 1_000_000, 0).await?;
+    let residents = state.store.residents_under(&unit.path, 5_000_000, 0).await?;
+    let (orgs, _) = state.store.organisations_under(&unit.path, None, false, 1_000_000, 0).await?;
+    let bytes = workbook(&state, &actor, &households, &residents, &orgs)
+        .map_err(|e| WebError(crate::AppError::Internal(e), lang))?;
+    let ev = AuditEvent::new("registry.export", "unit", &unit.code, Outcome::Success).detail(format!(
+        "xlsx: {} households, {} residents, {} organisations",
+        households.len(),
+        residents.len(),
+        orgs.len()
+    ));
+    state.store.audit(&actor.audit_ctx("registry export"), &ev).await?;
+    let filename = format!("registry-{}.xlsx", unit.code);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn workbook(
+    state: &AppState,
+    actor: &Actor,
+    households: &[HouseholdRow],
+    residents: &[ResidentRow],
+    orgs: &[fengqiao_store::registry::OrganisationRow],
+) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let t = |k: &str| crate::i18n::t(actor.lang, k);
+    {
+        let ws = wb.add_worksheet().set_name(t("households"))?;
+        let head = [
+            t("household_code"),
+            t("address"),
+            t("dwelling"),
+            t("rental"),
+            t("member_count"),
+            t("grid"),
+            "lat".into(),
+            "lon".into(),
+        ];
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+        }
+        for (r, h) in households.iter().enumerate() {
+            let r = r as u32 + 1;
+            let v = household_value(actor, h);
+            ws.write_string(r, 0, &h.code)?;
+            ws.write_string(r, 1, &h.address)?;
+            ws.write_string(r, 2, v.get_attr("dwelling").map(|d| d.to_string()).unwrap_or_default())?;
+            ws.write_string(r, 3, if h.is_rental != 0 { "是" } else { "否" })?;
+            ws.write_number(r, 4, h.members as f64)?;
+            ws.write_string(r, 5, &h.grid_name)?;
+            ws.write_number(r, 6, h.lat)?;
+            ws.write_number(r, 7, h.lon)?;
+        }
+        ws.autofit();
+    }
+    {
+        let ws = wb.add_worksheet().set_name(t("residents"))?;
+        let mut head = vec![
+            t("household_code"),
+            t("person_name"),
+            t("sex"),
+            t("birth_date"),
+            t("id_number"),
+            t("phone"),
+            t("relation"),
+            t("registration"),
+        ];
+        let care = actor.may(Action::ViewCare);
+        if care {
+            head.push(t("care"));
+        }
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+        }
+        for (r, m) in residents.iter().enumerate() {
+            let r = r as u32 + 1;
+            let phone = m
+                .phone_enc
+                .as_ref()
+                .and_then(|e| state.store.crypto.open(e).ok())
+                .map(|p| mask_phone(&p))
+                .unwrap_or_default();
+            ws.write_string(r, 0, &m.household_code)?;
+            ws.write_string(r, 1, &m.name)?;
+            ws.write_string(r, 2, if m.sex == "male" { "男" } else { "女" })?;
+            ws.write_string(r, 3, &m.birth_date)?;
+            ws.write_string(r, 4, &m.id_masked)?;
+            ws.write_string(r, 5, phone)?;
+            ws.write_string(r, 6, relation_label(actor, &m.relation))?;
+            ws.write_string(
+                r,
+                7,
+                if m.registered_here != 0 {
+                    t("registered_here")
+                } else {
+                    m.registered_address.clone().unwrap_or_else(|| t("registered_elsewhere"))
+                },
+            )?;
+            if care {
+                ws.write_string(r, 8, care_labels(actor, &m.care).join("、"))?;
+            }
+        }
+        ws.autofit();
+    }
+    {
+        let ws = wb.add_worksheet().set_name(t("organisations"))?;
+        let head = [
+            t("code"),
+            t("name"),
+            t("kind"),
+            t("address"),
+            t("grid"),
+            t("alliance"),
+            t("responsible"),
+            t("last_inspection"),
+        ];
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+        }
+        for (r, o) in orgs.iter().enumerate() {
+            let r = r as u32 + 1;
+            ws.write_string(r, 0, &o.code)?;
+            ws.write_string(r, 1, &o.name)?;
+            ws.write_string(
+                r,
+                2,
+                fengqiao_domain::registry::OrgKind::parse(&o.kind).map(|k| k.label_zh()).unwrap_or(""),
+            )?;
+            ws.write_string(r, 3, &o.address)?;
+            ws.write_string(r, 4, &o.grid_name)?;
+            ws.write_string(r, 5, o.alliance.clone().unwrap_or_default())?;
+            ws.write_string(r, 6, o.responsible_name.clone().unwrap_or_default())?;
+            ws.write_string(r, 7, o.last_inspection.clone().unwrap_or_default())?;
+        }
+        ws.autofit();
+    }
+    Ok(wb.save_to_buffer()?)
+}

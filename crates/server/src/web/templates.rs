@@ -33,6 +33,7 @@ templates!(
     "household.html",
     "resident.html",
     "qr_sheet.html",
+    "organisations.html",
 );
 
 fn lang_of(state: &State) -> Lang {

@@ -88,6 +88,7 @@ pub struct Resp {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub raw: Vec<u8>,
 }
 
 impl Resp {
@@ -100,7 +101,7 @@ async fn collect(r: Response<Body>) -> Resp {
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     let bytes = r.into_body().collect().await.unwrap().to_bytes();
-    Resp { status, headers, body: String::from_utf8_lossy(&bytes).into() }
+    Resp { status, headers, body: String::from_utf8_lossy(&bytes).into(), raw: bytes.to_vec() }
 }
 
 impl World {
