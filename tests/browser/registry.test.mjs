@@ -71,3 +71,34 @@ test('the map colours grids by households and visit coverage', async () => {
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });
+
+test('a grid worker uploads households: rows outside the grid are named, the rest imported on request', async () => {
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const page = await newPage(browser);
+  await login(page, demo, 'gw001');
+  await page.goto(`${demo.base}/households/XY-C01-G01-H0001`);
+  const [lat, lon] = (await page.getByTestId('household-facts').locator('dd').nth(4).textContent()).split(',').map((s) => s.trim());
+  const dir = mkdtempSync(join(tmpdir(), 'fq-upload-'));
+  const file = join(dir, 'households.csv');
+  writeFileSync(file, 'household_code,address,lat,lon,dwelling_type,is_rental,phone\n'
+    + `UP-H0001,府前社区新楼1号,${lat},${lon},owner_occupied,0,\n`
+    + 'UP-H0002,崇文社区某楼2号,37.1280,111.7750,rented,1,\n');
+  await page.goto(`${demo.base}/registry/import`);
+  await page.getByLabel('数据类型').selectOption('households');
+  await page.getByLabel('CSV 文件（UTF-8）').setInputFiles(file);
+  await page.getByRole('button', { name: '导入' }).click();
+  const errors = page.getByTestId('import-errors');
+  await errors.waitFor();
+  assert.match(await errors.textContent(), /3.*lat.*outside your jurisdiction/s);
+  assert.equal((await page.getByTestId('created').textContent()).trim(), '0');
+  await page.getByLabel('CSV 文件（UTF-8）').setInputFiles(file);
+  await page.getByLabel('跳过有误的行，导入其余行').check();
+  await page.getByRole('button', { name: '导入' }).click();
+  await page.getByTestId('import-result').getByText('导入完成').waitFor();
+  assert.equal((await page.getByTestId('created').textContent()).trim(), '1');
+  assert.equal((await page.goto(`${demo.base}/households/UP-H0001`)).status(), 200);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});

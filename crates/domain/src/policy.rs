@@ -31,6 +31,8 @@ pub enum Action {
     ViewCare,
     /// Record household visits.
     RecordVisit,
+    /// Import registry files (households, residents, organisations) through the upload page.
+    ImportRegistry,
 }
 
 impl Action {
@@ -46,6 +48,7 @@ impl Action {
         Action::ViewRegistry,
         Action::ViewCare,
         Action::RecordVisit,
+        Action::ImportRegistry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl Action {
             Action::ViewRegistry => "view_registry",
             Action::ViewCare => "view_care",
             Action::RecordVisit => "record_visit",
+            Action::ImportRegistry => "import_registry",
         }
     }
 }
@@ -82,10 +86,15 @@ pub fn role_grants(role: Role, action: Action) -> bool {
         Role::DeskOfficer => matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry),
         // Community police know their residents, visit them and must identify people.
         Role::CommunityOfficer | Role::GridOfficer => {
-            matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewCare | RecordVisit)
+            matches!(
+                action,
+                ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewCare | RecordVisit | ImportRegistry
+            )
         }
         // Grid workers collect the registry and visit households; they see numbers masked.
-        Role::GridWorker => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | RecordVisit),
+        Role::GridWorker => {
+            matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | RecordVisit | ImportRegistry)
+        }
         Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare),
         Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry),
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
@@ -138,9 +147,9 @@ mod tests {
             Role::Commander | Role::DutyCommander => &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare],
             Role::DeskOfficer => &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry],
             Role::CommunityOfficer | Role::GridOfficer => {
-                &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare, RecordVisit]
+                &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare, RecordVisit, ImportRegistry]
             }
-            Role::GridWorker => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, RecordVisit],
+            Role::GridWorker => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, RecordVisit, ImportRegistry],
             Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare],
             Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],

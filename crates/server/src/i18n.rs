@@ -290,6 +290,30 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("last_inspection", "最近检查", "Last inspection"),
     ("inspection_overdue", "超过 90 天未检查", "Not inspected for 90 days"),
     ("export_xlsx", "导出 Excel", "Export to Excel"),
+    ("import_title", "导入数据", "Import data"),
+    ("import_kind", "数据类型", "Kind of data"),
+    ("import_file", "CSV 文件（UTF-8）", "CSV file (UTF-8)"),
+    ("import_skip", "跳过有误的行，导入其余行", "Skip bad rows and import the rest"),
+    ("import_run", "导入", "Import"),
+    (
+        "import_help",
+        "每一行都会先校验；默认只要有一行有误就全部不导入。重复导入按编码更新，不会重复。格式见 fengqiao import --help 与 examples/ 目录。",
+        "Every row is checked first; by default nothing is imported if any row is bad. Importing again updates by code and never duplicates. Formats: fengqiao import --help and the examples/ folder.",
+    ),
+    ("import_done", "导入完成", "Imported"),
+    (
+        "import_nothing",
+        "没有导入任何数据，请修改以下问题后重试（或勾选跳过有误的行）。",
+        "Nothing was imported; fix the problems below and try again (or skip bad rows).",
+    ),
+    ("import_created", "新增", "Created"),
+    ("import_updated", "更新", "Updated"),
+    ("import_rejected", "有误", "Rejected"),
+    ("import_line", "行号", "Line"),
+    ("import_column", "列", "Column"),
+    ("import_reason", "原因", "Reason"),
+    ("import_rejects", "下载有误的行（CSV）", "Download the rejected rows (CSV)"),
+    ("import_no_file", "请选择要导入的文件", "Choose a file to import"),
 ];
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

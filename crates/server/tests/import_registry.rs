@@ -43,12 +43,12 @@ async fn households_route_validate_and_upsert(db: &TestDb) {
     let good = format!(
         "{HH_HEADER}H1,幸福小区1号楼101室,37.105,111.705,owner_occupied,0,13903580001\nH2,幸福小区1号楼102室,37.105,111.715,出租,是,\n"
     );
-    let out = households(&db.store, &index, &ctx(), &good, false, &|_, _| {}).await.unwrap();
+    let out = households(&db.store, &index, None, &ctx(), &good, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed && out.report.rejected.is_empty());
     assert_eq!(out.report.created, 2);
     assert_eq!(db.store.household_by_code("H1").await.unwrap().grid_code, "G1");
     assert_eq!(db.store.household_by_code("H2").await.unwrap().grid_code, "G2", "routed by its point");
-    let again = households(&db.store, &index, &ctx(), &good, false, &|_, _| {}).await.unwrap();
+    let again = households(&db.store, &index, None, &ctx(), &good, false, &|_, _| {}).await.unwrap();
     assert_eq!((again.report.created, again.report.updated), (0, 2), "re-import updates by household_code");
 
     let bad = format!(
@@ -62,7 +62,7 @@ async fn households_route_validate_and_upsert(db: &TestDb) {
          H8,地址,37.105,111.705,owner_occupied,0,12345\n\
          H9,,37.105,111.705,owner_occupied,maybe,\n"
     );
-    let out = households(&db.store, &index, &ctx(), &bad, false, &|_, _| {}).await.unwrap();
+    let out = households(&db.store, &index, None, &ctx(), &bad, false, &|_, _| {}).await.unwrap();
     assert!(!out.report.committed);
     assert_eq!(
         shown(&out.report.rejected),
@@ -83,7 +83,7 @@ async fn households_route_validate_and_upsert(db: &TestDb) {
         "{}",
         out.rejects_csv
     );
-    let skipped = households(&db.store, &index, &ctx(), &bad, true, &|_, _| {}).await.unwrap();
+    let skipped = households(&db.store, &index, None, &ctx(), &bad, true, &|_, _| {}).await.unwrap();
     assert!(skipped.report.committed);
     assert_eq!(skipped.report.created, 1, "only the first H3 is good");
     assert!(
@@ -99,6 +99,7 @@ async fn residents_validate_ids_and_upsert(db: &TestDb) {
     households(
         &db.store,
         &index,
+        None,
         &ctx(),
         &format!("{HH_HEADER}H1,幸福小区1号楼101室,37.105,111.705,owner_occupied,0,\n"),
         false,
@@ -109,10 +110,10 @@ async fn residents_validate_ids_and_upsert(db: &TestDb) {
     let good = format!(
         "{RES_HEADER}H1,王建国,141181195603120131,户主,13903580001,男,1956-03-12,独居老人\nH1,李秀英,141181195807200248,spouse,,,,\n"
     );
-    let out = residents(&db.store, &ctx(), &good, false, &|_, _| {}).await.unwrap();
+    let out = residents(&db.store, None, &ctx(), &good, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed, "{:?}", out.report.rejected);
     assert_eq!(out.report.created, 2);
-    let again = residents(&db.store, &ctx(), &good, false, &|_, _| {}).await.unwrap();
+    let again = residents(&db.store, None, &ctx(), &good, false, &|_, _| {}).await.unwrap();
     assert_eq!((again.report.created, again.report.updated), (0, 2), "re-import updates by ID number");
 
     let bad = format!(
@@ -128,7 +129,7 @@ async fn residents_validate_ids_and_upsert(db: &TestDb) {
          H1,赵九,141181199001010080,child,,,,rich\n\
          H1,赵十,141181199001010080,child,,,,\n"
     );
-    let out = residents(&db.store, &ctx(), &bad, false, &|_, _| {}).await.unwrap();
+    let out = residents(&db.store, None, &ctx(), &bad, false, &|_, _| {}).await.unwrap();
     assert_eq!(
         shown(&out.report.rejected),
         vec![
@@ -150,9 +151,9 @@ async fn residents_validate_ids_and_upsert(db: &TestDb) {
     );
     // Line 9 (a second head, but in another import than the first head) is fine on its own here.
     let two_heads = format!("{RES_HEADER}H1,甲,141181199001010072,head,,,,\nH1,乙,141181199001010099,head,,,,\n");
-    let out = residents(&db.store, &ctx(), &two_heads, false, &|_, _| {}).await.unwrap();
+    let out = residents(&db.store, None, &ctx(), &two_heads, false, &|_, _| {}).await.unwrap();
     assert_eq!(shown(&out.report.rejected), vec!["line 3, relation: household \"H1\" already has a head at line 2"]);
-    let e = residents(&db.store, &ctx(), "household_code,name\nH1,甲\n", false, &|_, _| {}).await.unwrap_err();
+    let e = residents(&db.store, None, &ctx(), "household_code,name\nH1,甲\n", false, &|_, _| {}).await.unwrap_err();
     assert!(matches!(&e, ImportError::File(m) if m.contains("lacks the column(s) id_number, relation, phone")), "{e}");
 }
 
@@ -161,6 +162,7 @@ async fn search_finds_residents_by_name_pinyin_id_and_phone(db: &TestDb) {
     households(
         &db.store,
         &index,
+        None,
         &ctx(),
         &format!("{HH_HEADER}H1,幸福小区1号楼101室,37.105,111.705,owner_occupied,0,\n"),
         false,
@@ -170,6 +172,7 @@ async fn search_finds_residents_by_name_pinyin_id_and_phone(db: &TestDb) {
     .unwrap();
     residents(
         &db.store,
+        None,
         &ctx(),
         &format!("{RES_HEADER}H1,张世川,141181198211110173,head,13903580003,,,\n"),
         false,
@@ -200,13 +203,13 @@ async fn organisations_import(db: &TestDb) {
                 O1,星空网咖,网吧,幸福路18号,37.105,111.705,刘海涛,13903580101,2026-10-15,AL1\n\
                 O2,某公司,castle,幸福路19号,37.105,111.705,,,,\n\
                 O3,某店,shop,幸福路20号,37.105,111.705,,,2026-13-01,C1\n";
-    let out = organisations(&db.store, &index, &ctx(), text, false, &|_, _| {}).await.unwrap();
+    let out = organisations(&db.store, &index, None, &ctx(), text, false, &|_, _| {}).await.unwrap();
     let s = shown(&out.report.rejected);
     assert_eq!(s.len(), 3, "{s:?}");
     assert!(s[0].starts_with("line 3, kind: \"castle\" is not one of company (企业)"));
     assert_eq!(s[1], "line 4, last_inspection: \"2026-13-01\" is not a date (YYYY-MM-DD)");
     assert_eq!(s[2], "line 4, alliance_code: \"C1\" is not a business-district alliance");
-    let out = organisations(&db.store, &index, &ctx(), text, true, &|_, _| {}).await.unwrap();
+    let out = organisations(&db.store, &index, None, &ctx(), text, true, &|_, _| {}).await.unwrap();
     assert_eq!(out.report.created, 1);
 }
 

@@ -269,7 +269,19 @@ pub async fn set_qr_token(
     Ok(())
 }
 
-/// Every household's id by code, in one query (imports resolve household codes with it).
+/// Every household's id and grid path by code, in one query (imports resolve household
+/// codes with it, and check them against the importer's jurisdiction).
+pub async fn household_index(
+    conn: &mut AnyConnection,
+) -> StoreResult<std::collections::HashMap<String, (i64, String)>> {
+    let rows: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT h.code, h.id, g.path FROM households h JOIN units g ON g.id = h.grid_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(|(c, i, p)| (c, (i, p))).collect())
+}
+
+/// Every household's id by code, in one query.
 pub async fn household_ids(conn: &mut AnyConnection) -> StoreResult<std::collections::HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM households").fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().collect())

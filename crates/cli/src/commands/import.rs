@@ -134,12 +134,12 @@ async fn run_csv(config: Option<PathBuf>, kind: &str, args: FileArgs) -> anyhow:
         "households" | "organisations" => {
             let index = fengqiao_server::routing::build(store.grid_routes().await?);
             if kind == "households" {
-                registry::households(&store, &index, &ctx, &text, args.skip_invalid, &progress).await
+                registry::households(&store, &index, None, &ctx, &text, args.skip_invalid, &progress).await
             } else {
-                registry::organisations(&store, &index, &ctx, &text, args.skip_invalid, &progress).await
+                registry::organisations(&store, &index, None, &ctx, &text, args.skip_invalid, &progress).await
             }
         }
-        _ => registry::residents(&store, &ctx, &text, args.skip_invalid, &progress).await,
+        _ => registry::residents(&store, None, &ctx, &text, args.skip_invalid, &progress).await,
     };
     let out = match result {
         Ok(o) => o,

@@ -201,7 +201,7 @@ pub async fn import(
     ctx: &AuditCtx,
     text: &str,
     skip_invalid: bool,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(ImportReport, Vec<Value>), ImportError> {
     let (mut features, mut errors) = parse(text)?;
     errors.extend(check_tiling(store, &features).await?);

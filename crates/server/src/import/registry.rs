@@ -5,13 +5,13 @@
 use super::csvrows::{Table, parse_bool, parse_coord};
 use super::{ImportError, ImportReport, RowError};
 use crate::routing::Index;
-use fengqiao_domain::org::validate_code;
+use fengqiao_domain::org::{UnitPath, validate_code};
 use fengqiao_domain::registry::{DwellingType, OrgKind, Relation, check_against_id, check_name, parse_care};
 use fengqiao_domain::{IdNumber, Phone};
 use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::registry::{
     NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents,
-    household_ids, upsert_buildings, upsert_organisation,
+    household_index, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -55,9 +55,13 @@ fn text(line: usize, column: &str, v: &str, max: usize, errors: &mut Vec<RowErro
     v.to_string()
 }
 
-/// Where a point falls: its grid, or a message naming the nearest one.
-fn route(index: &Index, lat: f64, lon: f64) -> Result<i64, String> {
+/// Where a point falls: its grid, or a message naming the nearest one (or saying the grid is
+/// outside the importer's jurisdiction).
+fn route(index: &Index, within: Option<&UnitPath>, lat: f64, lon: f64) -> Result<i64, String> {
     match index.locate(lon, lat) {
+        Some(r) if within.is_some_and(|w| !w.covers(&r.path)) => {
+            Err(format!("point ({lat}, {lon}) is in grid {} {}, outside your jurisdiction", r.grid.code, r.grid.name))
+        }
         Some(r) => Ok(r.grid_id),
         None => Err(match index.nearest(lon, lat) {
             Some((r, d)) => format!(
@@ -78,10 +82,11 @@ fn finish(table: &Table, mut report: ImportReport) -> CsvOutcome {
 pub async fn households(
     store: &Store,
     index: &Index,
+    within: Option<&UnitPath>,
     ctx: &AuditCtx,
     text_in: &str,
     skip_invalid: bool,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CsvOutcome, ImportError> {
     let table = Table::parse(text_in, HOUSEHOLD_COLUMNS)?;
     let mut errors = vec![];
@@ -116,7 +121,7 @@ pub async fn households(
         }
         let phone = optional_phone(l, "phone", table.get(row, "phone"), &mut errors);
         let grid = match (lat, lon) {
-            (Some(la), Some(lo)) => route(index, la, lo).map_err(|m| errors.push(err(l, "lat", m))).ok(),
+            (Some(la), Some(lo)) => route(index, within, la, lo).map_err(|m| errors.push(err(l, "lat", m))).ok(),
             _ => None,
         };
         if errors.len() == before {
@@ -190,10 +195,11 @@ pub async fn households(
 
 pub async fn residents(
     store: &Store,
+    within: Option<&UnitPath>,
     ctx: &AuditCtx,
     text_in: &str,
     skip_invalid: bool,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CsvOutcome, ImportError> {
     let table = Table::parse(text_in, RESIDENT_COLUMNS)?;
     let mut errors = vec![];
@@ -202,13 +208,17 @@ pub async fn residents(
     let mut heads: HashMap<String, usize> = HashMap::new();
     // All household codes in one query: a million residents need not mean a million lookups.
     let mut conn = store.begin().await?;
-    let households: HashMap<String, i64> = household_ids(&mut conn).await?;
+    let households: HashMap<String, (i64, String)> = household_index(&mut conn).await?;
     for row in &table.rows {
         let (l, before) = (row.line, errors.len());
         let hcode = table.get(row, "household_code");
-        let household = households.get(hcode).copied();
+        let known = households.get(hcode);
+        let outside = known.is_some_and(|(_, path)| within.is_some_and(|w| !w.covers(&UnitPath(path.clone()))));
+        let household = known.filter(|_| !outside).map(|(id, _)| *id);
         if hcode.is_empty() {
             errors.push(err(l, "household_code", "missing"));
+        } else if outside {
+            errors.push(err(l, "household_code", format!("household \"{hcode}\" is outside your jurisdiction")));
         } else if household.is_none() {
             errors.push(err(l, "household_code", format!("unknown household \"{hcode}\" (import households first)")));
         }
@@ -295,10 +305,11 @@ pub async fn residents(
 pub async fn organisations(
     store: &Store,
     index: &Index,
+    within: Option<&UnitPath>,
     ctx: &AuditCtx,
     text_in: &str,
     skip_invalid: bool,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CsvOutcome, ImportError> {
     let table = Table::parse(text_in, ORGANISATION_COLUMNS)?;
     let mut errors = vec![];
@@ -354,7 +365,7 @@ pub async fn organisations(
             }
         };
         let grid = match (lat, lon) {
-            (Some(la), Some(lo)) => route(index, la, lo).map_err(|m| errors.push(err(l, "lat", m))).ok(),
+            (Some(la), Some(lo)) => route(index, within, la, lo).map_err(|m| errors.push(err(l, "lat", m))).ok(),
             _ => None,
         };
         if errors.len() == before {

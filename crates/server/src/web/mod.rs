@@ -35,6 +35,12 @@ pub fn router() -> Router<AppState> {
         .route("/registry", get(registry::page))
         .route("/registry/organisations", get(registry::organisations))
         .route("/registry/export.xlsx", get(registry::export_xlsx))
+        .route(
+            "/registry/import",
+            get(registry::import_page)
+                .post(registry::import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/households/{code}", get(registry::household))
         .route("/households/{code}/reveal", post(registry::reveal))
         .route("/households/{code}/visits", post(registry::record_visit))

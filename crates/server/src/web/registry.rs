@@ -5,6 +5,7 @@
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
 use crate::AppState;
 use crate::auth::Actor;
+use crate::error::AppError;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -126,6 +127,7 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         residents_total => residents_total,
         page => page,
         pages => (total + PAGE - 1) / PAGE,
+        can_import => actor.may(Action::ImportRegistry),
         ..page_ctx(&state, &actor, "registry")
     };
     Ok(render(&state, "registry.html", ctx))
@@ -355,8 +357,8 @@ pub async fn export_xlsx(
     let (households, _) = state.store.households_under(&unit.path, None, 1_000_000, 0).await?;
     let residents = state.store.residents_under(&unit.path, 5_000_000, 0).await?;
     let (orgs, _) = state.store.organisations_under(&unit.path, None, false, 1_000_000, 0).await?;
-    let bytes = workbook(&state, &actor, &households, &residents, &orgs)
-        .map_err(|e| WebError(crate::AppError::Internal(e), lang))?;
+    let bytes =
+        workbook(&state, &actor, &households, &residents, &orgs).map_err(|e| WebError(AppError::Internal(e), lang))?;
     let ev = AuditEvent::new("registry.export", "unit", &unit.code, Outcome::Success).detail(format!(
         "xlsx: {} households, {} residents, {} organisations",
         households.len(),
@@ -500,4 +502,106 @@ fn workbook(
         ws.autofit();
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// The upload page: import a households, residents or organisations CSV within the
+/// jurisdiction, with every bad row listed.
+pub async fn import_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, actor.lang))?;
+    let ctx = context! { result => None::<Value>, ..page_ctx(&state, &actor, "registry") };
+    Ok(render(&state, "import.html", ctx))
+}
+
+pub async fn import_submit(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    mut form: axum::extract::Multipart,
+) -> WebResult {
+    use crate::import::{ImportError, registry as imp};
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    let (mut csrf, mut kind, mut skip, mut text, mut filename) =
+        (String::new(), String::new(), false, None, String::new());
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(WebError(AppError::BadRequest(format!("malformed upload: {e}")), lang)),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            filename = field.file_name().unwrap_or_default().to_string();
+        }
+        let bytes =
+            field.bytes().await.map_err(|e| WebError(AppError::BadRequest(format!("malformed upload: {e}")), lang))?;
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into(),
+            "kind" => kind = String::from_utf8_lossy(&bytes).into(),
+            "skip_invalid" => skip = true,
+            "file" => {
+                text = Some(
+                    String::from_utf8(bytes.to_vec())
+                        .map_err(|_| WebError(AppError::field("file", "the file must be UTF-8 text (CSV)"), lang))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    actor.check_csrf(&csrf).map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let show = |result: Value, status: StatusCode| {
+        render_status(
+            &state,
+            status,
+            "import.html",
+            context! { result => result, ..page_ctx(&state, &actor, "registry") },
+        )
+    };
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(show(
+            context! { file_error => crate::i18n::t(lang, "import_no_file") },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    };
+    let ctx = actor.audit_ctx(&format!("upload {kind} {filename}"));
+    let within = Some(&home);
+    let outcome = match kind.as_str() {
+        "households" | "organisations" => {
+            let index = crate::routing::build(state.store.grid_routes().await?);
+            if kind == "households" {
+                imp::households(&state.store, &index, within, &ctx, &text, skip, &|_, _| {}).await
+            } else {
+                imp::organisations(&state.store, &index, within, &ctx, &text, skip, &|_, _| {}).await
+            }
+        }
+        "residents" => imp::residents(&state.store, within, &ctx, &text, skip, &|_, _| {}).await,
+        _ => return Err(WebError(AppError::field("kind", "households, residents or organisations"), lang)),
+    };
+    match outcome {
+        Ok(o) => {
+            let status = if o.report.rejected.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let rejects_href = (!o.rejects_csv.is_empty()).then(|| {
+                format!(
+                    "data:text/csv;charset=utf-8,{}",
+                    serde_urlencoded::to_string([("", &o.rejects_csv)]).unwrap_or_default().trim_start_matches('=')
+                )
+            });
+            Ok(show(
+                context! {
+                    committed => o.report.committed, created => o.report.created, updated => o.report.updated,
+                    rejected => o.report.rejected, rejects_href => rejects_href, filename => filename,
+                },
+                status,
+            ))
+        }
+        Err(ImportError::File(m)) => Ok(show(context! { file_error => m }, StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(ImportError::Store(e)) => Err(WebError(e.into(), lang)),
+    }
 }

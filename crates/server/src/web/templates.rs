@@ -34,6 +34,7 @@ templates!(
     "resident.html",
     "qr_sheet.html",
     "organisations.html",
+    "import.html",
 );
 
 fn lang_of(state: &State) -> Lang {

@@ -149,11 +149,11 @@ pub async fn registry(w: &World) {
     let hh = "household_code,address,lat,lon,dwelling_type,is_rental,phone\n\
               H1,府前街1号幸福小区1号楼101室,37.105,111.705,owner_occupied,0,13903580001\n\
               H2,崇文街2号和谐小区2号楼202室,37.105,111.715,rented,1,\n";
-    let out = households(&w.state.store, &index, &ctx, hh, false, &|_, _| {}).await.unwrap();
+    let out = households(&w.state.store, &index, None, &ctx, hh, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed, "{:?}", out.report.rejected);
     let rs = "household_code,name,id_number,relation,phone,care\n\
               H1,张世川,141181198211110173,head,13903580003,elderly_alone\n\
               H2,李秀英,141181195807200248,head,,\n";
-    let out = residents(&w.state.store, &ctx, rs, false, &|_, _| {}).await.unwrap();
+    let out = residents(&w.state.store, None, &ctx, rs, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed, "{:?}", out.report.rejected);
 }
