@@ -252,6 +252,20 @@ pub async fn upsert_buildings(
     Ok(rows.into_iter().collect())
 }
 
+/// Give every household that has no QR code yet a fresh random one (after imports).
+pub async fn issue_missing_qr_tokens(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    new_token: impl Fn() -> String,
+) -> StoreResult<u64> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM households WHERE qr_token_hash IS NULL").fetch_all(&mut *conn).await?;
+    for id in &ids {
+        set_qr_token(conn, crypto, *id, Some(&new_token())).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
 /// Give a household a new QR token (sealed, with its lookup hash), replacing any old one.
 pub async fn set_qr_token(
     conn: &mut AnyConnection,

@@ -586,7 +586,8 @@ pub async fn import_submit(
     };
     match outcome {
         Ok(o) => {
-            let status = if o.report.rejected.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            // Refused (nothing written): 422. Written, even with rows skipped: 200.
+            let status = if o.report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             let rejects_href = (!o.rejects_csv.is_empty()).then(|| {
                 format!(
                     "data:text/csv;charset=utf-8,{}",
