@@ -23,6 +23,8 @@ pub struct NewHousehold {
     pub dwelling_type: DwellingType,
     pub is_rental: bool,
     pub phone: Option<Phone>,
+    /// The QR token a new household gets; an existing household keeps the one it has.
+    pub qr_token: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,11 +183,12 @@ pub async fn bulk_upsert_households(
     let now = now_ms();
     for chunk in rows.chunks(BULK) {
         let sql = format!(
-            "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at, building_id) \
+            "INSERT INTO households (code, grid_id, address, unit_no, room, lat, lon, dwelling_type, is_rental, phone_enc, phone_hash, created_at, updated_at, building_id, \
+             qr_token_enc, qr_token_hash, qr_issued_at) \
              VALUES {} ON CONFLICT (code) DO UPDATE SET grid_id = excluded.grid_id, building_id = excluded.building_id, address = excluded.address, unit_no = excluded.unit_no, \
              room = excluded.room, lat = excluded.lat, lon = excluded.lon, dwelling_type = excluded.dwelling_type, is_rental = excluded.is_rental, \
              phone_enc = excluded.phone_enc, phone_hash = excluded.phone_hash, updated_at = excluded.updated_at",
-            placeholders(chunk.len(), 14)
+            placeholders(chunk.len(), 17)
         );
         let mut q = sqlx::query(&sql);
         for h in chunk {
@@ -203,7 +206,10 @@ pub async fn bulk_upsert_households(
                 .bind(h.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
                 .bind(now)
                 .bind(now)
-                .bind(h.building_id);
+                .bind(h.building_id)
+                .bind(h.qr_token.as_ref().map(|t| crypto.seal(t)))
+                .bind(h.qr_token.as_ref().map(|t| crypto.lookup_hash("qr", t)))
+                .bind(h.qr_token.as_ref().map(|_| now));
         }
         q.execute(&mut *conn).await?;
     }
@@ -250,20 +256,6 @@ pub async fn upsert_buildings(
     }
     let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM buildings").fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().collect())
-}
-
-/// Give every household that has no QR code yet a fresh random one (after imports).
-pub async fn issue_missing_qr_tokens(
-    conn: &mut AnyConnection,
-    crypto: &crate::Crypto,
-    new_token: impl Fn() -> String,
-) -> StoreResult<u64> {
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM households WHERE qr_token_hash IS NULL").fetch_all(&mut *conn).await?;
-    for id in &ids {
-        set_qr_token(conn, crypto, *id, Some(&new_token())).await?;
-    }
-    Ok(ids.len() as u64)
 }
 
 /// Give a household a new QR token (sealed, with its lookup hash), replacing any old one.

@@ -10,7 +10,7 @@ use fengqiao_domain::registry::{CareCategory, DwellingType, OrgKind, Relation};
 use fengqiao_domain::{IdNumber, Phone, id_number::check_char};
 use fengqiao_store::registry::{
     NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_insert_visits, bulk_upsert_households,
-    bulk_upsert_residents, household_ids, set_qr_token, upsert_buildings, upsert_organisation,
+    bulk_upsert_residents, household_ids, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Conn, Crypto, StoreResult};
 use std::collections::HashSet;
@@ -134,6 +134,8 @@ pub async fn generate(
                 dwelling_type: dwelling,
                 is_rental: dwelling == DwellingType::Rented,
                 phone: (dwelling != DwellingType::Vacant).then(|| head_phone.clone()),
+                // Every household gets its QR code (一户一码); tokens are random, not seeded.
+                qr_token: Some(fengqiao_server::auth::random_token()),
             });
             worker_of.push((code.clone(), g.worker_id, dwelling == DwellingType::Vacant));
             if dwelling == DwellingType::Vacant {
@@ -226,10 +228,6 @@ pub async fn generate(
     }
     bulk_upsert_households(conn, crypto, &new_households).await?;
     let ids = household_ids(conn).await?;
-    // Every household gets its QR code (一户一码); tokens are random, not derived from the seed.
-    for h in &new_households {
-        set_qr_token(conn, crypto, ids[&h.code], Some(&fengqiao_server::auth::random_token())).await?;
-    }
     let mut all = Vec::with_capacity(pending.len() * 3);
     for (code, mut residents) in pending {
         let id = ids[&code];

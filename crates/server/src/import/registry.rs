@@ -11,7 +11,7 @@ use fengqiao_domain::{IdNumber, Phone};
 use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::registry::{
     NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents,
-    household_index, issue_missing_qr_tokens, upsert_buildings, upsert_organisation,
+    household_index, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -140,6 +140,7 @@ pub async fn households(
                     dwelling_type: dwelling.expect("checked"),
                     is_rental: is_rental.expect("checked"),
                     phone,
+                    qr_token: Some(crate::auth::random_token()),
                 },
             ));
         }
@@ -181,7 +182,6 @@ pub async fn households(
         progress(((n + 1) * 4000).min(total), total);
     }
     report.updated = total - report.created;
-    issue_missing_qr_tokens(&mut tx, &store.crypto, crate::auth::random_token).await?;
     let ev = AuditEvent::new("import.households", "household", "*", Outcome::Success).detail(format!(
         "created={} updated={} rejected={}",
         report.created,
