@@ -291,6 +291,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("inspection_overdue", "超过 90 天未检查", "Not inspected for 90 days"),
     ("export_xlsx", "导出 Excel", "Export to Excel"),
     ("import_title", "导入数据", "Import data"),
+    ("household_matters", "反映的事项", "Matters reported"),
+    ("no_matters", "暂无事项。", "No matters."),
     ("import_kind", "数据类型", "Kind of data"),
     ("import_file", "CSV 文件（UTF-8）", "CSV file (UTF-8)"),
     ("import_skip", "跳过有误的行，导入其余行", "Skip bad rows and import the rest"),

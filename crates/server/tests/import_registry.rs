@@ -211,6 +211,11 @@ async fn organisations_import(db: &TestDb) {
     assert_eq!(s[2], "line 4, alliance_code: \"C1\" is not a business-district alliance");
     let out = organisations(&db.store, &index, None, &ctx(), text, true, &|_, _| {}).await.unwrap();
     assert_eq!(out.report.created, 1);
+    let root = db.store.root_unit().await.unwrap().unwrap();
+    let (found, total) = db.store.organisations_under(&root.path, None, true, Some("星空"), 10, 0).await.unwrap();
+    assert_eq!((found.len(), total), (1, 1));
+    assert_eq!(found[0].alliance.as_deref(), Some("示例商圈"));
+    assert_eq!(db.store.organisations_under(&root.path, None, false, Some("无此名"), 10, 0).await.unwrap().1, 0);
 }
 
 contract_tests!(

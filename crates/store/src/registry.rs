@@ -494,26 +494,30 @@ impl Store {
         path: &UnitPath,
         kind: Option<&str>,
         key_places_only: bool,
+        name: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<OrganisationRow>, i64)> {
-        let cond = "g.path LIKE $1 AND ($2 IS NULL OR o.kind = $2) AND ($3 = 0 OR o.is_key_place = 1)";
+        let name = name.map(str::trim).filter(|n| !n.is_empty()).map(|n| format!("%{n}%"));
+        let cond = "g.path LIKE $1 AND ($2 IS NULL OR o.kind = $2) AND ($3 = 0 OR o.is_key_place = 1) AND ($4 IS NULL OR o.name LIKE $4)";
         let total: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM organisations o JOIN units g ON g.id = o.grid_id WHERE {cond}"
         ))
         .bind(format!("{}%", path.0))
         .bind(kind)
         .bind(i64::from(key_places_only))
+        .bind(&name)
         .fetch_one(&self.read)
         .await?;
         let rows = sqlx::query_as(&format!(
             "SELECT o.id, o.code, o.name, o.kind, o.is_key_place, o.address, g.code AS grid_code, g.name AS grid_name, a.name AS alliance, \
              o.responsible_name, o.responsible_phone_enc, o.last_inspection FROM organisations o JOIN units g ON g.id = o.grid_id \
-             LEFT JOIN units a ON a.id = o.alliance_id WHERE {cond} ORDER BY o.is_key_place DESC, o.last_inspection, o.code LIMIT $4 OFFSET $5"
+             LEFT JOIN units a ON a.id = o.alliance_id WHERE {cond} ORDER BY o.is_key_place DESC, o.last_inspection, o.code LIMIT $5 OFFSET $6"
         ))
         .bind(format!("{}%", path.0))
         .bind(kind)
         .bind(i64::from(key_places_only))
+        .bind(&name)
         .bind(limit.clamp(1, 100_000))
         .bind(offset.max(0))
         .fetch_all(&self.read)

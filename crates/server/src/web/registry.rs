@@ -151,6 +151,7 @@ async fn file_ctx(
 ) -> WebResult<Value> {
     let members = state.store.members(h.id).await?;
     let visits = state.store.visits_of(h.id, 24).await?;
+    let matters = state.store.matters_of_household(h.id, 50).await?;
     let phone = h
         .phone_enc
         .as_ref()
@@ -164,6 +165,7 @@ async fn file_ctx(
         qr_url => super::qr::household_qr_url(state, headers, h),
         members => members.iter().map(|m| resident_value(state, actor, m, reveal)).collect::<Vec<_>>(),
         visits => visits,
+        matters => matters,
         revealed => reveal,
         can_reveal => actor.may(Action::ViewPersonalData),
         can_visit => actor.may(Action::RecordVisit),
@@ -275,6 +277,8 @@ pub async fn record_visit(
 #[derive(Deserialize)]
 pub struct OrgQuery {
     #[serde(default)]
+    q: String,
+    #[serde(default)]
     kind: String,
     #[serde(default)]
     key: String,
@@ -296,7 +300,8 @@ pub async fn organisations(
         .map_err(|e| WebError(e, lang))?;
     let kind = fengqiao_domain::registry::OrgKind::parse(&q.kind).map(|k| k.as_str());
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = state.store.organisations_under(&home, kind, q.key == "1", PAGE, (page - 1) * PAGE).await?;
+    let (rows, total) =
+        state.store.organisations_under(&home, kind, q.key == "1", Some(&q.q), PAGE, (page - 1) * PAGE).await?;
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let items: Vec<Value> = rows
@@ -324,7 +329,7 @@ pub async fn organisations(
         .collect();
     let ctx = context! {
         items => items, total => total, page => page, pages => (total + PAGE - 1) / PAGE, kinds => kinds,
-        kind => q.kind.clone(), key => q.key == "1",
+        kind => q.kind.clone(), key => q.key == "1", q => q.q.clone(),
         ..page_ctx(&state, &actor, "registry")
     };
     Ok(render(&state, "organisations.html", ctx))
@@ -356,7 +361,7 @@ pub async fn export_xlsx(
         .map_err(|e| WebError(e, lang))?;
     let (households, _) = state.store.households_under(&unit.path, None, 1_000_000, 0).await?;
     let residents = state.store.residents_under(&unit.path, 5_000_000, 0).await?;
-    let (orgs, _) = state.store.organisations_under(&unit.path, None, false, 1_000_000, 0).await?;
+    let (orgs, _) = state.store.organisations_under(&unit.path, None, false, None, 1_000_000, 0).await?;
     let bytes =
         workbook(&state, &actor, &households, &residents, &orgs).map_err(|e| WebError(AppError::Internal(e), lang))?;
     let ev = AuditEvent::new("registry.export", "unit", &unit.code, Outcome::Success).detail(format!(
