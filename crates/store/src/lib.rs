@@ -27,6 +27,14 @@ pub use error::{StoreError, StoreResult};
 /// A connection (or a transaction, through `&mut *tx`) for the low-level `insert_*` helpers.
 pub use sqlx::AnyConnection as Conn;
 
+/// A write transaction, from [`Store::begin`].
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Commit a transaction, mapping the error like every other store call.
+pub async fn commit(tx: Tx) -> StoreResult<()> {
+    Ok(tx.commit().await?)
+}
+
 /// Current time as UTC milliseconds since the epoch, the unit of every time column.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

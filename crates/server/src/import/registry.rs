@@ -73,6 +73,26 @@ fn route(index: &Index, within: Option<&UnitPath>, lat: f64, lon: f64) -> Result
     }
 }
 
+/// Write the import's audit record and commit: the rows and their record land together.
+async fn commit(
+    mut tx: fengqiao_store::Tx,
+    ctx: &AuditCtx,
+    what: &str,
+    object_type: &str,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let ev = AuditEvent::new(&format!("import.{what}"), object_type, "*", Outcome::Success).detail(format!(
+        "created={} updated={} rejected={}",
+        report.created,
+        report.updated,
+        report.rejected.len()
+    ));
+    audit::append(&mut tx, ctx, &ev).await?;
+    fengqiao_store::commit(tx).await?;
+    report.committed = true;
+    Ok(())
+}
+
 fn finish(table: &Table, mut report: ImportReport) -> CsvOutcome {
     report.rejected.sort_by_key(|e| e.line);
     let rejects_csv = if report.rejected.is_empty() { String::new() } else { table.rejects_csv(&report.rejected) };
@@ -182,15 +202,7 @@ pub async fn households(
         progress(((n + 1) * 4000).min(total), total);
     }
     report.updated = total - report.created;
-    let ev = AuditEvent::new("import.households", "household", "*", Outcome::Success).detail(format!(
-        "created={} updated={} rejected={}",
-        report.created,
-        report.updated,
-        report.rejected.len()
-    ));
-    audit::append(&mut tx, ctx, &ev).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    report.committed = true;
+    commit(tx, ctx, "households", "household", &mut report).await?;
     Ok(finish(&table, report))
 }
 
@@ -291,15 +303,7 @@ pub async fn residents(
         progress(((n + 1) * 4000).min(total), total);
     }
     report.updated = total - report.created;
-    let ev = AuditEvent::new("import.residents", "resident", "*", Outcome::Success).detail(format!(
-        "created={} updated={} rejected={}",
-        report.created,
-        report.updated,
-        report.rejected.len()
-    ));
-    audit::append(&mut conn, ctx, &ev).await?;
-    conn.commit().await.map_err(StoreError::from)?;
-    report.committed = true;
+    commit(conn, ctx, "residents", "resident", &mut report).await?;
     Ok(finish(&table, report))
 }
 
@@ -399,14 +403,6 @@ pub async fn organisations(
         }
         progress(n + 1, total);
     }
-    let ev = AuditEvent::new("import.organisations", "organisation", "*", Outcome::Success).detail(format!(
-        "created={} updated={} rejected={}",
-        report.created,
-        report.updated,
-        report.rejected.len()
-    ));
-    audit::append(&mut tx, ctx, &ev).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    report.committed = true;
+    commit(tx, ctx, "organisations", "organisation", &mut report).await?;
     Ok(finish(&table, report))
 }
