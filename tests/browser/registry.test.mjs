@@ -26,6 +26,10 @@ test('a grid worker opens a household file on the phone and records a visit', as
   await page.getByRole('button', { name: '保存' }).click();
   await page.getByTestId('visits').locator('tbody tr').first().filter({ hasText: '宣传反诈知识，发放资料' }).waitFor();
   assert.equal(await page.getByTestId('visits').locator('tbody tr').count(), before + 1);
+  // The change is in the household's history, the reads are not.
+  const history = await page.getByTestId('history').textContent();
+  assert.match(history, /household\.visit/);
+  assert.doesNotMatch(history, /household\.read/);
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });
@@ -68,6 +72,7 @@ test('the map colours grids by households and visit coverage', async () => {
   const card = await page.getByTestId('grid-card').textContent();
   assert.match(card, /住户数\d+/);
   assert.match(card, /本月走访覆盖率\d+%/);
+  assert.match(card, /未办结事项\d+/);
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });

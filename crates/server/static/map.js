@@ -39,7 +39,7 @@
     var dl = document.createElement('dl');
     dl.className = 'facts';
     [[L_.lCode, p.code], [L_.lPoliceGrid, p.police_grid], [L_.lCommunity, p.community], [L_.lOfficer, p.officer],
-     [L_.lWorker, p.worker], [L_.lHouseholds, p.figures.households], [L_.lCoverage, p.figures.visit_coverage + '%'], [L_.lVolunteers, p.figures.volunteers]].forEach(function (row) {
+     [L_.lWorker, p.worker], [L_.lHouseholds, p.figures.households], [L_.lCoverage, p.figures.visit_coverage + '%'], [L_.lOpen, p.figures.open_matters], [L_.lVolunteers, p.figures.volunteers]].forEach(function (row) {
       dl.appendChild(text('dt', row[0]));
       dl.appendChild(text('dd', row[1]));
     });

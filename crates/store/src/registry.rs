@@ -785,6 +785,7 @@ impl Store {
         &self,
         ctx: &crate::audit::AuditCtx,
         household_id: i64,
+        household_code: &str,
         user_id: i64,
         kind: &str,
         outcome: &str,
@@ -803,9 +804,13 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let ev =
-            crate::audit::AuditEvent::new("household.visit", "household", household_id, crate::audit::Outcome::Success)
-                .detail(kind);
+        let ev = crate::audit::AuditEvent::new(
+            "household.visit",
+            "household",
+            household_code,
+            crate::audit::Outcome::Success,
+        )
+        .detail(kind);
         crate::audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(id)
@@ -821,6 +826,16 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         Ok(rows.into_iter().map(|(c, n, v)| (c, (n, v))).collect())
+    }
+
+    /// Matters not yet closed, per grid code (for the map).
+    pub async fn open_matters_per_grid(&self) -> StoreResult<std::collections::HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT g.code, COUNT(*) FROM matters m JOIN units g ON g.id = m.grid_id WHERE m.status NOT IN ('closed', 'withdrawn') GROUP BY g.code",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().collect())
     }
 
     pub async fn count_residents_under(&self, path: &UnitPath) -> StoreResult<i64> {

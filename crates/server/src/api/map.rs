@@ -30,6 +30,7 @@ pub async fn grids(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
     .expect("fixed offset")
     .timestamp_millis();
     let households = state.store.household_figures(month_start).await?;
+    let open_matters = state.store.open_matters_per_grid().await?;
     let features: Vec<Value> = routes
         .iter()
         .filter(|r| home.covers(&r.path))
@@ -48,6 +49,7 @@ pub async fn grids(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
                     "figures": {
                         "volunteers": volunteers.get(&r.grid.code).copied().unwrap_or(0),
                         "households": households.get(&r.grid.code).map(|h| h.0).unwrap_or(0),
+                        "open_matters": open_matters.get(&r.grid.code).copied().unwrap_or(0),
                         "visit_coverage": households.get(&r.grid.code).filter(|h| h.0 > 0).map(|h| (h.1 * 100 + h.0 / 2) / h.0).unwrap_or(0),
                     },
                 }

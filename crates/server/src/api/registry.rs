@@ -232,7 +232,7 @@ pub async fn visit(
     let h = load(&state, &actor, &code, Action::RecordVisit).await?;
     state
         .store
-        .record_visit(&actor.audit_ctx("household visit"), h.id, actor.user.id.0, &v.kind, outcome, note)
+        .record_visit(&actor.audit_ctx("household visit"), h.id, &h.code, actor.user.id.0, &v.kind, outcome, note)
         .await?;
     Ok(StatusCode::CREATED)
 }

@@ -152,6 +152,22 @@ async fn file_ctx(
     let members = state.store.members(h.id).await?;
     let visits = state.store.visits_of(h.id, 24).await?;
     let matters = state.store.matters_of_household(h.id, 50).await?;
+    // The household's history: the changes the audit log holds for it (reads are left out).
+    let history: Vec<Value> = state
+        .store
+        .search_audit(&fengqiao_store::audit::AuditFilter {
+            object: Some(format!("household:{}", h.code)),
+            limit: 500,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.object_type == "household" && r.object_id == h.code && !r.action.contains("read") && r.result == "success"
+        })
+        .take(30)
+        .map(|r| context! { at => r.at, action => r.action, actor => r.actor, detail => r.detail })
+        .collect();
     let phone = h
         .phone_enc
         .as_ref()
@@ -166,6 +182,7 @@ async fn file_ctx(
         members => members.iter().map(|m| resident_value(state, actor, m, reveal)).collect::<Vec<_>>(),
         visits => visits,
         matters => matters,
+        history => history,
         revealed => reveal,
         can_reveal => actor.may(Action::ViewPersonalData),
         can_visit => actor.may(Action::RecordVisit),
@@ -269,7 +286,15 @@ pub async fn record_visit(
     }
     state
         .store
-        .record_visit(&actor.audit_ctx("household visit"), h.id, actor.user.id.0, &f.kind, outcome, f.note.trim())
+        .record_visit(
+            &actor.audit_ctx("household visit"),
+            h.id,
+            &h.code,
+            actor.user.id.0,
+            &f.kind,
+            outcome,
+            f.note.trim(),
+        )
         .await?;
     Ok(Redirect::to(&format!("/households/{}#visits", h.code)).into_response())
 }
