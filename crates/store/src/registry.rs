@@ -369,6 +369,17 @@ pub struct OrganisationRow {
     pub last_inspection: Option<String>,
 }
 
+/// A visit as recorded by a grid worker or officer.
+#[derive(Debug, Clone, Copy)]
+pub struct VisitRecord<'a> {
+    pub household_id: i64,
+    pub household_code: &'a str,
+    pub user_id: i64,
+    pub kind: &'a str,
+    pub outcome: &'a str,
+    pub note: &'a str,
+}
+
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct VisitRow {
     pub id: i64,
@@ -781,16 +792,8 @@ impl Store {
     }
 
     /// Record a visit (publicity visit, monthly check) with its audit record.
-    pub async fn record_visit(
-        &self,
-        ctx: &crate::audit::AuditCtx,
-        household_id: i64,
-        household_code: &str,
-        user_id: i64,
-        kind: &str,
-        outcome: &str,
-        note: &str,
-    ) -> StoreResult<i64> {
+    pub async fn record_visit(&self, ctx: &crate::audit::AuditCtx, v: &VisitRecord<'_>) -> StoreResult<i64> {
+        let VisitRecord { household_id, household_code, user_id, kind, outcome, note } = *v;
         let mut tx = self.begin().await?;
         let now = now_ms();
         let id: i64 = sqlx::query_scalar(

@@ -232,7 +232,17 @@ pub async fn visit(
     let h = load(&state, &actor, &code, Action::RecordVisit).await?;
     state
         .store
-        .record_visit(&actor.audit_ctx("household visit"), h.id, &h.code, actor.user.id.0, &v.kind, outcome, note)
+        .record_visit(
+            &actor.audit_ctx("household visit"),
+            &fengqiao_store::registry::VisitRecord {
+                household_id: h.id,
+                household_code: &h.code,
+                user_id: actor.user.id.0,
+                kind: &v.kind,
+                outcome,
+                note,
+            },
+        )
         .await?;
     Ok(StatusCode::CREATED)
 }

@@ -288,12 +288,14 @@ pub async fn record_visit(
         .store
         .record_visit(
             &actor.audit_ctx("household visit"),
-            h.id,
-            &h.code,
-            actor.user.id.0,
-            &f.kind,
-            outcome,
-            f.note.trim(),
+            &fengqiao_store::registry::VisitRecord {
+                household_id: h.id,
+                household_code: &h.code,
+                user_id: actor.user.id.0,
+                kind: &f.kind,
+                outcome,
+                note: f.note.trim(),
+            },
         )
         .await?;
     Ok(Redirect::to(&format!("/households/{}#visits", h.code)).into_response())
