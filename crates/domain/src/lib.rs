@@ -5,6 +5,7 @@
 pub mod id_number;
 pub mod ids;
 pub mod mask;
+pub mod matter;
 pub mod org;
 pub mod phone;
 pub mod policy;

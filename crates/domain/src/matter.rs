@@ -1,0 +1,337 @@
+//! Matters and the three-tier dispute workflow, as pure rules: kinds, the category
+//! taxonomy with the mediation approach each suggests, priorities and the response clock
+//! (一事一应), tiers, and the state machine that makes illegal transitions impossible.
+//! Storage and HTTP build on this (issue 4).
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! vocabulary {
+    ($name:ident { $($variant:ident => $code:literal, $zh:literal;)* }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $code,)* } }
+            pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh,)* } }
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label_zh() == s)
+            }
+        }
+    };
+}
+
+vocabulary!(MatterKind {
+    Dispute => "dispute", "矛盾纠纷";
+    Hazard => "hazard", "风险隐患";
+    Request => "request", "急难愁盼";
+    Incident => "incident", "警情";
+    Tip => "tip", "线索";
+});
+
+vocabulary!(Category {
+    MarriageFamily => "marriage_family", "婚姻家庭";
+    Neighbour => "neighbour", "邻里纠纷";
+    HousingHomestead => "housing_homestead", "房屋宅基地";
+    Damages => "damages", "损害赔偿";
+    ContractDebt => "contract_debt", "合同债务";
+    BusinessProduction => "business_production", "生产经营";
+    LandForest => "land_forest", "山林土地";
+    Demolition => "demolition", "征地拆迁";
+    LabourWages => "labour_wages", "劳动争议";
+    VillageAffairs => "village_affairs", "村务管理";
+    Environment => "environment", "环境污染";
+    Traffic => "traffic", "道路交通";
+    Medical => "medical", "医疗纠纷";
+    PropertyManagement => "property_management", "物业纠纷";
+    Consumer => "consumer", "消费纠纷";
+    SchoolBullying => "school_bullying", "校园欺凌";
+    Other => "other", "其他";
+});
+
+vocabulary!(Approach {
+    FilialHarmony => "filial_harmony", "孝和";
+    CourtesyAndLaw => "courtesy_and_law", "义礼";
+    NeighbourlyWarmth => "neighbourly_warmth", "融情";
+});
+
+impl Category {
+    /// The approach the seed prescribes for the category (孝和 for family and marriage,
+    /// 义礼 for economic, labour and demolition disputes, 融情 for neighbours); it may be
+    /// changed per case.
+    pub fn suggested_approach(self) -> Option<Approach> {
+        use Category::*;
+        match self {
+            MarriageFamily => Some(Approach::FilialHarmony),
+            Neighbour | PropertyManagement | HousingHomestead => Some(Approach::NeighbourlyWarmth),
+            ContractDebt | BusinessProduction | LabourWages | Demolition | LandForest | Damages | Consumer => {
+                Some(Approach::CourtesyAndLaw)
+            }
+            _ => None,
+        }
+    }
+}
+
+vocabulary!(Priority {
+    Urgent => "urgent", "紧急";
+    High => "high", "较急";
+    Normal => "normal", "一般";
+    Low => "low", "不急";
+});
+
+/// The response clock (一事一应): how long until the matter must be acknowledged and
+/// resolved, in minutes, by kind and priority. Defaults; installations may configure them.
+pub fn deadlines_minutes(kind: MatterKind, priority: Priority) -> (i64, i64) {
+    const H: i64 = 60;
+    const D: i64 = 24 * 60;
+    let ack = match priority {
+        Priority::Urgent => H,
+        Priority::High => 4 * H,
+        Priority::Normal => D,
+        Priority::Low => 2 * D,
+    };
+    let resolve = match (kind, priority) {
+        (_, Priority::Urgent) => D,
+        // Mediation is normally finished within one month (People's Mediation Law).
+        (MatterKind::Dispute, _) => 30 * D,
+        (_, Priority::High) => 3 * D,
+        (_, Priority::Normal) => 7 * D,
+        (_, Priority::Low) => 15 * D,
+    };
+    (ack, resolve)
+}
+
+/// Where a dispute is handled: the lowest tier that can settle it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Grid,
+    Community,
+    Street,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Grid => "grid",
+            Tier::Community => "community",
+            Tier::Street => "street",
+        }
+    }
+
+    /// The tier above; `None` above the street: that is "passed up", a failure.
+    pub fn up(self) -> Option<Tier> {
+        match self {
+            Tier::Grid => Some(Tier::Community),
+            Tier::Community => Some(Tier::Street),
+            Tier::Street => None,
+        }
+    }
+}
+
+/// How a closed matter ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Closure {
+    /// Case closed, matter settled, people reconciled (案结事了人和).
+    Settled,
+    ReferredArbitration,
+    ReferredCourt,
+    ReferredAdministrative,
+    Withdrawn,
+    /// Sent above the street: counted as a failure.
+    PassedUp,
+    /// A non-dispute matter dealt with.
+    Resolved,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Registered,
+    Accepted,
+    /// Disputes: mediation under way (consent of both parties recorded).
+    Mediating,
+    AgreementReached,
+    MediationFailed,
+    /// The agreement's terms are being carried out.
+    Performing,
+    /// Other kinds: being dealt with.
+    InProgress,
+    Closed(Closure),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Accept,
+    /// Both parties consented; mediation starts.
+    StartMediation,
+    /// A party refused consent: mediation cannot happen.
+    ConsentRefused,
+    ReachAgreement,
+    FailMediation,
+    StartPerforming,
+    /// Every term carried out.
+    Perform,
+    Refer(Closure),
+    Withdraw,
+    StartWork,
+    Resolve,
+    /// A recurrence reopens a closed matter.
+    Reopen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{event:?} is not allowed when the matter is {status:?}")]
+pub struct IllegalTransition {
+    pub status: Status,
+    pub event: Event,
+}
+
+/// The one transition function. Everything not listed is illegal.
+pub fn next(kind: MatterKind, status: Status, event: Event) -> Result<Status, IllegalTransition> {
+    use Event as E;
+    use Status as S;
+    let dispute = kind == MatterKind::Dispute;
+    let to = match (status, event) {
+        (S::Registered, E::Accept) => S::Accepted,
+        (S::Registered | S::Accepted, E::Withdraw) => S::Closed(Closure::Withdrawn),
+        (S::Accepted, E::StartMediation) if dispute => S::Mediating,
+        (S::Accepted, E::ConsentRefused) if dispute => S::MediationFailed,
+        (S::Mediating, E::ReachAgreement) => S::AgreementReached,
+        (S::Mediating, E::FailMediation) => S::MediationFailed,
+        (S::Mediating, E::Withdraw) => S::Closed(Closure::Withdrawn),
+        (S::AgreementReached, E::StartPerforming) => S::Performing,
+        (S::Performing, E::Perform) => S::Closed(Closure::Settled),
+        (S::Performing, E::FailMediation) => S::MediationFailed,
+        (S::MediationFailed, E::Refer(c))
+            if matches!(c, Closure::ReferredArbitration | Closure::ReferredCourt | Closure::ReferredAdministrative) =>
+        {
+            S::Closed(c)
+        }
+        (S::MediationFailed, E::StartMediation) => S::Mediating,
+        (S::Accepted, E::StartWork) if !dispute => S::InProgress,
+        (S::InProgress, E::Resolve) => S::Closed(Closure::Resolved),
+        (S::InProgress, E::Withdraw) => S::Closed(Closure::Withdrawn),
+        (S::Closed(c), E::Reopen) if c != Closure::PassedUp => S::Accepted,
+        _ => return Err(IllegalTransition { status, event }),
+    };
+    Ok(to)
+}
+
+/// Moving a dispute up a tier: allowed while it is open; above the street it closes as
+/// passed up. Returns the new tier (or `None`: passed up) and the status after.
+pub fn escalate(status: Status, tier: Tier) -> Result<(Option<Tier>, Status), IllegalTransition> {
+    match status {
+        Status::Registered | Status::Accepted | Status::Mediating | Status::MediationFailed => match tier.up() {
+            Some(t) => Ok((Some(t), Status::Accepted)),
+            None => Ok((None, Status::Closed(Closure::PassedUp))),
+        },
+        _ => Err(IllegalTransition { status, event: Event::Accept }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn approaches_follow_the_seed() {
+        assert_eq!(Category::MarriageFamily.suggested_approach(), Some(Approach::FilialHarmony));
+        assert_eq!(Category::Neighbour.suggested_approach(), Some(Approach::NeighbourlyWarmth));
+        assert_eq!(Category::LabourWages.suggested_approach(), Some(Approach::CourtesyAndLaw));
+        assert_eq!(Category::Demolition.suggested_approach(), Some(Approach::CourtesyAndLaw));
+        assert_eq!(Category::parse("邻里纠纷"), Some(Category::Neighbour));
+    }
+
+    #[test]
+    fn urgent_matters_are_answered_within_the_hour() {
+        assert_eq!(deadlines_minutes(MatterKind::Hazard, Priority::Urgent), (60, 1440));
+        assert_eq!(deadlines_minutes(MatterKind::Dispute, Priority::Normal).1, 30 * 1440);
+    }
+
+    #[test]
+    fn the_happy_path_of_a_dispute() {
+        let k = MatterKind::Dispute;
+        let mut s = Status::Registered;
+        for e in [Event::Accept, Event::StartMediation, Event::ReachAgreement, Event::StartPerforming, Event::Perform] {
+            s = next(k, s, e).unwrap();
+        }
+        assert_eq!(s, Status::Closed(Closure::Settled));
+        assert_eq!(next(k, s, Event::Reopen), Ok(Status::Accepted));
+    }
+
+    #[test]
+    fn no_mediation_without_consent_and_failure_ends_in_a_referral() {
+        let k = MatterKind::Dispute;
+        let s = next(k, Status::Accepted, Event::ConsentRefused).unwrap();
+        assert_eq!(s, Status::MediationFailed);
+        assert!(next(k, s, Event::ReachAgreement).is_err());
+        assert!(next(k, s, Event::Refer(Closure::Settled)).is_err(), "a failed mediation does not settle");
+        assert_eq!(next(k, s, Event::Refer(Closure::ReferredCourt)), Ok(Status::Closed(Closure::ReferredCourt)));
+        assert!(
+            next(MatterKind::Hazard, Status::Accepted, Event::StartMediation).is_err(),
+            "only disputes are mediated"
+        );
+    }
+
+    #[test]
+    fn above_the_street_is_passed_up() {
+        assert_eq!(escalate(Status::Mediating, Tier::Grid), Ok((Some(Tier::Community), Status::Accepted)));
+        assert_eq!(escalate(Status::Accepted, Tier::Street), Ok((None, Status::Closed(Closure::PassedUp))));
+        assert!(escalate(Status::Closed(Closure::Settled), Tier::Grid).is_err());
+        assert!(next(MatterKind::Dispute, Status::Closed(Closure::PassedUp), Event::Reopen).is_err());
+    }
+
+    fn any_event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            Just(Event::Accept),
+            Just(Event::StartMediation),
+            Just(Event::ConsentRefused),
+            Just(Event::ReachAgreement),
+            Just(Event::FailMediation),
+            Just(Event::StartPerforming),
+            Just(Event::Perform),
+            Just(Event::Refer(Closure::ReferredCourt)),
+            Just(Event::Refer(Closure::ReferredArbitration)),
+            Just(Event::Refer(Closure::Settled)),
+            Just(Event::Withdraw),
+            Just(Event::StartWork),
+            Just(Event::Resolve),
+            Just(Event::Reopen),
+        ]
+    }
+
+    proptest! {
+        /// Whatever events arrive, a matter only ever takes allowed steps: a dispute never
+        /// reaches InProgress, other kinds never reach mediation states, Settled only comes
+        /// from Performing, and a refused event leaves the status unchanged.
+        #[test]
+        fn no_illegal_transition(kind in prop::sample::select(MatterKind::ALL.to_vec()), events in prop::collection::vec(any_event(), 0..40)) {
+            let mut s = Status::Registered;
+            for e in events {
+                match next(kind, s, e) {
+                    Ok(t) => {
+                        if kind == MatterKind::Dispute {
+                            prop_assert!(!matches!(t, Status::InProgress | Status::Closed(Closure::Resolved)));
+                        } else {
+                            prop_assert!(!matches!(t, Status::Mediating | Status::AgreementReached | Status::Performing | Status::MediationFailed));
+                        }
+                        if t == Status::Closed(Closure::Settled) {
+                            prop_assert_eq!(s, Status::Performing);
+                        }
+                        if matches!(t, Status::Closed(Closure::ReferredCourt | Closure::ReferredArbitration)) {
+                            prop_assert_eq!(s, Status::MediationFailed);
+                        }
+                        s = t;
+                    }
+                    Err(err) => prop_assert_eq!(err.status, s),
+                }
+            }
+        }
+    }
+}
