@@ -163,6 +163,78 @@ pub enum Status {
     Closed(Closure),
 }
 
+impl Closure {
+    pub const ALL: &'static [Closure] = &[
+        Closure::Settled,
+        Closure::ReferredArbitration,
+        Closure::ReferredCourt,
+        Closure::ReferredAdministrative,
+        Closure::Withdrawn,
+        Closure::PassedUp,
+        Closure::Resolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Closure::Settled => "settled",
+            Closure::ReferredArbitration => "referred_arbitration",
+            Closure::ReferredCourt => "referred_court",
+            Closure::ReferredAdministrative => "referred_administrative",
+            Closure::Withdrawn => "withdrawn",
+            Closure::PassedUp => "passed_up",
+            Closure::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Closure> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl Status {
+    /// The status column's value (`closed` for every closure; the closure has its own).
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Registered => "registered",
+            Status::Accepted => "accepted",
+            Status::Mediating => "mediating",
+            Status::AgreementReached => "agreement_reached",
+            Status::MediationFailed => "mediation_failed",
+            Status::Performing => "performing",
+            Status::InProgress => "in_progress",
+            Status::Closed(_) => "closed",
+        }
+    }
+
+    pub fn closure(self) -> Option<Closure> {
+        match self {
+            Status::Closed(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Rebuild from the two columns.
+    pub fn from_parts(status: &str, closure: Option<&str>) -> Option<Status> {
+        Some(match status {
+            "registered" => Status::Registered,
+            "accepted" => Status::Accepted,
+            "mediating" => Status::Mediating,
+            "agreement_reached" => Status::AgreementReached,
+            "mediation_failed" => Status::MediationFailed,
+            "performing" => Status::Performing,
+            "in_progress" => Status::InProgress,
+            "closed" => Status::Closed(Closure::parse(closure?)?),
+            _ => return None,
+        })
+    }
+}
+
+impl Tier {
+    pub fn parse(s: &str) -> Option<Tier> {
+        [Tier::Grid, Tier::Community, Tier::Street].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
@@ -182,6 +254,43 @@ pub enum Event {
     Resolve,
     /// A recurrence reopens a closed matter.
     Reopen,
+}
+
+impl Event {
+    /// Parse an event name; `refer` needs the closure (`referred_court`, ...).
+    pub fn parse(name: &str, closure: Option<&str>) -> Option<Event> {
+        Some(match name {
+            "accept" => Event::Accept,
+            "start_mediation" => Event::StartMediation,
+            "consent_refused" => Event::ConsentRefused,
+            "reach_agreement" => Event::ReachAgreement,
+            "fail_mediation" => Event::FailMediation,
+            "start_performing" => Event::StartPerforming,
+            "perform" => Event::Perform,
+            "refer" => Event::Refer(Closure::parse(closure?)?),
+            "withdraw" => Event::Withdraw,
+            "start_work" => Event::StartWork,
+            "resolve" => Event::Resolve,
+            "reopen" => Event::Reopen,
+            _ => return None,
+        })
+    }
+
+    pub const NAMES: &'static [&'static str] = &[
+        "accept",
+        "start_mediation",
+        "consent_refused",
+        "reach_agreement",
+        "fail_mediation",
+        "start_performing",
+        "perform",
+        "refer",
+        "withdraw",
+        "start_work",
+        "resolve",
+        "reopen",
+        "escalate",
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -238,6 +347,21 @@ pub fn escalate(status: Status, tier: Tier) -> Result<(Option<Tier>, Status), Il
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_columns() {
+        for s in [
+            Status::Registered,
+            Status::Mediating,
+            Status::Closed(Closure::ReferredCourt),
+            Status::Closed(Closure::PassedUp),
+        ] {
+            assert_eq!(Status::from_parts(s.code(), s.closure().map(|c| c.as_str())), Some(s));
+        }
+        assert_eq!(Status::from_parts("closed", None), None);
+        assert_eq!(Event::parse("refer", Some("referred_court")), Some(Event::Refer(Closure::ReferredCourt)));
+        assert_eq!(Event::parse("refer", None), None);
+    }
 
     #[test]
     fn approaches_follow_the_seed() {

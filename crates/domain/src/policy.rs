@@ -33,6 +33,12 @@ pub enum Action {
     RecordVisit,
     /// Import registry files (households, residents, organisations) through the upload page.
     ImportRegistry,
+    /// See matters and their history.
+    ViewMatters,
+    /// Record a matter (intake from staff).
+    RecordMatter,
+    /// Move a matter through its workflow (accept, mediate, close, escalate, ...).
+    HandleMatter,
 }
 
 impl Action {
@@ -49,6 +55,9 @@ impl Action {
         Action::ViewCare,
         Action::RecordVisit,
         Action::ImportRegistry,
+        Action::ViewMatters,
+        Action::RecordMatter,
+        Action::HandleMatter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +74,9 @@ impl Action {
             Action::ViewCare => "view_care",
             Action::RecordVisit => "record_visit",
             Action::ImportRegistry => "import_registry",
+            Action::ViewMatters => "view_matters",
+            Action::RecordMatter => "record_matter",
+            Action::HandleMatter => "handle_matter",
         }
     }
 }
@@ -79,24 +91,53 @@ pub fn role_grants(role: Role, action: Action) -> bool {
         Role::SystemAdmin => matches!(action, ViewOrg | EditOrg | ViewPeople | ManagePeople),
         Role::SecurityAdmin => matches!(action, ViewOrg | ViewPeople | ManageSecurity),
         Role::AuditAdmin => matches!(action, ViewOrg | ViewAudit | ExportAudit),
-        // The command room sees everything and identifies people.
-        Role::Commander | Role::DutyCommander => {
-            matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewCare)
-        }
-        Role::DeskOfficer => matches!(action, ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry),
-        // Community police know their residents, visit them and must identify people.
-        Role::CommunityOfficer | Role::GridOfficer => {
+        // The command room sees everything, identifies people and handles matters.
+        Role::Commander | Role::DutyCommander => matches!(
+            action,
+            ViewOrg
+                | ViewPeople
+                | ViewPersonalData
+                | ViewRegistry
+                | ViewCare
+                | ViewMatters
+                | RecordMatter
+                | HandleMatter
+        ),
+        Role::DeskOfficer => {
             matches!(
                 action,
-                ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewCare | RecordVisit | ImportRegistry
+                ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewMatters | RecordMatter | HandleMatter
             )
         }
+        // Community police know their residents, visit them and must identify people.
+        Role::CommunityOfficer | Role::GridOfficer => matches!(
+            action,
+            ViewOrg
+                | ViewPeople
+                | ViewPersonalData
+                | ViewRegistry
+                | ViewCare
+                | RecordVisit
+                | ImportRegistry
+                | ViewMatters
+                | RecordMatter
+                | HandleMatter
+        ),
         // Grid workers collect the registry and visit households; they see numbers masked.
-        Role::GridWorker => {
-            matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | RecordVisit | ImportRegistry)
-        }
-        Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare),
-        Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry),
+        Role::GridWorker => matches!(
+            action,
+            ViewOrg
+                | ViewPeople
+                | ViewRegistry
+                | ViewCare
+                | RecordVisit
+                | ImportRegistry
+                | ViewMatters
+                | RecordMatter
+                | HandleMatter
+        ),
+        Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | ViewMatters),
+        Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewMatters),
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
 }
@@ -144,14 +185,44 @@ mod tests {
             Role::SystemAdmin => &[ViewOrg, EditOrg, ViewPeople, ManagePeople],
             Role::SecurityAdmin => &[ViewOrg, ViewPeople, ManageSecurity],
             Role::AuditAdmin => &[ViewOrg, ViewAudit, ExportAudit],
-            Role::Commander | Role::DutyCommander => &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare],
-            Role::DeskOfficer => &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry],
-            Role::CommunityOfficer | Role::GridOfficer => {
-                &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewCare, RecordVisit, ImportRegistry]
+            Role::Commander | Role::DutyCommander => &[
+                ViewOrg,
+                ViewPeople,
+                ViewPersonalData,
+                ViewRegistry,
+                ViewCare,
+                ViewMatters,
+                RecordMatter,
+                HandleMatter,
+            ],
+            Role::DeskOfficer => {
+                &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewMatters, RecordMatter, HandleMatter]
             }
-            Role::GridWorker => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, RecordVisit, ImportRegistry],
-            Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare],
-            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry],
+            Role::CommunityOfficer | Role::GridOfficer => &[
+                ViewOrg,
+                ViewPeople,
+                ViewPersonalData,
+                ViewRegistry,
+                ViewCare,
+                RecordVisit,
+                ImportRegistry,
+                ViewMatters,
+                RecordMatter,
+                HandleMatter,
+            ],
+            Role::GridWorker => &[
+                ViewOrg,
+                ViewPeople,
+                ViewRegistry,
+                ViewCare,
+                RecordVisit,
+                ImportRegistry,
+                ViewMatters,
+                RecordMatter,
+                HandleMatter,
+            ],
+            Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, ViewMatters],
+            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewMatters],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod intake;
 pub mod metrics;
 mod ops;
 pub mod ratelimit;

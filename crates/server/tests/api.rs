@@ -594,11 +594,102 @@ async fn registry_export_and_organisations(db: &TestDb) {
     assert!(page.body.contains("单位场所"));
 }
 
+async fn matters_intake_and_workflow(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let body = r#"{"kind":"dispute","category":"neighbour","narrative":"楼上装修噪音扰民，多次沟通无果","lat":37.105,"lon":111.705}"#;
+    let r = w.post_json("/api/v1/matters", Some(&gw), body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let m = r.json();
+    let code = m["code"].as_str().unwrap().to_string();
+    assert_eq!(
+        (m["grid"]["code"].as_str(), m["tier"].as_str(), m["status"].as_str()),
+        (Some("XY-C01-G01"), Some("grid"), Some("registered"))
+    );
+    assert_eq!(m["approach"], "neighbourly_warmth", "融情 for neighbours");
+    assert!(m["deadlines"]["acknowledge_by"].is_string() && m["deadlines"]["resolve_by"].is_string());
+    // Outside every grid, outside the jurisdiction, bad input.
+    let outside = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"hazard","narrative":"路灯损坏多日","lat":37.105,"lon":111.80}"#,
+        )
+        .await;
+    assert_error_body(&outside, 404, "outside_grids");
+    let other = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"hazard","narrative":"路灯损坏多日","lat":37.105,"lon":111.715}"#,
+        )
+        .await;
+    assert_error_body(&other, 403, "forbidden");
+    let bad = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"gossip","category":"aliens","priority":"now","narrative":"短","lat":37.105,"lon":111.705}"#,
+        )
+        .await;
+    assert_error_body(&bad, 422, "validation");
+    let fields: Vec<String> = bad.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["kind", "category", "priority", "narrative"]);
+
+    // The workflow: every step checked by the state machine and recorded.
+    let step = |event: &str, extra: &str| format!(r#"{{"event":"{event}"{extra}}}"#);
+    let path = format!("/api/v1/matters/{code}/events");
+    assert_eq!(w.post_json(&path, Some(&gw), &step("accept", "")).await.json()["status"], "accepted");
+    assert_eq!(w.post_json(&path, Some(&gw), &step("start_mediation", "")).await.json()["status"], "mediating");
+    assert_error_body(&w.post_json(&path, Some(&gw), &step("perform", "")).await, 409, "conflict");
+    assert_error_body(&w.post_json(&path, Some(&gw), &step("escalate", "")).await, 422, "validation");
+    let up = w.post_json(&path, Some(&gw), &step("escalate", r#","note":"双方分歧大，需社区介入""#)).await.json();
+    assert_eq!((up["tier"].as_str(), up["status"].as_str()), (Some("community"), Some("accepted")));
+    // The community is above the grid worker's jurisdiction: the commander carries it on.
+    let cmd = w.token("commander").await;
+    w.post_json(&path, Some(&cmd), &step("escalate", r#","note":"提交街道多元调解中心""#)).await;
+    let passed = w.post_json(&path, Some(&cmd), &step("escalate", r#","note":"街道无法化解""#)).await.json();
+    assert_eq!((passed["status"].as_str(), passed["closure"].as_str()), (Some("closed"), Some("passed_up")));
+    assert_error_body(&w.post_json(&path, Some(&cmd), &step("reopen", "")).await, 409, "conflict");
+    assert_error_body(&w.post_json(&path, Some(&cmd), &step("refer", r#","note":"x1""#)).await, 422, "validation");
+    let file = w.get(&format!("/api/v1/matters/{code}"), Some(&cmd)).await.json();
+    let events: Vec<&str> = file["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["register", "accept", "start_mediation", "escalate", "escalate", "escalate"]);
+    assert_eq!(w.get("/api/v1/matters?status=closed", Some(&cmd)).await.json()["total"], 1);
+    let audited = w
+        .state
+        .store
+        .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 20, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 6, "creation and every step are audited");
+    // A hazard does not go to mediation.
+    let hz = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"hazard","priority":"urgent","narrative":"楼道堆放易燃杂物","lat":37.105,"lon":111.705}"#,
+        )
+        .await
+        .json();
+    let hpath = format!("/api/v1/matters/{}/events", hz["code"].as_str().unwrap());
+    w.post_json(&hpath, Some(&gw), &step("accept", "")).await;
+    assert_error_body(&w.post_json(&hpath, Some(&gw), &step("start_mediation", "")).await, 409, "conflict");
+    assert_eq!(w.post_json(&hpath, Some(&gw), &step("start_work", "")).await.json()["status"], "in_progress");
+    assert_eq!(w.post_json(&hpath, Some(&gw), &step("resolve", "")).await.json()["closure"], "resolved");
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    matters_intake_and_workflow,
     registry_export_and_organisations,
     registry_api_within_the_jurisdiction,
     locate_routes_points_to_grids,

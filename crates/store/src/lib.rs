@@ -12,6 +12,7 @@ pub mod audit;
 pub mod crypto;
 mod db;
 pub mod error;
+pub mod matters;
 pub mod org;
 pub mod registry;
 pub mod routing;

@@ -446,19 +446,6 @@ pub struct MatterRow {
     pub rated: i64,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewMatter {
-    pub kind: String,
-    pub narrative: String,
-    pub source: String,
-    pub grid_id: i64,
-    pub household_id: Option<i64>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub reporter_name: Option<String>,
-    pub reporter_phone: Option<Phone>,
-}
-
 impl Store {
     /// The household a QR token belongs to, if the token is current.
     pub async fn household_by_qr(&self, token: &str) -> StoreResult<Option<HouseholdRow>> {
@@ -550,43 +537,6 @@ impl Store {
             .bind(building_code)
             .fetch_all(&self.read)
             .await?)
-    }
-
-    /// Record a matter with its audit record; returns its code.
-    pub async fn create_matter(&self, ctx: &crate::audit::AuditCtx, m: &NewMatter) -> StoreResult<String> {
-        let mut tx = self.begin().await?;
-        let now = now_ms();
-        let temp = format!("tmp-{now}-{}", rand::random::<u64>());
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO matters (code, kind, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, reporter_phone_enc, \
-             reporter_phone_hash, created_at, updated_at) VALUES ($1, $2, $3, 'registered', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(&temp)
-        .bind(&m.kind)
-        .bind(&m.narrative)
-        .bind(&m.source)
-        .bind(m.grid_id)
-        .bind(m.household_id)
-        .bind(m.lat)
-        .bind(m.lon)
-        .bind(&m.reporter_name)
-        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.seal(p.as_str())))
-        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.lookup_hash("phone", p.as_str())))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let day = chrono::DateTime::from_timestamp_millis(now)
-            .map(|t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y%m%d").to_string()
-            })
-            .unwrap_or_default();
-        let code = format!("M{day}-{id:06}");
-        sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
-        let ev = crate::audit::AuditEvent::new("matter.create", "matter", &code, crate::audit::Outcome::Success)
-            .detail(format!("{} via {}", m.kind, m.source));
-        crate::audit::append(&mut tx, ctx, &ev).await?;
-        tx.commit().await?;
-        Ok(code)
     }
 
     pub async fn matters_of_household(&self, household_id: i64, limit: i64) -> StoreResult<Vec<MatterRow>> {

@@ -52,7 +52,7 @@ fn place(u: &UnitRef) -> Place {
 }
 
 /// Check and return a coordinate pair, naming the bad field.
-pub fn coordinates(lat: Option<f64>, lon: Option<f64>) -> AppResult<(f64, f64)> {
+pub(crate) fn coordinates(lat: Option<f64>, lon: Option<f64>) -> AppResult<(f64, f64)> {
     let mut fields = vec![];
     match lat {
         None => fields.push(fengqiao_domain::FieldError::new("lat", "required")),

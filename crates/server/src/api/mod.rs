@@ -5,6 +5,7 @@
 mod audit;
 mod locate;
 mod map;
+mod matters;
 mod org;
 mod people;
 mod registry;
@@ -32,6 +33,7 @@ use utoipa::OpenApi;
         locate::locate,
         map::grids,
         registry::search, registry::households, registry::household, registry::visit,
+        matters::create, matters::list, matters::get, matters::step,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -73,6 +75,9 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::search))
         .route("/locate", get(locate::locate))
         .route("/map/grids", get(map::grids))
+        .route("/matters", get(matters::list).post(matters::create))
+        .route("/matters/{code}", get(matters::get))
+        .route("/matters/{code}/events", post(matters::step))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))

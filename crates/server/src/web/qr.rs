@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use fengqiao_domain::Phone;
 use fengqiao_domain::policy::Action;
 use fengqiao_store::audit::{AuditCtx, AuditEvent, Outcome};
-use fengqiao_store::registry::{HouseholdRow, NewMatter};
+use fengqiao_store::registry::HouseholdRow;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -257,17 +257,16 @@ pub async fn submit_matter(
         Ok(g) => g.id.0,
         Err(e) => return WebError(e.into(), lang).into_response(),
     };
-    let m = NewMatter {
-        kind: f.kind.clone(),
+    let intake = crate::intake::Intake {
+        kind: fengqiao_domain::matter::MatterKind::parse(&f.kind).expect("checked above"),
+        category: fengqiao_domain::matter::Category::Other,
+        priority: fengqiao_domain::matter::Priority::Normal,
         narrative: narrative.to_string(),
-        source: "household_qr".into(),
-        grid_id,
-        household_id: Some(h.id),
-        lat: Some(h.lat),
-        lon: Some(h.lon),
+        source: "household_qr",
         reporter_name: Some(f.name.trim().to_string()).filter(|n| !n.is_empty()),
         reporter_phone: phone,
     };
+    let m = crate::intake::new_matter(intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
     match state.store.create_matter(&resident_ctx(&client), &m).await {
         Ok(code) => Redirect::to(&format!("/q/{token}?submitted={code}")).into_response(),
         Err(e) => WebError(e.into(), lang).into_response(),

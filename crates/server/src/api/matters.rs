@@ -1,0 +1,349 @@
+//! Matters over the API (issue 4, first slice): intake routed to its grid with tier,
+//! approach and response clock; lists and detail within the jurisdiction; workflow steps
+//! decided by the domain's state machine, each recorded and audited.
+
+use super::locate::coordinates;
+use super::{ApiJson, ApiQuery, Page, rfc3339};
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::intake::{Intake, new_matter};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use fengqiao_domain::matter::{Category, Event, MatterKind, Priority, Status, Tier, escalate, next};
+use fengqiao_domain::org::UnitPath;
+use fengqiao_domain::policy::Action;
+use fengqiao_domain::{FieldError, Phone};
+use fengqiao_store::matters::{MatterDetail, Step};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMatterIn {
+    /// dispute, hazard, request, incident or tip.
+    pub kind: String,
+    /// A category code (neighbour, marriage_family, labour_wages, ...); default `other`.
+    pub category: Option<String>,
+    /// urgent, high, normal (default) or low.
+    pub priority: Option<String>,
+    pub narrative: String,
+    /// Where: a point, or a household, or a standard address.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub household_code: Option<String>,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GridRef {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Deadlines {
+    /// Acknowledge by (RFC 3339).
+    pub acknowledge_by: Option<String>,
+    /// Resolve by (RFC 3339).
+    pub resolve_by: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MatterOut {
+    pub code: String,
+    pub kind: String,
+    pub category: String,
+    pub priority: String,
+    pub narrative: String,
+    /// registered, accepted, mediating, agreement_reached, mediation_failed, performing,
+    /// in_progress or closed.
+    pub status: String,
+    /// How a closed matter ended (settled, referred_court, withdrawn, passed_up, ...).
+    pub closure: Option<String>,
+    /// grid, community or street (disputes).
+    pub tier: Option<String>,
+    pub approach: Option<String>,
+    pub source: String,
+    pub grid: GridRef,
+    pub household_code: Option<String>,
+    pub deadlines: Deadlines,
+    pub created_at: String,
+}
+
+fn out(m: &MatterDetail) -> MatterOut {
+    MatterOut {
+        code: m.code.clone(),
+        kind: m.kind.clone(),
+        category: m.category.clone(),
+        priority: m.priority.clone(),
+        narrative: m.narrative.clone(),
+        status: m.status.clone(),
+        closure: m.closure.clone(),
+        tier: m.tier.clone(),
+        approach: m.approach.clone(),
+        source: m.source.clone(),
+        grid: GridRef { code: m.grid_code.clone(), name: m.grid_name.clone() },
+        household_code: m.household_code.clone(),
+        deadlines: Deadlines { acknowledge_by: m.ack_due_at.map(rfc3339), resolve_by: m.resolve_due_at.map(rfc3339) },
+        created_at: rfc3339(m.created_at),
+    }
+}
+
+/// Record a matter; it is routed to the grid containing its location.
+#[utoipa::path(post, path = "/matters", tag = "matters", request_body = NewMatterIn, security(("bearer" = [])),
+    responses((status = 201, body = MatterOut), (status = 403, body = ErrorBody), (status = 404, description = "`outside_grids`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(m): ApiJson<NewMatterIn>,
+) -> AppResult<(StatusCode, Json<MatterOut>)> {
+    let mut fields = vec![];
+    let kind = MatterKind::parse(&m.kind);
+    if kind.is_none() {
+        fields.push(FieldError::new("kind", "dispute, hazard, request, incident or tip"));
+    }
+    let category = match m.category.as_deref() {
+        None | Some("") => Some(Category::Other),
+        Some(c) => Category::parse(c),
+    };
+    if category.is_none() {
+        fields.push(FieldError::new(
+            "category",
+            format!(
+                "unknown category; one of {}",
+                Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    let priority = match m.priority.as_deref() {
+        None | Some("") => Some(Priority::Normal),
+        Some(p) => Priority::parse(p),
+    };
+    if priority.is_none() {
+        fields.push(FieldError::new("priority", "urgent, high, normal or low"));
+    }
+    let narrative = m.narrative.trim();
+    if narrative.chars().count() < 5 || narrative.chars().count() > 5000 {
+        fields.push(FieldError::new("narrative", "5–5000 characters"));
+    }
+    let phone = match m.reporter_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                fields.push(FieldError::new("reporter_phone", e.to_string()));
+                None
+            }
+        },
+        None => None,
+    };
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+    // Where: a household, an address, or a point.
+    let (point, household_id) = if let Some(code) = m.household_code.as_deref().filter(|c| !c.is_empty()) {
+        match state.store.household_by_code(code).await {
+            Ok(h) => ((h.lat, h.lon), Some(h.id)),
+            Err(fengqiao_store::StoreError::NotFound) => {
+                return Err(AppError::field("household_code", format!("no household \"{code}\"")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(address) = m.address.as_deref().filter(|a| !a.trim().is_empty()) {
+        match state.store.point_of_address(address.trim()).await? {
+            Some(p) => (p, None),
+            None => return Err(AppError::field("address", "no registered household has this address")),
+        }
+    } else {
+        (coordinates(m.lat, m.lon)?, None)
+    };
+    let index = state.router.index(&state.store).await?;
+    let Some(route) = index.locate(point.1, point.0) else {
+        let message = match index.nearest(point.1, point.0) {
+            Some((r, d)) => format!(
+                "the point is outside every grid; the nearest is {} {} ({d:.0} m away)",
+                r.grid.code, r.grid.name
+            ),
+            None => "the point is outside every grid (no grids are defined)".to_string(),
+        };
+        return Err(AppError::Outside(message));
+    };
+    actor.authorize(&state, Action::RecordMatter, &route.path, ("unit", &route.grid.code)).await?;
+    let intake = Intake {
+        kind: kind.expect("checked"),
+        category: category.expect("checked"),
+        priority: priority.expect("checked"),
+        narrative: narrative.to_string(),
+        source: "api",
+        reporter_name: m.reporter_name.filter(|n| !n.trim().is_empty()),
+        reporter_phone: phone,
+    };
+    let new = new_matter(intake, route.grid_id, household_id, Some(point.0), Some(point.1));
+    let code = state.store.create_matter(&actor.audit_ctx("matter intake"), &new).await?;
+    let detail = state.store.matter_by_code(&code).await?;
+    Ok((StatusCode::CREATED, Json(out(&detail))))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Matters in the caller's jurisdiction, newest first.
+#[utoipa::path(get, path = "/matters", tag = "matters", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<MatterOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Json<Page<MatterOut>>> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::field("limit", "between 1 and 500"));
+    }
+    let home = actor.jurisdiction().clone();
+    actor.authorize(&state, Action::ViewMatters, &home, ("matters", &actor.user.unit_code)).await?;
+    let (rows, total) = state
+        .store
+        .matters_under(
+            &home,
+            q.status.as_deref().filter(|s| !s.is_empty()),
+            q.kind.as_deref().filter(|s| !s.is_empty()),
+            limit,
+            q.offset.unwrap_or(0),
+        )
+        .await?;
+    Ok(Json(Page { items: rows.iter().map(out).collect(), total }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepOut {
+    pub event: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub tier: Option<String>,
+    pub actor: String,
+    pub note: String,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MatterFile {
+    pub matter: MatterOut,
+    pub history: Vec<StepOut>,
+}
+
+async fn load(state: &AppState, actor: &Actor, code: &str, action: Action) -> AppResult<MatterDetail> {
+    let m = state.store.matter_by_code(code).await?;
+    actor.authorize(state, action, &UnitPath(m.grid_path.clone()), ("matter", &m.code)).await?;
+    Ok(m)
+}
+
+/// One matter with its history of steps.
+#[utoipa::path(get, path = "/matters/{code}", tag = "matters", params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = MatterFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, actor: Actor, Path(code): Path<String>) -> AppResult<Json<MatterFile>> {
+    let m = load(&state, &actor, &code, Action::ViewMatters).await?;
+    let history = state
+        .store
+        .matter_events(m.id)
+        .await?
+        .into_iter()
+        .map(|e| StepOut {
+            event: e.event,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            tier: e.tier,
+            actor: e.actor,
+            note: e.note,
+            at: rfc3339(e.at),
+        })
+        .collect();
+    Ok(Json(MatterFile { matter: out(&m), history }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepIn {
+    /// accept, start_mediation, consent_refused, reach_agreement, fail_mediation,
+    /// start_performing, perform, refer, withdraw, start_work, resolve, reopen or escalate.
+    pub event: String,
+    /// For `refer`: referred_arbitration, referred_court or referred_administrative.
+    pub closure: Option<String>,
+    /// Why (required for escalate and refer).
+    pub note: Option<String>,
+}
+
+/// Move a matter one step through its workflow.
+#[utoipa::path(post, path = "/matters/{code}/events", tag = "matters", params(("code" = String, Path)), request_body = StepIn, security(("bearer" = [])),
+    responses((status = 200, body = MatterOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "not allowed in the matter's status, or the status changed meanwhile", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn step(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+    ApiJson(s): ApiJson<StepIn>,
+) -> AppResult<Json<MatterOut>> {
+    let note = s.note.as_deref().map(str::trim).unwrap_or("");
+    if note.chars().count() > 1000 {
+        return Err(AppError::field("note", "at most 1000 characters"));
+    }
+    if matches!(s.event.as_str(), "escalate" | "refer") && note.chars().count() < 2 {
+        return Err(AppError::field("note", "say why"));
+    }
+    let event = if s.event == "escalate" {
+        None
+    } else {
+        Some(Event::parse(&s.event, s.closure.as_deref()).ok_or_else(|| {
+            AppError::field(
+                if s.event == "refer" { "closure" } else { "event" },
+                format!("one of {}", Event::NAMES.join(", ")),
+            )
+        })?)
+    };
+    let m = load(&state, &actor, &code, Action::HandleMatter).await?;
+    let kind = MatterKind::parse(&m.kind)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("matter {} has kind {}", m.code, m.kind)))?;
+    let status = Status::from_parts(&m.status, m.closure.as_deref())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("matter {} has status {}", m.code, m.status)))?;
+    let not_allowed = |e: fengqiao_domain::matter::IllegalTransition| AppError::Conflict {
+        field: Some("event".into()),
+        message: e.to_string(),
+    };
+    let (to, tier) = match event {
+        Some(e) => (next(kind, status, e).map_err(not_allowed)?, None),
+        None => {
+            let tier = m.tier.as_deref().and_then(Tier::parse).ok_or_else(|| AppError::Conflict {
+                field: Some("event".into()),
+                message: "only disputes move between tiers".into(),
+            })?;
+            let (t, to) = escalate(status, tier).map_err(not_allowed)?;
+            (to, t.map(|t| t.as_str()))
+        }
+    };
+    let step = Step {
+        code: &m.code,
+        event: &s.event,
+        from: (&m.status, m.closure.as_deref()),
+        to: (to.code(), to.closure().map(|c| c.as_str())),
+        tier,
+        note,
+    };
+    match state.store.apply_step(&actor.audit_ctx(&format!("matter {}", s.event)), &step).await {
+        Ok(()) => {}
+        Err(fengqiao_store::StoreError::Conflict { .. }) => {
+            return Err(AppError::Conflict {
+                field: None,
+                message: "the matter changed meanwhile; reload it and try again".into(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Json(out(&state.store.matter_by_code(&code).await?)))
+}

@@ -1,0 +1,226 @@
+//! Matters: intake (with the response clock), reading, and workflow steps — each step
+//! checked against the status it expects (so two people acting at once cannot both move
+//! the case), recorded in `matter_events` and audited in the same transaction.
+
+use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
+use crate::{Store, StoreError, StoreResult, now_ms};
+use fengqiao_domain::Phone;
+use fengqiao_domain::org::UnitPath;
+use sqlx::FromRow;
+
+#[derive(Debug, Clone)]
+pub struct NewMatter {
+    pub kind: String,
+    pub category: String,
+    pub priority: String,
+    pub narrative: String,
+    pub source: String,
+    pub grid_id: i64,
+    pub household_id: Option<i64>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<Phone>,
+    /// Disputes start at the grid tier; other kinds have none.
+    pub tier: Option<String>,
+    pub approach: Option<String>,
+    pub ack_due_at: i64,
+    pub resolve_due_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct MatterDetail {
+    pub id: i64,
+    pub code: String,
+    pub kind: String,
+    pub category: String,
+    pub priority: String,
+    pub narrative: String,
+    pub status: String,
+    pub closure: Option<String>,
+    pub source: String,
+    pub tier: Option<String>,
+    pub approach: Option<String>,
+    pub grid_code: String,
+    pub grid_name: String,
+    pub grid_path: String,
+    pub household_code: Option<String>,
+    pub ack_due_at: Option<i64>,
+    pub resolve_due_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct MatterEventRow {
+    pub event: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub tier: Option<String>,
+    pub actor: String,
+    pub note: String,
+    pub at: i64,
+}
+
+const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
+     g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at \
+     FROM matters m JOIN units g ON g.id = m.grid_id LEFT JOIN households h ON h.id = m.household_id";
+
+/// A workflow step to apply.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    pub code: &'a str,
+    pub event: &'a str,
+    /// The status (and closure) the caller saw; the step fails with `Conflict` otherwise.
+    pub from: (&'a str, Option<&'a str>),
+    pub to: (&'a str, Option<&'a str>),
+    pub tier: Option<&'a str>,
+    pub note: &'a str,
+}
+
+impl Store {
+    /// Record a matter with its audit record; returns its code (`M20261129-000123`).
+    pub async fn create_matter(&self, ctx: &AuditCtx, m: &NewMatter) -> StoreResult<String> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let temp = format!("tmp-{now}-{}", rand::random::<u64>());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
+             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
+        )
+        .bind(&temp)
+        .bind(&m.kind)
+        .bind(&m.category)
+        .bind(&m.priority)
+        .bind(&m.narrative)
+        .bind(&m.source)
+        .bind(m.grid_id)
+        .bind(m.household_id)
+        .bind(m.lat)
+        .bind(m.lon)
+        .bind(&m.reporter_name)
+        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.seal(p.as_str())))
+        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.lookup_hash("phone", p.as_str())))
+        .bind(&m.tier)
+        .bind(&m.approach)
+        .bind(m.ack_due_at)
+        .bind(m.resolve_due_at)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let day = chrono::DateTime::from_timestamp_millis(now)
+            .map(|t| {
+                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y%m%d").to_string()
+            })
+            .unwrap_or_default();
+        let code = format!("M{day}-{id:06}");
+        sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'register', '', 'registered', $2, $3, $4, $5)")
+            .bind(id)
+            .bind(&m.tier)
+            .bind(&ctx.actor)
+            .bind(&m.source)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let ev = AuditEvent::new("matter.create", "matter", &code, Outcome::Success)
+            .detail(format!("{} {} via {}", m.kind, m.category, m.source));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(code)
+    }
+
+    pub async fn matter_by_code(&self, code: &str) -> StoreResult<MatterDetail> {
+        sqlx::query_as(&format!("{MATTER_SELECT} WHERE m.code = $1"))
+            .bind(code)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn matter_events(&self, matter_id: i64) -> StoreResult<Vec<MatterEventRow>> {
+        Ok(sqlx::query_as("SELECT event, from_status, to_status, tier, actor, note, at FROM matter_events WHERE matter_id = $1 ORDER BY at, id")
+            .bind(matter_id)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    /// Matters at or below `path`, newest first, optionally of one status and kind.
+    pub async fn matters_under(
+        &self,
+        path: &UnitPath,
+        status: Option<&str>,
+        kind: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<MatterDetail>, i64)> {
+        let cond = "g.path LIKE $1 AND ($2 IS NULL OR m.status = $2) AND ($3 IS NULL OR m.kind = $3)";
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM matters m JOIN units g ON g.id = m.grid_id WHERE {cond}"
+        ))
+        .bind(format!("{}%", path.0))
+        .bind(status)
+        .bind(kind)
+        .fetch_one(&self.read)
+        .await?;
+        let rows = sqlx::query_as(&format!(
+            "{MATTER_SELECT} WHERE {cond} ORDER BY m.created_at DESC, m.id DESC LIMIT $4 OFFSET $5"
+        ))
+        .bind(format!("{}%", path.0))
+        .bind(status)
+        .bind(kind)
+        .bind(limit.clamp(1, 500))
+        .bind(offset.max(0))
+        .fetch_all(&self.read)
+        .await?;
+        Ok((rows, total))
+    }
+
+    /// Apply a workflow step decided by the domain rules. `Conflict` when the matter is no
+    /// longer in the status the caller saw.
+    pub async fn apply_step(&self, ctx: &AuditCtx, s: &Step<'_>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let closed_at = (s.to.0 == "closed").then_some(now);
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE matters SET status = $1, closure = $2, tier = COALESCE($3, tier), updated_at = $4, \
+             acknowledged_at = CASE WHEN $1 = 'accepted' AND acknowledged_at IS NULL THEN $4 ELSE acknowledged_at END, \
+             closed_at = $5 \
+             WHERE code = $6 AND status = $7 AND COALESCE(closure, '') = COALESCE($8, '') RETURNING id",
+        )
+        .bind(s.to.0)
+        .bind(s.to.1)
+        .bind(s.tier)
+        .bind(now)
+        .bind(closed_at)
+        .bind(s.code)
+        .bind(s.from.0)
+        .bind(s.from.1)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Err(StoreError::Conflict { constraint: "matter_status".into() });
+        };
+        let to = match s.to.1 {
+            Some(c) => format!("{}:{c}", s.to.0),
+            None => s.to.0.to_string(),
+        };
+        sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(id)
+            .bind(s.event)
+            .bind(s.from.0)
+            .bind(&to)
+            .bind(s.tier)
+            .bind(&ctx.actor)
+            .bind(s.note)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let ev = AuditEvent::new(&format!("matter.{}", s.event), "matter", s.code, Outcome::Success)
+            .detail(format!("{} -> {to}", s.from.0));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
