@@ -372,6 +372,9 @@ async fn operations_endpoints(db: &TestDb) {
         "/households",
         "/households/{code}",
         "/households/{code}/visits",
+        "/matters",
+        "/matters/{code}",
+        "/matters/{code}/events",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing from the OpenAPI document");
     }
