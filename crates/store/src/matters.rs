@@ -224,3 +224,69 @@ impl Store {
         Ok(())
     }
 }
+
+/// A matter with its whole past, for generated data (the demo): written inside the
+/// caller's transaction without an audit record of its own.
+#[derive(Debug, Clone)]
+pub struct PastMatter {
+    pub matter: NewMatter,
+    pub status: String,
+    pub closure: Option<String>,
+    pub created_at: i64,
+    /// (event, from, to, tier, actor, at)
+    pub steps: Vec<(String, String, String, Option<String>, String, i64)>,
+}
+
+pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &PastMatter) -> StoreResult<()> {
+    let m = &p.matter;
+    let last = p.steps.last().map(|s| s.5).unwrap_or(p.created_at);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO matters (code, kind, category, priority, narrative, status, closure, source, grid_id, household_id, lat, lon, tier, approach, \
+         ack_due_at, resolve_due_at, acknowledged_at, closed_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+    )
+    .bind(code)
+    .bind(&m.kind)
+    .bind(&m.category)
+    .bind(&m.priority)
+    .bind(&m.narrative)
+    .bind(&p.status)
+    .bind(&p.closure)
+    .bind(&m.source)
+    .bind(m.grid_id)
+    .bind(m.household_id)
+    .bind(m.lat)
+    .bind(m.lon)
+    .bind(&m.tier)
+    .bind(&m.approach)
+    .bind(m.ack_due_at)
+    .bind(m.resolve_due_at)
+    .bind(p.steps.iter().find(|s| s.2 == "accepted").map(|s| s.5))
+    .bind((p.status == "closed").then_some(last))
+    .bind(p.created_at)
+    .bind(last)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (event, from, to, tier, actor, at) in std::iter::once(&(
+        "register".to_string(),
+        String::new(),
+        "registered".to_string(),
+        m.tier.clone(),
+        "demo".to_string(),
+        p.created_at,
+    ))
+    .chain(p.steps.iter())
+    {
+        sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, '', $7)")
+            .bind(id)
+            .bind(event)
+            .bind(from)
+            .bind(to)
+            .bind(tier)
+            .bind(actor)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

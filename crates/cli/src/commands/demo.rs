@@ -36,7 +36,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         println!("Generating the demo jurisdiction (seed {}) ...", args.seed);
         let s = demo::generate(&store, args.seed, args.households).await?;
         println!(
-            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits in {:.1} s",
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters in {:.1} s",
             s.units,
             s.police_grids,
             s.grids,
@@ -46,6 +46,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
             s.registry.residents,
             s.registry.organisations,
             s.registry.visits,
+            s.matters,
             started.elapsed().as_secs_f64()
         );
     } else {

@@ -6,6 +6,7 @@
 //! one transaction with one audit record.
 
 pub mod lattice;
+pub mod matters;
 pub mod names;
 pub mod registry;
 
@@ -96,6 +97,7 @@ pub struct Summary {
     pub grids: usize,
     pub police_grids: usize,
     pub registry: registry::RegistrySummary,
+    pub matters: usize,
 }
 
 struct Gen<'a> {
@@ -315,6 +317,7 @@ pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResul
 
     g.summary.registry =
         registry::generate(c, &store.crypto, &mut g.rng, &lattice, &demo_grids, &alliances, households).await?;
+    g.summary.matters = matters::generate(c, &mut g.rng, &demo_grids, fengqiao_store::now_ms()).await?;
 
     let ctx = AuditCtx::system("demo", "generate demo jurisdiction");
     let ev = AuditEvent::new("demo.generate", "unit", "XY", Outcome::Success).detail(format!(
@@ -336,6 +339,12 @@ mod tests {
         let db = TestDb::sqlite().await;
         let s = generate(&db.store, 2026, 800).await.unwrap();
         assert_eq!(s.registry.households, 800);
+        // The seed's figures: 443 disputes settled, none passed up.
+        let root = db.store.root_unit().await.unwrap().unwrap();
+        let (settled, n) = db.store.matters_under(&root.path, Some("closed"), Some("dispute"), 500, 0).await.unwrap();
+        assert_eq!(n, 443);
+        assert!(settled.iter().all(|m| m.closure.as_deref() == Some("settled")));
+        assert!(settled.iter().filter(|m| m.tier.as_deref() == Some("grid")).count() > 300, "most at the lowest tier");
         assert!(s.registry.residents > 1500, "{:?}", s.registry);
         assert_eq!((s.grids, s.police_grids, s.accounts, s.volunteers), (156, 68, 302, 327));
         let root = db.store.root_unit().await.unwrap().unwrap();

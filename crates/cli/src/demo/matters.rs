@@ -1,0 +1,167 @@
+//! A year of matters for the demo, shaped by the seed: about 443 disputes found and
+//! resolved, most at the grid tier, some at the community and street, none passed up and
+//! none turning criminal; hazards, requests and tips answered; a few still open. Categories
+//! follow the national mediation statistics' shares (neighbour ~23%, marriage and family
+//! ~20%, ...).
+
+use super::names::Rng;
+use super::registry::DemoGrid;
+use fengqiao_domain::matter::{Category, MatterKind, Priority, deadlines_minutes};
+use fengqiao_store::matters::{NewMatter, PastMatter, insert_past_matter};
+use fengqiao_store::{Conn, StoreResult};
+
+const DAY: i64 = 86_400_000;
+
+fn narrative(rng: &mut Rng, c: Category) -> &'static str {
+    let options: &[&str] = match c {
+        Category::Neighbour => &[
+            "楼上装修噪音持续到深夜，多次沟通无果",
+            "邻居在楼道堆放杂物，双方发生争执",
+            "空调外机滴水到楼下阳台引发矛盾",
+            "宠物狗夜间吠叫扰民",
+        ],
+        Category::MarriageFamily => &[
+            "夫妻因家庭琐事长期争吵，女方要求调解",
+            "兄弟姐妹因赡养老人费用分担产生分歧",
+            "离婚后男方多次到前岳父母家纠缠",
+            "父子因房产继承问题关系紧张",
+        ],
+        Category::PropertyManagement => &["业主拒交物业费，与物业公司发生纠纷", "小区停车位分配不公引发业主不满"],
+        Category::LabourWages => &["务工人员被拖欠工资三个月", "装修工人与雇主因工钱结算发生争执"],
+        Category::ContractDebt => &["朋友借款到期不还，多次催要未果", "买卖合同货款纠纷"],
+        Category::Consumer => &["在小区超市购买过期食品要求赔偿", "健身房预付卡退费纠纷"],
+        Category::Damages => &["电动车剐蹭行人引发赔偿纠纷", "楼上漏水损坏楼下装修"],
+        Category::HousingHomestead => &["相邻住户因院墙界限发生争议", "房屋租赁押金退还纠纷"],
+        Category::Traffic => &["小区内车辆剐蹭责任认定纠纷"],
+        Category::SchoolBullying => &["学生在校外被高年级同学索要财物"],
+        _ => &["商铺占道经营与居民发生口角"],
+    };
+    options[rng.below(options.len())]
+}
+
+fn category(rng: &mut Rng) -> Category {
+    match rng.below(100) {
+        0..23 => Category::Neighbour,
+        23..43 => Category::MarriageFamily,
+        43..50 => Category::HousingHomestead,
+        50..58 => Category::Damages,
+        58..68 => Category::PropertyManagement,
+        68..76 => Category::LabourWages,
+        76..84 => Category::ContractDebt,
+        84..90 => Category::Consumer,
+        90..94 => Category::Traffic,
+        94..96 => Category::SchoolBullying,
+        _ => Category::Other,
+    }
+}
+
+pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i64) -> StoreResult<usize> {
+    let mut n = 0;
+    let year_ago = now - 365 * DAY;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    // 443 settled disputes, 12 still open; 300 other matters, 20 still open.
+    let plan: Vec<(MatterKind, bool)> = std::iter::repeat_n((MatterKind::Dispute, true), 443)
+        .chain(std::iter::repeat_n((MatterKind::Dispute, false), 12))
+        .chain((0..300).map(|i| ([MatterKind::Hazard, MatterKind::Request, MatterKind::Tip][i % 3], i >= 20)))
+        .collect();
+    for (kind, done) in plan {
+        n += 1;
+        let g = &grids[rng.below(grids.len())];
+        let created = if done { year_ago + rng.below(355) as i64 * DAY } else { now - rng.below(10) as i64 * DAY }
+            + rng.below(600) as i64 * 60_000;
+        let cat = if kind == MatterKind::Dispute { category(rng) } else { Category::Other };
+        let priority = if rng.below(100) < 8 { Priority::High } else { Priority::Normal };
+        let (ack, resolve) = deadlines_minutes(kind, priority);
+        let dispute = kind == MatterKind::Dispute;
+        // Most disputes are settled at the grid; some go to the community, a few to the street.
+        let final_tier = match rng.below(100) {
+            0..78 => "grid",
+            78..95 => "community",
+            _ => "street",
+        };
+        let text = if dispute {
+            narrative(rng, cat).to_string()
+        } else {
+            match kind {
+                MatterKind::Hazard => "楼道堆放易燃杂物，存在消防隐患",
+                MatterKind::Request => "独居老人家中水管漏水需要帮助",
+                _ => "发现有人在小区内推销可疑理财产品",
+            }
+            .to_string()
+        };
+        let matter = NewMatter {
+            kind: kind.as_str().into(),
+            category: cat.as_str().into(),
+            priority: priority.as_str().into(),
+            narrative: text,
+            source: ["screening", "web", "household_qr", "api"][rng.below(4)].into(),
+            grid_id: g.id.0,
+            household_id: None,
+            lat: None,
+            lon: None,
+            reporter_name: None,
+            reporter_phone: None,
+            tier: dispute.then(|| final_tier.to_string()),
+            approach: if dispute { cat.suggested_approach().map(|a| a.as_str().to_string()) } else { None },
+            ack_due_at: created + ack * 60_000,
+            resolve_due_at: created + resolve * 60_000,
+        };
+        let actor = format!("gw{:03}", rng.below(156) + 1);
+        let mut at = created;
+        let mut steps = vec![];
+        let mut push = |event: &str, from: &str, to: &str, tier: Option<&str>, at: i64| {
+            steps.push((
+                event.to_string(),
+                from.to_string(),
+                to.to_string(),
+                tier.map(str::to_string),
+                actor.clone(),
+                at,
+            ));
+        };
+        let (status, closure) = if dispute {
+            at += rng.below(240) as i64 * 60_000;
+            push("accept", "registered", "accepted", None, at);
+            if !done {
+                ("accepted", None)
+            } else {
+                at += DAY;
+                push("start_mediation", "accepted", "mediating", None, at);
+                if final_tier != "grid" {
+                    at += 2 * DAY;
+                    push("escalate", "mediating", "accepted", Some("community"), at);
+                    if final_tier == "street" {
+                        at += 3 * DAY;
+                        push("escalate", "accepted", "accepted", Some("street"), at);
+                    }
+                    at += DAY;
+                    push("start_mediation", "accepted", "mediating", None, at);
+                }
+                at += (1 + rng.below(10) as i64) * DAY;
+                push("reach_agreement", "mediating", "agreement_reached", None, at);
+                at += DAY;
+                push("start_performing", "agreement_reached", "performing", None, at);
+                at += (1 + rng.below(10) as i64) * DAY;
+                push("perform", "performing", "closed:settled", None, at.min(now));
+                ("closed", Some("settled".to_string()))
+            }
+        } else {
+            at += rng.below(120) as i64 * 60_000;
+            push("accept", "registered", "accepted", None, at);
+            if !done {
+                ("accepted", None)
+            } else {
+                push("start_work", "accepted", "in_progress", None, at + 3_600_000);
+                at += (1 + rng.below(3) as i64) * DAY;
+                push("resolve", "in_progress", "closed:resolved", None, at.min(now));
+                ("closed", Some("resolved".to_string()))
+            }
+        };
+        let day = chrono::DateTime::from_timestamp_millis(created)
+            .map(|t| t.with_timezone(&tz).format("%Y%m%d").to_string())
+            .unwrap_or_default();
+        let past = PastMatter { matter, status: status.into(), closure, created_at: created, steps };
+        insert_past_matter(conn, &format!("M{day}-D{n:05}"), &past).await?;
+    }
+    Ok(n)
+}
