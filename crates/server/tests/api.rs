@@ -296,7 +296,8 @@ async fn every_page_renders(db: &TestDb) {
         ("/account", "修改密码"),
         ("/map", "一区一图"),
         ("/registry", "实有人口"),
-        ("/area/matters", "建设中"),
+        ("/matters", "事件受理"),
+        ("/area/disputes", "建设中"),
         ("/area/statistics", "建设中"),
     ];
     for (path, needle) in pages {

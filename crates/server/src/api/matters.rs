@@ -11,11 +11,11 @@ use crate::intake::{Intake, new_matter};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::matter::{Category, Event, MatterKind, Priority, Status, Tier, escalate, next};
+use fengqiao_domain::matter::{Category, MatterKind, Priority};
 use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::{FieldError, Phone};
-use fengqiao_store::matters::{MatterDetail, Step};
+use fengqiao_store::matters::MatterDetail;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -290,60 +290,14 @@ pub async fn step(
     Path(code): Path<String>,
     ApiJson(s): ApiJson<StepIn>,
 ) -> AppResult<Json<MatterOut>> {
-    let note = s.note.as_deref().map(str::trim).unwrap_or("");
-    if note.chars().count() > 1000 {
-        return Err(AppError::field("note", "at most 1000 characters"));
-    }
-    if matches!(s.event.as_str(), "escalate" | "refer") && note.chars().count() < 2 {
-        return Err(AppError::field("note", "say why"));
-    }
-    let event = if s.event == "escalate" {
-        None
-    } else {
-        Some(Event::parse(&s.event, s.closure.as_deref()).ok_or_else(|| {
-            AppError::field(
-                if s.event == "refer" { "closure" } else { "event" },
-                format!("one of {}", Event::NAMES.join(", ")),
-            )
-        })?)
-    };
-    let m = load(&state, &actor, &code, Action::HandleMatter).await?;
-    let kind = MatterKind::parse(&m.kind)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("matter {} has kind {}", m.code, m.kind)))?;
-    let status = Status::from_parts(&m.status, m.closure.as_deref())
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("matter {} has status {}", m.code, m.status)))?;
-    let not_allowed = |e: fengqiao_domain::matter::IllegalTransition| AppError::Conflict {
-        field: Some("event".into()),
-        message: e.to_string(),
-    };
-    let (to, tier) = match event {
-        Some(e) => (next(kind, status, e).map_err(not_allowed)?, None),
-        None => {
-            let tier = m.tier.as_deref().and_then(Tier::parse).ok_or_else(|| AppError::Conflict {
-                field: Some("event".into()),
-                message: "only disputes move between tiers".into(),
-            })?;
-            let (t, to) = escalate(status, tier).map_err(not_allowed)?;
-            (to, t.map(|t| t.as_str()))
-        }
-    };
-    let step = Step {
-        code: &m.code,
-        event: &s.event,
-        from: (&m.status, m.closure.as_deref()),
-        to: (to.code(), to.closure().map(|c| c.as_str())),
-        tier,
-        note,
-    };
-    match state.store.apply_step(&actor.audit_ctx(&format!("matter {}", s.event)), &step).await {
-        Ok(()) => {}
-        Err(fengqiao_store::StoreError::Conflict { .. }) => {
-            return Err(AppError::Conflict {
-                field: None,
-                message: "the matter changed meanwhile; reload it and try again".into(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(Json(out(&state.store.matter_by_code(&code).await?)))
+    let m = crate::intake::apply_step(
+        &state,
+        &actor,
+        &code,
+        &s.event,
+        s.closure.as_deref(),
+        s.note.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(Json(out(&m)))
 }

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod dashboard;
+mod matters;
 mod org;
 mod people;
 mod qr;
@@ -32,6 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/static/map.js", get(map_js))
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
+        .route("/matters", get(matters::list))
+        .route("/matters/{code}", get(matters::detail))
+        .route("/matters/{code}/events", post(matters::step))
         .route("/registry", get(registry::page))
         .route("/registry/organisations", get(registry::organisations))
         .route("/registry/export.xlsx", get(registry::export_xlsx))
@@ -139,7 +143,7 @@ struct NavItem {
 const AREAS: &[(&str, &str, &str)] = &[
     ("map", "/map", "nav_map"),
     ("registry", "/registry", "nav_registry"),
-    ("matters", "/area/matters", "nav_matters"),
+    ("matters", "/matters", "nav_matters"),
     ("disputes", "/area/disputes", "nav_disputes"),
     ("warning", "/area/warning", "nav_warning"),
     ("command", "/area/command", "nav_command"),
@@ -152,7 +156,9 @@ const AREAS: &[(&str, &str, &str)] = &[
 fn nav(actor: &Actor, active: &str) -> (Vec<NavItem>, Vec<NavItem>) {
     let mut work = vec![NavItem { href: "/dashboard", key: "nav_dashboard", active: active == "dashboard" }];
     for (slug, href, key) in AREAS {
-        if *slug == "registry" && !actor.may(Action::ViewRegistry) {
+        if (*slug == "registry" && !actor.may(Action::ViewRegistry))
+            || (*slug == "matters" && !actor.may(Action::ViewMatters))
+        {
             continue;
         }
         work.push(NavItem { href, key, active: active == *slug });

@@ -35,6 +35,8 @@ templates!(
     "qr_sheet.html",
     "organisations.html",
     "import.html",
+    "matters.html",
+    "matter.html",
 );
 
 fn lang_of(state: &State) -> Lang {
