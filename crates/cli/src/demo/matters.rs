@@ -101,7 +101,8 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
             lon: None,
             reporter_name: None,
             reporter_phone: None,
-            tier: dispute.then(|| final_tier.to_string()),
+            // Open disputes are still at the grid; settled ones ended where they were settled.
+            tier: dispute.then(|| if done { final_tier } else { "grid" }.to_string()),
             approach: if dispute { cat.suggested_approach().map(|a| a.as_str().to_string()) } else { None },
             ack_due_at: created + ack * 60_000,
             resolve_due_at: created + resolve * 60_000,
