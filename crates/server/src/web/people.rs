@@ -311,9 +311,7 @@ pub async fn update(
     body: Bytes,
 ) -> WebResult {
     let lang = actor.lang;
-    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
-    let user = load_person(&state, &actor, id, Action::ManagePeople).await?;
+    let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
     if user.id == actor.user.id {
         return Err(WebError(AppError::forbidden("you cannot change your own roles or unit"), lang));
     }
@@ -352,6 +350,33 @@ pub async fn update(
     Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
 }
 
+/// The start of every per-person form: parse it, check its CSRF token, load the person and
+/// check the action on them.
+async fn person_form(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    body: &Bytes,
+    action: Action,
+) -> WebResult<(PersonForm, User)> {
+    let lang = actor.lang;
+    let f = parse_form(body).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    let user = load_person(state, actor, id, action).await?;
+    Ok((f, user))
+}
+
+/// The person's page again, with one field's error (422).
+fn field_error(state: &AppState, actor: &Actor, user: &User, field: &str, message: String) -> axum::response::Response {
+    let errors = HashMap::from([(field.to_string(), message)]);
+    render_status(
+        state,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "person.html",
+        person_ctx(state, actor, user, None, errors, None),
+    )
+}
+
 /// Show a phone number in full: allowed to roles that need it, with a stated purpose, and
 /// audited as a read of personal data.
 pub async fn reveal(
@@ -361,17 +386,9 @@ pub async fn reveal(
     body: Bytes,
 ) -> WebResult {
     let lang = actor.lang;
-    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
-    let user = load_person(&state, &actor, id, Action::ViewPersonalData).await?;
+    let (f, user) = person_form(&state, &actor, id, &body, Action::ViewPersonalData).await?;
     if f.purpose.chars().count() < 2 {
-        let errors = HashMap::from([("purpose".to_string(), i18n::t(lang, "required"))]);
-        return Ok(render_status(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "person.html",
-            person_ctx(&state, &actor, &user, None, errors, None),
-        ));
+        return Ok(field_error(&state, &actor, &user, "purpose", i18n::t(lang, "required")));
     }
     let phone = match &user.phone_enc {
         Some(enc) => state.store.crypto.open(enc)?,
@@ -389,17 +406,9 @@ pub async fn set_password(
     body: Bytes,
 ) -> WebResult {
     let lang = actor.lang;
-    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
-    let user = load_person(&state, &actor, id, Action::ManagePeople).await?;
+    let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
     if let Err(key) = auth::check_password_policy(state.settings.password_policy, &user.username, &f.password) {
-        let errors = HashMap::from([("password".to_string(), i18n::t(lang, key))]);
-        return Ok(render_status(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "person.html",
-            person_ctx(&state, &actor, &user, None, errors, None),
-        ));
+        return Ok(field_error(&state, &actor, &user, "password", i18n::t(lang, key)));
     }
     state.store.set_password(&actor.audit_ctx("set password"), user.id, &auth::hash_password(&f.password)).await?;
     state.store.delete_sessions_of(user.id, None).await?;
@@ -412,10 +421,7 @@ pub async fn unlock(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> WebResult {
-    let lang = actor.lang;
-    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
-    let user = load_person(&state, &actor, id, Action::ManageSecurity).await?;
+    let (_, user) = person_form(&state, &actor, id, &body, Action::ManageSecurity).await?;
     state.store.unlock_user(&actor.audit_ctx("unlock account"), user.id).await?;
     Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
 }
@@ -426,10 +432,7 @@ pub async fn reset_totp(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> WebResult {
-    let lang = actor.lang;
-    let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
-    let user = load_person(&state, &actor, id, Action::ManageSecurity).await?;
+    let (_, user) = person_form(&state, &actor, id, &body, Action::ManageSecurity).await?;
     state.store.set_totp(&actor.audit_ctx("reset second factor"), user.id, None, false).await?;
     state.store.delete_sessions_of(user.id, None).await?;
     Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
