@@ -6,10 +6,12 @@ pub mod id_number;
 pub mod ids;
 pub mod mask;
 pub mod matter;
+pub mod mediation;
 pub mod org;
 pub mod phone;
 pub mod policy;
 pub mod registry;
+pub mod risk;
 pub mod role;
 
 pub use id_number::IdNumber;
