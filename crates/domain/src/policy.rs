@@ -174,6 +174,13 @@ pub fn may(roles: &[Role], action: Action) -> bool {
     roles.iter().any(|r| role_grants(*r, action))
 }
 
+/// Access by assignment rather than jurisdiction: a mediator of the multi-party centre
+/// assigned to a case (its case plan) may see it and move it through mediation, wherever
+/// it lies. The caller checks the assignment.
+pub fn allowed_by_assignment(roles: &[Role], action: Action) -> bool {
+    roles.contains(&Role::Mediator) && matches!(action, Action::ViewMatters | Action::HandleMatter)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod casework;
 pub mod error;
 pub mod i18n;
 pub mod import;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub router: Arc<routing::GridRouter>,
     pub qr_limiter: Arc<ratelimit::RateLimiter>,
+    /// The early-warning lexicon (the default, or the installation's own file).
+    pub lexicon: &'static fengqiao_domain::risk::Lexicon,
 }
 
 impl AppState {
@@ -50,7 +53,14 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             router: Arc::new(routing::GridRouter::default()),
             qr_limiter: Arc::new(ratelimit::RateLimiter::per_minute(settings_rate)),
+            lexicon: fengqiao_domain::risk::Lexicon::default_shared(),
         }
+    }
+
+    /// Use an installation's own early-warning lexicon (loaded once at start).
+    pub fn with_lexicon(mut self, lexicon: fengqiao_domain::risk::Lexicon) -> Self {
+        self.lexicon = Box::leak(Box::new(lexicon));
+        self
     }
 }
 

@@ -145,7 +145,7 @@ async fn jurisdiction_and_denials_are_audited(db: &TestDb) {
     assert_eq!(names, ["co01", "gw1"]);
     assert_eq!(users["total"], 2);
     let cmd = w.token("commander").await;
-    assert_eq!(w.get("/api/v1/users", Some(&cmd)).await.json()["total"], 6);
+    assert_eq!(w.get("/api/v1/users", Some(&cmd)).await.json()["total"], 7);
     assert_eq!(w.get("/api/v1/units/XY-C02-G01", Some(&cmd)).await.status, 200);
 }
 
@@ -649,6 +649,9 @@ async fn matters_intake_and_workflow(db: &TestDb) {
     let step = |event: &str, extra: &str| format!(r#"{{"event":"{event}"{extra}}}"#);
     let path = format!("/api/v1/matters/{code}/events");
     assert_eq!(w.post_json(&path, Some(&gw), &step("accept", "")).await.json()["status"], "accepted");
+    // No mediation without the parties' consent.
+    assert_error_body(&w.post_json(&path, Some(&gw), &step("start_mediation", "")).await, 422, "validation");
+    consenting_parties(&w, &gw, &code).await;
     assert_eq!(w.post_json(&path, Some(&gw), &step("start_mediation", "")).await.json()["status"], "mediating");
     assert_error_body(&w.post_json(&path, Some(&gw), &step("perform", "")).await, 409, "conflict");
     assert_error_body(&w.post_json(&path, Some(&gw), &step("escalate", "")).await, 422, "validation");
@@ -671,7 +674,7 @@ async fn matters_intake_and_workflow(db: &TestDb) {
         .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 20, ..Default::default() })
         .await
         .unwrap();
-    assert_eq!(audited.len(), 6, "creation and every step are audited");
+    assert_eq!(audited.len(), 10, "creation, the two parties and their consent, and every step are audited");
     // A hazard does not go to mediation.
     let hz = w
         .post_json(
@@ -688,11 +691,260 @@ async fn matters_intake_and_workflow(db: &TestDb) {
     assert_eq!(w.post_json(&hpath, Some(&gw), &step("resolve", "")).await.json()["closure"], "resolved");
 }
 
+/// Two parties who both consent to mediation.
+async fn consenting_parties(w: &common::World, token: &str, code: &str) -> Vec<i64> {
+    let mut ids = vec![];
+    for (role, name) in [("applicant", "王建国"), ("respondent", "赵立新")] {
+        let body =
+            format!(r#"{{"role":"{role}","name":"{name}","phone":"1390358{:04}","address":"府前街1号"}}"#, ids.len());
+        let r = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(token), &body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["parties"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+        let c = w
+            .post_json(&format!("/api/v1/matters/{code}/parties/{id}/consent"), Some(token), r#"{"consent":"given"}"#)
+            .await;
+        assert_eq!(c.status, 200, "{}", c.body);
+        ids.push(id);
+    }
+    ids
+}
+
+async fn new_dispute(w: &common::World, token: &str, category: &str, narrative: &str) -> String {
+    let body =
+        format!(r#"{{"kind":"dispute","category":"{category}","narrative":"{narrative}","lat":37.105,"lon":111.705}}"#);
+    let r = w.post_json("/api/v1/matters", Some(token), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["code"].as_str().unwrap().to_string()
+}
+
+async fn mediation_as_the_law_requires(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let code = new_dispute(&w, &gw, "neighbour", "楼上空调外机滴水到楼下阳台，双方多次沟通未果").await;
+    let base = format!("/api/v1/matters/{code}");
+    let ev = |e: &str| format!(r#"{{"event":"{e}"}}"#);
+    w.post_json(&format!("{base}/events"), Some(&gw), &ev("accept")).await;
+    // Parties: bad input names every field; a refusal of consent ends mediation, but only
+    // once the routes told are recorded.
+    let bad = w
+        .post_json(
+            &format!("{base}/parties"),
+            Some(&gw),
+            r#"{"role":"judge","name":"","id_number":"123","phone":"555"}"#,
+        )
+        .await;
+    assert_error_body(&bad, 422, "validation");
+    let fields: Vec<String> = bad.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["role", "name", "id_number", "phone"], "{}", bad.body);
+    let ids = consenting_parties(&w, &gw, &code).await;
+    // The plan: goal, a mediator of the centre by kind, steps with due dates.
+    let plan = w
+        .send(
+            axum::http::Request::put(format!("{base}/plan"))
+                .header("authorization", format!("Bearer {gw}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    r#"{"goal":"修好外机排水，邻里和好","mediators":["med1"],"steps":[{"description":"上门查看滴水情况","due_date":"2030-01-10"}]}"#,
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    assert_eq!(plan.json()["plan"]["mediators"][0]["kind"], "lawyer");
+    let not_mediator = w
+        .send(
+            axum::http::Request::put(format!("{base}/plan"))
+                .header("authorization", format!("Bearer {gw}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(r#"{"goal":"目标","mediators":["gw2"]}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_error_body(&not_mediator, 422, "validation");
+    w.post_json(&format!("{base}/events"), Some(&gw), &ev("start_mediation")).await;
+    // The assigned mediator works on the case although it lies outside the centre's unit.
+    let med = w.token("med1").await;
+    let session = w
+        .post_json(
+            &format!("{base}/sessions"),
+            Some(&med),
+            r#"{"held_at":"2026-11-20T15:00","place":"府前社区调解室","participants":"王建国、赵立新、网格员","record":"双方同意由楼上住户加装排水管，费用各半。"}"#,
+        )
+        .await;
+    assert_eq!(session.status, 201, "{}", session.body);
+    assert_eq!(session.json()["sessions"].as_array().unwrap().len(), 1);
+    // The agreement: every required part, and obligors must be parties.
+    let agreement = |body: &str| {
+        axum::http::Request::put(format!("{base}/agreement"))
+            .header("authorization", format!("Bearer {med}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap()
+    };
+    let incomplete = w.send(agreement(r#"{"facts":"","points":"滴水","responsibilities":"楼上住户负主要责任","terms":[{"obligor":"路人甲","content":"加装排水管","manner":"","due_date":"2030-02-30"}]}"#)).await;
+    assert_error_body(&incomplete, 422, "validation");
+    let fields: Vec<String> = incomplete.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["facts", "points", "terms[1].manner", "terms[1].due_date", "terms[1].obligor"]);
+    assert_error_body(
+        &w.post_json(&format!("{base}/events"), Some(&med), &ev("reach_agreement")).await,
+        422,
+        "validation",
+    );
+    let good = r#"{"facts":"赵立新家空调外机冷凝水长期滴落至王建国家阳台。","points":"滴水责任及维修费用承担。","responsibilities":"赵立新负责加装排水管，王建国予以配合。","terms":[{"obligor":"赵立新","content":"加装空调冷凝水排水管","manner":"自行请人安装","due_date":"2030-01-15"},{"obligor":"王建国","content":"承担安装费用的一半（150元）","manner":"现金当面支付","due_date":"2030-01-20"}]}"#;
+    let drafted = w.send(agreement(good)).await;
+    assert_eq!(drafted.status, 200, "{}", drafted.body);
+    assert_eq!(drafted.json()["agreement"]["confirmation_window"], "not_in_effect");
+    w.post_json(&format!("{base}/events"), Some(&med), &ev("reach_agreement")).await;
+    // Signing puts it in effect: performance starts and the 30-day window opens.
+    assert_error_body(
+        &w.post_json(&format!("{base}/events"), Some(&med), &ev("start_performing")).await,
+        422,
+        "validation",
+    );
+    let signed = w.post_json(&format!("{base}/agreement/sign"), Some(&med), "{}").await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let f = signed.json();
+    assert_eq!(f["matter"]["status"], "performing");
+    assert_eq!(
+        (f["agreement"]["confirmation_window"].as_str(), f["agreement"]["confirmation_days_left"].as_i64()),
+        (Some("open"), Some(30))
+    );
+    assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
+    let applied =
+        w.post_json(&format!("{base}/agreement/confirmation"), Some(&med), r#"{"confirmation":"applied"}"#).await;
+    assert_eq!(applied.json()["agreement"]["confirmation_window"], "applied");
+    // Terms carried out one by one; the last closes the dispute and schedules follow-ups.
+    let t1 = w.post_json(&format!("{base}/terms/1/performed"), Some(&med), r#"{"note":"已安装"}"#).await;
+    assert_eq!(t1.json()["matter"]["status"], "performing");
+    assert_error_body(&w.post_json(&format!("{base}/terms/1/performed"), Some(&med), "{}").await, 409, "conflict");
+    let t2 = w.post_json(&format!("{base}/terms/2/performed"), Some(&med), "{}").await.json();
+    assert_eq!((t2["matter"]["status"].as_str(), t2["matter"]["closure"].as_str()), (Some("closed"), Some("settled")));
+    let fus = t2["follow_ups"].as_array().unwrap();
+    assert_eq!(fus.len(), 2, "follow-ups at 7 and 30 days");
+    // A follow-up finds the dispute back: the case reopens.
+    let fu = fus[0]["id"].as_i64().unwrap();
+    let bad_rating =
+        w.post_json(&format!("{base}/follow-ups/{fu}"), Some(&gw), r#"{"outcome":"又滴水了","attitude":9}"#).await;
+    assert_error_body(&bad_rating, 422, "validation");
+    let back = w
+        .post_json(
+            &format!("{base}/follow-ups/{fu}"),
+            Some(&gw),
+            r#"{"outcome":"排水管脱落，又滴水了","recurred":true}"#,
+        )
+        .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(back.json()["matter"]["status"], "accepted");
+    let events: Vec<String> =
+        back.json()["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    assert_eq!(events.last().unwrap(), "reopen");
+    let _ = ids;
+
+    // Failure: the routes told are required and recorded.
+    let code2 = new_dispute(&w, &gw, "contract_debt", "借款两万元到期未还，双方对利息有争议").await;
+    let b2 = format!("/api/v1/matters/{code2}/events");
+    w.post_json(&b2, Some(&gw), &ev("accept")).await;
+    consenting_parties(&w, &gw, &code2).await;
+    w.post_json(&b2, Some(&gw), &ev("start_mediation")).await;
+    let untold = w.post_json(&b2, Some(&gw), &ev("fail_mediation")).await;
+    assert_error_body(&untold, 422, "validation");
+    assert_eq!(untold.json()["error"]["fields"][0]["field"], "routes");
+    let failed = w
+        .post_json(&b2, Some(&gw), r#"{"event":"fail_mediation","routes":["arbitration","administrative","court"]}"#)
+        .await;
+    assert_eq!(failed.json()["status"], "mediation_failed");
+    let file = w.get(&format!("/api/v1/matters/{code2}"), Some(&gw)).await.json();
+    assert_eq!(file["routes_told"], serde_json::json!(["arbitration", "administrative", "court"]));
+}
+
+async fn early_warning_of_escalation(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    // An ordinary quarrel scores nothing.
+    let calm = new_dispute(&w, &gw, "neighbour", "楼道堆放杂物影响通行，邻居之间有些口角").await;
+    assert_eq!(w.get(&format!("/api/v1/matters/{calm}"), Some(&gw)).await.json()["risk"]["level"], "none");
+    // The seed's example: harassment after a court ruling, by the same man again.
+    let first = new_dispute(&w, &gw, "marriage_family", "乔某与郭某萍离婚后就子女探视问题发生争执").await;
+    let code = new_dispute(
+        &w,
+        &gw,
+        "marriage_family",
+        "法院判决离婚后，乔某心有不甘，三番五次前往前妻郭某萍父母家中纠缠，扬言不让他们好过",
+    )
+    .await;
+    let husband = r#"{"role":"respondent","name":"乔某安","phone":"13903589999"}"#;
+    for c in [&first, &code] {
+        let r = w.post_json(&format!("/api/v1/matters/{c}/parties"), Some(&gw), husband).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    // The wife's father is a registered resident of 70+ living alone: linked, vulnerable.
+    let father = r#"{"role":"applicant","name":"张世川","id_number":"141181198211110173"}"#;
+    let f = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(&gw), father).await.json();
+    let p = f["parties"].as_array().unwrap().iter().find(|p| p["name"] == "张世川").unwrap().clone();
+    assert_eq!((p["resident"].as_bool(), p["vulnerable"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(p["id_number"], "141***********0173", "masked");
+    let risk = &f["risk"];
+    assert_eq!(risk["level"], "red", "{risk}");
+    let factors: Vec<&str> =
+        risk["factors"].as_array().unwrap().iter().map(|x| x["factor"].as_str().unwrap()).collect();
+    for expected in ["harassment_after_ruling", "repeated_parties", "vulnerable_party"] {
+        assert!(factors.contains(&expected), "{expected} in {factors:?}");
+    }
+    assert!(risk["factors"].as_array().unwrap().iter().all(|x| x["weight"].as_i64().unwrap() > 0));
+    // The command room is alerted at once, with the report to the police recorded.
+    let cmd = w.token("commander").await;
+    let alerts = w.get("/api/v1/alerts", Some(&cmd)).await.json();
+    let alert = alerts.as_array().unwrap().iter().find(|a| a["matter"] == code.as_str()).expect("alerted").clone();
+    assert!(alert["police_report"].as_str().unwrap().contains("报告"));
+    assert_eq!(
+        w.get("/api/v1/alerts", Some(&w.token("gw2").await)).await.json().as_array().unwrap().len(),
+        0,
+        "outside gw2's grid"
+    );
+    let id = alert["id"].as_i64().unwrap();
+    let ack = w.post_json(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&cmd), "").await;
+    assert_eq!(ack.status, 204, "{}", ack.body);
+    assert!(w.get("/api/v1/alerts", Some(&cmd)).await.json().as_array().unwrap().is_empty());
+    // A police incident between the parties of an earlier dispute is an escalation.
+    let incident = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"incident","narrative":"乔某安酒后到郭家门口吵闹","lat":37.105,"lon":111.705}"#,
+        )
+        .await
+        .json();
+    let icode = incident["code"].as_str().unwrap();
+    w.post_json(&format!("/api/v1/matters/{icode}/parties"), Some(&gw), husband).await;
+    let links = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json()["links"].clone();
+    assert!(links.as_array().unwrap().iter().any(|l| l["code"] == icode && l["kind"] == "escalation"), "{links}");
+    let audited = w
+        .state
+        .store
+        .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(audited.iter().any(|a| a.action == "matter.risk.alert"));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    mediation_as_the_law_requires,
+    early_warning_of_escalation,
     matters_intake_and_workflow,
     registry_export_and_organisations,
     registry_api_within_the_jurisdiction,

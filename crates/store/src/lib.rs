@@ -13,6 +13,7 @@ pub mod crypto;
 mod db;
 pub mod error;
 pub mod matters;
+pub mod mediation;
 pub mod org;
 pub mod registry;
 pub mod routing;

@@ -49,6 +49,14 @@ pub struct MatterDetail {
     pub resolve_due_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The unit handling it at its tier (the grid, its community or its street).
+    pub handler_path: String,
+    pub handler_name: String,
+    pub risk_score: i64,
+    pub risk_level: String,
+    /// The routes the parties were told of on failure (comma-separated).
+    pub routes_told: Option<String>,
+    pub mediation_started_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -63,8 +71,10 @@ pub struct MatterEventRow {
 }
 
 const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
-     g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at \
-     FROM matters m JOIN units g ON g.id = m.grid_id LEFT JOIN households h ON h.id = m.household_id";
+     g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at, \
+     hu.path AS handler_path, hu.name AS handler_name, m.risk_score, m.risk_level, m.routes_told, m.mediation_started_at \
+     FROM matters m JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
+     LEFT JOIN households h ON h.id = m.household_id";
 
 /// A workflow step to apply.
 #[derive(Debug, Clone)]
@@ -76,7 +86,14 @@ pub struct Step<'a> {
     pub to: (&'a str, Option<&'a str>),
     pub tier: Option<&'a str>,
     pub note: &'a str,
+    /// On failure: the routes the parties were told of (comma-separated).
+    pub routes_told: Option<&'a str>,
 }
+
+/// The handler of a dispute at a tier: the grid's ancestor of that kind (tiers are named
+/// after unit kinds), or the grid itself when there is none.
+const HANDLER_AT_TIER: &str = "COALESCE((SELECT u.id FROM units u, units g WHERE g.id = matters.grid_id AND u.kind = $1 \
+     AND g.path LIKE u.path || '%' ORDER BY LENGTH(u.path) DESC LIMIT 1), matters.grid_id)";
 
 impl Store {
     /// Record a matter with its audit record; returns its code (`M20261129-000123`).
@@ -86,8 +103,8 @@ impl Store {
         let temp = format!("tmp-{now}-{}", rand::random::<u64>());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
-             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
+             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7) RETURNING id",
         )
         .bind(&temp)
         .bind(&m.kind)
@@ -186,7 +203,8 @@ impl Store {
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE matters SET status = $1, closure = $2, tier = COALESCE($3, tier), updated_at = $4, \
              acknowledged_at = CASE WHEN $1 = 'accepted' AND acknowledged_at IS NULL THEN $4 ELSE acknowledged_at END, \
-             closed_at = $5 \
+             closed_at = $5, routes_told = COALESCE($9, routes_told), \
+             mediation_started_at = CASE WHEN $1 = 'mediating' AND mediation_started_at IS NULL THEN $4 ELSE mediation_started_at END \
              WHERE code = $6 AND status = $7 AND COALESCE(closure, '') = COALESCE($8, '') RETURNING id",
         )
         .bind(s.to.0)
@@ -197,11 +215,29 @@ impl Store {
         .bind(s.code)
         .bind(s.from.0)
         .bind(s.from.1)
+        .bind(s.routes_told)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = id else {
             return Err(StoreError::Conflict { constraint: "matter_status".into() });
         };
+        if let Some(tier) = s.tier {
+            sqlx::query(&format!("UPDATE matters SET handler_unit_id = {HANDLER_AT_TIER} WHERE id = $2"))
+                .bind(tier)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if s.to == ("closed", Some("settled")) {
+            // Follow-up visits after a settled dispute (default 7 and 30 days).
+            for days in fengqiao_domain::mediation::FOLLOW_UP_DAYS {
+                sqlx::query("INSERT INTO follow_ups (matter_id, due_at) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(now + days * 24 * 3600 * 1000)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         let to = match s.to.1 {
             Some(c) => format!("{}:{c}", s.to.0),
             None => s.to.0.to_string(),
@@ -267,6 +303,11 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
     .bind(last)
     .fetch_one(&mut *conn)
     .await?;
+    sqlx::query(&format!("UPDATE matters SET handler_unit_id = {HANDLER_AT_TIER} WHERE id = $2"))
+        .bind(m.tier.as_deref().unwrap_or("grid"))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     for (event, from, to, tier, actor, at) in std::iter::once(&(
         "register".to_string(),
         String::new(),

@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use fengqiao_domain::matter::{Category, MatterKind, Priority};
-use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::{FieldError, Phone};
 use fengqiao_store::matters::MatterDetail;
@@ -71,10 +70,14 @@ pub struct MatterOut {
     pub grid: GridRef,
     pub household_code: Option<String>,
     pub deadlines: Deadlines,
+    /// Escalation risk (民转刑): 0–100.
+    pub risk_score: i64,
+    /// none, yellow, orange or red.
+    pub risk_level: String,
     pub created_at: String,
 }
 
-fn out(m: &MatterDetail) -> MatterOut {
+pub(crate) fn out(m: &MatterDetail) -> MatterOut {
     MatterOut {
         code: m.code.clone(),
         kind: m.kind.clone(),
@@ -89,6 +92,8 @@ fn out(m: &MatterDetail) -> MatterOut {
         grid: GridRef { code: m.grid_code.clone(), name: m.grid_name.clone() },
         household_code: m.household_code.clone(),
         deadlines: Deadlines { acknowledge_by: m.ack_due_at.map(rfc3339), resolve_by: m.resolve_due_at.map(rfc3339) },
+        risk_score: m.risk_score,
+        risk_level: m.risk_level.clone(),
         created_at: rfc3339(m.created_at),
     }
 }
@@ -182,7 +187,7 @@ pub async fn create(
         reporter_phone: phone,
     };
     let new = new_matter(intake, route.grid_id, household_id, Some(point.0), Some(point.1));
-    let code = state.store.create_matter(&actor.audit_ctx("matter intake"), &new).await?;
+    let code = crate::intake::record(&state, &actor.audit_ctx("matter intake"), &new).await?;
     let detail = state.store.matter_by_code(&code).await?;
     Ok((StatusCode::CREATED, Json(out(&detail))))
 }
@@ -233,41 +238,6 @@ pub struct StepOut {
     pub at: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct MatterFile {
-    pub matter: MatterOut,
-    pub history: Vec<StepOut>,
-}
-
-async fn load(state: &AppState, actor: &Actor, code: &str, action: Action) -> AppResult<MatterDetail> {
-    let m = state.store.matter_by_code(code).await?;
-    actor.authorize(state, action, &UnitPath(m.grid_path.clone()), ("matter", &m.code)).await?;
-    Ok(m)
-}
-
-/// One matter with its history of steps.
-#[utoipa::path(get, path = "/matters/{code}", tag = "matters", params(("code" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = MatterFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, actor: Actor, Path(code): Path<String>) -> AppResult<Json<MatterFile>> {
-    let m = load(&state, &actor, &code, Action::ViewMatters).await?;
-    let history = state
-        .store
-        .matter_events(m.id)
-        .await?
-        .into_iter()
-        .map(|e| StepOut {
-            event: e.event,
-            from_status: e.from_status,
-            to_status: e.to_status,
-            tier: e.tier,
-            actor: e.actor,
-            note: e.note,
-            at: rfc3339(e.at),
-        })
-        .collect();
-    Ok(Json(MatterFile { matter: out(&m), history }))
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepIn {
@@ -278,6 +248,10 @@ pub struct StepIn {
     pub closure: Option<String>,
     /// Why (required for escalate and refer).
     pub note: Option<String>,
+    /// For `fail_mediation` and `consent_refused`: the routes the parties were told of
+    /// (arbitration, administrative, court) — required.
+    #[serde(default)]
+    pub routes: Vec<String>,
 }
 
 /// Move a matter one step through its workflow.
@@ -290,13 +264,15 @@ pub async fn step(
     Path(code): Path<String>,
     ApiJson(s): ApiJson<StepIn>,
 ) -> AppResult<Json<MatterOut>> {
-    let m = crate::intake::apply_step(
+    let routes = crate::casework::parse_routes(&s.routes)?;
+    let m = crate::casework::apply_step(
         &state,
         &actor,
         &code,
         &s.event,
         s.closure.as_deref(),
         s.note.as_deref().unwrap_or(""),
+        &routes,
     )
     .await?;
     Ok(Json(out(&m)))

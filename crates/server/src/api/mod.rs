@@ -3,6 +3,7 @@
 //! `POST /api/v1/session`) or the web session cookie, and goes through `Actor::authorize`.
 
 mod audit;
+mod casework;
 mod locate;
 mod map;
 mod matters;
@@ -33,7 +34,10 @@ use utoipa::OpenApi;
         locate::locate,
         map::grids,
         registry::search, registry::households, registry::household, registry::visit,
-        matters::create, matters::list, matters::get, matters::step,
+        matters::create, matters::list, casework::get, matters::step,
+        casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
+        casework::sign, casework::confirmation, casework::performed, casework::schedule_follow_up,
+        casework::follow_up, casework::alerts, casework::acknowledge,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -76,8 +80,20 @@ pub fn router() -> Router<AppState> {
         .route("/locate", get(locate::locate))
         .route("/map/grids", get(map::grids))
         .route("/matters", get(matters::list).post(matters::create))
-        .route("/matters/{code}", get(matters::get))
+        .route("/matters/{code}", get(casework::get))
         .route("/matters/{code}/events", post(matters::step))
+        .route("/matters/{code}/parties", post(casework::add_party))
+        .route("/matters/{code}/parties/{id}/consent", post(casework::consent))
+        .route("/matters/{code}/sessions", post(casework::add_session))
+        .route("/matters/{code}/plan", axum::routing::put(casework::plan))
+        .route("/matters/{code}/agreement", axum::routing::put(casework::agreement))
+        .route("/matters/{code}/agreement/sign", post(casework::sign))
+        .route("/matters/{code}/agreement/confirmation", post(casework::confirmation))
+        .route("/matters/{code}/terms/{seq}/performed", post(casework::performed))
+        .route("/matters/{code}/follow-ups", post(casework::schedule_follow_up))
+        .route("/matters/{code}/follow-ups/{id}", post(casework::follow_up))
+        .route("/alerts", get(casework::alerts))
+        .route("/alerts/{id}/acknowledge", post(casework::acknowledge))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))

@@ -98,6 +98,12 @@ pub struct StepForm {
     closure: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    route_arbitration: Option<String>,
+    #[serde(default)]
+    route_administrative: Option<String>,
+    #[serde(default)]
+    route_court: Option<String>,
 }
 
 pub async fn step(
@@ -109,7 +115,16 @@ pub async fn step(
     let lang = actor.lang;
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
     let closure = Some(f.closure.as_str()).filter(|c| !c.is_empty());
-    match crate::intake::apply_step(&state, &actor, &code, &f.event, closure, &f.note).await {
+    use fengqiao_domain::mediation::Route;
+    let routes: Vec<Route> = [
+        (f.route_arbitration.is_some(), Route::Arbitration),
+        (f.route_administrative.is_some(), Route::Administrative),
+        (f.route_court.is_some(), Route::Court),
+    ]
+    .into_iter()
+    .filter_map(|(on, r)| on.then_some(r))
+    .collect();
+    match crate::casework::apply_step(&state, &actor, &code, &f.event, closure, &f.note, &routes).await {
         Ok(_) => Ok(Redirect::to(&format!("/matters/{code}")).into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();

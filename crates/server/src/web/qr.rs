@@ -267,9 +267,9 @@ pub async fn submit_matter(
         reporter_phone: phone,
     };
     let m = crate::intake::new_matter(intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
-    match state.store.create_matter(&resident_ctx(&client), &m).await {
+    match crate::intake::record(&state, &resident_ctx(&client), &m).await {
         Ok(code) => Redirect::to(&format!("/q/{token}?submitted={code}")).into_response(),
-        Err(e) => WebError(e.into(), lang).into_response(),
+        Err(e) => WebError(e, lang).into_response(),
     }
 }
 

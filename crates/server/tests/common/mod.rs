@@ -31,7 +31,8 @@ pub struct World {
 
 /// Station XY → street XY-ST → communities XY-C01, XY-C02 → grids XY-C01-G01, XY-C02-G01;
 /// accounts: commander (station), co01 (XY-C01), gw1 (XY-C01-G01), gw2 (XY-C02-G01),
-/// auditor (station, TOTP secret `JBSWY3DPEHPK3PXP`), sysadmin (station, no TOTP yet).
+/// auditor (station, TOTP secret `JBSWY3DPEHPK3PXP`), sysadmin (station, no TOTP yet),
+/// med1 (a lawyer of the mediation centre XY-MC, under the street).
 pub async fn world(db: &TestDb) -> World {
     let s = &db.store;
     let ctx = AuditCtx::system("test", "setup");
@@ -48,6 +49,10 @@ pub async fn world(db: &TestDb) -> World {
     let mut g2 = NewUnit::new("XY-C02-G01", UnitKind::Grid, "崇文社区第1网格", Some(c2.id));
     g2.geometry = Some(rect(111.71, 37.10, 111.72, 37.11));
     let g2 = s.create_unit(&ctx, &g2).await.unwrap();
+    let mc = s
+        .create_unit(&ctx, &NewUnit::new("XY-MC", UnitKind::MediationCentre, "新义街道多元调解中心", Some(street.id)))
+        .await
+        .unwrap();
     let accounts = [
         ("commander", station.id, Role::Commander, "13800000001"),
         ("co01", c1.id, Role::CommunityOfficer, "13800000002"),
@@ -55,6 +60,7 @@ pub async fn world(db: &TestDb) -> World {
         ("gw2", g2.id, Role::GridWorker, "13800000004"),
         ("auditor", station.id, Role::AuditAdmin, "13800000005"),
         ("sysadmin", station.id, Role::SystemAdmin, "13800000006"),
+        ("med1", mc.id, Role::Mediator, "13800000007"),
     ];
     for (username, unit, role, phone) in accounts {
         let nu = NewUser {
@@ -63,7 +69,7 @@ pub async fn world(db: &TestDb) -> World {
             unit_id: unit,
             title: None,
             officer_rank: None,
-            mediator_kind: None,
+            mediator_kind: (role == Role::Mediator).then(|| "lawyer".to_string()),
             roles: vec![role],
             phone: Some(Phone::parse(phone).unwrap()),
             password_hash: Some(password_hash().into()),

@@ -1,0 +1,892 @@
+//! Mediation records: parties (linked to the registry), their consent, sessions, the case
+//! plan and its mediators, the written agreement with its terms and the judicial
+//! confirmation window, follow-up visits; and the escalation-risk score with its alerts.
+//! The rules themselves live in `fengqiao_domain::{mediation, risk}`; every change here is
+//! written with its audit record in one transaction.
+
+use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
+use crate::{Store, StoreError, StoreResult, now_ms};
+use fengqiao_domain::mediation::{AgreementDraft, CaseFacts, Consent, PartyRole, Route, confirmation_due};
+use fengqiao_domain::risk::{Assessment, Facts, Level, Lexicon};
+use fengqiao_domain::{IdNumber, Phone};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone)]
+pub struct NewParty {
+    pub role: PartyRole,
+    pub name: String,
+    pub id_number: Option<IdNumber>,
+    pub phone: Option<Phone>,
+    pub address: String,
+    /// Marked vulnerable by the recorder (disabled, pregnant, ...); minors, people of 70
+    /// and over and residents with a care category are vulnerable anyway.
+    pub vulnerable: bool,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct PartyRow {
+    pub id: i64,
+    pub role: String,
+    pub name: String,
+    pub resident_id: Option<i64>,
+    #[serde(skip)]
+    pub id_number_enc: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub phone_enc: Option<Vec<u8>>,
+    pub address: String,
+    pub vulnerable: i64,
+    pub consent: String,
+    pub consent_at: Option<i64>,
+    pub consent_note: String,
+}
+
+/// A party as shown: numbers masked unless revealed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Party {
+    pub id: i64,
+    pub role: String,
+    pub name: String,
+    pub resident_id: Option<i64>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: String,
+    pub vulnerable: bool,
+    pub consent: String,
+    pub consent_at: Option<i64>,
+    pub consent_note: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct SessionRow {
+    pub id: i64,
+    pub held_at: i64,
+    pub place: String,
+    pub participants: String,
+    pub record: String,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct AgreementRow {
+    pub number: String,
+    pub facts: String,
+    pub points: String,
+    pub responsibilities: String,
+    pub mediator: String,
+    pub drafted_at: i64,
+    pub signed_at: Option<i64>,
+    pub confirmation_due_at: Option<i64>,
+    pub confirmation: String,
+    pub confirmation_at: Option<i64>,
+    pub reminded_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct TermRow {
+    pub seq: i64,
+    pub obligor: String,
+    pub content: String,
+    pub manner: String,
+    pub due_at: i64,
+    pub performed_at: Option<i64>,
+    pub performed_note: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct PlanStepRow {
+    pub seq: i64,
+    pub description: String,
+    pub due_at: i64,
+    pub done_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct PlanMediator {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub mediator_kind: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Plan {
+    pub goal: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+    pub steps: Vec<PlanStepRow>,
+    pub mediators: Vec<PlanMediator>,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct RiskFactorRow {
+    pub factor: String,
+    pub weight: i64,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct AlertRow {
+    pub id: i64,
+    pub matter_code: String,
+    pub grid_name: String,
+    pub level: String,
+    pub score: i64,
+    pub factors: String,
+    pub created_at: i64,
+    pub police_report: String,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct FollowUpRow {
+    pub id: i64,
+    pub matter_id: i64,
+    pub due_at: i64,
+    pub done_at: Option<i64>,
+    pub done_by: Option<String>,
+    pub outcome: String,
+    pub recurred: i64,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct LinkRow {
+    pub code: String,
+    pub kind: String,
+    pub direction: String,
+    pub created_at: i64,
+}
+
+/// A planned step of the case plan.
+#[derive(Debug, Clone)]
+pub struct PlanStep {
+    pub description: String,
+    pub due_at: i64,
+    pub done: bool,
+}
+
+/// A follow-up visit's result.
+#[derive(Debug, Clone)]
+pub struct FollowUpResult<'a> {
+    pub outcome: &'a str,
+    pub recurred: bool,
+    /// attitude, speed, firmness, warmth (1–5), when the resident rated.
+    pub rating: Option<[i64; 4]>,
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn age_on(birth: chrono::NaiveDate, now_ms: i64) -> i64 {
+    let today = chrono::DateTime::from_timestamp_millis(now_ms).map(|t| t.date_naive()).unwrap_or(birth);
+    let mut age = i64::from(today.years_since(birth).unwrap_or(0));
+    if today < birth {
+        age = 0;
+    }
+    age
+}
+
+impl Store {
+    fn show_party(&self, r: PartyRow, reveal: bool) -> StoreResult<Party> {
+        let open = |b: &Option<Vec<u8>>| b.as_ref().map(|b| self.crypto.open(b)).transpose();
+        let id = open(&r.id_number_enc)?;
+        let phone = open(&r.phone_enc)?;
+        Ok(Party {
+            id: r.id,
+            role: r.role,
+            name: r.name,
+            resident_id: r.resident_id,
+            id_number: id.map(|v| if reveal { v } else { fengqiao_domain::mask::mask_id_number(&v) }),
+            phone: phone.map(|v| if reveal { v } else { fengqiao_domain::mask::mask_phone(&v) }),
+            address: r.address,
+            vulnerable: r.vulnerable != 0,
+            consent: r.consent,
+            consent_at: r.consent_at,
+            consent_note: r.consent_note,
+        })
+    }
+
+    /// The parties of a matter, numbers masked (`reveal`: in full; the caller audits).
+    pub async fn parties(&self, matter_id: i64, reveal: bool) -> StoreResult<Vec<Party>> {
+        let rows: Vec<PartyRow> = sqlx::query_as(
+            "SELECT id, role, name, resident_id, id_number_enc, phone_enc, address, vulnerable, consent, consent_at, consent_note \
+             FROM matter_parties WHERE matter_id = $1 ORDER BY CASE role WHEN 'applicant' THEN 0 WHEN 'respondent' THEN 1 ELSE 2 END, id",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(|r| self.show_party(r, reveal)).collect()
+    }
+
+    /// Record a party; linked to the registry's resident with the same ID number.
+    pub async fn add_party(&self, ctx: &AuditCtx, matter_id: i64, code: &str, p: &NewParty) -> StoreResult<i64> {
+        let now = now_ms();
+        let id_hash = p.id_number.as_ref().map(|i| self.crypto.lookup_hash("id_number", i.as_str()));
+        let resident: Option<(i64, String)> = match &id_hash {
+            Some(h) => {
+                sqlx::query_as("SELECT id, care FROM residents WHERE id_hash = $1")
+                    .bind(h)
+                    .fetch_optional(&self.read)
+                    .await?
+            }
+            None => None,
+        };
+        let age_vulnerable = p.id_number.as_ref().is_some_and(|i| {
+            let age = age_on(i.birth_date(), now);
+            !(18..70).contains(&age)
+        });
+        let care_vulnerable = resident.as_ref().is_some_and(|(_, care)| !care.is_empty());
+        let vulnerable = p.vulnerable || age_vulnerable || care_vulnerable;
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO matter_parties (matter_id, role, name, resident_id, id_number_enc, id_number_hash, phone_enc, phone_hash, address, vulnerable, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(matter_id)
+        .bind(p.role.as_str())
+        .bind(p.name.trim())
+        .bind(resident.as_ref().map(|r| r.0))
+        .bind(p.id_number.as_ref().map(|i| self.crypto.seal(i.as_str())))
+        .bind(&id_hash)
+        .bind(p.phone.as_ref().map(|x| self.crypto.seal(x.as_str())))
+        .bind(p.phone.as_ref().map(|x| self.crypto.lookup_hash("phone", x.as_str())))
+        .bind(p.address.trim())
+        .bind(i64::from(vulnerable))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let ev = AuditEvent::new("matter.party.add", "matter", code, Outcome::Success).detail(format!(
+            "{} {}{}",
+            p.role.as_str(),
+            p.name.trim(),
+            if resident.is_some() { " (resident)" } else { "" }
+        ));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Record a party's consent to mediation (or its refusal).
+    pub async fn set_consent(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        party_id: i64,
+        consent: Consent,
+        note: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE matter_parties SET consent = $1, consent_at = $2, consent_note = $3 WHERE id = $4 AND matter_id = $5")
+            .bind(consent.as_str())
+            .bind(now_ms())
+            .bind(note.trim())
+            .bind(party_id)
+            .bind(matter_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ev = AuditEvent::new("matter.consent", "matter", code, Outcome::Success)
+            .detail(format!("party {party_id}: {}", consent.as_str()));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Record a session: (held at, place, participants, record).
+    pub async fn add_session(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        (held_at, place, participants, record): (i64, &str, &str, &str),
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO mediation_sessions (matter_id, held_at, place, participants, record, recorded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(matter_id)
+        .bind(held_at)
+        .bind(place.trim())
+        .bind(participants.trim())
+        .bind(record.trim())
+        .bind(&ctx.actor)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(&mut tx, ctx, &AuditEvent::new("matter.session", "matter", code, Outcome::Success)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn sessions(&self, matter_id: i64) -> StoreResult<Vec<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, held_at, place, participants, record, recorded_by FROM mediation_sessions WHERE matter_id = $1 ORDER BY held_at, id",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Replace the case plan: goal, steps, the mediators assigned from the centre.
+    pub async fn save_plan(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        goal: &str,
+        steps: &[PlanStep],
+        mediator_ids: &[i64],
+    ) -> StoreResult<()> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM case_plans WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO case_plans (matter_id, goal, updated_by, updated_at) VALUES ($1, $2, $3, $4)")
+            .bind(matter_id)
+            .bind(goal.trim())
+            .bind(&ctx.actor)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM case_plan_steps WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        for (i, s) in steps.iter().enumerate() {
+            sqlx::query("INSERT INTO case_plan_steps (matter_id, seq, description, due_at, done_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(matter_id)
+                .bind(i as i64 + 1)
+                .bind(s.description.trim())
+                .bind(s.due_at)
+                .bind(s.done.then_some(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM matter_mediators WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        for uid in mediator_ids {
+            sqlx::query("INSERT INTO matter_mediators (matter_id, user_id, assigned_at) VALUES ($1, $2, $3)")
+                .bind(matter_id)
+                .bind(uid)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ev = AuditEvent::new("matter.plan", "matter", code, Outcome::Success).detail(format!(
+            "{} steps, mediators {:?}",
+            steps.len(),
+            mediator_ids
+        ));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn plan(&self, matter_id: i64) -> StoreResult<Option<Plan>> {
+        let head: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT goal, updated_by, updated_at FROM case_plans WHERE matter_id = $1")
+                .bind(matter_id)
+                .fetch_optional(&self.read)
+                .await?;
+        let Some((goal, updated_by, updated_at)) = head else { return Ok(None) };
+        let steps = sqlx::query_as(
+            "SELECT seq, description, due_at, done_at FROM case_plan_steps WHERE matter_id = $1 ORDER BY seq",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mediators = self.mediators_of(matter_id).await?;
+        Ok(Some(Plan { goal, updated_by, updated_at, steps, mediators }))
+    }
+
+    /// Change the mediation approach of a case (from the one its category suggests).
+    pub async fn set_approach(&self, ctx: &AuditCtx, matter_id: i64, code: &str, approach: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE matters SET approach = $1, updated_at = $2 WHERE id = $3")
+            .bind(approach)
+            .bind(now_ms())
+            .bind(matter_id)
+            .execute(&mut *tx)
+            .await?;
+        let ev = AuditEvent::new("matter.approach", "matter", code, Outcome::Success).detail(approach);
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn mediators_of(&self, matter_id: i64) -> StoreResult<Vec<PlanMediator>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id AS user_id, u.username, u.display_name, u.mediator_kind FROM matter_mediators mm \
+             JOIN users u ON u.id = mm.user_id WHERE mm.matter_id = $1 ORDER BY u.username",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Is this user assigned to mediate this matter?
+    pub async fn is_assigned_mediator(&self, matter_id: i64, user_id: i64) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM matter_mediators WHERE matter_id = $1 AND user_id = $2")
+            .bind(matter_id)
+            .bind(user_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Draft (or redraft) the written agreement; refused once it is signed.
+    pub async fn save_agreement(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        draft: &AgreementDraft,
+        mediator: &str,
+        term_due_ms: &[i64],
+    ) -> StoreResult<String> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let signed: Option<Option<i64>> = sqlx::query_scalar("SELECT signed_at FROM agreements WHERE matter_id = $1")
+            .bind(matter_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if matches!(signed, Some(Some(_))) {
+            return Err(StoreError::Conflict { constraint: "agreement_signed".into() });
+        }
+        let number = format!("{}号", code.replacen('M', "调协", 1));
+        sqlx::query("DELETE FROM agreement_terms WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM agreements WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO agreements (matter_id, number, facts, points, responsibilities, mediator, drafted_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(matter_id)
+        .bind(&number)
+        .bind(draft.facts.trim())
+        .bind(draft.points.trim())
+        .bind(draft.responsibilities.trim())
+        .bind(mediator)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for (i, (t, due)) in draft.terms.iter().zip(term_due_ms).enumerate() {
+            sqlx::query("INSERT INTO agreement_terms (matter_id, seq, obligor, content, manner, due_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(matter_id)
+                .bind(i as i64 + 1)
+                .bind(t.obligor.trim())
+                .bind(t.content.trim())
+                .bind(t.manner.trim())
+                .bind(due)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ev = AuditEvent::new("matter.agreement.draft", "matter", code, Outcome::Success)
+            .detail(format!("{number}, {} terms", draft.terms.len()));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    pub async fn agreement(&self, matter_id: i64) -> StoreResult<Option<(AgreementRow, Vec<TermRow>)>> {
+        let a: Option<AgreementRow> = sqlx::query_as(
+            "SELECT number, facts, points, responsibilities, mediator, drafted_at, signed_at, confirmation_due_at, confirmation, confirmation_at, reminded_at \
+             FROM agreements WHERE matter_id = $1",
+        )
+        .bind(matter_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(a) = a else { return Ok(None) };
+        let terms = sqlx::query_as(
+            "SELECT seq, obligor, content, manner, due_at, performed_at, performed_note FROM agreement_terms WHERE matter_id = $1 ORDER BY seq",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some((a, terms)))
+    }
+
+    /// The parties and the mediator signed: the agreement takes effect and the 30-day
+    /// window for joint judicial confirmation opens.
+    pub async fn sign_agreement(&self, ctx: &AuditCtx, matter_id: i64, code: &str, signed_at: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE agreements SET signed_at = $1, confirmation_due_at = $2 WHERE matter_id = $3 AND signed_at IS NULL",
+        )
+        .bind(signed_at)
+        .bind(confirmation_due(signed_at))
+        .bind(matter_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict { constraint: "agreement_signed".into() });
+        }
+        audit::append(&mut tx, ctx, &AuditEvent::new("matter.agreement.sign", "matter", code, Outcome::Success))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Judicial confirmation: `applied` (jointly, within the window), then `confirmed` or
+    /// `declined` by the court.
+    pub async fn set_confirmation(&self, ctx: &AuditCtx, matter_id: i64, code: &str, state: &str) -> StoreResult<()> {
+        let allowed_from = match state {
+            "applied" => "none",
+            "confirmed" | "declined" => "applied",
+            _ => return Err(StoreError::Corrupt(format!("confirmation state {state}"))),
+        };
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE agreements SET confirmation = $1, confirmation_at = $2 WHERE matter_id = $3 AND confirmation = $4 AND signed_at IS NOT NULL",
+        )
+        .bind(state)
+        .bind(now_ms())
+        .bind(matter_id)
+        .bind(allowed_from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict { constraint: "agreement_confirmation".into() });
+        }
+        let ev = AuditEvent::new("matter.agreement.confirmation", "matter", code, Outcome::Success).detail(state);
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A term carried out.
+    pub async fn perform_term(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        seq: i64,
+        note: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE agreement_terms SET performed_at = $1, performed_note = $2 WHERE matter_id = $3 AND seq = $4 AND performed_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(note.trim())
+        .bind(matter_id)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ev =
+            AuditEvent::new("matter.term.performed", "matter", code, Outcome::Success).detail(format!("term {seq}"));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Agreements in effect whose confirmation window closes within `days` and for which
+    /// no application is recorded: (matter code, agreement number, due at). Marks them
+    /// reminded (once) so the reminder is sent once.
+    pub async fn confirmation_reminders(&self, now: i64, days: i64) -> StoreResult<Vec<(String, String, i64)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT m.code, a.number, a.confirmation_due_at FROM agreements a JOIN matters m ON m.id = a.matter_id \
+             WHERE a.confirmation = 'none' AND a.signed_at IS NOT NULL AND a.reminded_at IS NULL \
+             AND a.confirmation_due_at >= $1 AND a.confirmation_due_at <= $2 ORDER BY a.confirmation_due_at",
+        )
+        .bind(now)
+        .bind(now + days * DAY_MS)
+        .fetch_all(&self.read)
+        .await?;
+        if !rows.is_empty() {
+            let mut tx = self.begin().await?;
+            for (code, number, _) in &rows {
+                sqlx::query("UPDATE agreements SET reminded_at = $1 WHERE number = $2")
+                    .bind(now)
+                    .bind(number)
+                    .execute(&mut *tx)
+                    .await?;
+                let ev = AuditEvent::new("matter.agreement.reminder", "matter", code, Outcome::Success).detail(number);
+                audit::append(&mut tx, &AuditCtx::system("scheduler", "judicial confirmation reminder"), &ev).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(rows)
+    }
+
+    /// What the workflow guards need to know (`fengqiao_domain::mediation::guard`).
+    pub async fn case_facts(&self, matter_id: i64, routes: &[Route]) -> StoreResult<CaseFacts> {
+        let parties: Vec<(String, String)> =
+            sqlx::query_as("SELECT role, consent FROM matter_parties WHERE matter_id = $1")
+                .bind(matter_id)
+                .fetch_all(&self.read)
+                .await?;
+        let agreement = self.agreement(matter_id).await?;
+        Ok(CaseFacts {
+            parties: parties.iter().filter_map(|(r, c)| Some((PartyRole::parse(r)?, Consent::parse(c)?))).collect(),
+            agreement_drafted: agreement.is_some(),
+            agreement_signed: agreement.as_ref().is_some_and(|(a, _)| a.signed_at.is_some()),
+            open_terms: agreement.as_ref().map_or(0, |(_, t)| t.iter().filter(|t| t.performed_at.is_none()).count()),
+            routes_told: routes.to_vec(),
+        })
+    }
+
+    /// Follow-up visits of a matter, or (with `matter_id` None) those due by `until`
+    /// under a unit path that are not yet done.
+    pub async fn follow_ups(&self, matter_id: i64) -> StoreResult<Vec<FollowUpRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, matter_id, due_at, done_at, done_by, outcome, recurred FROM follow_ups WHERE matter_id = $1 ORDER BY due_at, id",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Schedule a follow-up visit.
+    pub async fn schedule_follow_up(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        due_at: i64,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO follow_ups (matter_id, due_at) VALUES ($1, $2) RETURNING id")
+            .bind(matter_id)
+            .bind(due_at)
+            .fetch_one(&mut *tx)
+            .await?;
+        audit::append(&mut tx, ctx, &AuditEvent::new("matter.follow_up.schedule", "matter", code, Outcome::Success))
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Record a follow-up visit. The caller reopens the matter on a recurrence.
+    pub async fn record_follow_up(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        id: i64,
+        r: &FollowUpResult<'_>,
+    ) -> StoreResult<()> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let [a, s, f, w] = r.rating.map_or([None; 4], |x| x.map(Some));
+        let n = sqlx::query(
+            "UPDATE follow_ups SET done_at = $1, done_by = $2, outcome = $3, recurred = $4, attitude = $5, speed = $6, firmness = $7, warmth = $8 \
+             WHERE id = $9 AND matter_id = $10 AND done_at IS NULL",
+        )
+        .bind(now)
+        .bind(&ctx.actor)
+        .bind(r.outcome.trim())
+        .bind(i64::from(r.recurred))
+        .bind(a)
+        .bind(s)
+        .bind(f)
+        .bind(w)
+        .bind(id)
+        .bind(matter_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict { constraint: "follow_up_done".into() });
+        }
+        if let Some(x) = r.rating {
+            sqlx::query("DELETE FROM matter_ratings WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO matter_ratings (matter_id, attitude, speed, firmness, warmth, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(matter_id)
+            .bind(x[0])
+            .bind(x[1])
+            .bind(x[2])
+            .bind(x[3])
+            .bind(r.outcome.trim())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let ev = AuditEvent::new("matter.follow_up", "matter", code, Outcome::Success).detail(if r.recurred {
+            "recurred"
+        } else {
+            "stable"
+        });
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Links of a matter to others (recurrence, escalation, duplicate), both directions.
+    pub async fn links_of(&self, matter_id: i64) -> StoreResult<Vec<LinkRow>> {
+        Ok(sqlx::query_as(
+            "SELECT m.code AS code, l.kind AS kind, 'to' AS direction, l.created_at AS created_at FROM matter_links l JOIN matters m ON m.id = l.to_matter_id WHERE l.from_matter_id = $1 \
+             UNION ALL SELECT m.code AS code, l.kind AS kind, 'from' AS direction, l.created_at AS created_at FROM matter_links l JOIN matters m ON m.id = l.from_matter_id WHERE l.to_matter_id = $1 \
+             ORDER BY 4",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Other matters sharing a party with this one (same ID number, or same name and
+    /// phone): (id, code, kind, created_at), oldest first.
+    pub async fn related_by_party(&self, matter_id: i64) -> StoreResult<Vec<(i64, String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT m.id, m.code, m.kind, m.created_at FROM matter_parties p \
+             JOIN matter_parties q ON q.matter_id <> p.matter_id AND ( \
+                 (p.id_number_hash IS NOT NULL AND q.id_number_hash = p.id_number_hash) \
+                 OR (p.phone_hash IS NOT NULL AND q.phone_hash = p.phone_hash AND q.name = p.name)) \
+             JOIN matters m ON m.id = q.matter_id WHERE p.matter_id = $1 ORDER BY m.created_at, m.id",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Recompute the escalation risk of a matter from everything recorded about it; store
+    /// the score and its factors; raise an alert (with the report to the police) when it
+    /// first reaches red; link a police incident to the earlier disputes of its parties.
+    pub async fn reassess(&self, matter_id: i64, lexicon: &Lexicon) -> StoreResult<Assessment> {
+        let (code, kind, narrative, created_at, old_level): (String, String, String, i64, String) =
+            sqlx::query_as("SELECT code, kind, narrative, created_at, risk_level FROM matters WHERE id = $1")
+                .bind(matter_id)
+                .fetch_one(&self.read)
+                .await?;
+        let records: Vec<String> = sqlx::query_scalar("SELECT record FROM mediation_sessions WHERE matter_id = $1")
+            .bind(matter_id)
+            .fetch_all(&self.read)
+            .await?;
+        let notes: Vec<String> =
+            sqlx::query_scalar("SELECT note FROM matter_events WHERE matter_id = $1 AND note <> ''")
+                .bind(matter_id)
+                .fetch_all(&self.read)
+                .await?;
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM matter_events WHERE matter_id = $1 AND event IN ('fail_mediation', 'consent_refused')",
+        )
+        .bind(matter_id)
+        .fetch_one(&self.read)
+        .await?;
+        let vulnerable: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM matter_parties WHERE matter_id = $1 AND vulnerable = 1")
+                .bind(matter_id)
+                .fetch_one(&self.read)
+                .await?;
+        let related = self.related_by_party(matter_id).await?;
+        let earlier: Vec<_> = related.iter().filter(|r| r.3 <= created_at).collect();
+        let incidents = related.iter().filter(|r| r.2 == "incident").count();
+        let mut texts: Vec<&str> = vec![narrative.as_str()];
+        texts.extend(records.iter().map(String::as_str));
+        texts.extend(notes.iter().map(String::as_str));
+        let a = lexicon.assess(&Facts {
+            texts,
+            repeated_matters: earlier.len() as u32,
+            prior_incidents: incidents as u32,
+            failed_mediations: failed as u32,
+            vulnerable_parties: vulnerable as u32,
+        });
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE matters SET risk_score = $1, risk_level = $2 WHERE id = $3")
+            .bind(i64::from(a.score))
+            .bind(a.level.as_str())
+            .bind(matter_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM matter_risk_factors WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        for h in &a.hits {
+            sqlx::query(
+                "INSERT INTO matter_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(matter_id)
+            .bind(h.factor.as_str())
+            .bind(i64::from(h.weight))
+            .bind(&h.evidence)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if kind == "incident" {
+            for r in earlier.iter().filter(|r| r.2 == "dispute") {
+                sqlx::query(
+                    "INSERT INTO matter_links (from_matter_id, to_matter_id, kind, created_at) VALUES ($1, $2, 'escalation', $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(r.0)
+                .bind(matter_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let was = Level::parse(&old_level).unwrap_or(Level::None);
+        if a.level == Level::Red && was < Level::Red {
+            let factors =
+                a.hits.iter().map(|h| format!("{}+{}", h.factor.label_zh(), h.weight)).collect::<Vec<_>>().join("；");
+            let report = format!(
+                "矛盾纠纷{code}经研判存在民转刑风险（{}分），已即时报告派出所综合指挥室及值班指挥长。",
+                a.score
+            );
+            sqlx::query(
+                "INSERT INTO risk_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(matter_id)
+            .bind(a.level.as_str())
+            .bind(i64::from(a.score))
+            .bind(&factors)
+            .bind(now)
+            .bind(&report)
+            .execute(&mut *tx)
+            .await?;
+            let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success).detail(format!(
+                "{} {}: {factors}",
+                a.level.as_str(),
+                a.score
+            ));
+            audit::append(&mut tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
+        }
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    pub async fn risk_factors(&self, matter_id: i64) -> StoreResult<Vec<RiskFactorRow>> {
+        Ok(sqlx::query_as(
+            "SELECT factor, weight, evidence FROM matter_risk_factors WHERE matter_id = $1 ORDER BY weight DESC, factor",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Early-warning alerts on matters at or below `path`; open ones only unless `all`.
+    pub async fn alerts_under(&self, path: &str, all: bool, limit: i64) -> StoreResult<Vec<AlertRow>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, m.code AS matter_code, g.name AS grid_name, a.level, a.score, a.factors, a.created_at, a.police_report, \
+             a.acknowledged_by, a.acknowledged_at FROM risk_alerts a JOIN matters m ON m.id = a.matter_id JOIN units g ON g.id = m.grid_id \
+             WHERE g.path LIKE $1 AND ($2 = 1 OR a.acknowledged_at IS NULL) ORDER BY a.created_at DESC, a.id DESC LIMIT $3",
+        )
+        .bind(format!("{path}%"))
+        .bind(i64::from(all))
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn acknowledge_alert(&self, ctx: &AuditCtx, alert_id: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let code: Option<String> = sqlx::query_scalar(
+            "UPDATE risk_alerts SET acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3 AND acknowledged_at IS NULL \
+             RETURNING (SELECT code FROM matters WHERE matters.id = risk_alerts.matter_id)",
+        )
+        .bind(&ctx.actor)
+        .bind(now_ms())
+        .bind(alert_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(code) = code else { return Err(StoreError::NotFound) };
+        let ev = AuditEvent::new("matter.risk.acknowledge", "matter", &code, Outcome::Success)
+            .detail(format!("alert {alert_id}"));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
