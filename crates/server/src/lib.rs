@@ -3,6 +3,7 @@
 //! (`/healthz`, `/readyz`, `/metrics`). `app()` builds the whole router so tests can drive it
 //! in-process; `serve()` binds it to a socket.
 
+pub mod agreement;
 pub mod api;
 pub mod auth;
 pub mod casework;

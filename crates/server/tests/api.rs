@@ -820,6 +820,25 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
         (Some("open"), Some(30))
     );
     assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
+    // The printable agreement and its PDF; the handler sees full numbers (audited).
+    let page = w.get(&format!("/matters/{code}/agreement"), Some(&med)).await;
+    assert_eq!(page.status, 200);
+    for part in [
+        "人民调解协议书",
+        "申请人：王建国",
+        "纠纷主要事实",
+        "1、赵立新于2030年1月15日前加装空调冷凝水排水管",
+        "三十日内共同向人民法院申请司法确认",
+        "新义街道人民调解委员会（印章）",
+    ] {
+        assert!(page.body.contains(part), "{part} missing");
+    }
+    let pdf = w.get(&format!("/matters/{code}/agreement.pdf"), Some(&med)).await;
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let page = w.get(&format!("/matters/{code}"), Some(&med)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("调解协议书") && page.body.contains("赵立新"));
     let applied =
         w.post_json(&format!("{base}/agreement/confirmation"), Some(&med), r#"{"confirmation":"applied"}"#).await;
     assert_eq!(applied.json()["agreement"]["confirmation_window"], "applied");

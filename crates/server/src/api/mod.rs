@@ -3,7 +3,7 @@
 //! `POST /api/v1/session`) or the web session cookie, and goes through `Actor::authorize`.
 
 mod audit;
-mod casework;
+pub(crate) mod casework;
 mod locate;
 mod map;
 mod matters;

@@ -3,6 +3,7 @@
 
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
 use crate::AppState;
+use crate::casework::{self, AgreementIn, FollowUpIn, PartyIn, PlanIn, PlanStepIn, SessionIn, TermIn};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
@@ -66,18 +67,42 @@ async fn detail_ctx(
     error: Option<String>,
 ) -> WebResult<Value> {
     let lang = actor.lang;
-    let m = state.store.matter_by_code(code).await.map_err(|e| WebError(e.into(), lang))?;
-    actor
-        .authorize(state, Action::ViewMatters, &UnitPath(m.grid_path.clone()), ("matter", &m.code))
-        .await
-        .map_err(|e| WebError(e, lang))?;
-    let history = state.store.matter_events(m.id).await?;
+    let m = crate::casework::load(state, actor, code, Action::ViewMatters).await.map_err(|e| WebError(e, lang))?;
+    let file = crate::api::casework::case_file(state, &m).await.map_err(|e| WebError(e, lang))?;
+    let can_handle = crate::casework::load(state, actor, code, Action::HandleMatter).await.is_ok();
+    let mediators = if can_handle {
+        let filter = fengqiao_store::users::UserFilter {
+            role: Some(fengqiao_domain::Role::Mediator),
+            limit: 100,
+            ..Default::default()
+        };
+        let station = UnitPath("/".into());
+        state
+            .store
+            .users_under(&station, &filter)
+            .await?
+            .0
+            .into_iter()
+            .map(|u| {
+                let kind = u.mediator_kind.as_deref().and_then(fengqiao_domain::role::MediatorKind::parse);
+                context! { username => u.username, name => u.display_name, kind => kind.map(|k| k.label_zh()) }
+            })
+            .collect::<Vec<_>>()
+    } else {
+        vec![]
+    };
+    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
     Ok(context! {
         m => row(&m, fengqiao_store::now_ms()),
-        history => history,
-        can_handle => actor.may(Action::HandleMatter),
+        file => Value::from_serialize(&file),
+        history => file.history.iter().map(Value::from_serialize).collect::<Vec<_>>(),
+        can_handle => can_handle,
         events => fengqiao_domain::matter::Event::NAMES,
         closures => [Closure::ReferredArbitration, Closure::ReferredCourt, Closure::ReferredAdministrative].map(|c| c.as_str()),
+        approaches => fengqiao_domain::matter::Approach::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        mediators => mediators,
+        now_local => today.format("%Y-%m-%dT%H:%M").to_string(),
+        in_a_week => (today + chrono::Duration::days(7)).format("%Y-%m-%d").to_string(),
         error => error,
         ..page_ctx(state, actor, "matters")
     })
@@ -133,4 +158,292 @@ pub async fn step(
         }
         Err(e) => Err(WebError(e, lang)),
     }
+}
+
+/// A submitted form as its (name, value) pairs, repeated names kept.
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn get(&self, key: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+    fn opt(&self, key: &str) -> Option<String> {
+        Some(self.get(key).trim().to_string()).filter(|v| !v.is_empty())
+    }
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+    fn on(&self, key: &str) -> bool {
+        !self.get(key).is_empty()
+    }
+    fn int(&self, key: &str) -> Option<i64> {
+        self.get(key).trim().parse().ok()
+    }
+}
+
+/// After a casework form: back to the section on success; the page again with the
+/// precise error (which field, why) when the input or the step was refused.
+async fn done(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    code: &str,
+    r: crate::error::AppResult<()>,
+    anchor: &str,
+) -> WebResult {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/matters/{code}#{anchor}")).into_response()),
+        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
+            let status = e.status();
+            let body = e.body().error;
+            let mut message = body.message;
+            for f in body.fields {
+                message.push_str(&format!(" · {}: {}", f.field, f.message));
+            }
+            let ctx = detail_ctx(state, actor, code, Some(message)).await?;
+            Ok(render_status(state, status, "matter.html", ctx))
+        }
+        Err(e) => Err(WebError(e, actor.lang)),
+    }
+}
+
+type FormPairs = Form<Vec<(String, String)>>;
+
+pub async fn party(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let p = PartyIn {
+        role: f.get("role").into(),
+        name: f.get("name").into(),
+        id_number: f.opt("id_number"),
+        phone: f.opt("phone"),
+        address: f.opt("address"),
+        vulnerable: f.on("vulnerable"),
+    };
+    let r = casework::add_party(&state, &actor, &code, &p).await.map(|_| ());
+    done(&state, &actor, &code, r, "parties").await
+}
+
+pub async fn consent(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let r = casework::set_consent(&state, &actor, &code, id, f.get("consent"), f.get("note")).await;
+    done(&state, &actor, &code, r, "parties").await
+}
+
+pub async fn session(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let s = SessionIn {
+        held_at: f.get("held_at").into(),
+        place: f.get("place").into(),
+        participants: f.get("participants").into(),
+        record: f.get("record").into(),
+    };
+    let r = casework::add_session(&state, &actor, &code, &s).await.map(|_| ());
+    done(&state, &actor, &code, r, "sessions").await
+}
+
+pub async fn plan(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let descriptions = f.all("step_description");
+    let dues = f.all("step_due");
+    let p = PlanIn {
+        goal: f.get("goal").into(),
+        approach: f.opt("approach"),
+        mediators: f.all("mediator"),
+        steps: descriptions
+            .iter()
+            .zip(dues.iter().chain(std::iter::repeat(&String::new())))
+            .map(|(d, due)| PlanStepIn { description: d.clone(), due_date: due.clone(), done: false })
+            .collect(),
+    };
+    let r = casework::save_plan(&state, &actor, &code, &p).await;
+    done(&state, &actor, &code, r, "plan").await
+}
+
+pub async fn agreement(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let col = |k: &str| f.all(k);
+    let (ob, co, ma, du) = (col("term_obligor"), col("term_content"), col("term_manner"), col("term_due"));
+    let terms = (0..ob.len())
+        .map(|i| TermIn {
+            obligor: ob[i].clone(),
+            content: co.get(i).cloned().unwrap_or_default(),
+            manner: ma.get(i).cloned().unwrap_or_default(),
+            due_date: du.get(i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let a = AgreementIn {
+        facts: f.get("facts").into(),
+        points: f.get("points").into(),
+        responsibilities: f.get("responsibilities").into(),
+        terms,
+    };
+    let r = casework::save_agreement(&state, &actor, &code, &a).await.map(|_| ());
+    done(&state, &actor, &code, r, "agreement").await
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let r = casework::sign_agreement(&state, &actor, &code, f.opt("signed_at").as_deref()).await;
+    done(&state, &actor, &code, r, "agreement").await
+}
+
+pub async fn confirmation(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let r = casework::set_confirmation(&state, &actor, &code, f.get("confirmation").trim()).await;
+    done(&state, &actor, &code, r, "agreement").await
+}
+
+pub async fn performed(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((code, seq)): Path<(String, i64)>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let r = casework::perform_term(&state, &actor, &code, seq, f.get("note")).await.map(|_| ());
+    done(&state, &actor, &code, r, "agreement").await
+}
+
+pub async fn follow_up(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((code, id)): Path<(String, i64)>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let fu = FollowUpIn {
+        outcome: f.get("outcome").into(),
+        recurred: f.on("recurred"),
+        attitude: f.int("attitude"),
+        speed: f.int("speed"),
+        firmness: f.int("firmness"),
+        warmth: f.int("warmth"),
+    };
+    let r = casework::record_follow_up(&state, &actor, &code, id, &fu).await;
+    done(&state, &actor, &code, r, "follow-ups").await
+}
+
+pub async fn schedule(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let r = casework::schedule_follow_up(&state, &actor, &code, f.get("due_date")).await.map(|_| ());
+    done(&state, &actor, &code, r, "follow-ups").await
+}
+
+/// The agreement's blocks for this reader: full numbers for those handling the case (they
+/// print it for signing; the read is audited), masked for everyone else.
+async fn agreement_blocks(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    code: &str,
+) -> WebResult<(String, Vec<crate::agreement::Block>)> {
+    let lang = actor.lang;
+    let m = casework::load(state, actor, code, Action::ViewMatters).await.map_err(|e| WebError(e, lang))?;
+    let Some((a, terms)) = state.store.agreement(m.id).await? else {
+        return Err(WebError(crate::AppError::NotFound, lang));
+    };
+    let full = casework::load(state, actor, code, Action::HandleMatter).await.is_ok();
+    let parties = state.store.parties(m.id, full).await?;
+    if full {
+        let ev = fengqiao_store::audit::AuditEvent::new(
+            "personal_data.read",
+            "matter",
+            &m.code,
+            fengqiao_store::audit::Outcome::Success,
+        )
+        .detail(format!("agreement {} printed with the full numbers of {} parties", a.number, parties.len()));
+        state.store.audit(&actor.audit_ctx("print mediation agreement"), &ev).await?;
+    }
+    let street = m.handler_name.clone();
+    let committee = committee_name(state, &m).await.unwrap_or(street);
+    Ok((a.number.clone(), crate::agreement::blocks(&committee, &a, &parties, &terms)))
+}
+
+/// The people's mediation committee of the matter's street (街道人民调解委员会).
+async fn committee_name(state: &AppState, m: &MatterDetail) -> Option<String> {
+    let grid = state.store.unit_by_code(&m.grid_code).await.ok()?;
+    let units = state.store.ancestors(&grid).await.ok()?;
+    units
+        .into_iter()
+        .find(|u| u.kind == fengqiao_domain::org::UnitKind::Street)
+        .map(|u| format!("{}人民调解委员会", u.name))
+}
+
+pub async fn agreement_page(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+) -> WebResult {
+    let (number, blocks) = agreement_blocks(&state, &actor, &code).await?;
+    let ctx = context! { code => code, number => number, blocks => Value::from_serialize(&blocks), ..page_ctx(&state, &actor, "matters") };
+    Ok(render(&state, "agreement.html", ctx))
+}
+
+pub async fn agreement_pdf(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+) -> WebResult {
+    let (number, blocks) = agreement_blocks(&state, &actor, &code).await?;
+    let bytes =
+        tokio::task::spawn_blocking(move || crate::agreement::pdf(&format!("人民调解协议书 {number}"), &blocks))
+            .await
+            .map_err(|e| WebError(crate::AppError::Internal(e.into()), actor.lang))?
+            .map_err(|e| WebError(crate::AppError::Internal(e), actor.lang))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"agreement-{code}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response())
 }

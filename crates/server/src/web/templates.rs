@@ -37,6 +37,7 @@ templates!(
     "import.html",
     "matters.html",
     "matter.html",
+    "agreement.html",
 );
 
 fn lang_of(state: &State) -> Lang {
@@ -62,6 +63,17 @@ pub fn environment() -> Environment<'static> {
     }
     env.add_function("t", |state: &State, key: &str| -> String { i18n::t(lang_of(state), key) });
     env.add_filter("datetime", |ms: i64| format_ms(ms));
+    // An RFC 3339 time (as the API gives it) in Beijing time: "2026-11-30 15:00", or the
+    // date alone with `date=true`.
+    env.add_filter("local", |s: &str, date: Option<bool>| -> String {
+        let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid");
+        match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) => {
+                t.with_timezone(&tz).format(if date == Some(true) { "%Y-%m-%d" } else { "%Y-%m-%d %H:%M" }).to_string()
+            }
+            Err(_) => s.to_string(),
+        }
+    });
     env.add_filter("role_label", |state: &State, role: &str| -> String {
         match fengqiao_domain::Role::parse(role) {
             Some(r) if lang_of(state) == Lang::En => r.label_en().into(),
