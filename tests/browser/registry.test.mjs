@@ -108,27 +108,3 @@ test('a grid worker uploads households: rows outside the grid are named, the res
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });
-
-test('the command room lists open disputes and moves one into mediation', async () => {
-  const page = await newPage(browser);
-  await login(page, demo, 'duty1');
-  await page.getByRole('link', { name: '事件受理' }).click();
-  await page.getByLabel('状态').selectOption('accepted');
-  await page.getByLabel('类型').selectOption('dispute');
-  await page.getByRole('button', { name: '查询' }).click();
-  const first = page.getByTestId('matters').locator('tbody tr a').first();
-  const code = (await first.textContent()).trim();
-  await first.click();
-  assert.equal((await page.getByTestId('matter-status').textContent()).trim(), '已受理');
-  await page.getByLabel('操作').selectOption('start_mediation');
-  await page.getByRole('button', { name: '保存' }).click();
-  await page.waitForURL(new RegExp(`/matters/${code}$`));
-  assert.equal((await page.getByTestId('matter-status').textContent()).trim(), '调解中');
-  assert.match(await page.getByTestId('matter-history').textContent(), /开始调解/);
-  // A step the state machine forbids is refused with the reason, and changes nothing.
-  await page.getByLabel('操作').selectOption('perform');
-  await page.getByRole('button', { name: '保存' }).click();
-  await page.getByRole('alert').waitFor();
-  assert.equal((await page.getByTestId('matter-status').textContent()).trim(), '调解中');
-  await page.context().close();
-});

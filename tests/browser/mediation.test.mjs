@@ -1,0 +1,89 @@
+// The dispute workflow in the browser, as the law requires it: no mediation without both
+// parties' consent; a session recorded; the agreement drafted, signed and downloaded as a
+// PDF; its terms carried out; follow-up visits scheduled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo, launch, newPage, login } from './lib.mjs';
+
+let demo, browser;
+before(async () => { demo = await startDemo(); browser = await launch(); });
+after(async () => { await browser?.close(); demo?.stop(); });
+
+const status = async (page) => (await page.getByTestId('matter-status').textContent()).trim();
+const step = async (page, event) => {
+  await page.locator('#event').selectOption(event);
+  await page.locator('#step button[type=submit]').click();
+};
+
+test('the command room takes an accepted dispute from consent to a signed agreement', async () => {
+  const page = await newPage(browser);
+  await login(page, demo, 'duty1');
+  await page.getByRole('link', { name: '事件受理' }).click();
+  await page.getByLabel('状态').selectOption('accepted');
+  await page.getByLabel('类型').selectOption('dispute');
+  await page.getByRole('button', { name: '查询' }).click();
+  const first = page.getByTestId('matters').locator('tbody tr a').first();
+  const code = (await first.textContent()).trim();
+  await first.click();
+  assert.equal(await status(page), '已受理');
+
+  // No consent, no mediation: refused with the reason, nothing changes.
+  page.consoleErrors = []; // the browser logs the intended 422 as a failed load
+  await step(page, 'start_mediation');
+  await page.getByTestId('form-error').waitFor();
+  assert.match(await page.getByTestId('form-error').textContent(), /consent|parties/);
+  assert.equal(await status(page), '已受理');
+
+  for (const [role, name, phone] of [['applicant', '钱国华', '13903581234'], ['respondent', '孙志强', '13903585678']]) {
+    await page.locator('#p_role').selectOption(role);
+    await page.locator('#p_name').fill(name);
+    await page.locator('#p_phone').fill(phone);
+    await page.getByRole('button', { name: '添加当事人' }).click();
+    await page.waitForURL(new RegExp(`/matters/${code}#parties$`));
+  }
+  const parties = page.getByTestId('parties');
+  assert.match(await parties.textContent(), /钱国华[\s\S]*孙志强/);
+  assert.match(await parties.textContent(), /139\*\*\*\*1234/, 'phones masked');
+  await page.getByTestId('consent-1').click();
+  await page.getByTestId('consent-2').click();
+  assert.equal((await parties.textContent()).match(/同意调解/g).length, 2);
+  await step(page, 'start_mediation');
+  await page.waitForURL(new RegExp(`/matters/${code}$`));
+  assert.equal(await status(page), '调解中');
+
+  await page.locator('#place').fill('府前社区调解室');
+  await page.locator('#participants').fill('钱国华、孙志强、社区民警');
+  await page.locator('#record').fill('双方就噪音问题各自陈述，同意调整装修时间并互相谅解。');
+  await page.getByRole('button', { name: '记录一次调解' }).click();
+  await page.waitForURL(new RegExp(`#sessions$`));
+
+  const form = page.getByTestId('agreement-form');
+  await form.locator('#points').fill('装修噪音影响休息。');
+  await form.locator('#responsibilities').fill('孙志强调整装修时间，钱国华予以谅解。');
+  await form.locator('select[name=term_obligor]').first().selectOption('孙志强');
+  await form.locator('input[name=term_content]').first().fill('工作日12时至14时及18时后不进行装修作业');
+  await form.locator('input[name=term_manner]').first().fill('自行遵守，网格员监督');
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.waitForURL(new RegExp(`#agreement$`));
+  assert.match(await page.getByTestId('agreement-number').textContent(), /调协.*号 · 草稿，未生效/);
+  await step(page, 'reach_agreement');
+  await page.waitForURL(new RegExp(`/matters/${code}$`));
+  await page.getByTestId('sign').click();
+  await page.waitForURL(new RegExp(`#agreement$`));
+  assert.equal(await status(page), '协议履行中');
+  assert.match(await page.getByTestId('agreement-number').textContent(), /已生效，可申请司法确认（剩余天数 30）/);
+
+  // The PDF downloads, in Chinese, with the full agreement.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('agreement-pdf').click()]);
+  assert.equal(download.suggestedFilename(), `agreement-${code}.pdf`);
+  const bytes = await (await import('node:fs/promises')).readFile(await download.path());
+  assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+
+  // The term carried out: the dispute is settled and follow-ups at 7 and 30 days appear.
+  await page.getByTestId('perform-1').click();
+  await page.waitForURL(new RegExp(`#agreement$`));
+  assert.equal(await status(page), '已办结 · 案结事了人和');
+  assert.equal(await page.locator('#follow-ups article').count(), 2);
+  await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/matter-settled.png`, fullPage: true });
+  await page.context().close();
+});
