@@ -38,6 +38,9 @@ pub struct Config {
     pub log_format: String,
     /// A tracing filter, e.g. `info` or `fengqiao_server=debug,info`.
     pub log_level: String,
+    /// The installation's own early-warning lexicon (format: crates/domain/src/risk_lexicon.txt);
+    /// the built-in one when absent.
+    pub risk_lexicon_file: Option<PathBuf>,
     pub server: Settings,
 }
 
@@ -52,6 +55,7 @@ impl Default for Config {
             max_connections: 8,
             log_format: "text".into(),
             log_level: "info".into(),
+            risk_lexicon_file: None,
             server: Settings::default(),
         }
     }
@@ -66,6 +70,7 @@ const ENV_KEYS: &[&str] = &[
     "max_connections",
     "log_format",
     "log_level",
+    "risk_lexicon_file",
 ];
 
 impl Config {

@@ -95,6 +95,17 @@ pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(So
             if let Err(e) = purge_store.purge_sessions(fengqiao_store::now_ms(), idle_ms).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
+            // Agreements whose 30-day window for judicial confirmation closes within a week:
+            // reminded once (audited; notifications to DingTalk/WeCom arrive with that issue).
+            let days = fengqiao_domain::mediation::CONFIRMATION_REMINDER_DAYS;
+            match purge_store.confirmation_reminders(fengqiao_store::now_ms(), days).await {
+                Ok(due) => {
+                    for (code, number, _) in due {
+                        tracing::info!(matter = %code, agreement = %number, "judicial confirmation window closes within a week");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "confirmation reminders failed"),
+            }
         }
     });
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -811,14 +811,24 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
         422,
         "validation",
     );
-    let signed = w.post_json(&format!("{base}/agreement/sign"), Some(&med), "{}").await;
+    // Signed 25 days ago (recorded late): five days remain, the reminder is due, once.
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let when = (chrono::Utc::now() - chrono::Duration::days(25)).with_timezone(&tz).format("%Y-%m-%dT%H:%M");
+    let future = w.post_json(&format!("{base}/agreement/sign"), Some(&med), r#"{"signed_at":"2099-01-01"}"#).await;
+    assert_error_body(&future, 422, "validation");
+    let signed =
+        w.post_json(&format!("{base}/agreement/sign"), Some(&med), &format!(r#"{{"signed_at":"{when}"}}"#)).await;
     assert_eq!(signed.status, 200, "{}", signed.body);
     let f = signed.json();
     assert_eq!(f["matter"]["status"], "performing");
     assert_eq!(
         (f["agreement"]["confirmation_window"].as_str(), f["agreement"]["confirmation_days_left"].as_i64()),
-        (Some("open"), Some(30))
+        (Some("due_soon"), Some(5))
     );
+    let now = fengqiao_store::now_ms();
+    let due = w.state.store.confirmation_reminders(now, 7).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), [code.as_str()]);
+    assert!(w.state.store.confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
     assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
     // The printable agreement and its PDF; the handler sees full numbers (audited).
     let page = w.get(&format!("/matters/{code}/agreement"), Some(&med)).await;

@@ -31,7 +31,14 @@ pub async fn serve(cfg: Config, store: fengqiao_store::Store, on_bound: impl FnO
         .listen
         .parse()
         .map_err(|e| anyhow::anyhow!("configuration: listen \"{}\" is not an address ({e})", cfg.listen))?;
-    let state = fengqiao_server::AppState::new(store, cfg.server.clone());
+    let mut state = fengqiao_server::AppState::new(store, cfg.server.clone());
+    if let Some(file) = &cfg.risk_lexicon_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;
+        let lexicon = fengqiao_domain::risk::Lexicon::parse(&text)
+            .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;
+        state = state.with_lexicon(lexicon);
+    }
     fengqiao_server::serve(state, listen, |addr| {
         println!("Fengqiao is serving on http://{addr}");
         tracing::info!(%addr, "listening");
