@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// Joint application for judicial confirmation: within 30 days of the agreement's effect.
-pub const CONFIRMATION_WINDOW_DAYS: i64 = 30;
+pub const JUDICIAL_CONFIRMATION_DAYS: i64 = 30;
 /// A reminder is due this many days before the window closes.
-pub const CONFIRMATION_REMINDER_DAYS: i64 = 7;
+pub const JUDICIAL_CONFIRMATION_REMINDER_DAYS: i64 = 7;
 /// Mediation is normally finished within one month.
 pub const MEDIATION_MONTH_DAYS: i64 = 30;
 /// Follow-up visits after a dispute is settled, in days.
@@ -218,7 +218,7 @@ pub fn check_agreement(a: &AgreementDraft, parties: usize) -> Vec<FieldError> {
 /// Where the joint application for judicial confirmation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
-pub enum ConfirmationWindow {
+pub enum JudicialConfirmationWindow {
     NotInEffect,
     Applied,
     Open {
@@ -231,24 +231,28 @@ pub enum ConfirmationWindow {
     Lapsed,
 }
 
-pub fn confirmation_due(signed_at_ms: i64) -> i64 {
-    signed_at_ms + CONFIRMATION_WINDOW_DAYS * DAY_MS
+pub fn judicial_confirmation_due(signed_at_ms: i64) -> i64 {
+    signed_at_ms + JUDICIAL_CONFIRMATION_DAYS * DAY_MS
 }
 
-pub fn confirmation_window(now_ms: i64, signed_at_ms: Option<i64>, applied: bool) -> ConfirmationWindow {
-    let Some(signed) = signed_at_ms else { return ConfirmationWindow::NotInEffect };
+pub fn judicial_confirmation_window(
+    now_ms: i64,
+    signed_at_ms: Option<i64>,
+    applied: bool,
+) -> JudicialConfirmationWindow {
+    let Some(signed) = signed_at_ms else { return JudicialConfirmationWindow::NotInEffect };
     if applied {
-        return ConfirmationWindow::Applied;
+        return JudicialConfirmationWindow::Applied;
     }
-    let left_ms = confirmation_due(signed) - now_ms;
+    let left_ms = judicial_confirmation_due(signed) - now_ms;
     if left_ms < 0 {
-        return ConfirmationWindow::Lapsed;
+        return JudicialConfirmationWindow::Lapsed;
     }
     let days_left = (left_ms + DAY_MS - 1) / DAY_MS;
-    if days_left <= CONFIRMATION_REMINDER_DAYS {
-        ConfirmationWindow::DueSoon { days_left }
+    if days_left <= JUDICIAL_CONFIRMATION_REMINDER_DAYS {
+        JudicialConfirmationWindow::DueSoon { days_left }
     } else {
-        ConfirmationWindow::Open { days_left }
+        JudicialConfirmationWindow::Open { days_left }
     }
 }
 
@@ -321,22 +325,31 @@ mod tests {
     #[test]
     fn the_thirty_day_window_and_its_reminder() {
         let signed = 1_700_000_000_000;
-        assert_eq!(confirmation_window(signed, None, false), ConfirmationWindow::NotInEffect);
-        assert_eq!(confirmation_window(signed, Some(signed), false), ConfirmationWindow::Open { days_left: 30 });
+        assert_eq!(judicial_confirmation_window(signed, None, false), JudicialConfirmationWindow::NotInEffect);
         assert_eq!(
-            confirmation_window(signed + 23 * DAY_MS, Some(signed), false),
-            ConfirmationWindow::DueSoon { days_left: 7 }
+            judicial_confirmation_window(signed, Some(signed), false),
+            JudicialConfirmationWindow::Open { days_left: 30 }
         );
         assert_eq!(
-            confirmation_window(signed + 22 * DAY_MS, Some(signed), false),
-            ConfirmationWindow::Open { days_left: 8 }
+            judicial_confirmation_window(signed + 23 * DAY_MS, Some(signed), false),
+            JudicialConfirmationWindow::DueSoon { days_left: 7 }
         );
         assert_eq!(
-            confirmation_window(signed + 30 * DAY_MS, Some(signed), false),
-            ConfirmationWindow::DueSoon { days_left: 0 }
+            judicial_confirmation_window(signed + 22 * DAY_MS, Some(signed), false),
+            JudicialConfirmationWindow::Open { days_left: 8 }
         );
-        assert_eq!(confirmation_window(signed + 30 * DAY_MS + 1, Some(signed), false), ConfirmationWindow::Lapsed);
-        assert_eq!(confirmation_window(signed + 40 * DAY_MS, Some(signed), true), ConfirmationWindow::Applied);
+        assert_eq!(
+            judicial_confirmation_window(signed + 30 * DAY_MS, Some(signed), false),
+            JudicialConfirmationWindow::DueSoon { days_left: 0 }
+        );
+        assert_eq!(
+            judicial_confirmation_window(signed + 30 * DAY_MS + 1, Some(signed), false),
+            JudicialConfirmationWindow::Lapsed
+        );
+        assert_eq!(
+            judicial_confirmation_window(signed + 40 * DAY_MS, Some(signed), true),
+            JudicialConfirmationWindow::Applied
+        );
         assert!(mediation_overdue(signed + 31 * DAY_MS, Some(signed)));
         assert!(!mediation_overdue(signed + 29 * DAY_MS, Some(signed)));
     }

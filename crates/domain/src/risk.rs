@@ -173,7 +173,7 @@ pub struct Hit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Assessment {
+pub struct EscalationRisk {
     pub score: u32,
     pub level: Level,
     pub hits: Vec<Hit>,
@@ -265,7 +265,7 @@ impl Lexicon {
     }
 
     /// Score a case.
-    pub fn assess(&self, facts: &Facts<'_>) -> Assessment {
+    pub fn assess(&self, facts: &Facts<'_>) -> EscalationRisk {
         let mut words: HashMap<Factor, Vec<String>> = HashMap::new();
         for text in &facts.texts {
             for (f, w) in self.find(text) {
@@ -311,7 +311,7 @@ impl Lexicon {
         }
         hits.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.factor.cmp(&b.factor)));
         let score = hits.iter().map(|h| h.weight).sum::<u32>().min(100);
-        Assessment { score, level: Level::of(score), hits }
+        EscalationRisk { score, level: Level::of(score), hits }
     }
 }
 
@@ -319,7 +319,7 @@ impl Lexicon {
 mod tests {
     use super::*;
 
-    fn factors(a: &Assessment) -> Vec<Factor> {
+    fn factors(a: &EscalationRisk) -> Vec<Factor> {
         a.hits.iter().map(|h| h.factor).collect()
     }
 

@@ -297,9 +297,9 @@ mod tests {
             mediator: "李调解".into(),
             drafted_at: day("2026-11-29"),
             signed_at: Some(day("2026-11-30")),
-            confirmation_due_at: None,
-            confirmation: "none".into(),
-            confirmation_at: None,
+            judicial_confirmation_due_at: None,
+            judicial_confirmation: "none".into(),
+            judicial_confirmation_at: None,
             reminded_at: None,
         };
         let party = |id: i64, role: &str, name: &str, idn: Option<&str>, phone: Option<&str>, addr: &str| Party {

@@ -300,7 +300,7 @@ pub struct PlanStepIn {
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PlanIn {
+pub struct CasePlanIn {
     pub goal: String,
     /// A new approach (filial_harmony, courtesy_and_law, neighbourly_warmth), if changed.
     pub approach: Option<String>,
@@ -311,7 +311,7 @@ pub struct PlanIn {
     pub steps: Vec<PlanStepIn>,
 }
 
-pub async fn save_plan(state: &AppState, actor: &Actor, code: &str, p: &PlanIn) -> AppResult<()> {
+pub async fn save_plan(state: &AppState, actor: &Actor, code: &str, p: &CasePlanIn) -> AppResult<()> {
     let mut errs = Vec::new();
     let goal = p.goal.trim();
     if !(2..=500).contains(&goal.chars().count()) {
@@ -474,20 +474,27 @@ pub async fn sign_agreement(state: &AppState, actor: &Actor, code: &str, signed_
     Ok(())
 }
 
-pub async fn set_confirmation(state: &AppState, actor: &Actor, code: &str, confirmation: &str) -> AppResult<()> {
-    if !matches!(confirmation, "applied" | "confirmed" | "declined") {
-        return Err(AppError::field("confirmation", "applied, confirmed or declined"));
+pub async fn set_judicial_confirmation(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    judicial_confirmation: &str,
+) -> AppResult<()> {
+    if !matches!(judicial_confirmation, "applied" | "confirmed" | "declined") {
+        return Err(AppError::field("judicial_confirmation", "applied, confirmed or declined"));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    state.store.set_confirmation(&actor.audit_ctx("judicial confirmation"), m.id, &m.code, confirmation).await.map_err(
-        |e| match e {
+    state
+        .store
+        .set_judicial_confirmation(&actor.audit_ctx("judicial confirmation"), m.id, &m.code, judicial_confirmation)
+        .await
+        .map_err(|e| match e {
             StoreError::Conflict { .. } => AppError::Conflict {
-                field: Some("confirmation".into()),
+                field: Some("judicial_confirmation".into()),
                 message: "judicial confirmation is applied for once the agreement is signed, and decided after".into(),
             },
             e => e.into(),
-        },
-    )
+        })
 }
 
 /// A term carried out; when every term is, the dispute closes as settled.

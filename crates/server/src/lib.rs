@@ -97,8 +97,8 @@ pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(So
             }
             // Agreements whose 30-day window for judicial confirmation closes within a week:
             // reminded once (audited; notifications to DingTalk/WeCom arrive with that issue).
-            let days = fengqiao_domain::mediation::CONFIRMATION_REMINDER_DAYS;
-            match purge_store.confirmation_reminders(fengqiao_store::now_ms(), days).await {
+            let days = fengqiao_domain::mediation::JUDICIAL_CONFIRMATION_REMINDER_DAYS;
+            match purge_store.judicial_confirmation_reminders(fengqiao_store::now_ms(), days).await {
                 Ok(due) => {
                     for (code, number, _) in due {
                         tracing::info!(matter = %code, agreement = %number, "judicial confirmation window closes within a week");

@@ -803,7 +803,7 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let good = r#"{"facts":"赵立新家空调外机冷凝水长期滴落至王建国家阳台。","points":"滴水责任及维修费用承担。","responsibilities":"赵立新负责加装排水管，王建国予以配合。","terms":[{"obligor":"赵立新","content":"加装空调冷凝水排水管","manner":"自行请人安装","due_date":"2030-01-15"},{"obligor":"王建国","content":"承担安装费用的一半（150元）","manner":"现金当面支付","due_date":"2030-01-20"}]}"#;
     let drafted = w.send(agreement(good)).await;
     assert_eq!(drafted.status, 200, "{}", drafted.body);
-    assert_eq!(drafted.json()["agreement"]["confirmation_window"], "not_in_effect");
+    assert_eq!(drafted.json()["agreement"]["judicial_confirmation_window"], "not_in_effect");
     w.post_json(&format!("{base}/events"), Some(&med), &ev("reach_agreement")).await;
     // Signing puts it in effect: performance starts and the 30-day window opens.
     assert_error_body(
@@ -822,13 +822,16 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let f = signed.json();
     assert_eq!(f["matter"]["status"], "performing");
     assert_eq!(
-        (f["agreement"]["confirmation_window"].as_str(), f["agreement"]["confirmation_days_left"].as_i64()),
+        (
+            f["agreement"]["judicial_confirmation_window"].as_str(),
+            f["agreement"]["judicial_confirmation_days_left"].as_i64()
+        ),
         (Some("due_soon"), Some(5))
     );
     let now = fengqiao_store::now_ms();
-    let due = w.state.store.confirmation_reminders(now, 7).await.unwrap();
+    let due = w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap();
     assert_eq!(due.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), [code.as_str()]);
-    assert!(w.state.store.confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
+    assert!(w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
     assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
     // The printable agreement and its PDF; the handler sees full numbers (audited).
     let page = w.get(&format!("/matters/{code}/agreement"), Some(&med)).await;
@@ -849,9 +852,14 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let page = w.get(&format!("/matters/{code}"), Some(&med)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("调解协议书") && page.body.contains("赵立新"));
-    let applied =
-        w.post_json(&format!("{base}/agreement/confirmation"), Some(&med), r#"{"confirmation":"applied"}"#).await;
-    assert_eq!(applied.json()["agreement"]["confirmation_window"], "applied");
+    let applied = w
+        .post_json(
+            &format!("{base}/agreement/judicial-confirmation"),
+            Some(&med),
+            r#"{"judicial_confirmation":"applied"}"#,
+        )
+        .await;
+    assert_eq!(applied.json()["agreement"]["judicial_confirmation_window"], "applied");
     // Terms carried out one by one; the last closes the dispute and schedules follow-ups.
     let t1 = w.post_json(&format!("{base}/terms/1/performed"), Some(&med), r#"{"note":"已安装"}"#).await;
     assert_eq!(t1.json()["matter"]["status"], "performing");
@@ -902,7 +910,7 @@ async fn early_warning_of_escalation(db: &TestDb) {
     let gw = w.token("gw1").await;
     // An ordinary quarrel scores nothing.
     let calm = new_dispute(&w, &gw, "neighbour", "楼道堆放杂物影响通行，邻居之间有些口角").await;
-    assert_eq!(w.get(&format!("/api/v1/matters/{calm}"), Some(&gw)).await.json()["risk"]["level"], "none");
+    assert_eq!(w.get(&format!("/api/v1/matters/{calm}"), Some(&gw)).await.json()["escalation_risk"]["level"], "none");
     // The seed's example: harassment after a court ruling, by the same man again.
     let first = new_dispute(&w, &gw, "marriage_family", "乔某与郭某萍离婚后就子女探视问题发生争执").await;
     let code = new_dispute(
@@ -923,7 +931,7 @@ async fn early_warning_of_escalation(db: &TestDb) {
     let p = f["parties"].as_array().unwrap().iter().find(|p| p["name"] == "张世川").unwrap().clone();
     assert_eq!((p["resident"].as_bool(), p["vulnerable"].as_bool()), (Some(true), Some(true)));
     assert_eq!(p["id_number"], "141***********0173", "masked");
-    let risk = &f["risk"];
+    let risk = &f["escalation_risk"];
     assert_eq!(risk["level"], "red", "{risk}");
     let factors: Vec<&str> =
         risk["factors"].as_array().unwrap().iter().map(|x| x["factor"].as_str().unwrap()).collect();

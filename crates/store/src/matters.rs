@@ -52,8 +52,8 @@ pub struct MatterDetail {
     /// The unit handling it at its tier (the grid, its community or its street).
     pub handler_path: String,
     pub handler_name: String,
-    pub risk_score: i64,
-    pub risk_level: String,
+    pub escalation_risk_score: i64,
+    pub escalation_risk_level: String,
     /// The routes the parties were told of on failure (comma-separated).
     pub routes_told: Option<String>,
     pub mediation_started_at: Option<i64>,
@@ -72,7 +72,7 @@ pub struct MatterEventRow {
 
 const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
      g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at, \
-     hu.path AS handler_path, hu.name AS handler_name, m.risk_score, m.risk_level, m.routes_told, m.mediation_started_at \
+     hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at \
      FROM matters m JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
      LEFT JOIN households h ON h.id = m.household_id";
 

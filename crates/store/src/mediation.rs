@@ -6,8 +6,8 @@
 
 use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
 use crate::{Store, StoreError, StoreResult, now_ms};
-use fengqiao_domain::mediation::{AgreementDraft, CaseFacts, Consent, PartyRole, Route, confirmation_due};
-use fengqiao_domain::risk::{Assessment, Facts, Level, Lexicon};
+use fengqiao_domain::mediation::{AgreementDraft, CaseFacts, Consent, PartyRole, Route, judicial_confirmation_due};
+use fengqiao_domain::risk::{EscalationRisk, Facts, Level, Lexicon};
 use fengqiao_domain::{IdNumber, Phone};
 use sqlx::FromRow;
 
@@ -75,9 +75,9 @@ pub struct AgreementRow {
     pub mediator: String,
     pub drafted_at: i64,
     pub signed_at: Option<i64>,
-    pub confirmation_due_at: Option<i64>,
-    pub confirmation: String,
-    pub confirmation_at: Option<i64>,
+    pub judicial_confirmation_due_at: Option<i64>,
+    pub judicial_confirmation: String,
+    pub judicial_confirmation_at: Option<i64>,
     pub reminded_at: Option<i64>,
 }
 
@@ -109,7 +109,7 @@ pub struct PlanMediator {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Plan {
+pub struct CasePlan {
     pub goal: String,
     pub updated_by: String,
     pub updated_at: i64,
@@ -381,7 +381,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn plan(&self, matter_id: i64) -> StoreResult<Option<Plan>> {
+    pub async fn plan(&self, matter_id: i64) -> StoreResult<Option<CasePlan>> {
         let head: Option<(String, String, i64)> =
             sqlx::query_as("SELECT goal, updated_by, updated_at FROM case_plans WHERE matter_id = $1")
                 .bind(matter_id)
@@ -395,7 +395,7 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         let mediators = self.mediators_of(matter_id).await?;
-        Ok(Some(Plan { goal, updated_by, updated_at, steps, mediators }))
+        Ok(Some(CasePlan { goal, updated_by, updated_at, steps, mediators }))
     }
 
     /// Change the mediation approach of a case (from the one its category suggests).
@@ -487,7 +487,7 @@ impl Store {
 
     pub async fn agreement(&self, matter_id: i64) -> StoreResult<Option<(AgreementRow, Vec<TermRow>)>> {
         let a: Option<AgreementRow> = sqlx::query_as(
-            "SELECT number, facts, points, responsibilities, mediator, drafted_at, signed_at, confirmation_due_at, confirmation, confirmation_at, reminded_at \
+            "SELECT number, facts, points, responsibilities, mediator, drafted_at, signed_at, judicial_confirmation_due_at, judicial_confirmation, judicial_confirmation_at, reminded_at \
              FROM agreements WHERE matter_id = $1",
         )
         .bind(matter_id)
@@ -508,10 +508,10 @@ impl Store {
     pub async fn sign_agreement(&self, ctx: &AuditCtx, matter_id: i64, code: &str, signed_at: i64) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
-            "UPDATE agreements SET signed_at = $1, confirmation_due_at = $2 WHERE matter_id = $3 AND signed_at IS NULL",
+            "UPDATE agreements SET signed_at = $1, judicial_confirmation_due_at = $2 WHERE matter_id = $3 AND signed_at IS NULL",
         )
         .bind(signed_at)
-        .bind(confirmation_due(signed_at))
+        .bind(judicial_confirmation_due(signed_at))
         .bind(matter_id)
         .execute(&mut *tx)
         .await?
@@ -527,15 +527,21 @@ impl Store {
 
     /// Judicial confirmation: `applied` (jointly, within the window), then `confirmed` or
     /// `declined` by the court.
-    pub async fn set_confirmation(&self, ctx: &AuditCtx, matter_id: i64, code: &str, state: &str) -> StoreResult<()> {
+    pub async fn set_judicial_confirmation(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        state: &str,
+    ) -> StoreResult<()> {
         let allowed_from = match state {
             "applied" => "none",
             "confirmed" | "declined" => "applied",
-            _ => return Err(StoreError::Corrupt(format!("confirmation state {state}"))),
+            _ => return Err(StoreError::Corrupt(format!("judicial confirmation state {state}"))),
         };
         let mut tx = self.begin().await?;
         let n = sqlx::query(
-            "UPDATE agreements SET confirmation = $1, confirmation_at = $2 WHERE matter_id = $3 AND confirmation = $4 AND signed_at IS NOT NULL",
+            "UPDATE agreements SET judicial_confirmation = $1, judicial_confirmation_at = $2 WHERE matter_id = $3 AND judicial_confirmation = $4 AND signed_at IS NOT NULL",
         )
         .bind(state)
         .bind(now_ms())
@@ -545,9 +551,10 @@ impl Store {
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(StoreError::Conflict { constraint: "agreement_confirmation".into() });
+            return Err(StoreError::Conflict { constraint: "agreement_judicial_confirmation".into() });
         }
-        let ev = AuditEvent::new("matter.agreement.confirmation", "matter", code, Outcome::Success).detail(state);
+        let ev =
+            AuditEvent::new("matter.agreement.judicial_confirmation", "matter", code, Outcome::Success).detail(state);
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(())
@@ -586,11 +593,15 @@ impl Store {
     /// Agreements in effect whose confirmation window closes within `days` and for which
     /// no application is recorded: (matter code, agreement number, due at). Marks them
     /// reminded (once) so the reminder is sent once.
-    pub async fn confirmation_reminders(&self, now: i64, days: i64) -> StoreResult<Vec<(String, String, i64)>> {
+    pub async fn judicial_confirmation_reminders(
+        &self,
+        now: i64,
+        days: i64,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT m.code, a.number, a.confirmation_due_at FROM agreements a JOIN matters m ON m.id = a.matter_id \
-             WHERE a.confirmation = 'none' AND a.signed_at IS NOT NULL AND a.reminded_at IS NULL \
-             AND a.confirmation_due_at >= $1 AND a.confirmation_due_at <= $2 ORDER BY a.confirmation_due_at",
+            "SELECT m.code, a.number, a.judicial_confirmation_due_at FROM agreements a JOIN matters m ON m.id = a.matter_id \
+             WHERE a.judicial_confirmation = 'none' AND a.signed_at IS NOT NULL AND a.reminded_at IS NULL \
+             AND a.judicial_confirmation_due_at >= $1 AND a.judicial_confirmation_due_at <= $2 ORDER BY a.judicial_confirmation_due_at",
         )
         .bind(now)
         .bind(now + days * DAY_MS)
@@ -747,12 +758,13 @@ impl Store {
     /// Recompute the escalation risk of a matter from everything recorded about it; store
     /// the score and its factors; raise an alert (with the report to the police) when it
     /// first reaches red; link a police incident to the earlier disputes of its parties.
-    pub async fn reassess(&self, matter_id: i64, lexicon: &Lexicon) -> StoreResult<Assessment> {
-        let (code, kind, narrative, created_at, old_level): (String, String, String, i64, String) =
-            sqlx::query_as("SELECT code, kind, narrative, created_at, risk_level FROM matters WHERE id = $1")
-                .bind(matter_id)
-                .fetch_one(&self.read)
-                .await?;
+    pub async fn reassess(&self, matter_id: i64, lexicon: &Lexicon) -> StoreResult<EscalationRisk> {
+        let (code, kind, narrative, created_at, old_level): (String, String, String, i64, String) = sqlx::query_as(
+            "SELECT code, kind, narrative, created_at, escalation_risk_level FROM matters WHERE id = $1",
+        )
+        .bind(matter_id)
+        .fetch_one(&self.read)
+        .await?;
         let records: Vec<String> = sqlx::query_scalar("SELECT record FROM mediation_sessions WHERE matter_id = $1")
             .bind(matter_id)
             .fetch_all(&self.read)
@@ -788,16 +800,19 @@ impl Store {
         });
         let now = now_ms();
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE matters SET risk_score = $1, risk_level = $2 WHERE id = $3")
+        sqlx::query("UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2 WHERE id = $3")
             .bind(i64::from(a.score))
             .bind(a.level.as_str())
             .bind(matter_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM matter_risk_factors WHERE matter_id = $1").bind(matter_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM escalation_risk_factors WHERE matter_id = $1")
+            .bind(matter_id)
+            .execute(&mut *tx)
+            .await?;
         for h in &a.hits {
             sqlx::query(
-                "INSERT INTO matter_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO escalation_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
             )
             .bind(matter_id)
             .bind(h.factor.as_str())
@@ -827,7 +842,7 @@ impl Store {
                 a.score
             );
             sqlx::query(
-                "INSERT INTO risk_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(matter_id)
             .bind(a.level.as_str())
@@ -850,7 +865,7 @@ impl Store {
 
     pub async fn risk_factors(&self, matter_id: i64) -> StoreResult<Vec<RiskFactorRow>> {
         Ok(sqlx::query_as(
-            "SELECT factor, weight, evidence FROM matter_risk_factors WHERE matter_id = $1 ORDER BY weight DESC, factor",
+            "SELECT factor, weight, evidence FROM escalation_risk_factors WHERE matter_id = $1 ORDER BY weight DESC, factor",
         )
         .bind(matter_id)
         .fetch_all(&self.read)
@@ -861,7 +876,7 @@ impl Store {
     pub async fn alerts_under(&self, path: &str, all: bool, limit: i64) -> StoreResult<Vec<AlertRow>> {
         Ok(sqlx::query_as(
             "SELECT a.id, m.code AS matter_code, g.name AS grid_name, a.level, a.score, a.factors, a.created_at, a.police_report, \
-             a.acknowledged_by, a.acknowledged_at FROM risk_alerts a JOIN matters m ON m.id = a.matter_id JOIN units g ON g.id = m.grid_id \
+             a.acknowledged_by, a.acknowledged_at FROM escalation_alerts a JOIN matters m ON m.id = a.matter_id JOIN units g ON g.id = m.grid_id \
              WHERE g.path LIKE $1 AND ($2 = 1 OR a.acknowledged_at IS NULL) ORDER BY a.created_at DESC, a.id DESC LIMIT $3",
         )
         .bind(format!("{path}%"))
@@ -874,8 +889,8 @@ impl Store {
     pub async fn acknowledge_alert(&self, ctx: &AuditCtx, alert_id: i64) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let code: Option<String> = sqlx::query_scalar(
-            "UPDATE risk_alerts SET acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3 AND acknowledged_at IS NULL \
-             RETURNING (SELECT code FROM matters WHERE matters.id = risk_alerts.matter_id)",
+            "UPDATE escalation_alerts SET acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3 AND acknowledged_at IS NULL \
+             RETURNING (SELECT code FROM matters WHERE matters.id = escalation_alerts.matter_id)",
         )
         .bind(&ctx.actor)
         .bind(now_ms())

@@ -6,12 +6,12 @@ use super::matters::{MatterOut, StepOut, out};
 use super::{ApiJson, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
-use crate::casework::{self, AgreementIn, FollowUpIn, PartyIn, PlanIn, SessionIn};
+use crate::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, SessionIn};
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::mediation::{ConfirmationWindow, confirmation_window, mediation_overdue};
+use fengqiao_domain::mediation::{JudicialConfirmationWindow, judicial_confirmation_window, mediation_overdue};
 use fengqiao_domain::policy::Action;
 use fengqiao_store::matters::MatterDetail;
 use serde::{Deserialize, Serialize};
@@ -67,17 +67,17 @@ pub struct AgreementOut {
     /// When it took effect (signed); null while a draft.
     pub signed_at: Option<String>,
     /// Joint judicial confirmation: apply by (30 days after effect).
-    pub confirmation_due_at: Option<String>,
+    pub judicial_confirmation_due_at: Option<String>,
     /// none, applied, confirmed or declined.
-    pub confirmation: String,
+    pub judicial_confirmation: String,
     /// not_in_effect, open, due_soon (remind the parties), lapsed or applied.
-    pub confirmation_window: String,
-    pub confirmation_days_left: Option<i64>,
+    pub judicial_confirmation_window: String,
+    pub judicial_confirmation_days_left: Option<i64>,
     pub terms: Vec<TermOut>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PlanOut {
+pub struct CasePlanOut {
     pub goal: String,
     pub mediators: Vec<MediatorOut>,
     pub steps: Vec<PlanStepOut>,
@@ -108,7 +108,7 @@ pub struct FactorOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RiskOut {
+pub struct EscalationRiskOut {
     pub score: i64,
     /// none, yellow, orange or red.
     pub level: String,
@@ -139,13 +139,13 @@ pub struct CaseFile {
     pub matter: MatterOut,
     /// The unit handling it at its tier.
     pub handler: String,
-    pub risk: RiskOut,
+    pub escalation_risk: EscalationRiskOut,
     /// Mediation over one month is flagged.
     pub mediation_overdue: bool,
     /// The routes the parties were told of when mediation failed.
     pub routes_told: Vec<String>,
     pub parties: Vec<PartyOut>,
-    pub plan: Option<PlanOut>,
+    pub plan: Option<CasePlanOut>,
     pub sessions: Vec<SessionOut>,
     pub agreement: Option<AgreementOut>,
     pub follow_ups: Vec<FollowUpOut>,
@@ -173,7 +173,7 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
             consent_at: p.consent_at.map(rfc3339),
         })
         .collect();
-    let plan = s.plan(m.id).await?.map(|p| PlanOut {
+    let plan = s.plan(m.id).await?.map(|p| CasePlanOut {
         goal: p.goal,
         mediators: p
             .mediators
@@ -204,13 +204,13 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
         })
         .collect();
     let agreement = s.agreement(m.id).await?.map(|(a, terms)| {
-        let window = confirmation_window(now, a.signed_at, a.confirmation != "none");
+        let window = judicial_confirmation_window(now, a.signed_at, a.judicial_confirmation != "none");
         let (state_name, days) = match window {
-            ConfirmationWindow::NotInEffect => ("not_in_effect", None),
-            ConfirmationWindow::Applied => ("applied", None),
-            ConfirmationWindow::Open { days_left } => ("open", Some(days_left)),
-            ConfirmationWindow::DueSoon { days_left } => ("due_soon", Some(days_left)),
-            ConfirmationWindow::Lapsed => ("lapsed", None),
+            JudicialConfirmationWindow::NotInEffect => ("not_in_effect", None),
+            JudicialConfirmationWindow::Applied => ("applied", None),
+            JudicialConfirmationWindow::Open { days_left } => ("open", Some(days_left)),
+            JudicialConfirmationWindow::DueSoon { days_left } => ("due_soon", Some(days_left)),
+            JudicialConfirmationWindow::Lapsed => ("lapsed", None),
         };
         AgreementOut {
             number: a.number,
@@ -219,10 +219,10 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
             responsibilities: a.responsibilities,
             mediator: a.mediator,
             signed_at: a.signed_at.map(rfc3339),
-            confirmation_due_at: a.confirmation_due_at.map(rfc3339),
-            confirmation: a.confirmation,
-            confirmation_window: state_name.into(),
-            confirmation_days_left: days,
+            judicial_confirmation_due_at: a.judicial_confirmation_due_at.map(rfc3339),
+            judicial_confirmation: a.judicial_confirmation,
+            judicial_confirmation_window: state_name.into(),
+            judicial_confirmation_days_left: days,
             terms: terms
                 .into_iter()
                 .map(|t| TermOut {
@@ -237,9 +237,9 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
                 .collect(),
         }
     });
-    let risk = RiskOut {
-        score: m.risk_score,
-        level: m.risk_level.clone(),
+    let escalation_risk = EscalationRiskOut {
+        score: m.escalation_risk_score,
+        level: m.escalation_risk_level.clone(),
         factors: s
             .risk_factors(m.id)
             .await?
@@ -287,7 +287,7 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
     Ok(CaseFile {
         matter: out(m),
         handler: m.handler_name.clone(),
-        risk,
+        escalation_risk,
         mediation_overdue: m.status == "mediating" && mediation_overdue(now, m.mediation_started_at),
         routes_told: m
             .routes_told
@@ -367,13 +367,13 @@ pub async fn add_session(
 }
 
 /// Set the case plan (一案一策): goal, approach, mediators from the centre, steps.
-#[utoipa::path(put, path = "/matters/{code}/plan", tag = "casework", params(("code" = String, Path)), request_body = PlanIn, security(("bearer" = [])),
+#[utoipa::path(put, path = "/matters/{code}/plan", tag = "casework", params(("code" = String, Path)), request_body = CasePlanIn, security(("bearer" = [])),
     responses((status = 200, body = CaseFile), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn plan(
     State(state): State<AppState>,
     actor: Actor,
     Path(code): Path<String>,
-    ApiJson(p): ApiJson<PlanIn>,
+    ApiJson(p): ApiJson<CasePlanIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::save_plan(&state, &actor, &code, &p).await?;
     file_of(&state, &actor, &code).await
@@ -415,21 +415,21 @@ pub async fn sign(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConfirmationIn {
+pub struct JudicialConfirmationIn {
     /// applied (jointly, by the parties), then confirmed or declined (by the court).
-    pub confirmation: String,
+    pub judicial_confirmation: String,
 }
 
 /// Record the judicial confirmation's progress.
-#[utoipa::path(post, path = "/matters/{code}/agreement/confirmation", tag = "casework", params(("code" = String, Path)), request_body = ConfirmationIn, security(("bearer" = [])),
+#[utoipa::path(post, path = "/matters/{code}/agreement/judicial-confirmation", tag = "casework", params(("code" = String, Path)), request_body = JudicialConfirmationIn, security(("bearer" = [])),
     responses((status = 200, body = CaseFile), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn confirmation(
+pub async fn judicial_confirmation(
     State(state): State<AppState>,
     actor: Actor,
     Path(code): Path<String>,
-    ApiJson(c): ApiJson<ConfirmationIn>,
+    ApiJson(c): ApiJson<JudicialConfirmationIn>,
 ) -> AppResult<Json<CaseFile>> {
-    casework::set_confirmation(&state, &actor, &code, c.confirmation.trim()).await?;
+    casework::set_judicial_confirmation(&state, &actor, &code, c.judicial_confirmation.trim()).await?;
     file_of(&state, &actor, &code).await
 }
 

@@ -71,9 +71,9 @@ pub struct MatterOut {
     pub household_code: Option<String>,
     pub deadlines: Deadlines,
     /// Escalation risk (民转刑): 0–100.
-    pub risk_score: i64,
+    pub escalation_risk_score: i64,
     /// none, yellow, orange or red.
-    pub risk_level: String,
+    pub escalation_risk_level: String,
     pub created_at: String,
 }
 
@@ -92,8 +92,8 @@ pub(crate) fn out(m: &MatterDetail) -> MatterOut {
         grid: GridRef { code: m.grid_code.clone(), name: m.grid_name.clone() },
         household_code: m.household_code.clone(),
         deadlines: Deadlines { acknowledge_by: m.ack_due_at.map(rfc3339), resolve_by: m.resolve_due_at.map(rfc3339) },
-        risk_score: m.risk_score,
-        risk_level: m.risk_level.clone(),
+        escalation_risk_score: m.escalation_risk_score,
+        escalation_risk_level: m.escalation_risk_level.clone(),
         created_at: rfc3339(m.created_at),
     }
 }

@@ -36,7 +36,7 @@ use utoipa::OpenApi;
         registry::search, registry::households, registry::household, registry::visit,
         matters::create, matters::list, casework::get, matters::step,
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
-        casework::sign, casework::confirmation, casework::performed, casework::schedule_follow_up,
+        casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
         casework::follow_up, casework::alerts, casework::acknowledge,
     ),
     components(schemas(ErrorBody)),
@@ -88,7 +88,7 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/plan", axum::routing::put(casework::plan))
         .route("/matters/{code}/agreement", axum::routing::put(casework::agreement))
         .route("/matters/{code}/agreement/sign", post(casework::sign))
-        .route("/matters/{code}/agreement/confirmation", post(casework::confirmation))
+        .route("/matters/{code}/agreement/judicial-confirmation", post(casework::judicial_confirmation))
         .route("/matters/{code}/terms/{seq}/performed", post(casework::performed))
         .route("/matters/{code}/follow-ups", post(casework::schedule_follow_up))
         .route("/matters/{code}/follow-ups/{id}", post(casework::follow_up))

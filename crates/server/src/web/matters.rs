@@ -3,7 +3,7 @@
 
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
 use crate::AppState;
-use crate::casework::{self, AgreementIn, FollowUpIn, PartyIn, PlanIn, PlanStepIn, SessionIn, TermIn};
+use crate::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanStepIn, SessionIn, TermIn};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
@@ -268,7 +268,7 @@ pub async fn plan(
     actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
     let descriptions = f.all("step_description");
     let dues = f.all("step_due");
-    let p = PlanIn {
+    let p = CasePlanIn {
         goal: f.get("goal").into(),
         approach: f.opt("approach"),
         mediators: f.all("mediator"),
@@ -322,7 +322,7 @@ pub async fn sign(
     done(&state, &actor, &code, r, "agreement").await
 }
 
-pub async fn confirmation(
+pub async fn judicial_confirmation(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
@@ -330,7 +330,7 @@ pub async fn confirmation(
 ) -> WebResult {
     let f = Fields(f);
     actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
-    let r = casework::set_confirmation(&state, &actor, &code, f.get("confirmation").trim()).await;
+    let r = casework::set_judicial_confirmation(&state, &actor, &code, f.get("judicial_confirmation").trim()).await;
     done(&state, &actor, &code, r, "agreement").await
 }
 

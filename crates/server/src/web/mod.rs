@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/agreement", get(matters::agreement_page).post(matters::agreement))
         .route("/matters/{code}/agreement.pdf", get(matters::agreement_pdf))
         .route("/matters/{code}/agreement/sign", post(matters::sign))
-        .route("/matters/{code}/agreement/confirmation", post(matters::confirmation))
+        .route("/matters/{code}/agreement/judicial-confirmation", post(matters::judicial_confirmation))
         .route("/matters/{code}/terms/{seq}/performed", post(matters::performed))
         .route("/matters/{code}/follow-ups", post(matters::schedule))
         .route("/matters/{code}/follow-ups/{id}", post(matters::follow_up))

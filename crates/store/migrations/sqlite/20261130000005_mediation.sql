@@ -11,8 +11,8 @@ UPDATE matters SET handler_unit_id = (
 UPDATE matters SET handler_unit_id = grid_id WHERE handler_unit_id IS NULL;
 CREATE INDEX matters_handler_idx ON matters (handler_unit_id, status);
 -- The explainable escalation risk (民转刑), recomputed on every change.
-ALTER TABLE matters ADD COLUMN risk_score BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE matters ADD COLUMN risk_level TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE matters ADD COLUMN escalation_risk_score BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE matters ADD COLUMN escalation_risk_level TEXT NOT NULL DEFAULT 'none';
 -- On failure the parties are told of the arbitration, administrative and court routes.
 ALTER TABLE matters ADD COLUMN routes_told TEXT;
 ALTER TABLE matters ADD COLUMN mediation_started_at BIGINT;
@@ -88,12 +88,12 @@ CREATE TABLE agreements (
     mediator TEXT NOT NULL,
     drafted_at BIGINT NOT NULL,
     signed_at BIGINT,
-    confirmation_due_at BIGINT,
-    confirmation TEXT NOT NULL DEFAULT 'none',
-    confirmation_at BIGINT,
+    judicial_confirmation_due_at BIGINT,
+    judicial_confirmation TEXT NOT NULL DEFAULT 'none',
+    judicial_confirmation_at BIGINT,
     reminded_at BIGINT
 );
-CREATE INDEX agreements_due_idx ON agreements (confirmation, confirmation_due_at);
+CREATE INDEX agreements_due_idx ON agreements (judicial_confirmation, judicial_confirmation_due_at);
 CREATE TABLE agreement_terms (
     id INTEGER PRIMARY KEY,
     matter_id BIGINT NOT NULL REFERENCES matters (id) ON DELETE CASCADE,
@@ -108,7 +108,7 @@ CREATE TABLE agreement_terms (
 CREATE UNIQUE INDEX agreement_terms_seq_idx ON agreement_terms (matter_id, seq);
 
 -- The factors behind the current risk score, each with its weight and evidence.
-CREATE TABLE matter_risk_factors (
+CREATE TABLE escalation_risk_factors (
     matter_id BIGINT NOT NULL REFERENCES matters (id) ON DELETE CASCADE,
     factor TEXT NOT NULL,
     weight BIGINT NOT NULL,
@@ -118,7 +118,7 @@ CREATE TABLE matter_risk_factors (
 
 -- Early-warning alerts to the command room and the duty commander, with the report to
 -- the police the law requires.
-CREATE TABLE risk_alerts (
+CREATE TABLE escalation_alerts (
     id INTEGER PRIMARY KEY,
     matter_id BIGINT NOT NULL REFERENCES matters (id) ON DELETE CASCADE,
     level TEXT NOT NULL,
@@ -129,7 +129,7 @@ CREATE TABLE risk_alerts (
     acknowledged_by TEXT,
     acknowledged_at BIGINT
 );
-CREATE INDEX risk_alerts_open_idx ON risk_alerts (acknowledged_at, created_at);
+CREATE INDEX escalation_alerts_open_idx ON escalation_alerts (acknowledged_at, created_at);
 
 -- Links between matters: a recurrence, an escalation (a police incident between parties
 -- of an earlier dispute), a likely duplicate.
