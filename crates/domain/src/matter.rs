@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! vocabulary {
-    ($name:ident { $($variant:ident => $code:literal, $zh:literal;)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal;)* }) => {
+        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant,)* }
@@ -56,6 +57,42 @@ vocabulary!(Approach {
     CourtesyAndLaw => "courtesy_and_law", "义礼";
     NeighbourlyWarmth => "neighbourly_warmth", "融情";
 });
+
+vocabulary!(Difficulty {
+    Simple => "simple", "简易";
+    Ordinary => "ordinary", "一般";
+    Difficult => "difficult", "疑难复杂";
+});
+
+vocabulary!(
+    /// The "five small" policing tags (五小警务).
+    FiveSmall {
+    PracticalHelp => "practical_help", "小实事";
+    SmallCase => "small_case", "小案件";
+    SmallConflict => "small_conflict", "小矛盾";
+    SmallHazard => "small_hazard", "小隐患";
+    SmallPolicing => "small_policing", "小警务";
+});
+
+vocabulary!(
+    /// Where a matter came from. `household_qr`, `api` and `open311` are set by their
+    /// channels; staff choose among the rest.
+    Source {
+    WalkIn => "walk_in", "来访";
+    Phone => "phone", "来电";
+    Patrol => "patrol", "巡查发现";
+    Screening => "screening", "排查";
+    Referral => "referral", "部门移交";
+    HouseholdQr => "household_qr", "一户一码";
+    Api => "api", "接口";
+    Open311 => "open311", "Open311";
+});
+
+impl Source {
+    /// The sources a member of staff may choose on the intake form.
+    pub const STAFF: &'static [Source] =
+        &[Source::Patrol, Source::Screening, Source::WalkIn, Source::Phone, Source::Referral];
+}
 
 impl Category {
     /// The approach the seed prescribes for the category (孝和 for family and marriage,

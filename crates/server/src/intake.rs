@@ -1,8 +1,15 @@
-//! Intake rules shared by every channel (QR page, API, later the web form and Open311): a
-//! matter gets its tier (disputes start at the grid), its suggested approach and its
-//! response clock from the domain rules.
+//! Intake rules shared by every channel (the staff form and the phone page, the API, the
+//! household QR page, Open311): validation with every bad field named, the location
+//! resolved to its grid, the caller's right to record there, and the domain's rules — a
+//! dispute starts at the grid tier with its suggested approach, every matter gets its
+//! response clock — then the risk score.
 
-use fengqiao_domain::matter::{Category, MatterKind, Priority, Tier, deadlines_minutes};
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+use fengqiao_domain::matter::{Category, Difficulty, FiveSmall, MatterKind, Priority, Source, Tier, deadlines_minutes};
+use fengqiao_domain::policy::Action;
+use fengqiao_domain::{FieldError, Phone};
 use fengqiao_store::matters::NewMatter;
 use fengqiao_store::now_ms;
 
@@ -14,7 +21,9 @@ pub struct Intake {
     pub narrative: String,
     pub source: &'static str,
     pub reporter_name: Option<String>,
-    pub reporter_phone: Option<fengqiao_domain::Phone>,
+    pub reporter_phone: Option<Phone>,
+    pub difficulty: Difficulty,
+    pub five_small: Option<FiveSmall>,
 }
 
 pub fn new_matter(i: Intake, grid_id: i64, household_id: Option<i64>, lat: Option<f64>, lon: Option<f64>) -> NewMatter {
@@ -37,17 +46,145 @@ pub fn new_matter(i: Intake, grid_id: i64, household_id: Option<i64>, lat: Optio
         approach: if dispute { i.category.suggested_approach().map(|a| a.as_str().to_string()) } else { None },
         ack_due_at: now + ack * 60_000,
         resolve_due_at: now + resolve * 60_000,
+        difficulty: i.difficulty.as_str().into(),
+        five_small: i.five_small.map(|f| f.as_str().to_string()),
     }
 }
 
 /// Record a matter from any channel, then score its escalation risk: the one way in.
-pub async fn record(
-    state: &crate::AppState,
-    ctx: &fengqiao_store::audit::AuditCtx,
-    m: &NewMatter,
-) -> crate::error::AppResult<String> {
+pub async fn record(state: &AppState, ctx: &fengqiao_store::audit::AuditCtx, m: &NewMatter) -> AppResult<String> {
     let code = state.store.create_matter(ctx, m).await?;
     let id = state.store.matter_by_code(&code).await?.id;
     crate::casework::reassess(state, id).await?;
     Ok(code)
+}
+
+/// A matter as a member of staff (or a client of the API) submits it: text as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    pub kind: String,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    pub difficulty: Option<String>,
+    pub five_small: Option<String>,
+    pub narrative: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub household_code: Option<String>,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+}
+
+fn pick<T: Copy>(v: Option<&str>, default: T, parse: fn(&str) -> Option<T>) -> Option<T> {
+    match v.map(str::trim) {
+        None | Some("") => Some(default),
+        Some(s) => parse(s),
+    }
+}
+
+fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
+    all.iter().map(|v| code(*v)).collect::<Vec<_>>().join(", ")
+}
+
+/// Validate, locate, authorise and record a staff or API submission. Every bad field is
+/// named at once; nothing is written unless all is well.
+pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Source) -> AppResult<String> {
+    let mut fields = vec![];
+    let kind = MatterKind::parse(&s.kind);
+    if kind.is_none() {
+        fields.push(FieldError::new("kind", "dispute, hazard, request, incident or tip"));
+    }
+    let category = pick(s.category.as_deref(), Category::Other, Category::parse);
+    if category.is_none() {
+        fields.push(FieldError::new(
+            "category",
+            format!("unknown category; one of {}", codes(Category::ALL, Category::as_str)),
+        ));
+    }
+    let priority = pick(s.priority.as_deref(), Priority::Normal, Priority::parse);
+    if priority.is_none() {
+        fields.push(FieldError::new("priority", "urgent, high, normal or low"));
+    }
+    let difficulty = pick(s.difficulty.as_deref(), Difficulty::Ordinary, Difficulty::parse);
+    if difficulty.is_none() {
+        fields.push(FieldError::new("difficulty", "simple, ordinary or difficult"));
+    }
+    let five_small = match s.five_small.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => match FiveSmall::parse(v) {
+            Some(f) => Some(f),
+            None => {
+                fields.push(FieldError::new(
+                    "five_small",
+                    format!("one of {}", codes(FiveSmall::ALL, FiveSmall::as_str)),
+                ));
+                None
+            }
+        },
+    };
+    let narrative = s.narrative.trim();
+    if narrative.chars().count() < 5 || narrative.chars().count() > 5000 {
+        fields.push(FieldError::new("narrative", "5–5000 characters"));
+    }
+    let reporter_name = s.reporter_name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if reporter_name.is_some_and(|n| n.chars().count() > 32) {
+        fields.push(FieldError::new("reporter_name", "at most 32 characters"));
+    }
+    let phone = match s.reporter_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => match Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                fields.push(FieldError::new("reporter_phone", e.to_string()));
+                None
+            }
+        },
+        None => None,
+    };
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+    // Where: a household, an address, or a point.
+    let (point, household_id) = if let Some(code) = s.household_code.as_deref().map(str::trim).filter(|c| !c.is_empty())
+    {
+        match state.store.household_by_code(code).await {
+            Ok(h) => ((h.lat, h.lon), Some(h.id)),
+            Err(fengqiao_store::StoreError::NotFound) => {
+                return Err(AppError::field("household_code", format!("no household \"{code}\"")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else if let Some(address) = s.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        match state.store.point_of_address(address).await? {
+            Some(p) => (p, None),
+            None => return Err(AppError::field("address", "no registered household has this address")),
+        }
+    } else {
+        (crate::api::locate::coordinates(s.lat, s.lon)?, None)
+    };
+    let index = state.router.index(&state.store).await?;
+    let Some(route) = index.locate(point.1, point.0) else {
+        let message = match index.nearest(point.1, point.0) {
+            Some((r, d)) => format!(
+                "the point is outside every grid; the nearest is {} {} ({d:.0} m away)",
+                r.grid.code, r.grid.name
+            ),
+            None => "the point is outside every grid (no grids are defined)".to_string(),
+        };
+        return Err(AppError::Outside(message));
+    };
+    actor.authorize(state, Action::RecordMatter, &route.path, ("unit", &route.grid.code)).await?;
+    let intake = Intake {
+        kind: kind.expect("checked"),
+        category: category.expect("checked"),
+        priority: priority.expect("checked"),
+        narrative: narrative.to_string(),
+        source: source.as_str(),
+        reporter_name: reporter_name.map(String::from),
+        reporter_phone: phone,
+        difficulty: difficulty.expect("checked"),
+        five_small,
+    };
+    let new = new_matter(intake, route.grid_id, household_id, Some(point.0), Some(point.1));
+    record(state, &actor.audit_ctx("matter intake"), &new).await
 }

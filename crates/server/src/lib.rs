@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod casework;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod import;
 pub mod intake;

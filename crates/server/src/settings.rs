@@ -44,6 +44,11 @@ pub struct Settings {
     pub qr_rate_per_minute: u32,
     /// Matters one household may submit through its QR code per day.
     pub qr_matters_per_day: i64,
+    /// Where photos and files attached to matters are kept (outside the database). Several
+    /// nodes must share it (a network file system), like they share the database.
+    pub files_dir: std::path::PathBuf,
+    /// Largest attached file, in bytes.
+    pub max_file_bytes: usize,
 }
 
 impl Default for Settings {
@@ -65,6 +70,8 @@ impl Default for Settings {
             public_url: String::new(),
             qr_rate_per_minute: 30,
             qr_matters_per_day: 5,
+            files_dir: "fengqiao-files".into(),
+            max_file_bytes: 10 * 1024 * 1024,
         }
     }
 }

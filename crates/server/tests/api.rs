@@ -975,11 +975,69 @@ async fn early_warning_of_escalation(db: &TestDb) {
     assert!(audited.iter().any(|a| a.action == "matter.risk.alert"));
 }
 
+async fn intake_form_with_photos_and_parties(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake but typed by its magic bytes";
+    let html: &[u8] = b"<html><script>alert(1)</script></html>";
+    let base = [
+        ("kind", "dispute"),
+        ("category", "neighbour"),
+        ("narrative", "楼上住户深夜拖动家具噪音扰民，双方发生争吵"),
+        ("household_code", "H1"),
+        ("source", "patrol"),
+        ("applicant", "钱国华"),
+        ("respondent", "孙志强"),
+        ("difficulty", "simple"),
+        ("five_small", "small_conflict"),
+    ];
+    // A file that is not a photo is refused by its content, with its name; nothing is written.
+    let before = w.get("/api/v1/matters", Some(&gw)).await.json()["total"].clone();
+    let r =
+        w.post_multipart("/matters/new", &gw, &base, &[("photos", "a.png", png), ("photos", "evil.jpg", html)]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("photos[2] evil.jpg"), "the bad file is named");
+    assert!(r.body.contains("楼上住户深夜拖动家具"), "what was typed is kept");
+    assert_eq!(w.get("/api/v1/matters", Some(&gw)).await.json()["total"], before);
+    // Outside the worker's grid (H2 is in XY-C02-G01): refused, nothing written.
+    let mut other = base.to_vec();
+    other[3] = ("household_code", "H2");
+    assert_eq!(w.post_multipart("/matters/new", &gw, &other, &[]).await.status, 403);
+    // A good submission: routed by the household to its grid, with its photo and parties.
+    let r = w.post_multipart("/matters/new", &gw, &base, &[("photos", "现场.png", png)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let code = r.headers["location"].to_str().unwrap().trim_start_matches("/matters/").to_string();
+    let f = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(f["matter"]["grid"]["code"], "XY-C01-G01");
+    assert_eq!(f["matter"]["source"], "patrol");
+    assert_eq!(
+        (f["matter"]["difficulty"].as_str(), f["matter"]["five_small"].as_str()),
+        (Some("simple"), Some("small_conflict"))
+    );
+    assert_eq!(f["parties"].as_array().unwrap().len(), 2);
+    let file = &f["files"][0];
+    assert_eq!((file["name"].as_str(), file["content_type"].as_str()), (Some("现场.png"), Some("image/png")));
+    let got = w.get(file["url"].as_str().unwrap(), Some(&gw)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.raw, png);
+    assert_eq!(got.headers["x-content-type-options"], "nosniff");
+    assert_eq!(w.get(file["url"].as_str().unwrap(), Some(&w.token("gw2").await)).await.status, 403);
+    let page = w.get(&format!("/matters/{code}"), Some(&gw)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<img src=") && page.body.contains("alt=\"现场.png\""), "the photo is shown");
+    // The form page itself renders for the grid worker.
+    let page = w.get("/matters/new", Some(&gw)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("capture=\"environment\""));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    intake_form_with_photos_and_parties,
     mediation_as_the_law_requires,
     early_warning_of_escalation,
     matters_intake_and_workflow,

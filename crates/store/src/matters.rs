@@ -26,6 +26,10 @@ pub struct NewMatter {
     pub approach: Option<String>,
     pub ack_due_at: i64,
     pub resolve_due_at: i64,
+    /// simple, ordinary or difficult.
+    pub difficulty: String,
+    /// A "five small" tag (五小警务), if any.
+    pub five_small: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -57,6 +61,8 @@ pub struct MatterDetail {
     /// The routes the parties were told of on failure (comma-separated).
     pub routes_told: Option<String>,
     pub mediation_started_at: Option<i64>,
+    pub difficulty: String,
+    pub five_small: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -72,7 +78,7 @@ pub struct MatterEventRow {
 
 const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
      g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at, \
-     hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at \
+     hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at, m.difficulty, m.five_small \
      FROM matters m JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
      LEFT JOIN households h ON h.id = m.household_id";
 
@@ -103,8 +109,8 @@ impl Store {
         let temp = format!("tmp-{now}-{}", rand::random::<u64>());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
-             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id) \
-             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7) RETURNING id",
+             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id, difficulty, five_small) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20) RETURNING id",
         )
         .bind(&temp)
         .bind(&m.kind)
@@ -124,6 +130,8 @@ impl Store {
         .bind(m.ack_due_at)
         .bind(m.resolve_due_at)
         .bind(now)
+        .bind(&m.difficulty)
+        .bind(&m.five_small)
         .fetch_one(&mut *tx)
         .await?;
         let day = chrono::DateTime::from_timestamp_millis(now)
@@ -278,8 +286,8 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
     let last = p.steps.last().map(|s| s.5).unwrap_or(p.created_at);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO matters (code, kind, category, priority, narrative, status, closure, source, grid_id, household_id, lat, lon, tier, approach, \
-         ack_due_at, resolve_due_at, acknowledged_at, closed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+         ack_due_at, resolve_due_at, acknowledged_at, closed_at, created_at, updated_at, difficulty, five_small) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id",
     )
     .bind(code)
     .bind(&m.kind)
@@ -301,6 +309,8 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
     .bind((p.status == "closed").then_some(last))
     .bind(p.created_at)
     .bind(last)
+    .bind(&m.difficulty)
+    .bind(&m.five_small)
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(&format!("UPDATE matters SET handler_unit_id = {HANDLER_AT_TIER} WHERE id = $2"))

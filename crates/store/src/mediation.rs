@@ -176,6 +176,18 @@ pub struct FollowUpResult<'a> {
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct FileRow {
+    pub id: i64,
+    pub matter_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
 fn age_on(birth: chrono::NaiveDate, now_ms: i64) -> i64 {
     let today = chrono::DateTime::from_timestamp_millis(now_ms).map(|t| t.date_naive()).unwrap_or(birth);
     let mut age = i64::from(today.years_since(birth).unwrap_or(0));
@@ -726,6 +738,44 @@ impl Store {
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Record a file attached to a matter (its content already stored under its SHA-256).
+    pub async fn add_file(
+        &self,
+        ctx: &AuditCtx,
+        matter_id: i64,
+        code: &str,
+        (name, content_type, size, sha256): (&str, &str, i64, &str),
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO matter_files (matter_id, name, content_type, size, sha256, uploaded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(matter_id)
+        .bind(name)
+        .bind(content_type)
+        .bind(size)
+        .bind(sha256)
+        .bind(&ctx.actor)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let ev = AuditEvent::new("matter.file.add", "matter", code, Outcome::Success)
+            .detail(format!("{name} ({content_type}, {size} bytes, sha256 {sha256})"));
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn files_of(&self, matter_id: i64) -> StoreResult<Vec<FileRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, matter_id, name, content_type, size, sha256, uploaded_by, created_at FROM matter_files WHERE matter_id = $1 ORDER BY id",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     /// Links of a matter to others (recurrence, escalation, duplicate), both directions.

@@ -94,7 +94,7 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
             category: cat.as_str().into(),
             priority: priority.as_str().into(),
             narrative: text,
-            source: ["screening", "web", "household_qr", "api"][rng.below(4)].into(),
+            source: ["screening", "patrol", "household_qr", "walk_in", "phone"][rng.below(5)].into(),
             grid_id: g.id.0,
             household_id: None,
             lat: None,
@@ -106,6 +106,8 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
             approach: if dispute { cat.suggested_approach().map(|a| a.as_str().to_string()) } else { None },
             ack_due_at: created + ack * 60_000,
             resolve_due_at: created + resolve * 60_000,
+            difficulty: "ordinary".into(),
+            five_small: None,
         };
         let actor = format!("gw{:03}", rng.below(156) + 1);
         let mut at = created;

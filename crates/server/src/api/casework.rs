@@ -125,6 +125,17 @@ pub struct FollowUpOut {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct FileOut {
+    pub id: i64,
+    pub name: String,
+    /// image/jpeg, image/png, image/webp or application/pdf (decided by the content).
+    pub content_type: String,
+    pub size: i64,
+    /// Where to fetch it (with the same login).
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct LinkOut {
     pub code: String,
     /// recurrence, escalation or duplicate.
@@ -149,6 +160,7 @@ pub struct CaseFile {
     pub sessions: Vec<SessionOut>,
     pub agreement: Option<AgreementOut>,
     pub follow_ups: Vec<FollowUpOut>,
+    pub files: Vec<FileOut>,
     pub links: Vec<LinkOut>,
     pub history: Vec<StepOut>,
 }
@@ -264,6 +276,18 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
             recurred: f.recurred != 0,
         })
         .collect();
+    let files = s
+        .files_of(m.id)
+        .await?
+        .into_iter()
+        .map(|f| FileOut {
+            url: format!("/matters/{}/files/{}", m.code, f.id),
+            id: f.id,
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+        })
+        .collect();
     let links = s
         .links_of(m.id)
         .await?
@@ -302,6 +326,7 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
         sessions,
         agreement,
         follow_ups,
+        files,
         links,
         history,
     })

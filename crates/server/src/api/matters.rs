@@ -2,18 +2,14 @@
 //! approach and response clock; lists and detail within the jurisdiction; workflow steps
 //! decided by the domain's state machine, each recorded and audited.
 
-use super::locate::coordinates;
 use super::{ApiJson, ApiQuery, Page, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::intake::{Intake, new_matter};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::matter::{Category, MatterKind, Priority};
 use fengqiao_domain::policy::Action;
-use fengqiao_domain::{FieldError, Phone};
 use fengqiao_store::matters::MatterDetail;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -27,6 +23,10 @@ pub struct NewMatterIn {
     pub category: Option<String>,
     /// urgent, high, normal (default) or low.
     pub priority: Option<String>,
+    /// simple, ordinary (default) or difficult.
+    pub difficulty: Option<String>,
+    /// A "five small" tag: practical_help, small_case, small_conflict, small_hazard, small_policing.
+    pub five_small: Option<String>,
     pub narrative: String,
     /// Where: a point, or a household, or a standard address.
     pub lat: Option<f64>,
@@ -70,6 +70,8 @@ pub struct MatterOut {
     pub grid: GridRef,
     pub household_code: Option<String>,
     pub deadlines: Deadlines,
+    pub difficulty: String,
+    pub five_small: Option<String>,
     /// Escalation risk (民转刑): 0–100.
     pub escalation_risk_score: i64,
     /// none, yellow, orange or red.
@@ -92,6 +94,8 @@ pub(crate) fn out(m: &MatterDetail) -> MatterOut {
         grid: GridRef { code: m.grid_code.clone(), name: m.grid_name.clone() },
         household_code: m.household_code.clone(),
         deadlines: Deadlines { acknowledge_by: m.ack_due_at.map(rfc3339), resolve_by: m.resolve_due_at.map(rfc3339) },
+        difficulty: m.difficulty.clone(),
+        five_small: m.five_small.clone(),
         escalation_risk_score: m.escalation_risk_score,
         escalation_risk_level: m.escalation_risk_level.clone(),
         created_at: rfc3339(m.created_at),
@@ -106,88 +110,21 @@ pub async fn create(
     actor: Actor,
     ApiJson(m): ApiJson<NewMatterIn>,
 ) -> AppResult<(StatusCode, Json<MatterOut>)> {
-    let mut fields = vec![];
-    let kind = MatterKind::parse(&m.kind);
-    if kind.is_none() {
-        fields.push(FieldError::new("kind", "dispute, hazard, request, incident or tip"));
-    }
-    let category = match m.category.as_deref() {
-        None | Some("") => Some(Category::Other),
-        Some(c) => Category::parse(c),
+    let sub = crate::intake::Submission {
+        kind: m.kind,
+        category: m.category,
+        priority: m.priority,
+        difficulty: m.difficulty,
+        five_small: m.five_small,
+        narrative: m.narrative,
+        lat: m.lat,
+        lon: m.lon,
+        household_code: m.household_code,
+        address: m.address,
+        reporter_name: m.reporter_name,
+        reporter_phone: m.reporter_phone,
     };
-    if category.is_none() {
-        fields.push(FieldError::new(
-            "category",
-            format!(
-                "unknown category; one of {}",
-                Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        ));
-    }
-    let priority = match m.priority.as_deref() {
-        None | Some("") => Some(Priority::Normal),
-        Some(p) => Priority::parse(p),
-    };
-    if priority.is_none() {
-        fields.push(FieldError::new("priority", "urgent, high, normal or low"));
-    }
-    let narrative = m.narrative.trim();
-    if narrative.chars().count() < 5 || narrative.chars().count() > 5000 {
-        fields.push(FieldError::new("narrative", "5–5000 characters"));
-    }
-    let phone = match m.reporter_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => match Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                fields.push(FieldError::new("reporter_phone", e.to_string()));
-                None
-            }
-        },
-        None => None,
-    };
-    if !fields.is_empty() {
-        return Err(AppError::Validation(fields));
-    }
-    // Where: a household, an address, or a point.
-    let (point, household_id) = if let Some(code) = m.household_code.as_deref().filter(|c| !c.is_empty()) {
-        match state.store.household_by_code(code).await {
-            Ok(h) => ((h.lat, h.lon), Some(h.id)),
-            Err(fengqiao_store::StoreError::NotFound) => {
-                return Err(AppError::field("household_code", format!("no household \"{code}\"")));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    } else if let Some(address) = m.address.as_deref().filter(|a| !a.trim().is_empty()) {
-        match state.store.point_of_address(address.trim()).await? {
-            Some(p) => (p, None),
-            None => return Err(AppError::field("address", "no registered household has this address")),
-        }
-    } else {
-        (coordinates(m.lat, m.lon)?, None)
-    };
-    let index = state.router.index(&state.store).await?;
-    let Some(route) = index.locate(point.1, point.0) else {
-        let message = match index.nearest(point.1, point.0) {
-            Some((r, d)) => format!(
-                "the point is outside every grid; the nearest is {} {} ({d:.0} m away)",
-                r.grid.code, r.grid.name
-            ),
-            None => "the point is outside every grid (no grids are defined)".to_string(),
-        };
-        return Err(AppError::Outside(message));
-    };
-    actor.authorize(&state, Action::RecordMatter, &route.path, ("unit", &route.grid.code)).await?;
-    let intake = Intake {
-        kind: kind.expect("checked"),
-        category: category.expect("checked"),
-        priority: priority.expect("checked"),
-        narrative: narrative.to_string(),
-        source: "api",
-        reporter_name: m.reporter_name.filter(|n| !n.trim().is_empty()),
-        reporter_phone: phone,
-    };
-    let new = new_matter(intake, route.grid_id, household_id, Some(point.0), Some(point.1));
-    let code = crate::intake::record(&state, &actor.audit_ctx("matter intake"), &new).await?;
+    let code = crate::intake::submit(&state, &actor, &sub, fengqiao_domain::matter::Source::Api).await?;
     let detail = state.store.matter_by_code(&code).await?;
     Ok((StatusCode::CREATED, Json(out(&detail))))
 }

@@ -4,7 +4,7 @@
 
 mod audit;
 pub(crate) mod casework;
-mod locate;
+pub(crate) mod locate;
 mod map;
 mod matters;
 mod org;

@@ -55,6 +55,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         status => q.status.clone(), kind => q.kind.clone(),
         statuses => ["registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
         kinds => ["dispute", "hazard", "request", "incident", "tip"],
+        may_record => actor.may(Action::RecordMatter),
         ..page_ctx(&state, &actor, "matters")
     };
     Ok(render(&state, "matters.html", ctx))
@@ -442,6 +443,212 @@ pub async fn agreement_pdf(
         [
             (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
             (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"agreement-{code}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The intake form's values, kept to show the form again after an error.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+struct IntakeValues {
+    kind: String,
+    category: String,
+    priority: String,
+    difficulty: String,
+    five_small: String,
+    source: String,
+    narrative: String,
+    lat: String,
+    lon: String,
+    household_code: String,
+    address: String,
+    reporter_name: String,
+    reporter_phone: String,
+    applicant: String,
+    respondent: String,
+}
+
+fn intake_ctx(state: &AppState, actor: &crate::auth::Actor, v: &IntakeValues, error: Option<String>) -> Value {
+    use fengqiao_domain::matter::{Difficulty, FiveSmall, MatterKind, Priority, Source};
+    let coded = |code: &str, label: &str| context! { code => code.to_string(), label => label.to_string() };
+    context! {
+        v => Value::from_serialize(v),
+        error => error,
+        kinds => MatterKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        categories => Category::ALL.iter().map(|c| coded(c.as_str(), c.label_zh())).collect::<Vec<_>>(),
+        priorities => Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        difficulties => Difficulty::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+        five_small => FiveSmall::ALL.iter().map(|f| coded(f.as_str(), f.label_zh())).collect::<Vec<_>>(),
+        sources => Source::STAFF.iter().map(|s| coded(s.as_str(), s.label_zh())).collect::<Vec<_>>(),
+        ..page_ctx(state, actor, "matters")
+    }
+}
+
+/// The staff intake form, phone-sized: GPS location, camera, a household code or address.
+pub async fn new_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::RecordMatter, &home, ("matters", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, actor.lang))?;
+    let v = IntakeValues {
+        kind: "dispute".into(),
+        category: "neighbour".into(),
+        priority: "normal".into(),
+        difficulty: "ordinary".into(),
+        source: "patrol".into(),
+        ..Default::default()
+    };
+    Ok(render(&state, "new_matter.html", intake_ctx(&state, &actor, &v, None)))
+}
+
+pub async fn new_submit(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    mut form: axum::extract::Multipart,
+) -> WebResult {
+    use crate::AppError;
+    use fengqiao_domain::matter::Source;
+    let lang = actor.lang;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError(AppError::BadRequest(format!("malformed upload: {e}")), lang)
+    };
+    let mut v = IntakeValues::default();
+    let mut csrf = String::new();
+    let mut photos: Vec<(String, Vec<u8>)> = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photos" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if !bytes.is_empty() || !file_name.is_empty() {
+                photos.push((file_name, bytes.to_vec()));
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(bad)?;
+        let slot = match name.as_str() {
+            "csrf" => &mut csrf,
+            "kind" => &mut v.kind,
+            "category" => &mut v.category,
+            "priority" => &mut v.priority,
+            "difficulty" => &mut v.difficulty,
+            "five_small" => &mut v.five_small,
+            "source" => &mut v.source,
+            "narrative" => &mut v.narrative,
+            "lat" => &mut v.lat,
+            "lon" => &mut v.lon,
+            "household_code" => &mut v.household_code,
+            "address" => &mut v.address,
+            "reporter_name" => &mut v.reporter_name,
+            "reporter_phone" => &mut v.reporter_phone,
+            "applicant" => &mut v.applicant,
+            "respondent" => &mut v.respondent,
+            _ => continue,
+        };
+        *slot = text;
+    }
+    actor.check_csrf(&csrf).map_err(|e| WebError(e, lang))?;
+    let again = |e: AppError| {
+        let status = e.status();
+        let body = e.body().error;
+        let mut message = body.message;
+        for f in body.fields {
+            message.push_str(&format!(" · {}: {}", f.field, f.message));
+        }
+        render_status(&state, status, "new_matter.html", intake_ctx(&state, &actor, &v, Some(message)))
+    };
+    // Everything is checked before anything is written.
+    let mut errs = Vec::new();
+    let mut checked = Vec::new();
+    if photos.len() > 6 {
+        errs.push(fengqiao_domain::FieldError::new("photos", "at most 6 files"));
+    }
+    for (i, (name, bytes)) in photos.iter().enumerate() {
+        match crate::files::check(&state, &format!("photos[{}] {name}", i + 1), bytes) {
+            Ok(t) => checked.push(t),
+            Err(AppError::Validation(mut f)) => errs.append(&mut f),
+            Err(e) => return Ok(again(e)),
+        }
+    }
+    let source = Source::parse(&v.source).filter(|s| Source::STAFF.contains(s));
+    if source.is_none() {
+        errs.push(fengqiao_domain::FieldError::new("source", "how the matter came in"));
+    }
+    let num = |field: &str, s: &str| -> Result<Option<f64>, fengqiao_domain::FieldError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<f64>().map(Some).map_err(|_| fengqiao_domain::FieldError::new(field, "a number in degrees"))
+    };
+    let lat = num("lat", &v.lat).map_err(|e| errs.push(e)).ok().flatten();
+    let lon = num("lon", &v.lon).map_err(|e| errs.push(e)).ok().flatten();
+    for (field, name) in [("applicant", &v.applicant), ("respondent", &v.respondent)] {
+        if !name.trim().is_empty()
+            && let Err(e) = fengqiao_domain::registry::check_name(name)
+        {
+            errs.push(fengqiao_domain::FieldError::new(field, e));
+        }
+    }
+    if !errs.is_empty() {
+        return Ok(again(AppError::Validation(errs)));
+    }
+    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let sub = crate::intake::Submission {
+        kind: v.kind.clone(),
+        category: opt(&v.category),
+        priority: opt(&v.priority),
+        difficulty: opt(&v.difficulty),
+        five_small: opt(&v.five_small),
+        narrative: v.narrative.clone(),
+        lat,
+        lon,
+        household_code: opt(&v.household_code),
+        address: opt(&v.address),
+        reporter_name: opt(&v.reporter_name),
+        reporter_phone: opt(&v.reporter_phone),
+    };
+    let code = match crate::intake::submit(&state, &actor, &sub, source.expect("checked")).await {
+        Ok(code) => code,
+        Err(e @ (AppError::Validation(_) | AppError::Outside(_) | AppError::Forbidden { .. })) => return Ok(again(e)),
+        Err(e) => return Err(WebError(e, lang)),
+    };
+    let m = state.store.matter_by_code(&code).await?;
+    for ((name, bytes), content_type) in photos.into_iter().zip(checked) {
+        crate::files::attach(&state, &actor, m.id, &code, &name, content_type, bytes)
+            .await
+            .map_err(|e| WebError(e, lang))?;
+    }
+    for (role, name) in [("applicant", &v.applicant), ("respondent", &v.respondent)] {
+        if !name.trim().is_empty() {
+            let p = PartyIn { role: role.into(), name: name.trim().into(), ..Default::default() };
+            casework::add_party(&state, &actor, &code, &p).await.map_err(|e| WebError(e, lang))?;
+        }
+    }
+    Ok(Redirect::to(&format!("/matters/{code}")).into_response())
+}
+
+/// An attached file, for those who may see the matter. Served with its checked type and
+/// never sniffed by the browser.
+pub async fn file(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((code, id)): Path<(String, i64)>,
+) -> WebResult {
+    let lang = actor.lang;
+    let m = casework::load(&state, &actor, &code, Action::ViewMatters).await.map_err(|e| WebError(e, lang))?;
+    let files = state.store.files_of(m.id).await?;
+    let f = files.into_iter().find(|f| f.id == id).ok_or(WebError(crate::AppError::NotFound, lang))?;
+    let bytes = crate::files::read(&state, &f.sha256).await.map_err(|e| WebError(e, lang))?;
+    let disposition = if f.content_type.starts_with("image/") { "inline" } else { "attachment" };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, f.content_type.clone()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"file-{id}\"")),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
         ],
         bytes,
     )

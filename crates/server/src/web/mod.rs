@@ -31,10 +31,18 @@ pub fn router() -> Router<AppState> {
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .route("/static/map.js", get(map_js))
+        .route("/static/capture.js", get(capture_js))
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
         .route("/matters", get(matters::list))
+        .route(
+            "/matters/new",
+            get(matters::new_page)
+                .post(matters::new_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(80 * 1024 * 1024)),
+        )
         .route("/matters/{code}", get(matters::detail))
+        .route("/matters/{code}/files/{id}", get(matters::file))
         .route("/matters/{code}/events", post(matters::step))
         .route("/matters/{code}/parties", post(matters::party))
         .route("/matters/{code}/parties/{id}/consent", post(matters::consent))
@@ -107,6 +115,13 @@ async fn map_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/map.js"),
+    )
+}
+
+async fn capture_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/capture.js"),
     )
 }
 

@@ -262,9 +262,11 @@ pub async fn submit_matter(
         category: fengqiao_domain::matter::Category::Other,
         priority: fengqiao_domain::matter::Priority::Normal,
         narrative: narrative.to_string(),
-        source: "household_qr",
+        source: fengqiao_domain::matter::Source::HouseholdQr.as_str(),
         reporter_name: Some(f.name.trim().to_string()).filter(|n| !n.is_empty()),
         reporter_phone: phone,
+        difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
+        five_small: None,
     };
     let m = crate::intake::new_matter(intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
     match crate::intake::record(&state, &resident_ctx(&client), &m).await {

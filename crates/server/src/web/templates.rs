@@ -38,6 +38,7 @@ templates!(
     "matters.html",
     "matter.html",
     "agreement.html",
+    "new_matter.html",
 );
 
 fn lang_of(state: &State) -> Lang {

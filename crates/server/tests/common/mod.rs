@@ -79,7 +79,11 @@ pub async fn world(db: &TestDb) -> World {
             s.set_totp(&ctx, id, Some("JBSWY3DPEHPK3PXP"), true).await.unwrap();
         }
     }
-    let mut state = AppState::new(s.clone(), Settings::default());
+    let settings = Settings {
+        files_dir: std::env::temp_dir().join(format!("fq-files-{}", rand::random::<u64>())),
+        ..Settings::default()
+    };
+    let mut state = AppState::new(s.clone(), settings);
     // Look at the grids on every request, so a test sees an edit at once.
     state.router = std::sync::Arc::new(fengqiao_server::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
     World { app: app(state.clone()), state }
@@ -129,6 +133,36 @@ impl World {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    /// A multipart form (text fields, then files as (field, file name, bytes)).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Resp {
+        let boundary = "fqboundary7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").bytes());
+        }
+        for (k, name, bytes) in files {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
     }
 
     /// Log in over the API; panics unless it succeeds.
