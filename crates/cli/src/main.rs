@@ -38,6 +38,9 @@ enum Command {
     /// Import data from files (all-or-nothing unless --skip-invalid).
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Open311 GeoReport v2 clients and their API keys.
+    #[command(subcommand)]
+    Open311(commands::open311::Open311Command),
     /// Check that a running server is ready (exit 0) or not (exit 1).
     Healthcheck(commands::healthcheck::Args),
 }
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             Command::Org(c) => commands::org::run(cli.config, c).await,
             Command::Audit(c) => commands::audit::run(cli.config, c).await,
             Command::Import(c) => commands::import::run(cli.config, c).await,
+            Command::Open311(c) => commands::open311::run(cli.config, c).await,
             Command::Healthcheck(a) => commands::healthcheck::run(a).await,
         }
     });

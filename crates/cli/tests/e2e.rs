@@ -262,6 +262,17 @@ fn user_and_org_commands() {
     assert_eq!(String::from_utf8_lossy(&org.stdout).lines().count(), 14, "{}", text(&org));
     let bad = run(&["org", "list", "--database", &url, "--kind", "castle"], dir.path(), None);
     assert!(!bad.status.success() && text(&bad).contains("unknown unit kind"));
+    // Open311 clients: the key is printed once; a second client of the same name is refused.
+    let add = run(&["open311", "add-client", "--database", &url, "市民热线"], dir.path(), None);
+    assert!(add.status.success(), "{}", text(&add));
+    let key = String::from_utf8_lossy(&add.stdout).lines().last().unwrap().trim().to_string();
+    assert!(key.len() >= 32, "{key}");
+    let again = run(&["open311", "add-client", "--database", &url, "市民热线"], dir.path(), None);
+    assert!(!again.status.success() && text(&again).contains("exists"), "{}", text(&again));
+    let revoke = run(&["open311", "revoke", "--database", &url, "市民热线"], dir.path(), None);
+    assert!(revoke.status.success(), "{}", text(&revoke));
+    let twice = run(&["open311", "revoke", "--database", &url, "市民热线"], dir.path(), None);
+    assert!(!twice.status.success() && text(&twice).contains("no active client"));
     let weak = run(
         &[
             "user",

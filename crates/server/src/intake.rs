@@ -48,6 +48,7 @@ pub fn new_matter(i: Intake, grid_id: i64, household_id: Option<i64>, lat: Optio
         resolve_due_at: now + resolve * 60_000,
         difficulty: i.difficulty.as_str().into(),
         five_small: i.five_small.map(|f| f.as_str().to_string()),
+        open311: None,
     }
 }
 
@@ -90,6 +91,17 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
 /// Validate, locate, authorise and record a staff or API submission. Every bad field is
 /// named at once; nothing is written unless all is well.
 pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Source) -> AppResult<String> {
+    let (new, path, grid_code) = build(state, s, source).await?;
+    actor.authorize(state, Action::RecordMatter, &path, ("unit", &grid_code)).await?;
+    record(state, &actor.audit_ctx("matter intake"), &new).await
+}
+
+/// Validate a submission and locate it: the matter to record, and its grid (path, code).
+pub async fn build(
+    state: &AppState,
+    s: &Submission,
+    source: Source,
+) -> AppResult<(NewMatter, fengqiao_domain::org::UnitPath, String)> {
     let mut fields = vec![];
     let kind = MatterKind::parse(&s.kind);
     if kind.is_none() {
@@ -173,7 +185,6 @@ pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Sou
         };
         return Err(AppError::Outside(message));
     };
-    actor.authorize(state, Action::RecordMatter, &route.path, ("unit", &route.grid.code)).await?;
     let intake = Intake {
         kind: kind.expect("checked"),
         category: category.expect("checked"),
@@ -186,5 +197,5 @@ pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Sou
         five_small,
     };
     let new = new_matter(intake, route.grid_id, household_id, Some(point.0), Some(point.1));
-    record(state, &actor.audit_ctx("matter intake"), &new).await
+    Ok((new, route.path.clone(), route.grid.code.clone()))
 }

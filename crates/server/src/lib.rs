@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod import;
 pub mod intake;
 pub mod metrics;
+pub mod open311;
 mod ops;
 pub mod ratelimit;
 pub mod routing;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .nest("/api/v1", api::router())
+        .merge(open311::router())
         .merge(web::router())
         .fallback(error::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

@@ -14,6 +14,7 @@ mod db;
 pub mod error;
 pub mod matters;
 pub mod mediation;
+pub mod open311;
 pub mod org;
 pub mod registry;
 pub mod routing;

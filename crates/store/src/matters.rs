@@ -30,6 +30,8 @@ pub struct NewMatter {
     pub difficulty: String,
     /// A "five small" tag (五小警务), if any.
     pub five_small: Option<String>,
+    /// Open311: the client that posted it, the token handed back, a photo's address.
+    pub open311: Option<(i64, String, Option<String>)>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -109,8 +111,9 @@ impl Store {
         let temp = format!("tmp-{now}-{}", rand::random::<u64>());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
-             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id, difficulty, five_small) \
-             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20) RETURNING id",
+             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id, difficulty, five_small, \
+             open311_client_id, open311_token, media_url) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20, $21, $22, $23) RETURNING id",
         )
         .bind(&temp)
         .bind(&m.kind)
@@ -132,6 +135,9 @@ impl Store {
         .bind(now)
         .bind(&m.difficulty)
         .bind(&m.five_small)
+        .bind(m.open311.as_ref().map(|o| o.0))
+        .bind(m.open311.as_ref().map(|o| o.1.clone()))
+        .bind(m.open311.as_ref().and_then(|o| o.2.clone()))
         .fetch_one(&mut *tx)
         .await?;
         let day = chrono::DateTime::from_timestamp_millis(now)

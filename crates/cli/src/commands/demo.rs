@@ -35,6 +35,8 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
     if store.root_unit().await?.is_none() {
         println!("Generating the demo jurisdiction (seed {}) ...", args.seed);
         let s = demo::generate(&store, args.seed, args.households).await?;
+        let ctx = fengqiao_store::audit::AuditCtx::system("demo", "open311 demo client");
+        store.add_open311_client_with_key(&ctx, "示例应用", &demo_open311_key(args.seed)).await?;
         println!(
             "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters in {:.1} s",
             s.units,
@@ -69,6 +71,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         ));
     }
     let listen = cfg.listen.clone();
+    let open311_key = demo_open311_key(args.seed);
     super::serve::serve(cfg, store, move |addr| {
         println!();
         println!("Open http://{addr}/ and log in (password {DEMO_PASSWORD} for every account below):");
@@ -76,8 +79,15 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
             println!("{l}");
         }
         println!("Administrators need a one-time code from an authenticator app with the TOTP secret shown.");
+        println!("Open311 GeoReport v2: http://{addr}/open311/v2/discovery.json (demo API key {open311_key})");
         let _ = listen;
     })
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's Open311 API key, derived from the seed so every start can print it. A real
+/// installation's keys come from `fengqiao open311 add-client` and are random.
+fn demo_open311_key(seed: u64) -> String {
+    format!("demo-open311-{seed}")
 }

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod healthcheck;
 pub mod import;
 pub mod migrate;
+pub mod open311;
 pub mod org;
 pub mod serve;
 pub mod user;

@@ -108,6 +108,7 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
             resolve_due_at: created + resolve * 60_000,
             difficulty: "ordinary".into(),
             five_small: None,
+            open311: None,
         };
         let actor = format!("gw{:03}", rng.below(156) + 1);
         let mut at = created;
