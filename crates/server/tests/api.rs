@@ -297,7 +297,9 @@ async fn every_page_renders(db: &TestDb) {
         ("/map", "一区一图"),
         ("/registry", "实有人口"),
         ("/matters", "事件受理"),
-        ("/area/disputes", "建设中"),
+        ("/matters/new", "登记事件"),
+        ("/disputes", "矛盾纠纷督办"),
+        ("/warning", "待签收预警"),
         ("/area/statistics", "建设中"),
     ];
     for (path, needle) in pages {
@@ -307,6 +309,7 @@ async fn every_page_renders(db: &TestDb) {
     }
     assert_eq!(w.get("/area/nowhere", Some(&t)).await.status, 404);
     assert_eq!(w.get("/area/map", Some(&t)).await.status, 404, "the map has its own page");
+    assert_eq!(w.get("/area/disputes", Some(&t)).await.status, 404, "so does supervision");
     let map = w.get("/api/v1/map/grids", Some(&t)).await.json();
     assert_eq!(map["features"].as_array().unwrap().len(), 2);
     let gw = w.token("gw1").await;
@@ -832,6 +835,13 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let due = w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap();
     assert_eq!(due.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), [code.as_str()]);
     assert!(w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
+    // The supervision page lists the closing window.
+    let cmd = w.token("commander").await;
+    let sv = w.get("/disputes", Some(&cmd)).await;
+    assert_eq!(sv.status, 200, "{}", sv.body);
+    let section =
+        sv.body.split("data-testid=\"sv_confirmation_due\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(section.contains(&code), "{section}");
     assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
     // The printable agreement and its PDF; the handler sees full numbers (audited).
     let page = w.get(&format!("/matters/{code}/agreement"), Some(&med)).await;
@@ -949,6 +959,9 @@ async fn early_warning_of_escalation(db: &TestDb) {
         0,
         "outside gw2's grid"
     );
+    let page = w.get("/warning", Some(&cmd)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&code) && page.body.contains("判决后仍纠缠骚扰"), "the alert and its factors are shown");
     let id = alert["id"].as_i64().unwrap();
     let ack = w.post_json(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&cmd), "").await;
     assert_eq!(ack.status, 204, "{}", ack.body);

@@ -654,3 +654,63 @@ pub async fn file(
     )
         .into_response())
 }
+
+/// 民转刑预警: open alerts to acknowledge, and the open matters at yellow or above.
+pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ViewMatters, &home, ("alerts", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let alerts = state.store.alerts_under(&home.0, false, 100).await?;
+    let risky = state.store.risky_under(&home.0, 100).await?;
+    let label = |f: &str| fengqiao_domain::risk::Factor::parse(f).map(|x| x.label_zh()).unwrap_or("");
+    let ctx = context! {
+        alerts => alerts,
+        risky => risky.iter().map(|r| context! {
+            code => r.code.clone(), kind => r.kind.clone(), status => r.status.clone(), grid_name => r.grid_name.clone(),
+            score => r.escalation_risk_score, level => r.escalation_risk_level.clone(), factor => label(&r.factors),
+            category => Category::parse(&r.category).map(|c| c.label_zh()).unwrap_or(""), created_at => r.created_at,
+        }).collect::<Vec<_>>(),
+        can_handle => actor.may(Action::HandleMatter),
+        ..page_ctx(&state, &actor, "warning")
+    };
+    Ok(render(&state, "warning.html", ctx))
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    crate::api::casework::acknowledge_alert(&state, &actor, id).await.map_err(|e| WebError(e, actor.lang))?;
+    Ok(Redirect::to("/warning").into_response())
+}
+
+/// 督办: what is overdue or due soon in the jurisdiction, list by list.
+pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(&state, Action::ViewMatters, &home, ("supervision", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let s = state.store.supervision_under(&home.0, fengqiao_store::now_ms()).await?;
+    let lists = [
+        ("sv_unacknowledged", &s.unacknowledged),
+        ("sv_unresolved", &s.unresolved),
+        ("sv_long_mediation", &s.long_mediation),
+        ("sv_terms_overdue", &s.terms_overdue),
+        ("sv_confirmation_due", &s.confirmation_due),
+        ("sv_follow_ups_due", &s.follow_ups_due),
+    ];
+    let ctx = context! {
+        lists => lists.iter().map(|(key, rows)| context! { key => *key, rows => Value::from_serialize(rows) }).collect::<Vec<_>>(),
+        ..page_ctx(&state, &actor, "disputes")
+    };
+    Ok(render(&state, "supervision.html", ctx))
+}

@@ -35,6 +35,9 @@ pub fn router() -> Router<AppState> {
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
         .route("/matters", get(matters::list))
+        .route("/warning", get(matters::warning_page))
+        .route("/warning/{id}/acknowledge", post(matters::acknowledge))
+        .route("/disputes", get(matters::supervision_page))
         .route(
             "/matters/new",
             get(matters::new_page)
@@ -170,8 +173,8 @@ const AREAS: &[(&str, &str, &str)] = &[
     ("map", "/map", "nav_map"),
     ("registry", "/registry", "nav_registry"),
     ("matters", "/matters", "nav_matters"),
-    ("disputes", "/area/disputes", "nav_disputes"),
-    ("warning", "/area/warning", "nav_warning"),
+    ("disputes", "/disputes", "nav_disputes"),
+    ("warning", "/warning", "nav_warning"),
     ("command", "/area/command", "nav_command"),
     ("lists", "/area/lists", "nav_lists"),
     ("meetings", "/area/meetings", "nav_meetings"),

@@ -39,6 +39,8 @@ templates!(
     "matter.html",
     "agreement.html",
     "new_matter.html",
+    "warning.html",
+    "supervision.html",
 );
 
 fn lang_of(state: &State) -> Lang {
