@@ -11,7 +11,7 @@ try {
   await page.goto(`${demo.base}/login`);
   await page.screenshot({ path: `${out}/login.png` });
   await login(page, demo, 'commander');
-  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B'], ['matters', '/matters?kind=dispute']]) {
+  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B'], ['matters', '/matters?kind=dispute'], ['supervision', '/disputes'], ['warning', '/warning']]) {
     await page.goto(`${demo.base}${path}`);
     if (name === 'map') await page.locator('#map-status[data-count]').waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });
@@ -26,6 +26,8 @@ try {
   const phone = await newPage(browser, { width: 390, height: 844 });
   await login(phone, demo, 'gw001');
   await phone.screenshot({ path: `${out}/phone-dashboard.png` });
+  await phone.goto(`${demo.base}/matters/new`);
+  await phone.screenshot({ path: `${out}/phone-intake.png`, fullPage: true });
 } finally {
   await browser.close();
   demo.stop();

@@ -446,7 +446,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("risky_matters", "风险事项（黄色及以上）", "Matters at yellow or above"),
     ("main_factor", "主要因素", "Main factor"),
     ("no_risky_matters", "暂无风险事项", "No risky matters"),
-    ("supervision_title", "矛盾纠纷督办", "Dispute supervision"),
+    ("supervision_title", "事项督办", "Supervision"),
     ("handler", "承办单位", "Handled by"),
     ("nothing_due", "无", "None"),
     ("sv_unacknowledged", "超时未受理", "Not acknowledged in time"),

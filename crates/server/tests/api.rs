@@ -298,7 +298,7 @@ async fn every_page_renders(db: &TestDb) {
         ("/registry", "实有人口"),
         ("/matters", "事件受理"),
         ("/matters/new", "登记事件"),
-        ("/disputes", "矛盾纠纷督办"),
+        ("/disputes", "事项督办"),
         ("/warning", "待签收预警"),
         ("/area/statistics", "建设中"),
     ];
