@@ -287,7 +287,7 @@ pub struct PastMatter {
     pub steps: Vec<(String, String, String, Option<String>, String, i64)>,
 }
 
-pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &PastMatter) -> StoreResult<()> {
+pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &PastMatter) -> StoreResult<i64> {
     let m = &p.matter;
     let last = p.steps.last().map(|s| s.5).unwrap_or(p.created_at);
     let id: i64 = sqlx::query_scalar(
@@ -345,5 +345,5 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(id)
 }

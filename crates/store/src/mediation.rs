@@ -1076,3 +1076,127 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// The casework of a past dispute, for generated data (the demo): written inside the
+/// caller's transaction without audit records of its own.
+#[derive(Debug, Clone, Default)]
+pub struct PastCasework {
+    /// (role, name, phone, consent at)
+    pub parties: Vec<(String, String, Option<String>, i64)>,
+    /// (held at, place, participants, record)
+    pub sessions: Vec<(i64, String, String, String)>,
+    pub agreement: Option<PastAgreement>,
+    /// (due at, done: (at, outcome, rating 1–5 on the four degrees))
+    pub follow_ups: Vec<(i64, Option<FollowUpDone>)>,
+    pub recorded_by: String,
+}
+
+/// A follow-up visit done: when, its outcome, the rating on the four degrees.
+pub type FollowUpDone = (i64, String, [i64; 4]);
+
+#[derive(Debug, Clone, Default)]
+pub struct PastAgreement {
+    pub number: String,
+    pub facts: String,
+    pub points: String,
+    pub responsibilities: String,
+    pub mediator: String,
+    pub drafted_at: i64,
+    pub signed_at: Option<i64>,
+    pub judicial_confirmation: String,
+    /// (obligor, content, manner, due at, performed at)
+    pub terms: Vec<(String, String, String, i64, Option<i64>)>,
+}
+
+pub async fn insert_past_casework(
+    conn: &mut sqlx::AnyConnection,
+    crypto: &crate::Crypto,
+    matter_id: i64,
+    c: &PastCasework,
+) -> StoreResult<()> {
+    for (role, name, phone, consent_at) in &c.parties {
+        sqlx::query(
+            "INSERT INTO matter_parties (matter_id, role, name, phone_enc, phone_hash, consent, consent_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'given', $6, $6)",
+        )
+        .bind(matter_id)
+        .bind(role)
+        .bind(name)
+        .bind(phone.as_ref().map(|p| crypto.seal(p)))
+        .bind(phone.as_ref().map(|p| crypto.lookup_hash("phone", p)))
+        .bind(consent_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (held_at, place, participants, record) in &c.sessions {
+        sqlx::query(
+            "INSERT INTO mediation_sessions (matter_id, held_at, place, participants, record, recorded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $2)",
+        )
+        .bind(matter_id)
+        .bind(held_at)
+        .bind(place)
+        .bind(participants)
+        .bind(record)
+        .bind(&c.recorded_by)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(a) = &c.agreement {
+        sqlx::query(
+            "INSERT INTO agreements (matter_id, number, facts, points, responsibilities, mediator, drafted_at, signed_at, \
+             judicial_confirmation_due_at, judicial_confirmation, judicial_confirmation_at, reminded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(matter_id)
+        .bind(&a.number)
+        .bind(&a.facts)
+        .bind(&a.points)
+        .bind(&a.responsibilities)
+        .bind(&a.mediator)
+        .bind(a.drafted_at)
+        .bind(a.signed_at)
+        .bind(a.signed_at.map(judicial_confirmation_due))
+        .bind(&a.judicial_confirmation)
+        .bind(a.signed_at.filter(|_| a.judicial_confirmation != "none").map(|t| t + 5 * DAY_MS))
+        .bind(a.signed_at.map(|t| judicial_confirmation_due(t) - 7 * DAY_MS))
+        .execute(&mut *conn)
+        .await?;
+        for (i, (obligor, content, manner, due, performed)) in a.terms.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO agreement_terms (matter_id, seq, obligor, content, manner, due_at, performed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(matter_id)
+            .bind(i as i64 + 1)
+            .bind(obligor)
+            .bind(content)
+            .bind(manner)
+            .bind(due)
+            .bind(performed)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for (due, done) in &c.follow_ups {
+        let (at, outcome, r) = match done {
+            Some((at, outcome, r)) => (Some(*at), outcome.as_str(), Some(*r)),
+            None => (None, "", None),
+        };
+        sqlx::query(
+            "INSERT INTO follow_ups (matter_id, due_at, done_at, done_by, outcome, recurred, attitude, speed, firmness, warmth) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9)",
+        )
+        .bind(matter_id)
+        .bind(due)
+        .bind(at)
+        .bind(at.map(|_| c.recorded_by.clone()))
+        .bind(outcome)
+        .bind(r.map(|x| x[0]))
+        .bind(r.map(|x| x[1]))
+        .bind(r.map(|x| x[2]))
+        .bind(r.map(|x| x[3]))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

@@ -8,7 +8,8 @@ use super::names::Rng;
 use super::registry::DemoGrid;
 use fengqiao_domain::matter::{Category, MatterKind, Priority, deadlines_minutes};
 use fengqiao_store::matters::{NewMatter, PastMatter, insert_past_matter};
-use fengqiao_store::{Conn, StoreResult};
+use fengqiao_store::mediation::{PastAgreement, PastCasework, insert_past_casework};
+use fengqiao_store::{Conn, Crypto, StoreResult};
 
 const DAY: i64 = 86_400_000;
 
@@ -55,20 +56,121 @@ fn category(rng: &mut Rng) -> Category {
     }
 }
 
-pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i64) -> StoreResult<usize> {
+/// What the parties agreed, by category: (points in dispute, responsibilities, the term).
+fn settlement(c: Category) -> (&'static str, &'static str, &'static str, &'static str) {
+    match c {
+        Category::Neighbour => (
+            "噪音、滴水等相邻关系问题",
+            "被申请人负主要责任，申请人予以谅解",
+            "整改扰民问题并向对方致歉",
+            "当面致歉，网格员监督",
+        ),
+        Category::MarriageFamily => {
+            ("家庭成员之间的责任与相处", "双方各自检讨，互相体谅", "按月承担赡养或探视约定", "按月履行，社区回访")
+        }
+        Category::PropertyManagement => {
+            ("物业服务与费用", "物业公司改进服务，业主按约缴费", "补缴物业费并改进服务", "银行转账")
+        }
+        Category::LabourWages => ("工资结算", "雇主承担支付责任", "支付拖欠工资", "银行转账"),
+        Category::ContractDebt => ("欠款数额与还款期限", "债务人承担还款责任", "分期偿还欠款", "银行转账"),
+        Category::Consumer => ("退费与赔偿", "商家承担退费责任", "退还预付款", "现金当面支付"),
+        Category::Damages => ("损失数额与赔偿", "侵权方承担赔偿责任", "赔偿维修费用", "现金当面支付"),
+        Category::HousingHomestead => ("房屋界限与使用", "双方按原有界限使用", "恢复原状", "自行施工，网格员见证"),
+        _ => ("争议事项", "双方各负其责", "履行约定事项", "当面履行"),
+    }
+}
+
+fn casework(
+    rng: &mut Rng,
+    narrative: &str,
+    cat: Category,
+    code: &str,
+    times: &CaseTimes,
+    mediator: &str,
+    now: i64,
+) -> PastCasework {
+    let applicant = super::names::person_name(rng);
+    let respondent = super::names::person_name(rng);
+    let mediator_name = super::names::person_name(rng);
+    let (points, resp, term, manner) = settlement(cat);
+    let consent = times.mediation_started.unwrap_or(now);
+    let mut c = PastCasework {
+        parties: vec![
+            ("applicant".into(), applicant.clone(), Some(super::names::phone(rng)), consent),
+            ("respondent".into(), respondent.clone(), Some(super::names::phone(rng)), consent),
+        ],
+        recorded_by: mediator.into(),
+        ..Default::default()
+    };
+    if let Some(started) = times.mediation_started {
+        c.sessions.push((
+            started + 3 * 3_600_000,
+            "社区人民调解室".into(),
+            format!("{applicant}、{respondent}、调解员{mediator_name}"),
+            format!("双方分别陈述了{points}方面的意见。调解员释法明理，引导双方换位思考，双方表示愿意协商解决。"),
+        ));
+    }
+    if let (Some(reached), Some(signed)) = (times.agreement_reached, times.signed) {
+        let due = signed + (3 + rng.below(10) as i64) * DAY;
+        c.agreement = Some(PastAgreement {
+            number: format!("{}号", code.replacen('M', "调协", 1)),
+            facts: narrative.into(),
+            points: points.into(),
+            responsibilities: resp.into(),
+            mediator: mediator_name.clone(),
+            drafted_at: reached,
+            signed_at: Some(signed),
+            judicial_confirmation: if rng.below(100) < 12 { "confirmed" } else { "none" }.into(),
+            terms: vec![(respondent, term.into(), manner.into(), due, times.performed)],
+        });
+    }
+    if let Some(closed) = times.performed {
+        for days in fengqiao_domain::mediation::FOLLOW_UP_DAYS {
+            let due = closed + days * DAY;
+            let done = (due < now).then(|| {
+                let r = [5, 5 - (rng.below(4) == 0) as i64, 5, 5 - (rng.below(5) == 0) as i64];
+                (due, "双方关系和睦，协议履行到位，未再发生纠纷".to_string(), r)
+            });
+            c.follow_ups.push((due, done));
+        }
+    }
+    c
+}
+
+#[derive(Default)]
+struct CaseTimes {
+    mediation_started: Option<i64>,
+    agreement_reached: Option<i64>,
+    signed: Option<i64>,
+    performed: Option<i64>,
+}
+
+pub async fn generate(
+    conn: &mut Conn,
+    crypto: &Crypto,
+    rng: &mut Rng,
+    grids: &[DemoGrid],
+    now: i64,
+) -> StoreResult<usize> {
     let mut n = 0;
     let year_ago = now - 365 * DAY;
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    // 443 settled disputes, 12 still open; 300 other matters, 20 still open.
+    // 443 settled disputes, 12 still open (4 of them being mediated); 300 other matters, 20
+    // still open.
     let plan: Vec<(MatterKind, bool)> = std::iter::repeat_n((MatterKind::Dispute, true), 443)
         .chain(std::iter::repeat_n((MatterKind::Dispute, false), 12))
         .chain((0..300).map(|i| ([MatterKind::Hazard, MatterKind::Request, MatterKind::Tip][i % 3], i >= 20)))
         .collect();
+    let mut open_disputes = 0;
     for (kind, done) in plan {
         n += 1;
         let g = &grids[rng.below(grids.len())];
-        let created = if done { year_ago + rng.below(355) as i64 * DAY } else { now - rng.below(10) as i64 * DAY }
-            + rng.below(600) as i64 * 60_000;
+        // Settled ones spread over the year; open ones in the last ten days (never ahead of now).
+        let created = if done {
+            year_ago + rng.below(355) as i64 * DAY + rng.below(600) as i64 * 60_000
+        } else {
+            now - rng.below(10) as i64 * DAY - (60 + rng.below(600) as i64) * 60_000
+        };
         let cat = if kind == MatterKind::Dispute { category(rng) } else { Category::Other };
         let priority = if rng.below(100) < 8 { Priority::High } else { Priority::Normal };
         let (ack, resolve) = deadlines_minutes(kind, priority);
@@ -123,14 +225,24 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
                 at,
             ));
         };
+        let mut times = CaseTimes::default();
         let (status, closure) = if dispute {
             at += rng.below(240) as i64 * 60_000;
             push("accept", "registered", "accepted", None, at);
             if !done {
-                ("accepted", None)
+                open_disputes += 1;
+                if open_disputes <= 4 {
+                    at = (at + 3_600_000).min(now - 60_000);
+                    push("start_mediation", "accepted", "mediating", None, at);
+                    times.mediation_started = Some(at);
+                    ("mediating", None)
+                } else {
+                    ("accepted", None)
+                }
             } else {
                 at += DAY;
                 push("start_mediation", "accepted", "mediating", None, at);
+                times.mediation_started = Some(at);
                 if final_tier != "grid" {
                     at += 2 * DAY;
                     push("escalate", "mediating", "accepted", Some("community"), at);
@@ -143,10 +255,13 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
                 }
                 at += (1 + rng.below(10) as i64) * DAY;
                 push("reach_agreement", "mediating", "agreement_reached", None, at);
+                times.agreement_reached = Some(at);
                 at += DAY;
                 push("start_performing", "agreement_reached", "performing", None, at);
+                times.signed = Some(at);
                 at += (1 + rng.below(10) as i64) * DAY;
                 push("perform", "performing", "closed:settled", None, at.min(now));
+                times.performed = Some(at.min(now));
                 ("closed", Some("settled".to_string()))
             }
         } else {
@@ -164,8 +279,14 @@ pub async fn generate(conn: &mut Conn, rng: &mut Rng, grids: &[DemoGrid], now: i
         let day = chrono::DateTime::from_timestamp_millis(created)
             .map(|t| t.with_timezone(&tz).format("%Y%m%d").to_string())
             .unwrap_or_default();
+        let narrative = matter.narrative.clone();
         let past = PastMatter { matter, status: status.into(), closure, created_at: created, steps };
-        insert_past_matter(conn, &format!("M{day}-D{n:05}"), &past).await?;
+        let code = format!("M{day}-D{n:05}");
+        let id = insert_past_matter(conn, &code, &past).await?;
+        if dispute && times.mediation_started.is_some() {
+            let c = casework(rng, &narrative, cat, &code, &times, &actor, now);
+            insert_past_casework(conn, crypto, id, &c).await?;
+        }
     }
     Ok(n)
 }
