@@ -581,3 +581,48 @@ pub async fn schedule_follow_up(state: &AppState, actor: &Actor, code: &str, due
     let m = load(state, actor, code, Action::HandleMatter).await?;
     Ok(state.store.schedule_follow_up(&actor.audit_ctx("follow-up"), m.id, &m.code, due).await?)
 }
+
+/// Metres between two points (equirectangular; exact enough within a jurisdiction).
+pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let dy = (b.0 - a.0) * 110_540.0;
+    let dx = (b.1 - a.1) * 111_320.0 * ((a.0 + b.0) / 2.0).to_radians().cos();
+    (dx * dx + dy * dy).sqrt()
+}
+
+/// Likely duplicates of a matter: same kind and category, open, within a week and 300 m.
+pub async fn duplicates(
+    state: &AppState,
+    m: &MatterDetail,
+    lat_lon: Option<(f64, f64)>,
+) -> AppResult<Vec<(fengqiao_store::mediation::MatterBrief, f64)>> {
+    let Some(here) = lat_lon else { return Ok(vec![]) };
+    let rows = state.store.duplicate_candidates(m.id, 7, 0.004).await?;
+    let mut out: Vec<_> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let d = metres(here, (r.lat?, r.lon?));
+            (d <= 300.0).then_some((r, d))
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(out)
+}
+
+/// Merge a duplicate into the matter it repeats: the duplicate is withdrawn with a note
+/// and linked, so its reporter's history still leads to the case.
+pub async fn merge(state: &AppState, actor: &Actor, duplicate: &str, into: &str) -> AppResult<()> {
+    if duplicate == into {
+        return Err(AppError::field("into", "a matter cannot be merged into itself"));
+    }
+    let kept = load(state, actor, into, Action::HandleMatter).await.map_err(|e| match e {
+        AppError::NotFound => AppError::field("into", format!("no matter \"{into}\"")),
+        e => e,
+    })?;
+    let dup = load(state, actor, duplicate, Action::HandleMatter).await?;
+    if kept.kind != dup.kind {
+        return Err(AppError::field("into", "only matters of the same kind are merged"));
+    }
+    apply_step(state, actor, duplicate, "withdraw", None, &format!("与{}重复，已并入该事项", kept.code), &[]).await?;
+    state.store.link_duplicate(&actor.audit_ctx("merge duplicate"), kept.id, dup.id, &dup.code).await?;
+    Ok(())
+}

@@ -977,7 +977,11 @@ async fn early_warning_of_escalation(db: &TestDb) {
         .json();
     let icode = incident["code"].as_str().unwrap();
     w.post_json(&format!("/api/v1/matters/{icode}/parties"), Some(&gw), husband).await;
-    let links = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json()["links"].clone();
+    let file = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    let history: Vec<&str> =
+        file["party_history"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap()).collect();
+    assert!(history.contains(&first.as_str()) && history.contains(&icode), "the husband's other matters: {history:?}");
+    let links = file["links"].clone();
     assert!(links.as_array().unwrap().iter().any(|l| l["code"] == icode && l["kind"] == "escalation"), "{links}");
     let audited = w
         .state
@@ -1045,11 +1049,44 @@ async fn intake_form_with_photos_and_parties(db: &TestDb) {
     assert!(page.body.contains("capture=\"environment\""));
 }
 
+async fn duplicates_are_proposed_and_merged(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let post =
+        |lat: f64, lon: f64, text: &str| format!(r#"{{"kind":"hazard","narrative":"{text}","lat":{lat},"lon":{lon}}}"#);
+    let a = w.post_json("/api/v1/matters", Some(&gw), &post(37.1050, 111.7050, "小区东门路灯不亮多日")).await.json();
+    let b = w.post_json("/api/v1/matters", Some(&gw), &post(37.1051, 111.7052, "东门口路灯坏了晚上很黑")).await.json();
+    // Far away (about 600 m): not proposed.
+    w.post_json("/api/v1/matters", Some(&gw), &post(37.1050, 111.7120 - 0.0005, "另一处路灯不亮")).await;
+    let (a, b) = (a["code"].as_str().unwrap(), b["code"].as_str().unwrap());
+    let f = w.get(&format!("/api/v1/matters/{b}"), Some(&gw)).await.json();
+    let dups = f["likely_duplicates"].as_array().unwrap();
+    assert_eq!(dups.len(), 1, "{dups:?}");
+    assert_eq!(dups[0]["code"], a);
+    assert!(dups[0]["distance_m"].as_i64().unwrap() < 30);
+    assert_error_body(
+        &w.post_json(&format!("/api/v1/matters/{b}/merge"), Some(&gw), &format!(r#"{{"into":"{b}"}}"#)).await,
+        422,
+        "validation",
+    );
+    let merged = w.post_json(&format!("/api/v1/matters/{b}/merge"), Some(&gw), &format!(r#"{{"into":"{a}"}}"#)).await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    let m = merged.json();
+    assert_eq!((m["matter"]["status"].as_str(), m["matter"]["closure"].as_str()), (Some("closed"), Some("withdrawn")));
+    assert!(m["links"].as_array().unwrap().iter().any(|l| l["code"] == a && l["kind"] == "duplicate"));
+    let kept = w.get(&format!("/api/v1/matters/{a}"), Some(&gw)).await.json();
+    assert!(kept["likely_duplicates"].as_array().unwrap().is_empty(), "a merged matter is no longer proposed");
+    assert!(kept["links"].as_array().unwrap().iter().any(|l| l["code"] == b));
+    let page = w.get(&format!("/matters/{a}"), Some(&gw)).await;
+    assert_eq!(page.status, 200);
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    duplicates_are_proposed_and_merged,
     intake_form_with_photos_and_parties,
     mediation_as_the_law_requires,
     early_warning_of_escalation,

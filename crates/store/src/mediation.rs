@@ -1200,3 +1200,92 @@ pub async fn insert_past_casework(
     }
     Ok(())
 }
+
+/// Another matter, briefly (for history and duplicate lists).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct MatterBrief {
+    pub id: i64,
+    pub code: String,
+    pub kind: String,
+    pub category: String,
+    pub status: String,
+    pub narrative: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Where a matter is (lat, lon), if known.
+    pub async fn matter_point(&self, matter_id: i64) -> StoreResult<Option<(f64, f64)>> {
+        let p: Option<(Option<f64>, Option<f64>)> = sqlx::query_as("SELECT lat, lon FROM matters WHERE id = $1")
+            .bind(matter_id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(p.and_then(|(a, b)| Some((a?, b?))))
+    }
+
+    /// Other matters sharing a party with this one, newest first.
+    pub async fn party_history(&self, matter_id: i64) -> StoreResult<Vec<MatterBrief>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at FROM matter_parties p \
+             JOIN matter_parties q ON q.matter_id <> p.matter_id AND ( \
+                 (p.id_number_hash IS NOT NULL AND q.id_number_hash = p.id_number_hash) \
+                 OR (p.phone_hash IS NOT NULL AND q.phone_hash = p.phone_hash AND q.name = p.name)) \
+             JOIN matters m ON m.id = q.matter_id WHERE p.matter_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT 50",
+        )
+        .bind(matter_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Candidates for "the same matter reported twice": same kind and category, open,
+    /// within `days` of it and inside a box of `deg` degrees around it (the caller measures
+    /// the real distance).
+    pub async fn duplicate_candidates(&self, matter_id: i64, days: i64, deg: f64) -> StoreResult<Vec<MatterBrief>> {
+        let me: Option<MatterBrief> = sqlx::query_as(
+            "SELECT id, code, kind, category, status, narrative, lat, lon, created_at FROM matters WHERE id = $1",
+        )
+        .bind(matter_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(MatterBrief { kind, category, lat: Some(lat), lon: Some(lon), created_at: at, .. }) = me else {
+            return Ok(vec![]);
+        };
+        Ok(sqlx::query_as(
+            "SELECT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at FROM matters m \
+             WHERE m.id <> $1 AND m.kind = $2 AND m.category = $3 AND m.status <> 'closed' \
+             AND m.created_at BETWEEN $4 AND $5 AND m.lat BETWEEN $6 AND $7 AND m.lon BETWEEN $8 AND $9 \
+             AND NOT EXISTS (SELECT 1 FROM matter_links l WHERE l.kind = 'duplicate' AND \
+                 ((l.from_matter_id = m.id AND l.to_matter_id = $1) OR (l.from_matter_id = $1 AND l.to_matter_id = m.id))) \
+             ORDER BY m.created_at LIMIT 20",
+        )
+        .bind(matter_id)
+        .bind(kind)
+        .bind(category)
+        .bind(at - days * DAY_MS)
+        .bind(at + days * DAY_MS)
+        .bind(lat - deg)
+        .bind(lat + deg)
+        .bind(lon - deg)
+        .bind(lon + deg)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Record that `duplicate` repeats `kept` (the caller withdraws the duplicate).
+    pub async fn link_duplicate(&self, ctx: &AuditCtx, kept: i64, duplicate: i64, code: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO matter_links (from_matter_id, to_matter_id, kind, created_at) VALUES ($1, $2, 'duplicate', $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(kept)
+        .bind(duplicate)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        audit::append(&mut tx, ctx, &AuditEvent::new("matter.merge", "matter", code, Outcome::Success)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -136,6 +136,17 @@ pub struct FileOut {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct BriefOut {
+    pub code: String,
+    pub kind: String,
+    pub category: String,
+    pub status: String,
+    pub created_at: String,
+    /// For likely duplicates: metres away.
+    pub distance_m: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct LinkOut {
     pub code: String,
     /// recurrence, escalation or duplicate.
@@ -162,6 +173,11 @@ pub struct CaseFile {
     pub follow_ups: Vec<FollowUpOut>,
     pub files: Vec<FileOut>,
     pub links: Vec<LinkOut>,
+    /// Earlier and later matters of the same parties (by ID number, or name and phone).
+    pub party_history: Vec<BriefOut>,
+    /// Open matters of the same kind and category within a week and 300 m: proposed for
+    /// merging.
+    pub likely_duplicates: Vec<BriefOut>,
     pub history: Vec<StepOut>,
 }
 
@@ -294,6 +310,21 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
         .into_iter()
         .map(|l| LinkOut { code: l.code, kind: l.kind, direction: l.direction })
         .collect();
+    let brief = |b: &fengqiao_store::mediation::MatterBrief, d: Option<f64>| BriefOut {
+        code: b.code.clone(),
+        kind: b.kind.clone(),
+        category: b.category.clone(),
+        status: b.status.clone(),
+        created_at: rfc3339(b.created_at),
+        distance_m: d.map(|d| d.round() as i64),
+    };
+    let party_history = s.party_history(m.id).await?.iter().map(|b| brief(b, None)).collect();
+    let here = s.matter_point(m.id).await?;
+    let likely_duplicates = if m.status == "closed" {
+        vec![]
+    } else {
+        crate::casework::duplicates(state, m, here).await?.iter().map(|(b, d)| brief(b, Some(*d))).collect()
+    };
     let history = s
         .matter_events(m.id)
         .await?
@@ -328,6 +359,8 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
         follow_ups,
         files,
         links,
+        party_history,
+        likely_duplicates,
         history,
     })
 }
@@ -508,6 +541,26 @@ pub async fn follow_up(
     ApiJson(f): ApiJson<FollowUpIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::record_follow_up(&state, &actor, &code, id, &f).await?;
+    file_of(&state, &actor, &code).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeIn {
+    /// The matter this one repeats; this one is withdrawn and linked to it.
+    pub into: String,
+}
+
+/// Merge a likely duplicate into the matter it repeats.
+#[utoipa::path(post, path = "/matters/{code}/merge", tag = "casework", params(("code" = String, Path)), request_body = MergeIn, security(("bearer" = [])),
+    responses((status = 200, body = CaseFile), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+    ApiJson(mi): ApiJson<MergeIn>,
+) -> AppResult<Json<CaseFile>> {
+    casework::merge(&state, &actor, &code, mi.into.trim()).await?;
     file_of(&state, &actor, &code).await
 }
 

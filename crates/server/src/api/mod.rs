@@ -37,7 +37,7 @@ use utoipa::OpenApi;
         matters::create, matters::list, casework::get, matters::step,
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
-        casework::follow_up, casework::alerts, casework::acknowledge,
+        casework::follow_up, casework::alerts, casework::acknowledge, casework::merge,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -92,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/terms/{seq}/performed", post(casework::performed))
         .route("/matters/{code}/follow-ups", post(casework::schedule_follow_up))
         .route("/matters/{code}/follow-ups/{id}", post(casework::follow_up))
+        .route("/matters/{code}/merge", post(casework::merge))
         .route("/alerts", get(casework::alerts))
         .route("/alerts/{id}/acknowledge", post(casework::acknowledge))
         .route("/residents", get(registry::search))

@@ -714,3 +714,15 @@ pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): We
     };
     Ok(render(&state, "supervision.html", ctx))
 }
+
+pub async fn merge(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    let r = casework::merge(&state, &actor, &code, f.get("into").trim()).await;
+    done(&state, &actor, &code, r, "duplicates").await
+}

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/files/{id}", get(matters::file))
         .route("/matters/{code}/events", post(matters::step))
         .route("/matters/{code}/parties", post(matters::party))
+        .route("/matters/{code}/merge", post(matters::merge))
         .route("/matters/{code}/parties/{id}/consent", post(matters::consent))
         .route("/matters/{code}/sessions", post(matters::session))
         .route("/matters/{code}/plan", post(matters::plan))
