@@ -17,6 +17,7 @@ pub mod open311;
 mod ops;
 pub mod ratelimit;
 pub mod routing;
+pub mod search;
 pub mod settings;
 pub mod totp;
 pub mod web;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub qr_limiter: Arc<ratelimit::RateLimiter>,
     /// The early-warning lexicon (the default, or the installation's own file).
     pub lexicon: &'static fengqiao_domain::risk::Lexicon,
+    /// The full-text index of matters (see `search`).
+    pub search: Arc<search::SearchIndex>,
 }
 
 impl AppState {
@@ -57,7 +60,18 @@ impl AppState {
             router: Arc::new(routing::GridRouter::default()),
             qr_limiter: Arc::new(ratelimit::RateLimiter::per_minute(settings_rate)),
             lexicon: fengqiao_domain::risk::Lexicon::default_shared(),
+            search: Arc::new(search::SearchIndex::in_memory().expect("an index in memory")),
         }
+    }
+
+    /// Keep the full-text index in `settings.index_dir` (opened or rebuilt there).
+    pub fn with_index_dir(mut self) -> anyhow::Result<Self> {
+        if let Some(dir) = &self.settings.index_dir {
+            let ix = search::SearchIndex::open(dir)
+                .map_err(|e| anyhow::anyhow!("search index in {}: {e}", dir.display()))?;
+            self.search = Arc::new(ix);
+        }
+        Ok(self)
     }
 
     /// Use an installation's own early-warning lexicon (loaded once at start).
@@ -90,6 +104,18 @@ pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(So
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let bound = listener.local_addr()?;
     on_bound(bound);
+    // The full-text index follows the database: every two seconds, and before each search.
+    let (index, index_store) = (state.search.clone(), state.store.clone());
+    tokio::spawn(async move {
+        loop {
+            match index.sync(&index_store).await {
+                Ok(n) if n > 0 => tracing::debug!(matters = n, "search index updated"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "search index sync failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    });
     let purge_store = state.store.clone();
     let idle_ms = state.settings.session_idle_minutes * 60_000;
     tokio::spawn(async move {

@@ -49,6 +49,9 @@ pub struct Settings {
     pub files_dir: std::path::PathBuf,
     /// Largest attached file, in bytes.
     pub max_file_bytes: usize,
+    /// Where this node keeps its full-text index (derived from the database, rebuilt when
+    /// missing); empty: in memory, rebuilt at every start (fine for a station's demo).
+    pub index_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -72,6 +75,7 @@ impl Default for Settings {
             qr_matters_per_day: 5,
             files_dir: "fengqiao-files".into(),
             max_file_bytes: 10 * 1024 * 1024,
+            index_dir: None,
         }
     }
 }

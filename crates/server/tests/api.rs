@@ -1081,11 +1081,88 @@ async fn duplicates_are_proposed_and_merged(db: &TestDb) {
     assert_eq!(page.status, 200);
 }
 
+async fn full_text_search_with_filters(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let gw2 = w.token("gw2").await;
+    let cmd = w.token("commander").await;
+    let mk = |kind: &str, cat: &str, text: &str, lon: f64| {
+        format!(r#"{{"kind":"{kind}","category":"{cat}","narrative":"{text}","lat":37.105,"lon":{lon}}}"#)
+    };
+    let noise = w
+        .post_json("/api/v1/matters", Some(&gw), &mk("dispute", "neighbour", "楼上装修噪音扰民，邻里纠纷升级", 111.705))
+        .await
+        .json();
+    let wages = w
+        .post_json("/api/v1/matters", Some(&gw), &mk("dispute", "labour_wages", "装修工人被拖欠工资三个月", 111.706))
+        .await
+        .json();
+    let other =
+        w.post_json("/api/v1/matters", Some(&gw2), &mk("dispute", "neighbour", "楼道噪音纠纷", 111.715)).await.json();
+    let code = |v: &serde_json::Value| v["code"].as_str().unwrap().to_string();
+    let (noise, wages, other) = (code(&noise), code(&wages), code(&other));
+    let find = |token: String, qs: &str| {
+        let w = &w;
+        let qs = qs.to_string();
+        async move {
+            let r = w.get(&format!("/api/v1/matters?{qs}"), Some(&token)).await;
+            assert_eq!(r.status, 200, "{qs}: {}", r.body);
+            r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["code"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // A two-character word (FTS5's trigram tokenizer cannot find these).
+    assert_eq!(find(gw.clone(), &format!("q={}", urlencode("纠纷"))).await, [noise.as_str()]);
+    assert_eq!(find(gw.clone(), &format!("q={}", urlencode("装修"))).await.len(), 2);
+    assert_eq!(find(gw.clone(), &format!("q={}&category=labour_wages", urlencode("装修"))).await, [wages.as_str()]);
+    // Within the jurisdiction only; the commander sees both grids.
+    assert_eq!(find(gw2.clone(), &format!("q={}", urlencode("噪音"))).await, [other.as_str()]);
+    let mut both = find(cmd.clone(), &format!("q={}", urlencode("噪音"))).await;
+    both.sort();
+    let mut expected = vec![noise.clone(), other.clone()];
+    expected.sort();
+    assert_eq!(both, expected);
+    assert_eq!(find(cmd.clone(), &format!("q={}&unit=XY-C02-G01", urlencode("噪音"))).await, [other.as_str()]);
+    assert_error_body(&w.get("/api/v1/matters?unit=XY-C02-G01&tier=grid", Some(&gw)).await, 403, "forbidden");
+    // Words in a mediation record are found too, after the index follows the change.
+    let path = format!("/api/v1/matters/{wages}");
+    w.post_json(&format!("{path}/events"), Some(&gw), r#"{"event":"accept"}"#).await;
+    consenting_parties(&w, &gw, &wages).await;
+    w.post_json(&format!("{path}/events"), Some(&gw), r#"{"event":"start_mediation"}"#).await;
+    let s = r#"{"held_at":"2026-11-20T10:00","place":"社区调解室","participants":"双方","record":"劳动监察大队到场，包工头承诺月底前结清欠薪"}"#;
+    assert_eq!(w.post_json(&format!("{path}/sessions"), Some(&gw), s).await.status, 201);
+    assert_eq!(find(gw.clone(), &format!("q={}", urlencode("欠薪"))).await, [wages.as_str()]);
+    assert_eq!(find(gw.clone(), &format!("q={}&status=mediating", urlencode("工资"))).await, [wages.as_str()]);
+    assert!(find(gw.clone(), &format!("q={}&status=closed", urlencode("工资"))).await.is_empty());
+    assert_eq!(find(gw.clone(), "tier=grid&category=neighbour").await, [noise.as_str()]);
+    assert!(find(gw.clone(), "risk=red").await.is_empty());
+    assert!(find(gw.clone(), "from=2099-01-01&category=neighbour").await.is_empty());
+    // Bad filters are named.
+    let bad = w.get("/api/v1/matters?risk=purple&tier=sky&from=yesterday", Some(&gw)).await;
+    assert_error_body(&bad, 422, "validation");
+    let fields: Vec<String> = bad.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["tier", "risk", "from"]);
+    // The list page searches too.
+    let page = w.get(&format!("/matters?q={}", urlencode("欠薪")), Some(&gw)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&wages) && !page.body.contains(&noise));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    full_text_search_with_filters,
     duplicates_are_proposed_and_merged,
     intake_form_with_photos_and_parties,
     mediation_as_the_law_requires,

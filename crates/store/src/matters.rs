@@ -170,6 +170,18 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// Matters by id, in the order given (search results).
+    pub async fn matters_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<MatterDetail>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let rows: Vec<MatterDetail> =
+            sqlx::query_as(&format!("{MATTER_SELECT} WHERE m.id IN ({list})")).fetch_all(&self.read).await?;
+        let mut by_id: std::collections::HashMap<i64, MatterDetail> = rows.into_iter().map(|m| (m.id, m)).collect();
+        Ok(ids.iter().filter_map(|i| by_id.remove(i)).collect())
+    }
+
     pub async fn matter_events(&self, matter_id: i64) -> StoreResult<Vec<MatterEventRow>> {
         Ok(sqlx::query_as("SELECT event, from_status, to_status, tier, actor, note, at FROM matter_events WHERE matter_id = $1 ORDER BY at, id")
             .bind(matter_id)

@@ -850,12 +850,16 @@ impl Store {
         });
         let now = now_ms();
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2 WHERE id = $3")
-            .bind(i64::from(a.score))
-            .bind(a.level.as_str())
-            .bind(matter_id)
-            .execute(&mut *tx)
-            .await?;
+        // Bumping updated_at also tells the search index to take the change.
+        sqlx::query(
+            "UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(i64::from(a.score))
+        .bind(a.level.as_str())
+        .bind(now)
+        .bind(matter_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM escalation_risk_factors WHERE matter_id = $1")
             .bind(matter_id)
             .execute(&mut *tx)

@@ -31,7 +31,7 @@ pub async fn serve(cfg: Config, store: fengqiao_store::Store, on_bound: impl FnO
         .listen
         .parse()
         .map_err(|e| anyhow::anyhow!("configuration: listen \"{}\" is not an address ({e})", cfg.listen))?;
-    let mut state = fengqiao_server::AppState::new(store, cfg.server.clone());
+    let mut state = fengqiao_server::AppState::new(store, cfg.server.clone()).with_index_dir()?;
     if let Some(file) = &cfg.risk_lexicon_file {
         let text = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;

@@ -9,7 +9,6 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::policy::Action;
 use fengqiao_store::matters::MatterDetail;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -131,13 +130,27 @@ pub async fn create(
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
+    /// Words to find in narratives, mediation records and notes (Chinese word segmentation);
+    /// results then come best first.
+    pub q: Option<String>,
+    /// A unit code (grid, community, ...) inside the caller's jurisdiction.
+    pub unit: Option<String>,
     pub status: Option<String>,
     pub kind: Option<String>,
+    pub category: Option<String>,
+    /// grid, community or street.
+    pub tier: Option<String>,
+    /// Escalation risk level: none, yellow, orange or red.
+    pub risk: Option<String>,
+    /// Created on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Created on or before (YYYY-MM-DD).
+    pub to: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
 
-/// Matters in the caller's jurisdiction, newest first.
+/// Matters in the caller's jurisdiction: newest first, or best first when searching words.
 #[utoipa::path(get, path = "/matters", tag = "matters", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<MatterOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
@@ -149,18 +162,18 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(AppError::field("limit", "between 1 and 500"));
     }
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewMatters, &home, ("matters", &actor.user.unit_code)).await?;
-    let (rows, total) = state
-        .store
-        .matters_under(
-            &home,
-            q.status.as_deref().filter(|s| !s.is_empty()),
-            q.kind.as_deref().filter(|s| !s.is_empty()),
-            limit,
-            q.offset.unwrap_or(0),
-        )
-        .await?;
+    let f = crate::search::Filters {
+        q: q.q,
+        unit: q.unit,
+        kind: q.kind,
+        category: q.category,
+        status: q.status,
+        tier: q.tier,
+        risk: q.risk,
+        from: q.from,
+        to: q.to,
+    };
+    let (rows, total) = crate::search::find(&state, &actor, &f, limit, q.offset.unwrap_or(0)).await?;
     Ok(Json(Page { items: rows.iter().map(out).collect(), total }))
 }
 

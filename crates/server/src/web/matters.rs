@@ -30,31 +30,53 @@ fn row(m: &MatterDetail, now: i64) -> Value {
 
 #[derive(Deserialize)]
 pub struct ListQuery {
+    #[serde(flatten)]
+    filters: crate::search::Filters,
     #[serde(default)]
-    status: String,
-    #[serde(default)]
-    kind: String,
-    page: Option<i64>,
+    page: String,
 }
 
 pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<ListQuery>) -> WebResult {
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(&state, Action::ViewMatters, &home, ("matters", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e, lang))?;
-    let page = q.page.unwrap_or(1).max(1);
-    let status = Some(q.status.as_str()).filter(|s| !s.is_empty());
-    let kind = Some(q.kind.as_str()).filter(|s| !s.is_empty());
-    let (rows, total) = state.store.matters_under(&home, status, kind, PAGE, (page - 1) * PAGE).await?;
+    let page = q.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let (rows, total, error) = match crate::search::find(&state, &actor, &q.filters, PAGE, (page - 1) * PAGE).await {
+        Ok((rows, total)) => (rows, total, None),
+        Err(e @ crate::AppError::Validation(_)) => {
+            let body = e.body().error;
+            (
+                vec![],
+                0,
+                Some(body.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join(" · ")),
+            )
+        }
+        Err(e) => return Err(WebError(e, lang)),
+    };
     let now = fengqiao_store::now_ms();
+    let f = &q.filters;
+    let v = |x: &Option<String>| x.clone().unwrap_or_default();
+    // The query string of these filters, for the pager's links.
+    let qs = serde_urlencoded::to_string([
+        ("q", v(&f.q)),
+        ("unit", v(&f.unit)),
+        ("kind", v(&f.kind)),
+        ("category", v(&f.category)),
+        ("status", v(&f.status)),
+        ("tier", v(&f.tier)),
+        ("risk", v(&f.risk)),
+        ("from", v(&f.from)),
+        ("to", v(&f.to)),
+    ])
+    .unwrap_or_default();
     let ctx = context! {
         rows => rows.iter().map(|m| row(m, now)).collect::<Vec<_>>(),
-        total => total, page => page, pages => (total + PAGE - 1) / PAGE,
-        status => q.status.clone(), kind => q.kind.clone(),
+        total => total, page => page, pages => (total + PAGE - 1) / PAGE, qs => qs, error => error,
+        f => context! { q => v(&f.q), unit => v(&f.unit), kind => v(&f.kind), category => v(&f.category), status => v(&f.status),
+            tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to) },
         statuses => ["registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
         kinds => ["dispute", "hazard", "request", "incident", "tip"],
+        categories => Category::ALL.iter().map(|c| context! { code => c.as_str(), label => c.label_zh() }).collect::<Vec<_>>(),
+        tiers => ["grid", "community", "street"],
+        risks => ["yellow", "orange", "red"],
         may_record => actor.may(Action::RecordMatter),
         ..page_ctx(&state, &actor, "matters")
     };

@@ -1,0 +1,422 @@
+//! Full-text Chinese search over matters (narratives, mediation records, notes) with
+//! filters, within the reader's jurisdiction: tantivy with jieba word segmentation.
+//!
+//! The database is the source of truth; each node keeps its own index (in `index_dir`)
+//! derived from it, following the matters by their last change (`updated_at`, id). A sync
+//! runs every two seconds and before each search, re-reading a few seconds back so a write
+//! committed late is not missed (indexing is idempotent: delete by id, add). The watermark is
+//! kept in the index's commit payload; a missing or older-schema index is rebuilt.
+
+use fengqiao_store::Store;
+use fengqiao_store::search_feed::FeedItem;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Bump when the schema or the analysis changes: the index is then rebuilt.
+const SCHEMA_VERSION: &str = "1";
+/// Re-read this far behind the watermark, for writes that committed late.
+const OVERLAP_MS: i64 = 5_000;
+const BATCH: i64 = 2_000;
+
+struct Fields {
+    id: Field,
+    text: Field,
+    path: Field,
+    kind: Field,
+    category: Field,
+    status: Field,
+    tier: Field,
+    risk: Field,
+    created: Field,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    f: Fields,
+    /// (updated_at, id) of the last change taken, and the sync lock.
+    sync: tokio::sync::Mutex<(i64, i64)>,
+}
+
+/// A search request: words and filters (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    /// The reader's jurisdiction (a unit path) — always applied.
+    pub within: String,
+    /// A narrower unit path (a grid or community), if chosen.
+    pub unit: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    pub risk: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut sb = Schema::builder();
+    let text_opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("jieba").set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let f = Fields {
+        id: sb.add_i64_field("id", INDEXED | STORED | FAST),
+        text: sb.add_text_field("text", text_opts),
+        path: sb.add_text_field("path", STRING),
+        kind: sb.add_text_field("kind", STRING),
+        category: sb.add_text_field("category", STRING),
+        status: sb.add_text_field("status", STRING),
+        tier: sb.add_text_field("tier", STRING),
+        risk: sb.add_text_field("risk", STRING),
+        created: sb.add_i64_field("created_at", INDEXED | FAST),
+    };
+    (sb.build(), f)
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).build()
+}
+
+fn payload(wm: (i64, i64)) -> String {
+    format!("v{SCHEMA_VERSION} {} {}", wm.0, wm.1)
+}
+
+fn parse_payload(p: &str) -> Option<(i64, i64)> {
+    let mut it = p.split_whitespace();
+    if it.next()? != format!("v{SCHEMA_VERSION}") {
+        return None;
+    }
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+impl SearchIndex {
+    /// Open the index in `dir`, or create it (empty: the first sync fills it). An index of
+    /// another schema version is removed and rebuilt.
+    pub fn open(dir: &Path) -> anyhow::Result<SearchIndex> {
+        let (schema, f) = schema();
+        std::fs::create_dir_all(dir)?;
+        let existing = Index::open_in_dir(dir).ok();
+        let (index, wm) = match existing.and_then(|i| {
+            let wm = i.load_metas().ok()?.payload.as_deref().and_then(parse_payload)?;
+            Some((i, wm))
+        }) {
+            Some(x) => x,
+            None => {
+                for e in std::fs::read_dir(dir)? {
+                    let p = e?.path();
+                    if p.is_file() {
+                        std::fs::remove_file(p)?;
+                    }
+                }
+                (Index::create_in_dir(dir, schema)?, (0, 0))
+            }
+        };
+        Self::finish(index, f, wm)
+    }
+
+    /// An index in memory (tests, and nodes started without an index directory).
+    pub fn in_memory() -> anyhow::Result<SearchIndex> {
+        let (schema, f) = schema();
+        Self::finish(Index::create_in_ram(schema), f, (0, 0))
+    }
+
+    fn finish(index: Index, f: Fields, wm: (i64, i64)) -> anyhow::Result<SearchIndex> {
+        index.tokenizers().register("jieba", analyzer());
+        let writer: IndexWriter = index.writer(64_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, sync: tokio::sync::Mutex::new(wm) })
+    }
+
+    fn document(&self, item: &FeedItem) -> TantivyDocument {
+        let r = &item.row;
+        let mut d = TantivyDocument::default();
+        d.add_i64(self.f.id, r.id);
+        let mut text = r.narrative.clone();
+        for t in &item.texts {
+            text.push('\n');
+            text.push_str(t);
+        }
+        d.add_text(self.f.text, &text);
+        // Every ancestor path, so a filter on any unit is one term.
+        let mut prefix = String::from("/");
+        for seg in r.grid_path.split('/').filter(|s| !s.is_empty()) {
+            prefix.push_str(seg);
+            prefix.push('/');
+            d.add_text(self.f.path, &prefix);
+        }
+        d.add_text(self.f.kind, &r.kind);
+        d.add_text(self.f.category, &r.category);
+        d.add_text(self.f.status, &r.status);
+        d.add_text(self.f.tier, r.tier.as_deref().unwrap_or(""));
+        d.add_text(self.f.risk, &r.escalation_risk_level);
+        d.add_i64(self.f.created, r.created_at);
+        d
+    }
+
+    /// Index a batch of changed matters and commit with the new watermark.
+    pub fn apply(&self, items: &[FeedItem], wm: (i64, i64)) -> anyhow::Result<()> {
+        let mut w = self.writer.lock().map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        for item in items {
+            w.delete_term(Term::from_field_i64(self.f.id, item.row.id));
+            w.add_document(self.document(item))?;
+        }
+        let mut commit = w.prepare_commit()?;
+        commit.set_payload(&payload(wm));
+        commit.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Take every change since the watermark; returns how many matters were (re)indexed.
+    pub async fn sync(&self, store: &Store) -> anyhow::Result<usize> {
+        let mut wm = self.sync.lock().await;
+        let mut after = if wm.0 == 0 { (0, 0) } else { (wm.0 - OVERLAP_MS, 0) };
+        let mut total = 0;
+        loop {
+            let items = store.matters_changed_since(after, BATCH).await?;
+            if items.is_empty() {
+                break;
+            }
+            let last = items.last().map(|i| (i.row.updated_at, i.row.id)).expect("not empty");
+            let new_wm = if last > *wm { last } else { *wm };
+            // Skip the overlap's rows that are already in (their change is not newer).
+            let fresh: Vec<FeedItem> =
+                items.iter().filter(|i| (i.row.updated_at, i.row.id) > (wm.0 - OVERLAP_MS, 0)).cloned().collect();
+            let n = items.len();
+            if !fresh.is_empty() || new_wm != *wm {
+                self.apply(&fresh, new_wm)?;
+            }
+            total += fresh.len();
+            *wm = new_wm;
+            after = last;
+            if (n as i64) < BATCH {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    fn tokens(&self, text: &str) -> Vec<String> {
+        let mut a = analyzer();
+        let mut stream = a.token_stream(text);
+        let mut out: Vec<String> = Vec::new();
+        while stream.advance() {
+            let t = stream.token().text.trim().to_string();
+            if !t.is_empty() && t.chars().any(|c| c.is_alphanumeric()) && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// Matching matter ids, best first, and how many match in all.
+    pub fn search(&self, q: &SearchQuery) -> anyhow::Result<(Vec<i64>, usize)> {
+        let term = |f: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(f, v), IndexRecordOption::Basic))
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, term(self.f.path, &q.within))];
+        if let Some(u) = &q.unit {
+            must.push((Occur::Must, term(self.f.path, u)));
+        }
+        for (f, v) in [
+            (self.f.kind, &q.kind),
+            (self.f.category, &q.category),
+            (self.f.status, &q.status),
+            (self.f.tier, &q.tier),
+            (self.f.risk, &q.risk),
+        ] {
+            if let Some(v) = v {
+                must.push((Occur::Must, term(f, v)));
+            }
+        }
+        if q.from.is_some() || q.to.is_some() {
+            let lo = q.from.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(self.f.created, v)));
+            let hi = q.to.map_or(Bound::Unbounded, |v| Bound::Excluded(Term::from_field_i64(self.f.created, v)));
+            must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
+        }
+        let words = self.tokens(&q.text);
+        for w in &words {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.f.text, w), IndexRecordOption::WithFreqs)),
+            ));
+        }
+        if !q.text.trim().is_empty() && words.is_empty() {
+            return Ok((vec![], 0));
+        }
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let limit = q.limit.clamp(1, 500);
+        let (top, count) =
+            searcher.search(&query, &(TopDocs::with_limit(limit).and_offset(q.offset).order_by_score(), Count))?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_i64()) {
+                ids.push(id);
+            }
+        }
+        Ok((ids, count))
+    }
+
+    pub fn documents(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_character_words_are_found() {
+        let ix = SearchIndex::in_memory().unwrap();
+        let toks = ix.tokens("邻里纠纷，楼上装修噪音扰民");
+        assert!(toks.contains(&"纠纷".to_string()), "{toks:?}");
+        assert!(toks.contains(&"噪音".to_string()), "{toks:?}");
+    }
+}
+
+/// The filters of a matters list as typed (web form or API query), validated by `find`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct Filters {
+    /// Words to find in narratives, mediation records and notes (Chinese word segmentation).
+    #[serde(default)]
+    pub q: Option<String>,
+    /// A unit code (grid, community, ...) inside the caller's jurisdiction.
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// Escalation risk level: none, yellow, orange, red.
+    #[serde(default)]
+    pub risk: Option<String>,
+    /// Created on or after (YYYY-MM-DD, Beijing time).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Created on or before (YYYY-MM-DD).
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+fn day_start(field: &str, s: &str) -> Result<i64, fengqiao_domain::FieldError> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| fengqiao_domain::FieldError::new(field, "a date, YYYY-MM-DD"))?;
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid");
+    Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(tz).single().expect("fixed").timestamp_millis())
+}
+
+/// Matters in the caller's jurisdiction matching the filters: from the database when only
+/// status and kind are asked, from the search index otherwise. Every bad filter is named.
+pub async fn find(
+    state: &crate::AppState,
+    actor: &crate::auth::Actor,
+    f: &Filters,
+    limit: i64,
+    offset: i64,
+) -> crate::error::AppResult<(Vec<fengqiao_store::matters::MatterDetail>, i64)> {
+    use crate::error::AppError;
+    use fengqiao_domain::FieldError;
+    use fengqiao_domain::matter::{Category, MatterKind, Status, Tier};
+    use fengqiao_domain::policy::Action;
+    let home = actor.jurisdiction().clone();
+    actor.authorize(state, Action::ViewMatters, &home, ("matters", &actor.user.unit_code)).await?;
+    let mut errs = Vec::new();
+    let (q, kind, category, status, tier, risk) = (
+        nonempty(&f.q),
+        nonempty(&f.kind),
+        nonempty(&f.category),
+        nonempty(&f.status),
+        nonempty(&f.tier),
+        nonempty(&f.risk),
+    );
+    if kind.as_deref().is_some_and(|k| MatterKind::parse(k).is_none()) {
+        errs.push(FieldError::new("kind", "dispute, hazard, request, incident or tip"));
+    }
+    if category.as_deref().is_some_and(|c| Category::parse(c).is_none()) {
+        errs.push(FieldError::new("category", "a category code (neighbour, marriage_family, ...)"));
+    }
+    if status.as_deref().is_some_and(|s| s != "closed" && Status::from_parts(s, None).is_none()) {
+        errs.push(FieldError::new("status", "a status (registered, accepted, mediating, ..., closed)"));
+    }
+    if tier.as_deref().is_some_and(|t| Tier::parse(t).is_none()) {
+        errs.push(FieldError::new("tier", "grid, community or street"));
+    }
+    if risk.as_deref().is_some_and(|r| fengqiao_domain::risk::Level::parse(r).is_none()) {
+        errs.push(FieldError::new("risk", "none, yellow, orange or red"));
+    }
+    if q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+        errs.push(FieldError::new("q", "at most 100 characters"));
+    }
+    let from = nonempty(&f.from).map(|s| day_start("from", &s)).transpose().map_err(|e| errs.push(e)).ok().flatten();
+    let to = nonempty(&f.to)
+        .map(|s| day_start("to", &s).map(|t| t + 24 * 3_600_000))
+        .transpose()
+        .map_err(|e| errs.push(e))
+        .ok()
+        .flatten();
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let unit = match nonempty(&f.unit) {
+        Some(code) => {
+            let u = state.store.unit_by_code(&code).await.map_err(|e| match e {
+                fengqiao_store::StoreError::NotFound => AppError::field("unit", format!("no unit \"{code}\"")),
+                e => e.into(),
+            })?;
+            actor.authorize(state, Action::ViewMatters, &u.path, ("unit", &u.code)).await?;
+            Some(u.path.0)
+        }
+        None => None,
+    };
+    let indexed =
+        q.is_some() || category.is_some() || tier.is_some() || risk.is_some() || from.is_some() || to.is_some();
+    if !indexed {
+        let path = unit.map(fengqiao_domain::org::UnitPath).unwrap_or(home);
+        return Ok(state.store.matters_under(&path, status.as_deref(), kind.as_deref(), limit, offset).await?);
+    }
+    state.search.sync(&state.store).await.map_err(AppError::Internal)?;
+    let sq = SearchQuery {
+        text: q.unwrap_or_default(),
+        within: home.0.clone(),
+        unit,
+        kind,
+        category,
+        status,
+        tier,
+        risk,
+        from,
+        to,
+        limit: limit.clamp(1, 500) as usize,
+        offset: offset.max(0) as usize,
+    };
+    let (ids, total) = state.search.search(&sq).map_err(AppError::Internal)?;
+    Ok((state.store.matters_by_ids(&ids).await?, total as i64))
+}
