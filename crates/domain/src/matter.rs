@@ -380,6 +380,55 @@ pub fn escalate(status: Status, tier: Tier) -> Result<(Option<Tier>, Status), Il
     }
 }
 
+/// What the tier rules look at.
+#[derive(Debug, Clone, Copy)]
+pub struct TierFacts {
+    pub tier: Tier,
+    pub status: Status,
+    pub difficult: bool,
+    pub risk: crate::risk::Level,
+    /// Whole days since the dispute reached its current tier.
+    pub days_at_tier: i64,
+}
+
+/// Days a dispute may stay open at a tier before the rules move it up.
+pub fn days_allowed(tier: Tier) -> Option<i64> {
+    match tier {
+        Tier::Grid => Some(7),
+        Tier::Community => Some(15),
+        Tier::Street => None,
+    }
+}
+
+/// The three-tier rules: should this dispute move up a tier, and why? Rules never move a
+/// dispute above the street (that would be "passed up", which only people decide).
+pub fn rule_to_move_up(f: &TierFacts) -> Option<String> {
+    use crate::risk::Level;
+    if f.tier == Tier::Street {
+        return None;
+    }
+    if !matches!(f.status, Status::Registered | Status::Accepted | Status::Mediating | Status::MediationFailed) {
+        return None;
+    }
+    let next = if f.tier == Tier::Grid { "社区" } else { "街道多元调解中心" };
+    if f.risk == Level::Red {
+        return Some(format!("民转刑风险为红色，依规移交{next}"));
+    }
+    if f.status == Status::MediationFailed {
+        return Some(format!("本级调解未成，依规移交{next}"));
+    }
+    if f.tier == Tier::Grid && f.risk == Level::Orange {
+        return Some("民转刑风险为橙色，依规移交社区".into());
+    }
+    if f.tier == Tier::Grid && f.difficult {
+        return Some("疑难复杂纠纷，依规移交社区".into());
+    }
+    match days_allowed(f.tier) {
+        Some(limit) if f.days_at_tier > limit => Some(format!("在本级化解超过{limit}日未果，依规移交{next}")),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,6 +487,31 @@ mod tests {
             next(MatterKind::Hazard, Status::Accepted, Event::StartMediation).is_err(),
             "only disputes are mediated"
         );
+    }
+
+    #[test]
+    fn the_tier_rules_move_disputes_up_and_never_pass_them_up() {
+        use crate::risk::Level;
+        let f = |tier, status, difficult, risk, days| TierFacts { tier, status, difficult, risk, days_at_tier: days };
+        let calm = f(Tier::Grid, Status::Accepted, false, Level::None, 1);
+        assert_eq!(rule_to_move_up(&calm), None);
+        assert!(rule_to_move_up(&TierFacts { difficult: true, ..calm }).unwrap().contains("疑难"));
+        assert!(rule_to_move_up(&TierFacts { risk: Level::Orange, ..calm }).unwrap().contains("橙色"));
+        assert!(rule_to_move_up(&TierFacts { status: Status::MediationFailed, ..calm }).unwrap().contains("调解未成"));
+        assert!(rule_to_move_up(&TierFacts { days_at_tier: 8, ..calm }).unwrap().contains("7日"));
+        assert_eq!(rule_to_move_up(&TierFacts { days_at_tier: 7, ..calm }), None);
+        let community = TierFacts { tier: Tier::Community, ..calm };
+        assert_eq!(
+            rule_to_move_up(&TierFacts { risk: Level::Orange, ..community }),
+            None,
+            "orange stays at the community"
+        );
+        assert!(rule_to_move_up(&TierFacts { risk: Level::Red, ..community }).unwrap().contains("街道"));
+        assert!(rule_to_move_up(&TierFacts { days_at_tier: 16, ..community }).unwrap().contains("15日"));
+        let street = TierFacts { tier: Tier::Street, risk: Level::Red, status: Status::MediationFailed, ..calm };
+        assert_eq!(rule_to_move_up(&street), None, "rules never pass a dispute up");
+        let done = TierFacts { status: Status::Performing, risk: Level::Red, ..calm };
+        assert_eq!(rule_to_move_up(&done), None, "an agreement in performance stays");
     }
 
     #[test]

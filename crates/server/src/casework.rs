@@ -33,10 +33,70 @@ pub async fn load(state: &AppState, actor: &Actor, code: &str, action: Action) -
     Ok(m)
 }
 
-/// Recompute the escalation risk after a change.
+/// Recompute the escalation risk after a change, then apply the tier rules.
 pub async fn reassess(state: &AppState, matter_id: i64) -> AppResult<()> {
     state.store.reassess(matter_id, state.lexicon).await?;
+    apply_tier_rules(state, matter_id).await
+}
+
+/// The three-tier rules (`matter::rule_to_move_up`): move a dispute up while a rule says
+/// so, each move recorded with the rule's reason and the actor `rules`.
+pub async fn apply_tier_rules(state: &AppState, matter_id: i64) -> AppResult<()> {
+    use fengqiao_domain::matter::{Difficulty, TierFacts, rule_to_move_up};
+    for _ in 0..2 {
+        let code: Option<String> = state.store.matter_code(matter_id).await?;
+        let Some(code) = code else { return Ok(()) };
+        let m = state.store.matter_by_code(&code).await?;
+        let (Some(tier), Some(status)) =
+            (m.tier.as_deref().and_then(Tier::parse), Status::from_parts(&m.status, m.closure.as_deref()))
+        else {
+            return Ok(());
+        };
+        let since = state.store.tier_since(m.id).await?;
+        let facts = TierFacts {
+            tier,
+            status,
+            difficult: m.difficulty == Difficulty::Difficult.as_str(),
+            risk: fengqiao_domain::risk::Level::parse(&m.escalation_risk_level)
+                .unwrap_or(fengqiao_domain::risk::Level::None),
+            days_at_tier: (fengqiao_store::now_ms() - since) / (24 * 3_600_000),
+        };
+        let Some(reason) = rule_to_move_up(&facts) else { return Ok(()) };
+        let Ok((Some(up), to)) = escalate(status, tier) else { return Ok(()) };
+        let step = fengqiao_store::matters::Step {
+            code: &m.code,
+            event: "escalate",
+            from: (&m.status, m.closure.as_deref()),
+            to: (to.code(), to.closure().map(|c| c.as_str())),
+            tier: Some(up.as_str()),
+            note: &reason,
+            routes_told: None,
+        };
+        match state.store.apply_step(&fengqiao_store::audit::AuditCtx::system("rules", "three-tier rules"), &step).await
+        {
+            Ok(()) => {}
+            // Someone moved it meanwhile: their step stands; the rules look again next time.
+            Err(StoreError::Conflict { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        state.store.reassess(m.id, state.lexicon).await?;
+    }
     Ok(())
+}
+
+/// The time rule, for the scheduler: disputes left too long at the grid or the community.
+pub async fn apply_time_rules(state: &AppState) -> AppResult<usize> {
+    let mut moved = 0;
+    for tier in [Tier::Grid, Tier::Community] {
+        let days = fengqiao_domain::matter::days_allowed(tier).expect("below the street");
+        let before = fengqiao_store::now_ms() - (days + 1) * 24 * 3_600_000;
+        for code in state.store.disputes_waiting_at_tier(tier.as_str(), before).await? {
+            let m = state.store.matter_by_code(&code).await?;
+            apply_tier_rules(state, m.id).await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 pub fn parse_routes(items: &[String]) -> AppResult<Vec<Route>> {

@@ -117,12 +117,19 @@ pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(So
         }
     });
     let purge_store = state.store.clone();
+    let rules_state = state.clone();
     let idle_ms = state.settings.session_idle_minutes * 60_000;
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
             if let Err(e) = purge_store.purge_sessions(fengqiao_store::now_ms(), idle_ms).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+            // Disputes left too long at the grid or the community move up (the time rule).
+            match crate::casework::apply_time_rules(&rules_state).await {
+                Ok(n) if n > 0 => tracing::info!(disputes = n, "tier time rule applied"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "tier time rule failed"),
             }
             // Agreements whose 30-day window for judicial confirmation closes within a week:
             // reminded once (audited; notifications to DingTalk/WeCom arrive with that issue).

@@ -909,9 +909,80 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let failed = w
         .post_json(&b2, Some(&gw), r#"{"event":"fail_mediation","routes":["arbitration","administrative","court"]}"#)
         .await;
-    assert_eq!(failed.json()["status"], "mediation_failed");
+    // Failure at the grid: the rules move it up to the community, which tries again.
+    assert_eq!(
+        (failed.json()["status"].as_str(), failed.json()["tier"].as_str()),
+        (Some("accepted"), Some("community"))
+    );
     let file = w.get(&format!("/api/v1/matters/{code2}"), Some(&gw)).await.json();
     assert_eq!(file["routes_told"], serde_json::json!(["arbitration", "administrative", "court"]));
+    let last = file["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["event"].as_str(), last["actor"].as_str()), (Some("escalate"), Some("rules")));
+    assert!(last["note"].as_str().unwrap().contains("调解未成"));
+    // At the street a failure stays failed, and the parties are referred to another route.
+    let cmd = w.token("commander").await;
+    let b2 = format!("/api/v1/matters/{code2}/events");
+    w.post_json(&b2, Some(&cmd), r#"{"event":"escalate","note":"社区调解未成，提交街道"}"#).await;
+    w.post_json(&b2, Some(&cmd), r#"{"event":"start_mediation"}"#).await;
+    let at_street = w.post_json(&b2, Some(&cmd), r#"{"event":"fail_mediation","routes":["court"]}"#).await.json();
+    assert_eq!((at_street["status"].as_str(), at_street["tier"].as_str()), (Some("mediation_failed"), Some("street")));
+    let referred = w
+        .post_json(&b2, Some(&cmd), r#"{"event":"refer","closure":"referred_court","note":"已告知向人民法院起诉"}"#)
+        .await
+        .json();
+    assert_eq!(referred["closure"], "referred_court");
+}
+
+async fn tier_rules_move_disputes_up(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    // A difficult dispute starts at the community.
+    let r = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"dispute","category":"demolition","difficulty":"difficult","narrative":"拆迁补偿标准争议，涉及多户","lat":37.105,"lon":111.705}"#,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["tier"], "community");
+    // Threats and a knife: red at once, up to the street's mediation centre.
+    let red = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"dispute","category":"neighbour","narrative":"邻居酒后拿着菜刀堵门，扬言要砍死对方","lat":37.105,"lon":111.705}"#,
+        )
+        .await
+        .json();
+    assert_eq!((red["tier"].as_str(), red["escalation_risk_level"].as_str()), (Some("street"), Some("red")));
+    let file = w.get(&format!("/api/v1/matters/{}", red["code"].as_str().unwrap()), Some(&gw)).await.json();
+    let moves: Vec<&str> = file["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "escalate")
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(moves, ["rules", "rules"], "grid → community → street, never above");
+    // The time rule: a dispute left at the grid for over a week moves up on the next pass.
+    let old = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"dispute","category":"neighbour","narrative":"楼道堆放杂物影响通行","lat":37.105,"lon":111.705}"#,
+        )
+        .await
+        .json();
+    let code = old["code"].as_str().unwrap();
+    assert_eq!(old["tier"], "grid");
+    assert_eq!(fengqiao_server::casework::apply_time_rules(&w.state).await.unwrap(), 0);
+    let eight_days = fengqiao_store::now_ms() - (8 * 24 + 1) * 3_600_000;
+    w.state.store.backdate_for_tests(code, eight_days).await.unwrap();
+    assert_eq!(fengqiao_server::casework::apply_time_rules(&w.state).await.unwrap(), 1);
+    let moved = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(moved["matter"]["tier"], "community");
+    assert!(moved["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap().contains("7日"));
 }
 
 async fn early_warning_of_escalation(db: &TestDb) {
@@ -931,13 +1002,17 @@ async fn early_warning_of_escalation(db: &TestDb) {
     )
     .await;
     let husband = r#"{"role":"respondent","name":"乔某安","phone":"13903589999"}"#;
+    // Red at once: the rules took it up to the street, where the station's people act.
+    let cmd = w.token("commander").await;
+    let m = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(m["matter"]["tier"], "street", "{}", m["escalation_risk"]);
     for c in [&first, &code] {
-        let r = w.post_json(&format!("/api/v1/matters/{c}/parties"), Some(&gw), husband).await;
+        let r = w.post_json(&format!("/api/v1/matters/{c}/parties"), Some(&cmd), husband).await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
     // The wife's father is a registered resident of 70+ living alone: linked, vulnerable.
     let father = r#"{"role":"applicant","name":"张世川","id_number":"141181198211110173"}"#;
-    let f = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(&gw), father).await.json();
+    let f = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(&cmd), father).await.json();
     let p = f["parties"].as_array().unwrap().iter().find(|p| p["name"] == "张世川").unwrap().clone();
     assert_eq!((p["resident"].as_bool(), p["vulnerable"].as_bool()), (Some(true), Some(true)));
     assert_eq!(p["id_number"], "141***********0173", "masked");
@@ -950,7 +1025,6 @@ async fn early_warning_of_escalation(db: &TestDb) {
     }
     assert!(risk["factors"].as_array().unwrap().iter().all(|x| x["weight"].as_i64().unwrap() > 0));
     // The command room is alerted at once, with the report to the police recorded.
-    let cmd = w.token("commander").await;
     let alerts = w.get("/api/v1/alerts", Some(&cmd)).await.json();
     let alert = alerts.as_array().unwrap().iter().find(|a| a["matter"] == code.as_str()).expect("alerted").clone();
     assert!(alert["police_report"].as_str().unwrap().contains("报告"));
@@ -1162,6 +1236,7 @@ fn urlencode(s: &str) -> String {
 }
 
 contract_tests!(
+    tier_rules_move_disputes_up,
     full_text_search_with_filters,
     duplicates_are_proposed_and_merged,
     intake_form_with_photos_and_parties,

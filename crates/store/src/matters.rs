@@ -170,6 +170,38 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    pub async fn matter_code(&self, matter_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT code FROM matters WHERE id = $1")
+            .bind(matter_id)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    /// When the matter reached its current tier (its registration or last move up).
+    pub async fn tier_since(&self, matter_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE(MAX(at), 0) FROM matter_events WHERE matter_id = $1 AND event IN ('register', 'escalate')",
+        )
+        .bind(matter_id)
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    /// Open disputes below the street that reached their tier before `before_ms`: the time
+    /// rule's candidates (codes).
+    pub async fn disputes_waiting_at_tier(&self, tier: &str, before_ms: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT m.code FROM matters m WHERE m.kind = 'dispute' AND m.tier = $1 \
+             AND m.status IN ('registered', 'accepted', 'mediating', 'mediation_failed') \
+             AND (SELECT MAX(e.at) FROM matter_events e WHERE e.matter_id = m.id AND e.event IN ('register', 'escalate')) < $2 \
+             ORDER BY m.id LIMIT 1000",
+        )
+        .bind(tier)
+        .bind(before_ms)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// Matters by id, in the order given (search results).
     pub async fn matters_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<MatterDetail>> {
         if ids.is_empty() {

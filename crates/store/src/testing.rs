@@ -111,3 +111,17 @@ macro_rules! contract_tests {
         }
     )*};
 }
+
+impl crate::Store {
+    /// Move a matter's registration back in time (tests of time rules only).
+    pub async fn backdate_for_tests(&self, code: &str, at: i64) -> crate::StoreResult<()> {
+        sqlx::query(
+            "UPDATE matter_events SET at = $1 WHERE event = 'register' AND matter_id = (SELECT id FROM matters WHERE code = $2)",
+        )
+        .bind(at)
+        .bind(code)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+}
