@@ -179,6 +179,18 @@ pub struct EscalationRisk {
     pub hits: Vec<Hit>,
 }
 
+impl EscalationRisk {
+    /// The factors as one line for an alert: `判决后仍纠缠骚扰+35；...`.
+    pub fn factors_text(&self) -> String {
+        self.hits.iter().map(|h| format!("{}+{}", h.factor.label_zh(), h.weight)).collect::<Vec<_>>().join("；")
+    }
+
+    /// The report to the police the law requires, as recorded with a red alert.
+    pub fn police_report(&self, code: &str) -> String {
+        format!("矛盾纠纷{code}经研判存在民转刑风险（{}分），已即时报告派出所综合指挥室及值班指挥长。", self.score)
+    }
+}
+
 /// Lexicon words per textual factor, and the segmenter that knows them.
 pub struct Lexicon {
     words: HashMap<String, Factor>,

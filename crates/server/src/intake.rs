@@ -49,15 +49,43 @@ pub fn new_matter(i: Intake, grid_id: i64, household_id: Option<i64>, lat: Optio
         difficulty: i.difficulty.as_str().into(),
         five_small: i.five_small.map(|f| f.as_str().to_string()),
         open311: None,
+        initial: Default::default(),
     }
 }
 
-/// Record a matter from any channel, then score its escalation risk: the one way in.
+/// Record a matter from any channel: the one way in. Its escalation risk (from the
+/// narrative: a new matter has no parties or records yet) and the tier rules' moves are
+/// decided here and written with it in one transaction.
 pub async fn record(state: &AppState, ctx: &fengqiao_store::audit::AuditCtx, m: &NewMatter) -> AppResult<String> {
-    let code = state.store.create_matter(ctx, m).await?;
-    let id = state.store.matter_by_code(&code).await?.id;
-    crate::casework::reassess(state, id).await?;
-    Ok(code)
+    use fengqiao_domain::matter::{Status, TierFacts, escalate, rule_to_move_up};
+    use fengqiao_domain::risk::{Facts, Level};
+    let risk = state.lexicon.assess(&Facts { texts: vec![&m.narrative], ..Default::default() });
+    let mut m = m.clone();
+    let mut moves = Vec::new();
+    if let Some(mut tier) = m.tier.as_deref().and_then(Tier::parse) {
+        let mut status = Status::Registered;
+        let difficult = m.difficulty == Difficulty::Difficult.as_str();
+        while let Some(reason) =
+            rule_to_move_up(&TierFacts { tier, status, difficult, risk: risk.level, days_at_tier: 0 })
+        {
+            let Ok((Some(up), to)) = escalate(status, tier) else { break };
+            moves.push((up.as_str().to_string(), reason));
+            tier = up;
+            status = to;
+        }
+    }
+    m.initial = fengqiao_store::matters::Initial {
+        risk_score: i64::from(risk.score),
+        risk_level: risk.level.as_str().to_string(),
+        factors: risk
+            .hits
+            .iter()
+            .map(|h| (h.factor.as_str().to_string(), i64::from(h.weight), h.evidence.clone()))
+            .collect(),
+        alert: (risk.level == Level::Red).then(|| (risk.factors_text(), risk.police_report("{code}"))),
+        moves,
+    };
+    Ok(state.store.create_matter(ctx, &m).await?)
 }
 
 /// A matter as a member of staff (or a client of the API) submits it: text as typed.

@@ -32,6 +32,23 @@ pub struct NewMatter {
     pub five_small: Option<String>,
     /// Open311: the client that posted it, the token handed back, a photo's address.
     pub open311: Option<(i64, String, Option<String>)>,
+    /// Decided at intake, written in the same transaction.
+    pub initial: Initial,
+}
+
+/// What intake decides before the matter is written: its escalation risk (from the
+/// narrative) with its factors and, at red, the alert with its police report; and the tier
+/// rules' moves (to tier, reason) — so a new matter costs one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Initial {
+    pub risk_score: i64,
+    pub risk_level: String,
+    /// (factor, weight, evidence)
+    pub factors: Vec<(String, i64, String)>,
+    /// (factors as text, police report)
+    pub alert: Option<(String, String)>,
+    /// (to tier, reason)
+    pub moves: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -158,6 +175,69 @@ impl Store {
         let ev = AuditEvent::new("matter.create", "matter", &code, Outcome::Success)
             .detail(format!("{} {} via {}", m.kind, m.category, m.source));
         audit::append(&mut tx, ctx, &ev).await?;
+        let init = &m.initial;
+        let rules = AuditCtx::system("rules", "three-tier rules");
+        let mut from = "registered";
+        for (tier, reason) in &init.moves {
+            sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'escalate', $2, 'accepted', $3, 'rules', $4, $5)")
+                .bind(id)
+                .bind(from)
+                .bind(tier)
+                .bind(reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let ev = AuditEvent::new("matter.escalate", "matter", &code, Outcome::Success)
+                .detail(format!("{from} -> accepted"));
+            audit::append(&mut tx, &rules, &ev).await?;
+            from = "accepted";
+        }
+        if let Some((tier, _)) = init.moves.last() {
+            sqlx::query(&format!(
+                "UPDATE matters SET status = 'accepted', tier = $1, acknowledged_at = $3, handler_unit_id = {} WHERE id = $2",
+                HANDLER_AT_TIER
+            ))
+            .bind(tier)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !init.risk_level.is_empty() {
+            sqlx::query("UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2 WHERE id = $3")
+                .bind(init.risk_score)
+                .bind(&init.risk_level)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (factor, weight, evidence) in &init.factors {
+            sqlx::query(
+                "INSERT INTO escalation_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(factor)
+            .bind(weight)
+            .bind(evidence)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((factors, report)) = &init.alert {
+            sqlx::query(
+                "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&init.risk_level)
+            .bind(init.risk_score)
+            .bind(factors)
+            .bind(now)
+            .bind(report.replace("{code}", &code))
+            .execute(&mut *tx)
+            .await?;
+            let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success)
+                .detail(format!("{} {}: {factors}", init.risk_level, init.risk_score));
+            audit::append(&mut tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
+        }
         tx.commit().await?;
         Ok(code)
     }
@@ -168,6 +248,13 @@ impl Store {
             .fetch_optional(&self.read)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Ids of the matters not closed.
+    pub async fn open_matter_ids(&self) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM matters WHERE status <> 'closed' ORDER BY id")
+            .fetch_all(&self.read)
+            .await?)
     }
 
     pub async fn matter_code(&self, matter_id: i64) -> StoreResult<Option<String>> {

@@ -889,12 +889,8 @@ impl Store {
         }
         let was = Level::parse(&old_level).unwrap_or(Level::None);
         if a.level == Level::Red && was < Level::Red {
-            let factors =
-                a.hits.iter().map(|h| format!("{}+{}", h.factor.label_zh(), h.weight)).collect::<Vec<_>>().join("；");
-            let report = format!(
-                "矛盾纠纷{code}经研判存在民转刑风险（{}分），已即时报告派出所综合指挥室及值班指挥长。",
-                a.score
-            );
+            let factors = a.factors_text();
+            let report = a.police_report(&code);
             sqlx::query(
                 "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
             )

@@ -35,6 +35,10 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
     if store.root_unit().await?.is_none() {
         println!("Generating the demo jurisdiction (seed {}) ...", args.seed);
         let s = demo::generate(&store, args.seed, args.households).await?;
+        // The open matters' escalation risk, as intake would have scored it.
+        for id in store.open_matter_ids().await? {
+            store.reassess(id, fengqiao_domain::risk::Lexicon::default_shared()).await?;
+        }
         let ctx = fengqiao_store::audit::AuditCtx::system("demo", "open311 demo client");
         store.add_open311_client_with_key(&ctx, "示例应用", &demo_open311_key(args.seed)).await?;
         println!(

@@ -211,6 +211,7 @@ pub async fn generate(
             difficulty: "ordinary".into(),
             five_small: None,
             open311: None,
+            initial: Default::default(),
         };
         let actor = format!("gw{:03}", rng.below(156) + 1);
         let mut at = created;
