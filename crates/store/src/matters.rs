@@ -122,124 +122,53 @@ const HANDLER_AT_TIER: &str = "COALESCE((SELECT u.id FROM units u, units g WHERE
 
 impl Store {
     /// Record a matter with its audit record; returns its code (`M20261129-000123`).
+    /// Concurrent calls are written together, one transaction per batch (group commit),
+    /// each matter in its own savepoint so one bad matter fails alone.
     pub async fn create_matter(&self, ctx: &AuditCtx, m: &NewMatter) -> StoreResult<String> {
-        let mut tx = self.begin().await?;
-        let now = now_ms();
-        let temp = format!("tmp-{now}-{}", rand::random::<u64>());
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
-             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id, difficulty, five_small, \
-             open311_client_id, open311_token, media_url) \
-             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20, $21, $22, $23) RETURNING id",
-        )
-        .bind(&temp)
-        .bind(&m.kind)
-        .bind(&m.category)
-        .bind(&m.priority)
-        .bind(&m.narrative)
-        .bind(&m.source)
-        .bind(m.grid_id)
-        .bind(m.household_id)
-        .bind(m.lat)
-        .bind(m.lon)
-        .bind(&m.reporter_name)
-        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.seal(p.as_str())))
-        .bind(m.reporter_phone.as_ref().map(|p| self.crypto.lookup_hash("phone", p.as_str())))
-        .bind(&m.tier)
-        .bind(&m.approach)
-        .bind(m.ack_due_at)
-        .bind(m.resolve_due_at)
-        .bind(now)
-        .bind(&m.difficulty)
-        .bind(&m.five_small)
-        .bind(m.open311.as_ref().map(|o| o.0))
-        .bind(m.open311.as_ref().map(|o| o.1.clone()))
-        .bind(m.open311.as_ref().and_then(|o| o.2.clone()))
-        .fetch_one(&mut *tx)
-        .await?;
-        let day = chrono::DateTime::from_timestamp_millis(now)
-            .map(|t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y%m%d").to_string()
-            })
-            .unwrap_or_default();
-        let code = format!("M{day}-{id:06}");
-        sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'register', '', 'registered', $2, $3, $4, $5)")
-            .bind(id)
-            .bind(&m.tier)
-            .bind(&ctx.actor)
-            .bind(&m.source)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let ev = AuditEvent::new("matter.create", "matter", &code, Outcome::Success)
-            .detail(format!("{} {} via {}", m.kind, m.category, m.source));
-        audit::append(&mut tx, ctx, &ev).await?;
-        let init = &m.initial;
-        let rules = AuditCtx::system("rules", "three-tier rules");
-        let mut from = "registered";
-        for (tier, reason) in &init.moves {
-            sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'escalate', $2, 'accepted', $3, 'rules', $4, $5)")
-                .bind(id)
-                .bind(from)
-                .bind(tier)
-                .bind(reason)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            let ev = AuditEvent::new("matter.escalate", "matter", &code, Outcome::Success)
-                .detail(format!("{from} -> accepted"));
-            audit::append(&mut tx, &rules, &ev).await?;
-            from = "accepted";
+        let queue = self.intake.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::channel(1024);
+            tokio::spawn(intake_worker(self.clone(), rx));
+            IntakeQueue(tx)
+        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if queue.0.send(IntakeJob { ctx: ctx.clone(), m: m.clone(), reply }).await.is_ok()
+            && let Ok(result) = answer.await
+        {
+            return result;
         }
-        if let Some((tier, _)) = init.moves.last() {
-            sqlx::query(&format!(
-                "UPDATE matters SET status = 'accepted', tier = $1, acknowledged_at = $3, handler_unit_id = {} WHERE id = $2",
-                HANDLER_AT_TIER
-            ))
-            .bind(tier)
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        // The queue's worker is gone (its runtime ended): write directly.
+        self.create_matters_now(std::slice::from_ref(&(ctx.clone(), m.clone()))).await.pop().expect("one result")
+    }
+
+    /// Write a batch of new matters in one transaction.
+    async fn create_matters_now(&self, jobs: &[(AuditCtx, NewMatter)]) -> Vec<StoreResult<String>> {
+        use sqlx::Acquire;
+        let mut tx = match self.begin().await {
+            Ok(tx) => tx,
+            Err(e) => {
+                let msg = e.to_string();
+                return jobs.iter().map(|_| Err(StoreError::Corrupt(format!("cannot begin: {msg}")))).collect();
+            }
+        };
+        let mut results = Vec::with_capacity(jobs.len());
+        for (ctx, m) in jobs {
+            let r = match tx.begin().await {
+                Ok(mut sp) => match insert_new_matter(&mut sp, &self.crypto, ctx, m).await {
+                    Ok(code) => sp.commit().await.map(|_| code).map_err(StoreError::from),
+                    Err(e) => {
+                        let _ = sp.rollback().await;
+                        Err(e)
+                    }
+                },
+                Err(e) => Err(e.into()),
+            };
+            results.push(r);
         }
-        if !init.risk_level.is_empty() {
-            sqlx::query("UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2 WHERE id = $3")
-                .bind(init.risk_score)
-                .bind(&init.risk_level)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+        if let Err(e) = tx.commit().await {
+            let msg = e.to_string();
+            return jobs.iter().map(|_| Err(StoreError::Corrupt(format!("commit failed: {msg}")))).collect();
         }
-        for (factor, weight, evidence) in &init.factors {
-            sqlx::query(
-                "INSERT INTO escalation_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(factor)
-            .bind(weight)
-            .bind(evidence)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some((factors, report)) = &init.alert {
-            sqlx::query(
-                "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(&init.risk_level)
-            .bind(init.risk_score)
-            .bind(factors)
-            .bind(now)
-            .bind(report.replace("{code}", &code))
-            .execute(&mut *tx)
-            .await?;
-            let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success)
-                .detail(format!("{} {}: {factors}", init.risk_level, init.risk_score));
-            audit::append(&mut tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
-        }
-        tx.commit().await?;
-        Ok(code)
+        results
     }
 
     pub async fn matter_by_code(&self, code: &str) -> StoreResult<MatterDetail> {
@@ -477,4 +406,151 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
             .await?;
     }
     Ok(id)
+}
+
+pub(crate) struct IntakeQueue(tokio::sync::mpsc::Sender<IntakeJob>);
+
+struct IntakeJob {
+    ctx: AuditCtx,
+    m: NewMatter,
+    reply: tokio::sync::oneshot::Sender<StoreResult<String>>,
+}
+
+/// Takes what is waiting (up to 64 matters) and writes it in one transaction.
+async fn intake_worker(store: Store, mut rx: tokio::sync::mpsc::Receiver<IntakeJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < 64 {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let batch: Vec<(AuditCtx, NewMatter)> = jobs.iter().map(|j| (j.ctx.clone(), j.m.clone())).collect();
+        let results = store.create_matters_now(&batch).await;
+        for (job, r) in jobs.into_iter().zip(results) {
+            let _ = job.reply.send(r);
+        }
+    }
+}
+
+async fn insert_new_matter(
+    tx: &mut sqlx::AnyConnection,
+    crypto: &crate::Crypto,
+    ctx: &AuditCtx,
+    m: &NewMatter,
+) -> StoreResult<String> {
+    let now = now_ms();
+    let temp = format!("tmp-{now}-{}", rand::random::<u64>());
+    let id: i64 = sqlx::query_scalar(
+            "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
+             reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id, difficulty, five_small, \
+             open311_client_id, open311_token, media_url) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20, $21, $22, $23) RETURNING id",
+        )
+        .bind(&temp)
+        .bind(&m.kind)
+        .bind(&m.category)
+        .bind(&m.priority)
+        .bind(&m.narrative)
+        .bind(&m.source)
+        .bind(m.grid_id)
+        .bind(m.household_id)
+        .bind(m.lat)
+        .bind(m.lon)
+        .bind(&m.reporter_name)
+        .bind(m.reporter_phone.as_ref().map(|p| crypto.seal(p.as_str())))
+        .bind(m.reporter_phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
+        .bind(&m.tier)
+        .bind(&m.approach)
+        .bind(m.ack_due_at)
+        .bind(m.resolve_due_at)
+        .bind(now)
+        .bind(&m.difficulty)
+        .bind(&m.five_small)
+        .bind(m.open311.as_ref().map(|o| o.0))
+        .bind(m.open311.as_ref().map(|o| o.1.clone()))
+        .bind(m.open311.as_ref().and_then(|o| o.2.clone()))
+        .fetch_one(&mut *tx)
+        .await?;
+    let day = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y%m%d").to_string())
+        .unwrap_or_default();
+    let code = format!("M{day}-{id:06}");
+    sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'register', '', 'registered', $2, $3, $4, $5)")
+            .bind(id)
+            .bind(&m.tier)
+            .bind(&ctx.actor)
+            .bind(&m.source)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    let ev = AuditEvent::new("matter.create", "matter", &code, Outcome::Success)
+        .detail(format!("{} {} via {}", m.kind, m.category, m.source));
+    audit::append(tx, ctx, &ev).await?;
+    let init = &m.initial;
+    let rules = AuditCtx::system("rules", "three-tier rules");
+    let mut from = "registered";
+    for (tier, reason) in &init.moves {
+        sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'escalate', $2, 'accepted', $3, 'rules', $4, $5)")
+                .bind(id)
+                .bind(from)
+                .bind(tier)
+                .bind(reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        let ev =
+            AuditEvent::new("matter.escalate", "matter", &code, Outcome::Success).detail(format!("{from} -> accepted"));
+        audit::append(tx, &rules, &ev).await?;
+        from = "accepted";
+    }
+    if let Some((tier, _)) = init.moves.last() {
+        sqlx::query(&format!(
+                "UPDATE matters SET status = 'accepted', tier = $1, acknowledged_at = $3, handler_unit_id = {} WHERE id = $2",
+                HANDLER_AT_TIER
+            ))
+            .bind(tier)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if !init.risk_level.is_empty() {
+        sqlx::query("UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2 WHERE id = $3")
+            .bind(init.risk_score)
+            .bind(&init.risk_level)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (factor, weight, evidence) in &init.factors {
+        sqlx::query(
+            "INSERT INTO escalation_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(factor)
+        .bind(weight)
+        .bind(evidence)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some((factors, report)) = &init.alert {
+        sqlx::query(
+                "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&init.risk_level)
+            .bind(init.risk_score)
+            .bind(factors)
+            .bind(now)
+            .bind(report.replace("{code}", &code))
+            .execute(&mut *tx)
+            .await?;
+        let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success)
+            .detail(format!("{} {}: {factors}", init.risk_level, init.risk_score));
+        audit::append(tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
+    }
+    Ok(code)
 }

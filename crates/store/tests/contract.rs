@@ -278,7 +278,63 @@ async fn data_key_must_match(db: &TestDb) {
     other.close().await;
 }
 
+/// Concurrent intakes are written together (group commit); a bad one fails alone and the
+/// others land, each with its audit record, and the audit chain still verifies.
+async fn concurrent_intake_is_batched_and_isolated(db: &TestDb) {
+    let s = &db.store;
+    let station = s.create_unit(&ctx(), &NewUnit::new("ST", UnitKind::Station, "新义派出所", None)).await.unwrap();
+    let grid = s.create_unit(&ctx(), &NewUnit::new("G1", UnitKind::Grid, "第1网格", Some(station.id))).await.unwrap();
+    let matter = |grid_id: i64, i: usize| fengqiao_store::matters::NewMatter {
+        kind: "hazard".into(),
+        category: "other".into(),
+        priority: "normal".into(),
+        narrative: format!("楼道堆放杂物第{i}处"),
+        source: "api".into(),
+        grid_id,
+        household_id: None,
+        lat: None,
+        lon: None,
+        reporter_name: None,
+        reporter_phone: None,
+        tier: None,
+        approach: None,
+        ack_due_at: 0,
+        resolve_due_at: 0,
+        difficulty: "ordinary".into(),
+        five_small: None,
+        open311: None,
+        initial: Default::default(),
+    };
+    let mut handles = Vec::new();
+    for i in 0..40 {
+        let (s, m) = (s.clone(), matter(if i == 17 { 999_999 } else { grid.id.0 }, i));
+        handles.push(tokio::spawn(async move { s.create_matter(&AuditCtx::system("test", "intake"), &m).await }));
+    }
+    let mut codes = Vec::new();
+    let mut failures = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(code) => codes.push(code),
+            Err(_) => failures += 1,
+        }
+    }
+    assert_eq!((codes.len(), failures), (39, 1), "the matter with no grid fails alone");
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 39, "every code is distinct");
+    for c in &codes {
+        assert_eq!(&s.matter_by_code(c).await.unwrap().code, c);
+    }
+    let created = s
+        .search_audit(&AuditFilter { action: Some("matter.create".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 39, "one audit record per matter written, none for the failed one");
+    assert!(matches!(s.verify_audit().await.unwrap(), ChainCheck::Intact { .. }));
+}
+
 contract_tests!(
+    concurrent_intake_is_batched_and_isolated,
     data_key_must_match,
     migrations_are_current_and_idempotent,
     newer_schema_is_refused,
