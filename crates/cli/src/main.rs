@@ -38,6 +38,8 @@ enum Command {
     /// Import data from files (all-or-nothing unless --skip-invalid).
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Rebuild the full-text index from the database.
+    Reindex(commands::reindex::Args),
     /// Open311 GeoReport v2 clients and their API keys.
     #[command(subcommand)]
     Open311(commands::open311::Open311Command),
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
             Command::Audit(c) => commands::audit::run(cli.config, c).await,
             Command::Import(c) => commands::import::run(cli.config, c).await,
             Command::Open311(c) => commands::open311::run(cli.config, c).await,
+            Command::Reindex(a) => commands::reindex::run(cli.config, a).await,
             Command::Healthcheck(a) => commands::healthcheck::run(a).await,
         }
     });

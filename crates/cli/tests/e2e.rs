@@ -273,6 +273,13 @@ fn user_and_org_commands() {
     assert!(revoke.status.success(), "{}", text(&revoke));
     let twice = run(&["open311", "revoke", "--database", &url, "市民热线"], dir.path(), None);
     assert!(!twice.status.success() && text(&twice).contains("no active client"));
+    // The full-text index is rebuilt from the database on demand.
+    let ix = dir.path().join("index");
+    let re = run(&["reindex", "--database", &url, "--index-dir", ix.to_str().unwrap()], dir.path(), None);
+    assert!(re.status.success(), "{}", text(&re));
+    assert!(text(&re).contains("indexed 755 matters"), "{}", text(&re));
+    let none = run(&["reindex", "--database", &url], dir.path(), None);
+    assert!(!none.status.success() && text(&none).contains("no index directory"));
     let weak = run(
         &[
             "user",

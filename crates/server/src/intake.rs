@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
-use fengqiao_domain::matter::{Category, Difficulty, FiveSmall, MatterKind, Priority, Source, Tier, deadlines_minutes};
+use fengqiao_domain::matter::{Category, Difficulty, FiveSmall, MatterKind, Priority, Source, Tier};
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::{FieldError, Phone};
 use fengqiao_store::matters::NewMatter;
@@ -26,9 +26,16 @@ pub struct Intake {
     pub five_small: Option<FiveSmall>,
 }
 
-pub fn new_matter(i: Intake, grid_id: i64, household_id: Option<i64>, lat: Option<f64>, lon: Option<f64>) -> NewMatter {
+pub fn new_matter(
+    settings: &crate::Settings,
+    i: Intake,
+    grid_id: i64,
+    household_id: Option<i64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> NewMatter {
     let now = now_ms();
-    let (ack, resolve) = deadlines_minutes(i.kind, i.priority);
+    let (ack, resolve) = settings.deadlines(i.kind, i.priority);
     let dispute = i.kind == MatterKind::Dispute;
     NewMatter {
         kind: i.kind.as_str().into(),
@@ -224,6 +231,6 @@ pub async fn build(
         difficulty: difficulty.expect("checked"),
         five_small,
     };
-    let new = new_matter(intake, route.grid_id, household_id, Some(point.0), Some(point.1));
+    let new = new_matter(&state.settings, intake, route.grid_id, household_id, Some(point.0), Some(point.1));
     Ok((new, route.path.clone(), route.grid.code.clone()))
 }

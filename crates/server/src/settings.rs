@@ -52,6 +52,36 @@ pub struct Settings {
     /// Where this node keeps its full-text index (derived from the database, rebuilt when
     /// missing); empty: in memory, rebuilt at every start (fine for a station's demo).
     pub index_dir: Option<std::path::PathBuf>,
+    /// The response clock (一事一应) where it differs from the defaults: per kind and
+    /// priority, minutes to acknowledge and to resolve. Unlisted pairs keep the defaults
+    /// (urgent: 60 and 1,440; disputes resolve within 30 days; ...).
+    pub response_clock: Vec<ClockRule>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRule {
+    /// dispute, hazard, request, incident or tip.
+    pub kind: String,
+    /// urgent, high, normal or low.
+    pub priority: String,
+    pub acknowledge_minutes: i64,
+    pub resolve_minutes: i64,
+}
+
+impl Settings {
+    /// Minutes to acknowledge and to resolve a matter of this kind and priority.
+    pub fn deadlines(
+        &self,
+        kind: fengqiao_domain::matter::MatterKind,
+        priority: fengqiao_domain::matter::Priority,
+    ) -> (i64, i64) {
+        self.response_clock
+            .iter()
+            .find(|r| r.kind == kind.as_str() && r.priority == priority.as_str())
+            .map(|r| (r.acknowledge_minutes, r.resolve_minutes))
+            .unwrap_or_else(|| fengqiao_domain::matter::deadlines_minutes(kind, priority))
+    }
 }
 
 impl Default for Settings {
@@ -76,6 +106,7 @@ impl Default for Settings {
             files_dir: "fengqiao-files".into(),
             max_file_bytes: 10 * 1024 * 1024,
             index_dir: None,
+            response_clock: Vec::new(),
         }
     }
 }
@@ -96,9 +127,57 @@ impl Settings {
                 return Err(format!("{key} must be a positive number, got {v}"));
             }
         }
+        for (i, r) in self.response_clock.iter().enumerate() {
+            let n = i + 1;
+            if fengqiao_domain::matter::MatterKind::parse(&r.kind).is_none() {
+                return Err(format!(
+                    "response_clock[{n}].kind: \"{}\" is not dispute, hazard, request, incident or tip",
+                    r.kind
+                ));
+            }
+            if fengqiao_domain::matter::Priority::parse(&r.priority).is_none() {
+                return Err(format!(
+                    "response_clock[{n}].priority: \"{}\" is not urgent, high, normal or low",
+                    r.priority
+                ));
+            }
+            if r.acknowledge_minutes < 1 || r.resolve_minutes < r.acknowledge_minutes {
+                return Err(format!(
+                    "response_clock[{n}]: acknowledge_minutes must be at least 1 and resolve_minutes at least acknowledge_minutes"
+                ));
+            }
+        }
         if self.max_body_bytes < 1024 {
             return Err(format!("max_body_bytes must be at least 1024, got {}", self.max_body_bytes));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+    use fengqiao_domain::matter::{MatterKind, Priority};
+
+    #[test]
+    fn the_response_clock_is_configurable_per_kind_and_priority() {
+        let mut s = Settings::default();
+        assert_eq!(s.deadlines(MatterKind::Hazard, Priority::Urgent), (60, 1440), "urgent: within the hour");
+        s.response_clock.push(ClockRule {
+            kind: "hazard".into(),
+            priority: "high".into(),
+            acknowledge_minutes: 120,
+            resolve_minutes: 2880,
+        });
+        assert_eq!(s.deadlines(MatterKind::Hazard, Priority::High), (120, 2880));
+        assert_eq!(s.deadlines(MatterKind::Request, Priority::High), (240, 3 * 1440), "others keep the defaults");
+        assert!(s.validate().is_ok());
+        s.response_clock.push(ClockRule {
+            kind: "gossip".into(),
+            priority: "high".into(),
+            acknowledge_minutes: 1,
+            resolve_minutes: 1,
+        });
+        assert!(s.validate().unwrap_err().starts_with("response_clock[2].kind"));
     }
 }

@@ -1033,6 +1033,11 @@ async fn early_warning_of_escalation(db: &TestDb) {
         0,
         "outside gw2's grid"
     );
+    let dash = w.get("/dashboard", Some(&cmd)).await;
+    assert!(
+        dash.body.contains("dashboard-alerts") && dash.body.contains(&code),
+        "the alert is on the commander's dashboard"
+    );
     let page = w.get("/warning", Some(&cmd)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(&code) && page.body.contains("判决后仍纠缠骚扰"), "the alert and its factors are shown");
@@ -1064,6 +1069,10 @@ async fn early_warning_of_escalation(db: &TestDb) {
         .await
         .unwrap();
     assert!(audited.iter().any(|a| a.action == "matter.risk.alert"));
+    // The alert waits in the outbox for delivery (DingTalk/WeCom), written with the matter.
+    let outbox = w.state.store.pending_outbox(100).await.unwrap();
+    assert!(outbox.iter().any(|o| o.1 == "matter.escalation_alert" && o.2 == code), "{outbox:?}");
+    assert!(outbox.iter().filter(|o| o.1 == "matter.created").count() >= 4);
 }
 
 async fn intake_form_with_photos_and_parties(db: &TestDb) {

@@ -552,5 +552,43 @@ async fn insert_new_matter(
             .detail(format!("{} {}: {factors}", init.risk_level, init.risk_score));
         audit::append(tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
     }
+    let payload = serde_json::json!({
+        "code": code, "kind": m.kind, "category": m.category, "priority": m.priority, "grid_id": m.grid_id,
+        "escalation_risk_level": init.risk_level, "source": m.source,
+    });
+    outbox(tx, "matter.created", &code, &payload, now).await?;
+    if init.alert.is_some() {
+        outbox(tx, "matter.escalation_alert", &code, &payload, now).await?;
+    }
     Ok(code)
+}
+
+/// Write an event to the outbox, inside the caller's transaction.
+pub async fn outbox(
+    conn: &mut sqlx::AnyConnection,
+    topic: &str,
+    object_id: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO outbox (topic, object_id, payload, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(topic)
+        .bind(object_id)
+        .bind(payload.to_string())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Events not yet delivered, oldest first: (id, topic, object id, payload).
+    pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<(i64, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, topic, object_id, payload FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
 }

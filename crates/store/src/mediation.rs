@@ -902,6 +902,9 @@ impl Store {
             .bind(&report)
             .execute(&mut *tx)
             .await?;
+            let payload =
+                serde_json::json!({"code": code, "score": a.score, "level": a.level.as_str(), "factors": factors});
+            crate::matters::outbox(&mut tx, "matter.escalation_alert", &code, &payload, now).await?;
             let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success).detail(format!(
                 "{} {}: {factors}",
                 a.level.as_str(),

@@ -7,6 +7,7 @@ pub mod import;
 pub mod migrate;
 pub mod open311;
 pub mod org;
+pub mod reindex;
 pub mod serve;
 pub mod user;
 

@@ -18,7 +18,16 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor) -> W
         .into_iter()
         .map(|(k, n)| context! { kind => k, count => n })
         .collect();
-    let ctx =
-        context! { kinds => kinds, staff => staff, volunteers => volunteers, ..page_ctx(&state, &actor, "dashboard") };
+    // Open early-warning alerts come first for those who see matters (the command room,
+    // the duty commander, the community police): the alert reaches them at once.
+    let alerts = if actor.may(fengqiao_domain::policy::Action::ViewMatters) {
+        state.store.alerts_under(&path.0, false, 20).await?
+    } else {
+        vec![]
+    };
+    let ctx = context! {
+        kinds => kinds, staff => staff, volunteers => volunteers, alerts => alerts,
+        ..page_ctx(&state, &actor, "dashboard")
+    };
     Ok(render(&state, "dashboard.html", ctx))
 }

@@ -268,7 +268,7 @@ pub async fn submit_matter(
         difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
         five_small: None,
     };
-    let m = crate::intake::new_matter(intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
+    let m = crate::intake::new_matter(&state.settings, intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
     match crate::intake::record(&state, &resident_ctx(&client), &m).await {
         Ok(code) => Redirect::to(&format!("/q/{token}?submitted={code}")).into_response(),
         Err(e) => WebError(e, lang).into_response(),
