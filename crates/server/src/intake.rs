@@ -91,6 +91,7 @@ pub async fn record(state: &AppState, ctx: &fengqiao_store::audit::AuditCtx, m: 
             .collect(),
         alert: (risk.level == Level::Red).then(|| (risk.factors_text(), risk.police_report("{code}"))),
         moves,
+        screening_round_id: m.initial.screening_round_id,
     };
     Ok(state.store.create_matter(ctx, &m).await?)
 }
@@ -126,8 +127,12 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
 /// Validate, locate, authorise and record a staff or API submission. Every bad field is
 /// named at once; nothing is written unless all is well.
 pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Source) -> AppResult<String> {
-    let (new, path, grid_code) = build(state, s, source).await?;
+    let (mut new, path, grid_code) = build(state, s, source).await?;
     actor.authorize(state, Action::RecordMatter, &path, ("unit", &grid_code)).await?;
+    if source == Source::Screening {
+        // Found during the recorder's open screening round over this place.
+        new.initial.screening_round_id = state.store.open_round_covering(&actor.user.username, &path.0).await?;
+    }
     record(state, &actor.audit_ctx("matter intake"), &new).await
 }
 

@@ -1240,11 +1240,67 @@ async fn full_text_search_with_filters(db: &TestDb) {
     assert!(page.body.contains(&wages) && !page.body.contains(&noise));
 }
 
+async fn screening_rounds_link_what_they_find(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let r = w.post_json("/api/v1/screening-rounds", Some(&gw), "{}").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let round = r.json();
+    assert_eq!(round["unit"], "XY-C01-G01", "the caller's own grid by default");
+    assert_error_body(&w.post_json("/api/v1/screening-rounds", Some(&gw), "{}").await, 409, "conflict");
+    assert_error_body(
+        &w.post_json("/api/v1/screening-rounds", Some(&gw), r#"{"unit":"XY-C02-G01"}"#).await,
+        403,
+        "forbidden",
+    );
+    let found = |source: &str| {
+        format!(
+            r#"{{"kind":"dispute","category":"neighbour","narrative":"排查中发现邻里因漏水发生矛盾","lat":37.105,"lon":111.705,"source":"{source}"}}"#
+        )
+    };
+    assert_eq!(w.post_json("/api/v1/matters", Some(&gw), &found("screening")).await.status, 201);
+    assert_eq!(
+        w.post_json("/api/v1/matters", Some(&gw), &found("patrol")).await.status,
+        201,
+        "not screening: not linked"
+    );
+    assert_error_body(&w.post_json("/api/v1/matters", Some(&gw), &found("open311")).await, 422, "validation");
+    let id = round["id"].as_i64().unwrap();
+    let bad =
+        w.post_json(&format!("/api/v1/screening-rounds/{id}/finish"), Some(&gw), r#"{"households_checked":-3}"#).await;
+    assert_error_body(&bad, 422, "validation");
+    let done = w
+        .post_json(
+            &format!("/api/v1/screening-rounds/{id}/finish"),
+            Some(&gw),
+            r#"{"households_checked":120,"note":"本月入户排查"}"#,
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let d = done.json();
+    assert_eq!(
+        (d["households_checked"].as_i64(), d["found"].as_i64(), d["disputes"].as_i64()),
+        (Some(120), Some(1), Some(1))
+    );
+    assert_error_body(
+        &w.post_json(&format!("/api/v1/screening-rounds/{id}/finish"), Some(&gw), r#"{"households_checked":1}"#).await,
+        409,
+        "conflict",
+    );
+    let list = w.get("/api/v1/screening-rounds", Some(&w.token("commander").await)).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(w.get("/api/v1/screening-rounds", Some(&w.token("gw2").await)).await.json().as_array().unwrap().is_empty());
+    let page = w.get("/screening", Some(&gw)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("本月入户排查"));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    screening_rounds_link_what_they_find,
     tier_rules_move_disputes_up,
     full_text_search_with_filters,
     duplicates_are_proposed_and_merged,

@@ -18,6 +18,7 @@ pub mod open311;
 pub mod org;
 pub mod registry;
 pub mod routing;
+pub mod screening;
 pub mod search_feed;
 pub mod sessions;
 #[cfg(feature = "testing")]

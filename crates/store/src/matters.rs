@@ -49,6 +49,8 @@ pub struct Initial {
     pub alert: Option<(String, String)>,
     /// (to tier, reason)
     pub moves: Vec<(String, String)>,
+    /// Found during this screening round (排查).
+    pub screening_round_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -514,6 +516,13 @@ async fn insert_new_matter(
             .bind(tier)
             .bind(id)
             .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(round) = init.screening_round_id {
+        sqlx::query("UPDATE matters SET screening_round_id = $1 WHERE id = $2")
+            .bind(round)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
     }

@@ -34,6 +34,9 @@ pub struct NewMatterIn {
     pub address: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
+    /// How it came in, for staff apps: patrol, screening (linked to the caller's open
+    /// screening round), walk_in, phone or referral; default `api`.
+    pub source: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,7 +126,14 @@ pub async fn create(
         reporter_name: m.reporter_name,
         reporter_phone: m.reporter_phone,
     };
-    let code = crate::intake::submit(&state, &actor, &sub, fengqiao_domain::matter::Source::Api).await?;
+    use fengqiao_domain::matter::Source;
+    let source = match m.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Source::Api,
+        Some(s) => Source::parse(s)
+            .filter(|s| Source::STAFF.contains(s))
+            .ok_or_else(|| AppError::field("source", "patrol, screening, walk_in, phone or referral"))?,
+    };
+    let code = crate::intake::submit(&state, &actor, &sub, source).await?;
     let detail = state.store.matter_by_code(&code).await?;
     Ok((StatusCode::CREATED, Json(out(&detail))))
 }

@@ -10,6 +10,7 @@ mod matters;
 mod org;
 mod people;
 mod registry;
+pub(crate) mod screening;
 mod session;
 
 use crate::AppState;
@@ -38,6 +39,7 @@ use utoipa::OpenApi;
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
         casework::follow_up, casework::alerts, casework::acknowledge, casework::merge,
+        screening::start, screening::finish, screening::list,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -93,6 +95,8 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/follow-ups", post(casework::schedule_follow_up))
         .route("/matters/{code}/follow-ups/{id}", post(casework::follow_up))
         .route("/matters/{code}/merge", post(casework::merge))
+        .route("/screening-rounds", get(screening::list).post(screening::start))
+        .route("/screening-rounds/{id}/finish", post(screening::finish))
         .route("/alerts", get(casework::alerts))
         .route("/alerts/{id}/acknowledge", post(casework::acknowledge))
         .route("/residents", get(registry::search))

@@ -508,7 +508,17 @@ fn intake_ctx(state: &AppState, actor: &crate::auth::Actor, v: &IntakeValues, er
 }
 
 /// The staff intake form, phone-sized: GPS location, camera, a household code or address.
-pub async fn new_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+#[derive(Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    source: String,
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<NewQuery>,
+) -> WebResult {
     let home = actor.jurisdiction().clone();
     actor
         .authorize(&state, Action::RecordMatter, &home, ("matters", &actor.user.unit_code))
@@ -519,7 +529,10 @@ pub async fn new_page(State(state): State<AppState>, WebActor(actor): WebActor) 
         category: "neighbour".into(),
         priority: "normal".into(),
         difficulty: "ordinary".into(),
-        source: "patrol".into(),
+        source: fengqiao_domain::matter::Source::parse(&q.source)
+            .filter(|s| fengqiao_domain::matter::Source::STAFF.contains(s))
+            .map_or("patrol", |s| s.as_str())
+            .into(),
         ..Default::default()
     };
     Ok(render(&state, "new_matter.html", intake_ctx(&state, &actor, &v, None)))
@@ -747,4 +760,72 @@ pub async fn merge(
     actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
     let r = casework::merge(&state, &actor, &code, f.get("into").trim()).await;
     done(&state, &actor, &code, r, "duplicates").await
+}
+
+/// 排查: the caller's open rounds (to finish), starting a round, and past rounds with what
+/// each found.
+pub async fn screening_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    screening_render(&state, &actor, None, axum::http::StatusCode::OK).await
+}
+
+async fn screening_render(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    error: Option<String>,
+    status: axum::http::StatusCode,
+) -> WebResult {
+    let lang = actor.lang;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(state, Action::ViewMatters, &home, ("screening", &actor.user.unit_code))
+        .await
+        .map_err(|e| WebError(e, lang))?;
+    let rounds = state.store.rounds_under(&home.0, 100).await?;
+    let mine: Vec<_> =
+        rounds.iter().filter(|r| r.finished_at.is_none() && r.started_by == actor.user.username).cloned().collect();
+    let ctx = context! {
+        rounds => rounds, mine => mine, error => error, unit => actor.user.unit_code.clone(),
+        may_record => actor.may(Action::RecordMatter),
+        ..page_ctx(state, actor, "matters")
+    };
+    Ok(render_status(state, status, "screening.html", ctx))
+}
+
+pub async fn screening_start(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    match crate::api::screening::start_round(&state, &actor, f.opt("unit").as_deref()).await {
+        Ok(_) => Ok(Redirect::to("/screening").into_response()),
+        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
+            let status = e.status();
+            screening_render(&state, &actor, Some(e.body().error.message + &field_text(&e)), status).await
+        }
+        Err(e) => Err(WebError(e, actor.lang)),
+    }
+}
+
+pub async fn screening_finish(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    match crate::api::screening::finish_round(&state, &actor, id, f.int("households_checked"), f.get("note")).await {
+        Ok(()) => Ok(Redirect::to("/screening").into_response()),
+        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
+            let status = e.status();
+            screening_render(&state, &actor, Some(e.body().error.message + &field_text(&e)), status).await
+        }
+        Err(e) => Err(WebError(e, actor.lang)),
+    }
+}
+
+fn field_text(e: &crate::AppError) -> String {
+    e.body().error.fields.iter().map(|f| format!(" · {}: {}", f.field, f.message)).collect()
 }

@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/warning", get(matters::warning_page))
         .route("/warning/{id}/acknowledge", post(matters::acknowledge))
         .route("/disputes", get(matters::supervision_page))
+        .route("/screening", get(matters::screening_page).post(matters::screening_start))
+        .route("/screening/{id}/finish", post(matters::screening_finish))
         .route(
             "/matters/new",
             get(matters::new_page)

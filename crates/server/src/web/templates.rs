@@ -41,6 +41,7 @@ templates!(
     "new_matter.html",
     "warning.html",
     "supervision.html",
+    "screening.html",
 );
 
 fn lang_of(state: &State) -> Lang {

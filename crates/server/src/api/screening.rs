@@ -1,0 +1,153 @@
+//! Screening rounds (排查) over the API and the web page's shared rules: start a round over
+//! a unit of one's jurisdiction, record matters with source `screening` while it is open
+//! (they are linked to it), finish it with the households checked.
+
+use super::{ApiJson, rfc3339};
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult, ErrorBody};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use fengqiao_domain::org::UnitPath;
+use fengqiao_domain::policy::Action;
+use fengqiao_store::StoreError;
+use fengqiao_store::screening::RoundRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct RoundOut {
+    pub id: i64,
+    pub unit: String,
+    pub unit_name: String,
+    pub started_by: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub households_checked: Option<i64>,
+    pub note: String,
+    /// Matters recorded during the round (counted from the matters).
+    pub found: i64,
+    pub disputes: i64,
+}
+
+pub fn out(r: &RoundRow) -> RoundOut {
+    RoundOut {
+        id: r.id,
+        unit: r.unit_code.clone(),
+        unit_name: r.unit_name.clone(),
+        started_by: r.started_by.clone(),
+        started_at: rfc3339(r.started_at),
+        finished_at: r.finished_at.map(rfc3339),
+        households_checked: r.households_checked,
+        note: r.note.clone(),
+        found: r.found,
+        disputes: r.disputes,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartIn {
+    /// The unit screened (a grid, a community, ...); default: the caller's own unit.
+    pub unit: Option<String>,
+}
+
+pub async fn start_round(state: &AppState, actor: &Actor, unit: Option<&str>) -> AppResult<i64> {
+    let code = unit.map(str::trim).filter(|u| !u.is_empty()).unwrap_or(&actor.user.unit_code).to_string();
+    let u = state.store.unit_by_code(&code).await.map_err(|e| match e {
+        StoreError::NotFound => AppError::field("unit", format!("no unit \"{code}\"")),
+        e => e.into(),
+    })?;
+    actor.authorize(state, Action::RecordMatter, &u.path, ("unit", &u.code)).await?;
+    state.store.start_round(&actor.audit_ctx("screening round"), u.id.0, &u.code).await.map_err(|e| match e {
+        StoreError::Conflict { .. } => AppError::Conflict {
+            field: Some("unit".into()),
+            message: format!("you already have an open screening round over {code}; finish it first"),
+        },
+        e => e.into(),
+    })
+}
+
+pub async fn finish_round(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    households: Option<i64>,
+    note: &str,
+) -> AppResult<()> {
+    let mut errs = Vec::new();
+    match households {
+        Some(n) if (0..=100_000).contains(&n) => {}
+        _ => errs.push(fengqiao_domain::FieldError::new(
+            "households_checked",
+            "how many households were checked (0–100000)",
+        )),
+    }
+    if note.chars().count() > 1000 {
+        errs.push(fengqiao_domain::FieldError::new("note", "at most 1000 characters"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let r = state.store.round(id).await?;
+    if r.started_by != actor.user.username {
+        actor
+            .authorize(
+                state,
+                Action::HandleMatter,
+                &UnitPath(r.unit_path.clone()),
+                ("screening_round", &id.to_string()),
+            )
+            .await?;
+    }
+    state.store.finish_round(&actor.audit_ctx("screening round"), id, households.expect("checked"), note).await.map_err(
+        |e| match e {
+            StoreError::Conflict { .. } => {
+                AppError::Conflict { field: None, message: "the round is already finished".into() }
+            }
+            e => e.into(),
+        },
+    )
+}
+
+/// Start a screening round.
+#[utoipa::path(post, path = "/screening-rounds", tag = "matters", request_body = StartIn, security(("bearer" = [])),
+    responses((status = 201, body = RoundOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn start(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(s): ApiJson<StartIn>,
+) -> AppResult<(StatusCode, Json<RoundOut>)> {
+    let id = start_round(&state, &actor, s.unit.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(out(&state.store.round(id).await?))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishIn {
+    pub households_checked: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// Finish a screening round with the households checked.
+#[utoipa::path(post, path = "/screening-rounds/{id}/finish", tag = "matters", params(("id" = i64, Path)), request_body = FinishIn, security(("bearer" = [])),
+    responses((status = 200, body = RoundOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn finish(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(f): ApiJson<FinishIn>,
+) -> AppResult<Json<RoundOut>> {
+    finish_round(&state, &actor, id, f.households_checked, f.note.as_deref().unwrap_or("")).await?;
+    Ok(Json(out(&state.store.round(id).await?)))
+}
+
+/// Screening rounds in the caller's jurisdiction, newest first, with what each found.
+#[utoipa::path(get, path = "/screening-rounds", tag = "matters", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RoundOut>), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Vec<RoundOut>>> {
+    let home = actor.jurisdiction().clone();
+    actor.authorize(&state, Action::ViewMatters, &home, ("screening", &actor.user.unit_code)).await?;
+    Ok(Json(state.store.rounds_under(&home.0, 200).await?.iter().map(out).collect()))
+}
