@@ -1295,11 +1295,101 @@ async fn screening_rounds_link_what_they_find(db: &TestDb) {
     assert!(page.body.contains("本月入户排查"));
 }
 
+/// Random walks through the workflow over HTTP: whatever is tried, a refused step changes
+/// nothing, an allowed one is recorded in the case's history and audited — every path.
+async fn every_workflow_path_is_audited(db: &TestDb) {
+    let w = world(db).await;
+    let cmd = w.token("commander").await;
+    let events = [
+        "accept",
+        "start_mediation",
+        "consent_refused",
+        "reach_agreement",
+        "fail_mediation",
+        "start_performing",
+        "perform",
+        "withdraw",
+        "start_work",
+        "resolve",
+        "reopen",
+        "escalate",
+        "refer",
+    ];
+    let mut seed: u64 = 2026;
+    let mut rnd = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let mut total_allowed = 0;
+    for walk in 0..12 {
+        let kind = if walk % 3 == 0 { "hazard" } else { "dispute" };
+        let m = w
+            .post_json(
+                "/api/v1/matters",
+                Some(&cmd),
+                &format!(r#"{{"kind":"{kind}","category":"neighbour","narrative":"随机路径测试第{walk}件","lat":37.105,"lon":111.705}}"#),
+            )
+            .await
+            .json();
+        let code = m["code"].as_str().unwrap().to_string();
+        if kind == "dispute" && walk % 2 == 0 {
+            consenting_parties(&w, &cmd, &code).await;
+        }
+        let mut allowed = 0;
+        for _ in 0..15 {
+            let e = events[rnd(events.len())];
+            let body = match e {
+                "escalate" => r#"{"event":"escalate","note":"随机上报"}"#.to_string(),
+                "refer" => r#"{"event":"refer","closure":"referred_court","note":"随机移交"}"#.to_string(),
+                "fail_mediation" | "consent_refused" => format!(r#"{{"event":"{e}","routes":["court"]}}"#),
+                _ => format!(r#"{{"event":"{e}"}}"#),
+            };
+            let before = w.get(&format!("/api/v1/matters/{code}"), Some(&cmd)).await.json();
+            let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&cmd), &body).await;
+            assert!(matches!(r.status, 200 | 409 | 422), "{e}: {} {}", r.status, r.body);
+            let after = w.get(&format!("/api/v1/matters/{code}"), Some(&cmd)).await.json();
+            if r.status == 200 {
+                allowed += 1;
+            } else {
+                assert_eq!(before["matter"]["status"], after["matter"]["status"], "a refused {e} changed nothing");
+                assert_eq!(before["history"], after["history"]);
+            }
+        }
+        let file = w.get(&format!("/api/v1/matters/{code}"), Some(&cmd)).await.json();
+        let by_people = file["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["actor"] == "commander" && h["event"] != "register")
+            .count();
+        let steps = w
+            .state
+            .store
+            .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 500, ..Default::default() })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| {
+                a.actor == "commander"
+                    && a.action.starts_with("matter.")
+                    && !a.action.starts_with("matter.party")
+                    && a.action != "matter.consent"
+                    && a.action != "matter.create"
+            })
+            .count();
+        assert_eq!(by_people, allowed, "every allowed step is in the history");
+        assert_eq!(steps, allowed, "and audited");
+        total_allowed += allowed;
+    }
+    assert!(total_allowed >= 24, "the walks took real steps: {total_allowed}");
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    every_workflow_path_is_audited,
     screening_rounds_link_what_they_find,
     tier_rules_move_disputes_up,
     full_text_search_with_filters,
