@@ -16,6 +16,13 @@ try {
     if (name === 'map') await page.locator('#map-status[data-count]').waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });
   }
+  await page.goto(`${demo.base}/matters?kind=dispute&status=closed`);
+  await page.getByTestId('matters').locator('tbody tr a').first().click();
+  await page.screenshot({ path: `${out}/dispute-settled.png`, fullPage: true });
+  await page.goto(`${page.url()}/agreement`);
+  await page.screenshot({ path: `${out}/agreement.png`, fullPage: true });
+  await page.goto(`${demo.base}/matters?q=%E5%99%AA%E9%9F%B3`);
+  await page.screenshot({ path: `${out}/search.png` });
   await page.goto(`${demo.base}/registry`);
   await page.getByTestId('households').locator('tbody tr a').first().click();
   await page.screenshot({ path: `${out}/household.png`, fullPage: true });

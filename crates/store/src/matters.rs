@@ -386,11 +386,12 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    // Disputes are registered at the grid; their later moves carry the tier they reached.
     for (event, from, to, tier, actor, at) in std::iter::once(&(
         "register".to_string(),
         String::new(),
         "registered".to_string(),
-        m.tier.clone(),
+        m.tier.as_ref().map(|_| "grid".to_string()),
         "demo".to_string(),
         p.created_at,
     ))

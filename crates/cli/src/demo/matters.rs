@@ -167,7 +167,8 @@ pub async fn generate(
         let g = &grids[rng.below(grids.len())];
         // Settled ones spread over the year; open ones in the last ten days (never ahead of now).
         let created = if done {
-            year_ago + rng.below(355) as i64 * DAY + rng.below(600) as i64 * 60_000
+            // Early enough that the whole history (up to about four weeks) lies in the past.
+            year_ago + rng.below(330) as i64 * DAY + rng.below(600) as i64 * 60_000
         } else {
             now - rng.below(10) as i64 * DAY - (60 + rng.below(600) as i64) * 60_000
         };
