@@ -111,6 +111,84 @@ impl Category {
     }
 }
 
+/// One category of an installation's taxonomy: the national statistics' categories built
+/// in, and an installation's own (added, or relabelled) from its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryDef {
+    pub code: String,
+    /// The name shown (Chinese).
+    pub label: String,
+    /// The mediation approach suggested for disputes of this category.
+    #[serde(default)]
+    pub approach: Option<Approach>,
+}
+
+/// The category taxonomy in use: the built-in categories, then the installation's.
+#[derive(Debug, Clone)]
+pub struct Taxonomy(Vec<CategoryDef>);
+
+impl Taxonomy {
+    /// The built-in taxonomy with an installation's categories: one with a built-in code
+    /// replaces it (new label or approach), the others are added after.
+    pub fn with(extra: &[CategoryDef]) -> Taxonomy {
+        let mut all: Vec<CategoryDef> = Category::ALL
+            .iter()
+            .map(|c| CategoryDef {
+                code: c.as_str().into(),
+                label: c.label_zh().into(),
+                approach: c.suggested_approach(),
+            })
+            .collect();
+        for e in extra {
+            match all.iter_mut().find(|c| c.code == e.code) {
+                Some(c) => *c = e.clone(),
+                None => all.push(e.clone()),
+            }
+        }
+        Taxonomy(all)
+    }
+
+    /// Check an installation's categories: codes of 2–32 lower-case letters, digits and
+    /// underscores, labels of 1–20 characters, no code twice.
+    pub fn check(extra: &[CategoryDef]) -> Result<(), String> {
+        for (i, c) in extra.iter().enumerate() {
+            let n = i + 1;
+            let ok = (2..=32).contains(&c.code.len())
+                && c.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !ok {
+                return Err(format!("categories[{n}].code: \"{}\" must be 2–32 of a-z, 0-9 and _", c.code));
+            }
+            if !(1..=20).contains(&c.label.trim().chars().count()) {
+                return Err(format!("categories[{n}].label: 1–20 characters"));
+            }
+            if extra[..i].iter().any(|p| p.code == c.code) {
+                return Err(format!("categories[{n}].code: \"{}\" appears twice", c.code));
+            }
+        }
+        Ok(())
+    }
+
+    /// By code or by label.
+    pub fn get(&self, s: &str) -> Option<&CategoryDef> {
+        let s = s.trim();
+        self.0.iter().find(|c| c.code == s || c.label == s)
+    }
+
+    pub fn all(&self) -> &[CategoryDef] {
+        &self.0
+    }
+
+    /// The label of a code (the code itself when unknown, e.g. a category since removed).
+    pub fn label<'a>(&'a self, code: &'a str) -> &'a str {
+        self.0.iter().find(|c| c.code == code).map_or(code, |c| c.label.as_str())
+    }
+
+    pub fn codes(&self) -> String {
+        self.0.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
 vocabulary!(Priority {
     Urgent => "urgent", "紧急";
     High => "high", "较急";
@@ -447,6 +525,29 @@ mod tests {
         assert_eq!(Status::from_parts("closed", None), None);
         assert_eq!(Event::parse("refer", Some("referred_court")), Some(Event::Refer(Closure::ReferredCourt)));
         assert_eq!(Event::parse("refer", None), None);
+    }
+
+    #[test]
+    fn the_taxonomy_is_configurable() {
+        let extra = vec![
+            CategoryDef {
+                code: "elevator".into(),
+                label: "电梯加装".into(),
+                approach: Some(Approach::NeighbourlyWarmth),
+            },
+            CategoryDef {
+                code: "consumer".into(), label: "消费维权".into(), approach: Some(Approach::CourtesyAndLaw)
+            },
+        ];
+        assert!(Taxonomy::check(&extra).is_ok());
+        let t = Taxonomy::with(&extra);
+        assert_eq!(t.get("elevator").unwrap().approach, Some(Approach::NeighbourlyWarmth));
+        assert_eq!(t.get("电梯加装").unwrap().code, "elevator");
+        assert_eq!(t.label("consumer"), "消费维权", "a built-in relabelled");
+        assert_eq!(t.all().len(), Category::ALL.len() + 1);
+        assert_eq!(t.get("neighbour").unwrap().approach, Some(Approach::NeighbourlyWarmth));
+        let bad = vec![CategoryDef { code: "Bad Code".into(), label: "x".into(), approach: None }];
+        assert!(Taxonomy::check(&bad).unwrap_err().starts_with("categories[1].code"));
     }
 
     #[test]

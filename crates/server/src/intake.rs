@@ -16,7 +16,7 @@ use fengqiao_store::now_ms;
 /// Everything about a new matter except where it is.
 pub struct Intake {
     pub kind: MatterKind,
-    pub category: Category,
+    pub category: fengqiao_domain::matter::CategoryDef,
     pub priority: Priority,
     pub narrative: String,
     pub source: &'static str,
@@ -39,7 +39,7 @@ pub fn new_matter(
     let dispute = i.kind == MatterKind::Dispute;
     NewMatter {
         kind: i.kind.as_str().into(),
-        category: i.category.as_str().into(),
+        category: i.category.code.clone(),
         priority: i.priority.as_str().into(),
         narrative: i.narrative,
         source: i.source.into(),
@@ -50,7 +50,7 @@ pub fn new_matter(
         reporter_name: i.reporter_name,
         reporter_phone: i.reporter_phone,
         tier: dispute.then(|| Tier::Grid.as_str().to_string()),
-        approach: if dispute { i.category.suggested_approach().map(|a| a.as_str().to_string()) } else { None },
+        approach: if dispute { i.category.approach.map(|a| a.as_str().to_string()) } else { None },
         ack_due_at: now + ack * 60_000,
         resolve_due_at: now + resolve * 60_000,
         difficulty: i.difficulty.as_str().into(),
@@ -147,12 +147,12 @@ pub async fn build(
     if kind.is_none() {
         fields.push(FieldError::new("kind", "dispute, hazard, request, incident or tip"));
     }
-    let category = pick(s.category.as_deref(), Category::Other, Category::parse);
+    let category = match s.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => state.taxonomy.get(Category::Other.as_str()).cloned(),
+        Some(c) => state.taxonomy.get(c).cloned(),
+    };
     if category.is_none() {
-        fields.push(FieldError::new(
-            "category",
-            format!("unknown category; one of {}", codes(Category::ALL, Category::as_str)),
-        ));
+        fields.push(FieldError::new("category", format!("unknown category; one of {}", state.taxonomy.codes())));
     }
     let priority = pick(s.priority.as_deref(), Priority::Normal, Priority::parse);
     if priority.is_none() {

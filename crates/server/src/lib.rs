@@ -47,11 +47,14 @@ pub struct AppState {
     pub lexicon: &'static fengqiao_domain::risk::Lexicon,
     /// The full-text index of matters (see `search`).
     pub search: Arc<search::SearchIndex>,
+    /// The matter categories in use (built in, and the installation's own).
+    pub taxonomy: Arc<fengqiao_domain::matter::Taxonomy>,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
         let settings_rate = settings.qr_rate_per_minute;
+        let taxonomy = Arc::new(fengqiao_domain::matter::Taxonomy::with(&settings.categories));
         Self {
             store,
             settings: Arc::new(settings),
@@ -61,6 +64,7 @@ impl AppState {
             qr_limiter: Arc::new(ratelimit::RateLimiter::per_minute(settings_rate)),
             lexicon: fengqiao_domain::risk::Lexicon::default_shared(),
             search: Arc::new(search::SearchIndex::in_memory().expect("an index in memory")),
+            taxonomy,
         }
     }
 

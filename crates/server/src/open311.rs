@@ -18,7 +18,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fengqiao_domain::matter::{Category, MatterKind, Source};
+use fengqiao_domain::matter::{MatterKind, Source, Taxonomy};
 use fengqiao_store::open311::{Open311Filter, Open311Request};
 use serde_json::{Value, json};
 
@@ -120,11 +120,15 @@ fn ok(fmt: Format, list: &str, item: &str, v: Value) -> Response {
     respond(fmt, StatusCode::OK, body)
 }
 
-/// Services: each matter kind residents may report, disputes one per category.
-fn services() -> Vec<(String, MatterKind, Option<Category>)> {
+/// A service: its code, the matter kind, and for disputes the category (code, label).
+type Service = (String, MatterKind, Option<(String, String)>);
+
+/// Services: each matter kind residents may report, disputes one per category of the
+/// taxonomy in use.
+fn services(t: &Taxonomy) -> Vec<Service> {
     let mut out = Vec::new();
-    for c in Category::ALL {
-        out.push((format!("dispute-{}", c.as_str()), MatterKind::Dispute, Some(*c)));
+    for c in t.all() {
+        out.push((format!("dispute-{}", c.code), MatterKind::Dispute, Some((c.code.clone(), c.label.clone()))));
     }
     for k in [MatterKind::Hazard, MatterKind::Request, MatterKind::Tip] {
         out.push((k.as_str().to_string(), k, None));
@@ -132,15 +136,15 @@ fn services() -> Vec<(String, MatterKind, Option<Category>)> {
     out
 }
 
-fn service_name(kind: MatterKind, cat: Option<Category>) -> String {
+fn service_name(kind: MatterKind, cat: Option<&str>) -> String {
     match cat {
-        Some(c) => format!("{}：{}", kind.label_zh(), c.label_zh()),
+        Some(label) => format!("{}：{label}", kind.label_zh()),
         None => kind.label_zh().to_string(),
     }
 }
 
-fn service_of(code: &str) -> Option<(MatterKind, Option<Category>)> {
-    services().into_iter().find(|s| s.0 == code).map(|s| (s.1, s.2))
+fn service_of(t: &Taxonomy, code: &str) -> Option<(MatterKind, Option<String>)> {
+    services(t).into_iter().find(|s| s.0 == code).map(|s| (s.1, s.2.map(|c| c.0)))
 }
 
 fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
@@ -162,9 +166,9 @@ fn parse_time(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis())
 }
 
-fn request_json(r: &Open311Request) -> Value {
+fn request_json(t: &Taxonomy, r: &Open311Request) -> Value {
     let kind = MatterKind::parse(&r.kind);
-    let cat = Category::parse(&r.category);
+    let cat = t.label(&r.category);
     let dispute = kind == Some(MatterKind::Dispute);
     let code = match kind {
         Some(MatterKind::Dispute) => format!("dispute-{}", r.category),
@@ -181,7 +185,7 @@ fn request_json(r: &Open311Request) -> Value {
             "referred_court" | "referred_arbitration" | "referred_administrative" => "已告知并引导通过其他途径解决",
             _ => "已办结",
         }),
-        "service_name": kind.map(|k| service_name(k, if dispute { cat } else { None })),
+        "service_name": kind.map(|k| service_name(k, if dispute { Some(cat) } else { None })),
         "service_code": code,
         "description": if dispute { Value::Null } else { Value::String(r.narrative.clone()) },
         "agency_responsible": r.grid_name,
@@ -234,19 +238,20 @@ async fn get_resource(
             ok(fmt, "discovery", "discovery", v)
         }
         ["services"] => {
-            let list: Vec<Value> = services()
+            let list: Vec<Value> = services(&state.taxonomy)
                 .into_iter()
                 .map(|(code, kind, cat)| {
+                    let label = cat.as_ref().map(|c| c.1.as_str());
                     json!({
                         "service_code": code,
-                        "service_name": service_name(kind, cat),
-                        "description": match cat {
-                            Some(c) => format!("{}，由网格员、社区和街道多元调解中心逐级调解", c.label_zh()),
+                        "service_name": service_name(kind, label),
+                        "description": match label {
+                            Some(l) => format!("{l}，由网格员、社区和街道多元调解中心逐级调解"),
                             None => kind.label_zh().to_string(),
                         },
                         "metadata": true,
                         "type": "realtime",
-                        "keywords": match cat { Some(c) => format!("矛盾纠纷,{}", c.label_zh()), None => kind.label_zh().to_string() },
+                        "keywords": match label { Some(l) => format!("矛盾纠纷,{l}"), None => kind.label_zh().to_string() },
                         "group": kind.label_zh(),
                     })
                 })
@@ -254,7 +259,7 @@ async fn get_resource(
             ok(fmt, "services", "service", Value::Array(list))
         }
         ["services", code] => {
-            if service_of(code).is_none() {
+            if service_of(&state.taxonomy, code).is_none() {
                 return error(fmt, StatusCode::NOT_FOUND, "service_code", &format!("no service \"{code}\""));
             }
             let v = json!({
@@ -283,10 +288,10 @@ async fn get_resource(
                 f.codes = ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
             }
             if let Some(code) = param("service_code") {
-                match service_of(&code) {
+                match service_of(&state.taxonomy, &code) {
                     Some((k, c)) => {
                         f.kind = Some(k.as_str().into());
-                        f.category = c.map(|c| c.as_str().into());
+                        f.category = c;
                     }
                     None => {
                         return error(fmt, StatusCode::BAD_REQUEST, "service_code", &format!("no service \"{code}\""));
@@ -319,9 +324,12 @@ async fn get_resource(
                 f.start = Some(fengqiao_store::now_ms() - 90 * 24 * 3600 * 1000);
             }
             match state.store.open311_requests(&f).await {
-                Ok(rows) => {
-                    ok(fmt, "service_requests", "request", Value::Array(rows.iter().map(request_json).collect()))
-                }
+                Ok(rows) => ok(
+                    fmt,
+                    "service_requests",
+                    "request",
+                    Value::Array(rows.iter().map(|r| request_json(&state.taxonomy, r)).collect()),
+                ),
                 Err(e) => internal(fmt, e.into()),
             }
         }
@@ -331,9 +339,12 @@ async fn get_resource(
                 Ok(rows) if rows.is_empty() => {
                     error(fmt, StatusCode::NOT_FOUND, "service_request_id", &format!("no request \"{id}\""))
                 }
-                Ok(rows) => {
-                    ok(fmt, "service_requests", "request", Value::Array(rows.iter().map(request_json).collect()))
-                }
+                Ok(rows) => ok(
+                    fmt,
+                    "service_requests",
+                    "request",
+                    Value::Array(rows.iter().map(|r| request_json(&state.taxonomy, r)).collect()),
+                ),
                 Err(e) => internal(fmt, e.into()),
             }
         }
@@ -393,7 +404,7 @@ async fn post_resource(
     let Some(code) = param("service_code") else {
         return error(fmt, StatusCode::BAD_REQUEST, "service_code", "required");
     };
-    let Some((kind, cat)) = service_of(&code) else {
+    let Some((kind, cat)) = service_of(&state.taxonomy, &code) else {
         return error(fmt, StatusCode::BAD_REQUEST, "service_code", &format!("no service \"{code}\""));
     };
     let num = |k: &str| param(k).map(|v| v.parse::<f64>().map_err(|_| k.to_string()));
@@ -416,7 +427,7 @@ async fn post_resource(
     let name = [param("last_name"), param("first_name")].into_iter().flatten().collect::<Vec<_>>().join("");
     let sub = Submission {
         kind: kind.as_str().into(),
-        category: cat.map(|c| c.as_str().to_string()),
+        category: cat,
         priority: param("attribute[priority]"),
         difficulty: None,
         five_small: None,

@@ -344,7 +344,7 @@ pub async fn find(
 ) -> crate::error::AppResult<(Vec<fengqiao_store::matters::MatterDetail>, i64)> {
     use crate::error::AppError;
     use fengqiao_domain::FieldError;
-    use fengqiao_domain::matter::{Category, MatterKind, Status, Tier};
+    use fengqiao_domain::matter::{MatterKind, Status, Tier};
     use fengqiao_domain::policy::Action;
     let home = actor.jurisdiction().clone();
     actor.authorize(state, Action::ViewMatters, &home, ("matters", &actor.user.unit_code)).await?;
@@ -360,7 +360,7 @@ pub async fn find(
     if kind.as_deref().is_some_and(|k| MatterKind::parse(k).is_none()) {
         errs.push(FieldError::new("kind", "dispute, hazard, request, incident or tip"));
     }
-    if category.as_deref().is_some_and(|c| Category::parse(c).is_none()) {
+    if category.as_deref().is_some_and(|c| state.taxonomy.all().iter().all(|d| d.code != c)) {
         errs.push(FieldError::new("category", "a category code (neighbour, marriage_family, ...)"));
     }
     if status.as_deref().is_some_and(|s| s != "closed" && Status::from_parts(s, None).is_none()) {

@@ -56,6 +56,9 @@ pub struct Settings {
     /// priority, minutes to acknowledge and to resolve. Unlisted pairs keep the defaults
     /// (urgent: 60 and 1,440; disputes resolve within 30 days; ...).
     pub response_clock: Vec<ClockRule>,
+    /// The installation's own matter categories, added to the built-in taxonomy (a built-in
+    /// code here replaces its label or suggested approach).
+    pub categories: Vec<fengqiao_domain::matter::CategoryDef>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -107,6 +110,7 @@ impl Default for Settings {
             max_file_bytes: 10 * 1024 * 1024,
             index_dir: None,
             response_clock: Vec::new(),
+            categories: Vec::new(),
         }
     }
 }
@@ -127,6 +131,7 @@ impl Settings {
                 return Err(format!("{key} must be a positive number, got {v}"));
             }
         }
+        fengqiao_domain::matter::Taxonomy::check(&self.categories)?;
         for (i, r) in self.response_clock.iter().enumerate() {
             let n = i + 1;
             if fengqiao_domain::matter::MatterKind::parse(&r.kind).is_none() {

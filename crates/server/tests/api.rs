@@ -1384,11 +1384,56 @@ async fn every_workflow_path_is_audited(db: &TestDb) {
     assert!(total_allowed >= 20, "the walks took real steps: {total_allowed}");
 }
 
+/// An installation's own categories (configuration `[[server.categories]]`): intake,
+/// the suggested approach, the pages, the search filter and Open311 all follow them.
+async fn the_category_taxonomy_is_configurable(db: &TestDb) {
+    use fengqiao_domain::matter::{Approach, CategoryDef, Taxonomy};
+    let base = world(db).await;
+    let mut state = base.state.clone();
+    let extra = vec![CategoryDef {
+        code: "elevator".into(),
+        label: "加装电梯".into(),
+        approach: Some(Approach::NeighbourlyWarmth),
+    }];
+    state.taxonomy = std::sync::Arc::new(Taxonomy::with(&extra));
+    let w = common::World { app: fengqiao_server::app(state.clone()), state };
+    let gw = w.token("gw1").await;
+    let r = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"dispute","category":"elevator","narrative":"一楼住户反对加装电梯，楼上老人出行困难","lat":37.105,"lon":111.705}"#,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        (r.json()["category"].as_str(), r.json()["approach"].as_str()),
+        (Some("elevator"), Some("neighbourly_warmth"))
+    );
+    let code = r.json()["code"].as_str().unwrap().to_string();
+    let bad = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"dispute","category":"castle","narrative":"城堡纠纷五个字","lat":37.105,"lon":111.705}"#,
+        )
+        .await;
+    assert_error_body(&bad, 422, "validation");
+    assert!(bad.body.contains("elevator"), "the error lists the categories in use");
+    let found = w.get("/api/v1/matters?category=elevator", Some(&gw)).await.json();
+    assert_eq!(found["items"][0]["code"], code.as_str());
+    assert!(w.get("/matters/new", Some(&gw)).await.body.contains("加装电梯"));
+    assert!(w.get("/matters", Some(&gw)).await.body.contains("加装电梯"));
+    let services = w.get("/open311/v2/services.json", None).await.json();
+    assert!(services.as_array().unwrap().iter().any(|s| s["service_code"] == "dispute-elevator"));
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 contract_tests!(
+    the_category_taxonomy_is_configurable,
     every_workflow_path_is_audited,
     screening_rounds_link_what_they_find,
     tier_rules_move_disputes_up,

@@ -7,7 +7,7 @@ use crate::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanSt
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use fengqiao_domain::matter::{Category, Closure};
+use fengqiao_domain::matter::Closure;
 use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_store::matters::MatterDetail;
@@ -16,11 +16,11 @@ use serde::Deserialize;
 
 const PAGE: i64 = 50;
 
-fn row(m: &MatterDetail, now: i64) -> Value {
+fn row(taxonomy: &fengqiao_domain::matter::Taxonomy, m: &MatterDetail, now: i64) -> Value {
     let overdue = m.status != "closed" && m.resolve_due_at.is_some_and(|d| d < now);
     context! {
         code => m.code.clone(), kind => m.kind.clone(),
-        category => Category::parse(&m.category).map(|c| c.label_zh()).unwrap_or(""),
+        category => taxonomy.label(&m.category).to_string(),
         narrative => m.narrative.clone(), status => m.status.clone(), closure => m.closure.clone(), tier => m.tier.clone(),
         approach => m.approach.clone(), grid_code => m.grid_code.clone(), grid_name => m.grid_name.clone(),
         household_code => m.household_code.clone(), source => m.source.clone(),
@@ -68,13 +68,13 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     ])
     .unwrap_or_default();
     let ctx = context! {
-        rows => rows.iter().map(|m| row(m, now)).collect::<Vec<_>>(),
+        rows => rows.iter().map(|m| row(&state.taxonomy, m, now)).collect::<Vec<_>>(),
         total => total, page => page, pages => (total + PAGE - 1) / PAGE, qs => qs, error => error,
         f => context! { q => v(&f.q), unit => v(&f.unit), kind => v(&f.kind), category => v(&f.category), status => v(&f.status),
             tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to) },
         statuses => ["registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
         kinds => ["dispute", "hazard", "request", "incident", "tip"],
-        categories => Category::ALL.iter().map(|c| context! { code => c.as_str(), label => c.label_zh() }).collect::<Vec<_>>(),
+        categories => state.taxonomy.all().iter().map(|c| context! { code => c.code.clone(), label => c.label.clone() }).collect::<Vec<_>>(),
         tiers => ["grid", "community", "street"],
         risks => ["yellow", "orange", "red"],
         may_record => actor.may(Action::RecordMatter),
@@ -116,7 +116,7 @@ async fn detail_ctx(
     };
     let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
     Ok(context! {
-        m => row(&m, fengqiao_store::now_ms()),
+        m => row(&state.taxonomy, &m, fengqiao_store::now_ms()),
         file => Value::from_serialize(&file),
         history => file.history.iter().map(Value::from_serialize).collect::<Vec<_>>(),
         can_handle => can_handle,
@@ -498,7 +498,7 @@ fn intake_ctx(state: &AppState, actor: &crate::auth::Actor, v: &IntakeValues, er
         v => Value::from_serialize(v),
         error => error,
         kinds => MatterKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        categories => Category::ALL.iter().map(|c| coded(c.as_str(), c.label_zh())).collect::<Vec<_>>(),
+        categories => state.taxonomy.all().iter().map(|c| coded(&c.code, &c.label)).collect::<Vec<_>>(),
         priorities => Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
         difficulties => Difficulty::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
         five_small => FiveSmall::ALL.iter().map(|f| coded(f.as_str(), f.label_zh())).collect::<Vec<_>>(),
@@ -706,7 +706,7 @@ pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebAct
         risky => risky.iter().map(|r| context! {
             code => r.code.clone(), kind => r.kind.clone(), status => r.status.clone(), grid_name => r.grid_name.clone(),
             score => r.escalation_risk_score, level => r.escalation_risk_level.clone(), factor => label(&r.factors),
-            category => Category::parse(&r.category).map(|c| c.label_zh()).unwrap_or(""), created_at => r.created_at,
+            category => state.taxonomy.label(&r.category).to_string(), created_at => r.created_at,
         }).collect::<Vec<_>>(),
         can_handle => actor.may(Action::HandleMatter),
         ..page_ctx(&state, &actor, "warning")

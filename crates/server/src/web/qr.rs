@@ -259,7 +259,11 @@ pub async fn submit_matter(
     };
     let intake = crate::intake::Intake {
         kind: fengqiao_domain::matter::MatterKind::parse(&f.kind).expect("checked above"),
-        category: fengqiao_domain::matter::Category::Other,
+        category: state
+            .taxonomy
+            .get(fengqiao_domain::matter::Category::Other.as_str())
+            .cloned()
+            .expect("the built-in category other"),
         priority: fengqiao_domain::matter::Priority::Normal,
         narrative: narrative.to_string(),
         source: fengqiao_domain::matter::Source::HouseholdQr.as_str(),
