@@ -260,10 +260,20 @@ impl SearchIndex {
         let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 500);
-        let (top, count) =
-            searcher.search(&query, &(TopDocs::with_limit(limit).and_offset(q.offset).order_by_score(), Count))?;
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, addr) in top {
+        // Words: best first. Filters only: every match scores the same, so newest first.
+        let (addrs, count): (Vec<tantivy::DocAddress>, usize) = if words.is_empty() {
+            let by_date = TopDocs::with_limit(limit)
+                .and_offset(q.offset)
+                .order_by_fast_field::<i64>("created_at", tantivy::Order::Desc);
+            let (top, count) = searcher.search(&query, &(by_date, Count))?;
+            (top.into_iter().map(|(_, a)| a).collect(), count)
+        } else {
+            let (top, count) =
+                searcher.search(&query, &(TopDocs::with_limit(limit).and_offset(q.offset).order_by_score(), Count))?;
+            (top.into_iter().map(|(_, a)| a).collect(), count)
+        };
+        let mut ids = Vec::with_capacity(addrs.len());
+        for addr in addrs {
             let d: TantivyDocument = searcher.doc(addr)?;
             if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_i64()) {
                 ids.push(id);

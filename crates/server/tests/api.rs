@@ -1222,6 +1222,13 @@ async fn full_text_search_with_filters(db: &TestDb) {
     assert_eq!(find(gw.clone(), &format!("q={}&status=mediating", urlencode("工资"))).await, [wages.as_str()]);
     assert!(find(gw.clone(), &format!("q={}&status=closed", urlencode("工资"))).await.is_empty());
     assert_eq!(find(gw.clone(), "tier=grid&category=neighbour").await, [noise.as_str()]);
+    // Filters alone: newest first. The dates are set against the index's document order
+    // (wages re-indexed first with the older date), so only a date order passes.
+    let day = 24 * 3_600_000;
+    w.state.store.set_created_for_tests(&wages, fengqiao_store::now_ms() - 3 * day).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    w.state.store.set_created_for_tests(&noise, fengqiao_store::now_ms() - day).await.unwrap();
+    assert_eq!(find(gw.clone(), "tier=grid&from=2020-01-01").await, [noise.as_str(), wages.as_str()]);
     assert!(find(gw.clone(), "risk=red").await.is_empty());
     assert!(find(gw.clone(), "from=2099-01-01&category=neighbour").await.is_empty());
     // Bad filters are named.

@@ -113,6 +113,17 @@ macro_rules! contract_tests {
 }
 
 impl crate::Store {
+    /// Move a matter's creation back in time (tests of ordering only); marks it changed.
+    pub async fn set_created_for_tests(&self, code: &str, at: i64) -> crate::StoreResult<()> {
+        sqlx::query("UPDATE matters SET created_at = $1, updated_at = $2 WHERE code = $3")
+            .bind(at)
+            .bind(crate::now_ms())
+            .bind(code)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     /// Move a matter's registration back in time (tests of time rules only).
     pub async fn backdate_for_tests(&self, code: &str, at: i64) -> crate::StoreResult<()> {
         sqlx::query(
