@@ -44,9 +44,7 @@ pub async fn reassess(state: &AppState, matter_id: i64) -> AppResult<()> {
 pub async fn apply_tier_rules(state: &AppState, matter_id: i64) -> AppResult<()> {
     use fengqiao_domain::matter::{Difficulty, TierFacts, rule_to_move_up};
     for _ in 0..2 {
-        let code: Option<String> = state.store.matter_code(matter_id).await?;
-        let Some(code) = code else { return Ok(()) };
-        let m = state.store.matter_by_code(&code).await?;
+        let m = state.store.matter_by_id(matter_id).await?;
         let (Some(tier), Some(status)) =
             (m.tier.as_deref().and_then(Tier::parse), Status::from_parts(&m.status, m.closure.as_deref()))
         else {
@@ -84,19 +82,19 @@ pub async fn apply_tier_rules(state: &AppState, matter_id: i64) -> AppResult<()>
     Ok(())
 }
 
-/// The time rule, for the scheduler: disputes left too long at the grid or the community.
+/// The time rule, for the scheduler: disputes left too long at the grid or the community
+/// go through the tier rules. Returns how many were looked at.
 pub async fn apply_time_rules(state: &AppState) -> AppResult<usize> {
-    let mut moved = 0;
+    let mut checked = 0;
     for tier in [Tier::Grid, Tier::Community] {
         let days = fengqiao_domain::matter::days_allowed(tier).expect("below the street");
         let before = fengqiao_store::now_ms() - (days + 1) * 24 * 3_600_000;
-        for code in state.store.disputes_waiting_at_tier(tier.as_str(), before).await? {
-            let m = state.store.matter_by_code(&code).await?;
-            apply_tier_rules(state, m.id).await?;
-            moved += 1;
+        for id in state.store.disputes_waiting_at_tier(tier.as_str(), before).await? {
+            apply_tier_rules(state, id).await?;
+            checked += 1;
         }
     }
-    Ok(moved)
+    Ok(checked)
 }
 
 pub fn parse_routes(items: &[String]) -> AppResult<Vec<Route>> {

@@ -188,11 +188,12 @@ impl Store {
             .await?)
     }
 
-    pub async fn matter_code(&self, matter_id: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT code FROM matters WHERE id = $1")
+    pub async fn matter_by_id(&self, matter_id: i64) -> StoreResult<MatterDetail> {
+        sqlx::query_as(&format!("{MATTER_SELECT} WHERE m.id = $1"))
             .bind(matter_id)
             .fetch_optional(&self.read)
-            .await?)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// When the matter reached its current tier (its registration or last move up).
@@ -206,10 +207,10 @@ impl Store {
     }
 
     /// Open disputes below the street that reached their tier before `before_ms`: the time
-    /// rule's candidates (codes).
-    pub async fn disputes_waiting_at_tier(&self, tier: &str, before_ms: i64) -> StoreResult<Vec<String>> {
+    /// rule's candidates (ids).
+    pub async fn disputes_waiting_at_tier(&self, tier: &str, before_ms: i64) -> StoreResult<Vec<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT m.code FROM matters m WHERE m.kind = 'dispute' AND m.tier = $1 \
+            "SELECT m.id FROM matters m WHERE m.kind = 'dispute' AND m.tier = $1 \
              AND m.status IN ('registered', 'accepted', 'mediating', 'mediation_failed') \
              AND (SELECT MAX(e.at) FROM matter_events e WHERE e.matter_id = m.id AND e.event IN ('register', 'escalate')) < $2 \
              ORDER BY m.id LIMIT 1000",

@@ -652,8 +652,7 @@ impl Store {
         })
     }
 
-    /// Follow-up visits of a matter, or (with `matter_id` None) those due by `until`
-    /// under a unit path that are not yet done.
+    /// Follow-up visits of a matter, by due date.
     pub async fn follow_ups(&self, matter_id: i64) -> StoreResult<Vec<FollowUpRow>> {
         Ok(sqlx::query_as(
             "SELECT id, matter_id, due_at, done_at, done_by, outcome, recurred FROM follow_ups WHERE matter_id = $1 ORDER BY due_at, id",
@@ -790,21 +789,6 @@ impl Store {
         .await?)
     }
 
-    /// Other matters sharing a party with this one (same ID number, or same name and
-    /// phone): (id, code, kind, created_at), oldest first.
-    pub async fn related_by_party(&self, matter_id: i64) -> StoreResult<Vec<(i64, String, String, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT DISTINCT m.id, m.code, m.kind, m.created_at FROM matter_parties p \
-             JOIN matter_parties q ON q.matter_id <> p.matter_id AND ( \
-                 (p.id_number_hash IS NOT NULL AND q.id_number_hash = p.id_number_hash) \
-                 OR (p.phone_hash IS NOT NULL AND q.phone_hash = p.phone_hash AND q.name = p.name)) \
-             JOIN matters m ON m.id = q.matter_id WHERE p.matter_id = $1 ORDER BY m.created_at, m.id",
-        )
-        .bind(matter_id)
-        .fetch_all(&self.read)
-        .await?)
-    }
-
     /// Recompute the escalation risk of a matter from everything recorded about it; store
     /// the score and its factors; raise an alert (with the report to the police) when it
     /// first reaches red; link a police incident to the earlier disputes of its parties.
@@ -835,9 +819,9 @@ impl Store {
                 .bind(matter_id)
                 .fetch_one(&self.read)
                 .await?;
-        let related = self.related_by_party(matter_id).await?;
-        let earlier: Vec<_> = related.iter().filter(|r| r.3 <= created_at).collect();
-        let incidents = related.iter().filter(|r| r.2 == "incident").count();
+        let related = self.party_history(matter_id).await?;
+        let earlier: Vec<_> = related.iter().filter(|r| r.created_at <= created_at).collect();
+        let incidents = related.iter().filter(|r| r.kind == "incident").count();
         let mut texts: Vec<&str> = vec![narrative.as_str()];
         texts.extend(records.iter().map(String::as_str));
         texts.extend(notes.iter().map(String::as_str));
@@ -876,11 +860,11 @@ impl Store {
             .await?;
         }
         if kind == "incident" {
-            for r in earlier.iter().filter(|r| r.2 == "dispute") {
+            for r in earlier.iter().filter(|r| r.kind == "dispute") {
                 sqlx::query(
                     "INSERT INTO matter_links (from_matter_id, to_matter_id, kind, created_at) VALUES ($1, $2, 'escalation', $3) ON CONFLICT DO NOTHING",
                 )
-                .bind(r.0)
+                .bind(r.id)
                 .bind(matter_id)
                 .bind(now)
                 .execute(&mut *tx)
@@ -936,6 +920,16 @@ impl Store {
         .bind(i64::from(all))
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The code of the matter an alert is about.
+    pub async fn alert_matter_code(&self, alert_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT m.code FROM escalation_alerts a JOIN matters m ON m.id = a.matter_id WHERE a.id = $1",
+        )
+        .bind(alert_id)
+        .fetch_optional(&self.read)
         .await?)
     }
 
@@ -1228,7 +1222,8 @@ impl Store {
         Ok(p.and_then(|(a, b)| Some((a?, b?))))
     }
 
-    /// Other matters sharing a party with this one, newest first.
+    /// Other matters sharing a party with this one (same ID number, or same name and
+    /// phone), newest first: the case file's history and the risk score's facts.
     pub async fn party_history(&self, matter_id: i64) -> StoreResult<Vec<MatterBrief>> {
         Ok(sqlx::query_as(
             "SELECT DISTINCT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at FROM matter_parties p \

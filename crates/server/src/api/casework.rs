@@ -611,10 +611,8 @@ pub async fn acknowledge(State(state): State<AppState>, actor: Actor, Path(id): 
 }
 
 pub async fn acknowledge_alert(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
-    let home = actor.jurisdiction().clone();
-    let mine = state.store.alerts_under(&home.0, false, 500).await?;
-    let Some(a) = mine.iter().find(|a| a.id == id) else { return Err(AppError::NotFound) };
-    casework::load(state, actor, &a.matter_code, Action::HandleMatter).await?;
+    let Some(code) = state.store.alert_matter_code(id).await? else { return Err(AppError::NotFound) };
+    casework::load(state, actor, &code, Action::HandleMatter).await?;
     state.store.acknowledge_alert(&actor.audit_ctx("alert acknowledged"), id).await?;
     Ok(())
 }

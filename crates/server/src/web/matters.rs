@@ -41,14 +41,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     let page = q.page.trim().parse::<i64>().unwrap_or(1).max(1);
     let (rows, total, error) = match crate::search::find(&state, &actor, &q.filters, PAGE, (page - 1) * PAGE).await {
         Ok((rows, total)) => (rows, total, None),
-        Err(e @ crate::AppError::Validation(_)) => {
-            let body = e.body().error;
-            (
-                vec![],
-                0,
-                Some(body.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join(" · ")),
-            )
-        }
+        Err(e @ crate::AppError::Validation(_)) => (vec![], 0, Some(error_message(&e))),
         Err(e) => return Err(WebError(e, lang)),
     };
     let now = fengqiao_store::now_ms();
@@ -172,15 +165,8 @@ pub async fn step(
     .into_iter()
     .filter_map(|(on, r)| on.then_some(r))
     .collect();
-    match crate::casework::apply_step(&state, &actor, &code, &f.event, closure, &f.note, &routes).await {
-        Ok(_) => Ok(Redirect::to(&format!("/matters/{code}")).into_response()),
-        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
-            let status = e.status();
-            let ctx = detail_ctx(&state, &actor, &code, Some(e.body().error.message)).await?;
-            Ok(render_status(&state, status, "matter.html", ctx))
-        }
-        Err(e) => Err(WebError(e, lang)),
-    }
+    let r = crate::casework::apply_step(&state, &actor, &code, &f.event, closure, &f.note, &routes).await.map(|_| ());
+    done(&state, &actor, &code, r, "").await
 }
 
 /// A submitted form as its (name, value) pairs, repeated names kept.
@@ -214,15 +200,11 @@ async fn done(
     anchor: &str,
 ) -> WebResult {
     match r {
+        Ok(()) if anchor.is_empty() => Ok(Redirect::to(&format!("/matters/{code}")).into_response()),
         Ok(()) => Ok(Redirect::to(&format!("/matters/{code}#{anchor}")).into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
-            let body = e.body().error;
-            let mut message = body.message;
-            for f in body.fields {
-                message.push_str(&format!(" · {}: {}", f.field, f.message));
-            }
-            let ctx = detail_ctx(state, actor, code, Some(message)).await?;
+            let ctx = detail_ctx(state, actor, code, Some(error_message(&e))).await?;
             Ok(render_status(state, status, "matter.html", ctx))
         }
         Err(e) => Err(WebError(e, actor.lang)),
@@ -586,13 +568,7 @@ pub async fn new_submit(
     }
     actor.check_csrf(&csrf).map_err(|e| WebError(e, lang))?;
     let again = |e: AppError| {
-        let status = e.status();
-        let body = e.body().error;
-        let mut message = body.message;
-        for f in body.fields {
-            message.push_str(&format!(" · {}: {}", f.field, f.message));
-        }
-        render_status(&state, status, "new_matter.html", intake_ctx(&state, &actor, &v, Some(message)))
+        render_status(&state, e.status(), "new_matter.html", intake_ctx(&state, &actor, &v, Some(error_message(&e))))
     };
     // Everything is checked before anything is written.
     let mut errs = Vec::new();
@@ -802,7 +778,7 @@ pub async fn screening_start(
         Ok(_) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
-            screening_render(&state, &actor, Some(e.body().error.message + &field_text(&e)), status).await
+            screening_render(&state, &actor, Some(error_message(&e)), status).await
         }
         Err(e) => Err(WebError(e, actor.lang)),
     }
@@ -820,12 +796,18 @@ pub async fn screening_finish(
         Ok(()) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
-            screening_render(&state, &actor, Some(e.body().error.message + &field_text(&e)), status).await
+            screening_render(&state, &actor, Some(error_message(&e)), status).await
         }
         Err(e) => Err(WebError(e, actor.lang)),
     }
 }
 
-fn field_text(e: &crate::AppError) -> String {
-    e.body().error.fields.iter().map(|f| format!(" · {}: {}", f.field, f.message)).collect()
+/// A refused form's message for the page: what was wrong, field by field.
+fn error_message(e: &crate::AppError) -> String {
+    let body = e.body().error;
+    let mut message = body.message;
+    for f in body.fields {
+        message.push_str(&format!(" · {}: {}", f.field, f.message));
+    }
+    message
 }
