@@ -2,7 +2,7 @@
 //! Secrets (the data key, database passwords) never appear in `Debug` output or logs.
 
 use anyhow::{Context, bail};
-use fengqiao_server::Settings;
+use fengqiao_app::Settings;
 use fengqiao_store::{Crypto, DataKey, DatabaseUrl, Store, StoreOptions};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};

@@ -20,8 +20,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the web UI and API.
+    /// Serve the web UI and API (and run the periodic jobs).
     Serve(commands::serve::Args),
+    /// Run only the periodic jobs (once per period across all nodes).
+    Worker(commands::worker::Args),
     /// Build (once) and serve the demo jurisdiction on embedded SQLite.
     Demo(commands::demo::Args),
     /// Apply database migrations.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.command {
             Command::Serve(a) => commands::serve::run(cli.config, a).await,
+            Command::Worker(a) => commands::worker::run(cli.config, a).await,
             Command::Demo(a) => commands::demo::run(cli.config, a).await,
             Command::Migrate(a) => commands::migrate::run(cli.config, a).await,
             Command::User(c) => commands::user::run(cli.config, c).await,

@@ -141,6 +141,13 @@ impl Level {
         [Level::None, Level::Yellow, Level::Orange, Level::Red].into_iter().find(|l| l.as_str() == s)
     }
 
+    /// Whether a matter at this level raises an early-warning alert to the command room
+    /// (with its report to the police). A matter raises it once: the store keeps one alert
+    /// per matter and level, however often or concurrently the risk is recomputed.
+    pub fn raises_alert(self) -> bool {
+        self == Level::Red
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Level::None => "无",

@@ -5,7 +5,7 @@
 //!   cargo bench -p fengqiao-server --bench search -- [N]
 //! Numbers are recorded in BENCHMARKS.md.
 
-use fengqiao_server::search::{SearchIndex, SearchQuery};
+use fengqiao_app::search::{SearchIndex, SearchQuery};
 use fengqiao_store::search_feed::{FeedItem, FeedRow};
 use std::time::Instant;
 

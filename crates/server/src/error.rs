@@ -108,25 +108,26 @@ impl AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
+impl From<fengqiao_app::Error> for AppError {
+    fn from(e: fengqiao_app::Error) -> Self {
+        use fengqiao_app::Error as E;
         match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict { constraint } => conflict_for(&constraint),
-            other => AppError::Internal(anyhow::Error::new(other)),
+            E::Invalid(f) => AppError::Validation(f),
+            E::Unauthenticated { code, message } => AppError::Unauthorized { code, message },
+            E::Denied { code, message } => AppError::Forbidden { code, message },
+            E::NotFound => AppError::NotFound,
+            E::Outside(m) => AppError::Outside(m),
+            E::Conflict { field, message } => AppError::Conflict { field, message },
+            E::Limited(m) => AppError::TooManyRequests(m),
+            E::Internal(e) => AppError::Internal(e),
         }
     }
 }
 
-/// Unique-constraint names become precise client errors naming the field.
-fn conflict_for(constraint: &str) -> AppError {
-    let (field, message) = match constraint {
-        "users_username_key" => ("username", "this username is taken"),
-        "units_code_key" => ("code", "a unit with this code exists"),
-        "foreign_key" | "users_unit_id_fkey" => ("unit", "the referenced unit does not exist"),
-        _ => return AppError::Conflict { field: None, message: "conflicts with existing data".into() },
-    };
-    AppError::Conflict { field: Some(field.into()), message: message.into() }
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        fengqiao_app::Error::from(e).into()
+    }
 }
 
 impl IntoResponse for AppError {

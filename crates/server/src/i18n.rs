@@ -6,27 +6,15 @@ use axum::http::HeaderMap;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    ZhCn,
-    En,
-}
+pub use fengqiao_app::Lang;
 
 pub const LANG_COOKIE: &str = "fq_lang";
 
-impl Lang {
-    pub fn from_headers(h: &HeaderMap) -> Lang {
-        match crate::auth::cookie(h, LANG_COOKIE) {
-            Some("en") => Lang::En,
-            _ => Lang::ZhCn,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "zh-CN",
-            Lang::En => "en",
-        }
+/// The page's language: English when the language cookie says so, else Chinese.
+pub fn lang_from_headers(h: &HeaderMap) -> Lang {
+    match crate::auth::cookie(h, LANG_COOKIE) {
+        Some("en") => Lang::En,
+        _ => Lang::ZhCn,
     }
 }
 

@@ -11,13 +11,13 @@
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::intake::{Submission, build, record};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use fengqiao_app::intake::{Submission, build, record};
 use fengqiao_domain::matter::{MatterKind, Source, Taxonomy};
 use fengqiao_store::open311::{Open311Filter, Open311Request};
 use serde_json::{Value, json};
@@ -441,7 +441,7 @@ async fn post_resource(
     };
     let (mut new, _, _) = match build(&state, &sub, Source::Open311).await {
         Ok(x) => x,
-        Err(AppError::Validation(fields)) => {
+        Err(fengqiao_app::Error::Invalid(fields)) => {
             let f = &fields[0];
             let field = match f.field.as_str() {
                 "narrative" => "description",
@@ -453,10 +453,10 @@ async fn post_resource(
             };
             return error(fmt, StatusCode::BAD_REQUEST, field, &f.message);
         }
-        Err(AppError::Outside(m)) => return error(fmt, StatusCode::BAD_REQUEST, "location", &m),
-        Err(e) => return internal(fmt, e),
+        Err(fengqiao_app::Error::Outside(m)) => return error(fmt, StatusCode::BAD_REQUEST, "location", &m),
+        Err(e) => return internal(fmt, e.into()),
     };
-    let token = crate::auth::random_token();
+    let token = fengqiao_app::accounts::random_token();
     new.open311 = Some((client.0, token.clone(), media_url));
     let ctx = fengqiao_store::audit::AuditCtx::system(&format!("open311:{}", client.1), "open311 request");
     match record(&state, &ctx, &new).await {
@@ -471,6 +471,6 @@ async fn post_resource(
                 "account_id": Value::Null,
             }]),
         ),
-        Err(e) => internal(fmt, e),
+        Err(e) => internal(fmt, e.into()),
     }
 }

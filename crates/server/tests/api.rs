@@ -976,10 +976,10 @@ async fn tier_rules_move_disputes_up(db: &TestDb) {
         .json();
     let code = old["code"].as_str().unwrap();
     assert_eq!(old["tier"], "grid");
-    assert_eq!(fengqiao_server::casework::apply_time_rules(&w.state).await.unwrap(), 0);
+    assert_eq!(fengqiao_app::casework::apply_time_rules(&w.state).await.unwrap(), 0);
     let eight_days = fengqiao_store::now_ms() - (8 * 24 + 1) * 3_600_000;
     w.state.store.backdate_for_tests(code, eight_days).await.unwrap();
-    assert_eq!(fengqiao_server::casework::apply_time_rules(&w.state).await.unwrap(), 1);
+    assert_eq!(fengqiao_app::casework::apply_time_rules(&w.state).await.unwrap(), 1);
     let moved = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
     assert_eq!(moved["matter"]["tier"], "community");
     assert!(moved["history"].as_array().unwrap().last().unwrap()["note"].as_str().unwrap().contains("7日"));
@@ -1402,7 +1402,7 @@ async fn the_category_taxonomy_is_configurable(db: &TestDb) {
         label: "加装电梯".into(),
         approach: Some(Approach::NeighbourlyWarmth),
     }];
-    state.taxonomy = std::sync::Arc::new(Taxonomy::with(&extra));
+    state.app.taxonomy = std::sync::Arc::new(Taxonomy::with(&extra));
     let w = common::World { app: fengqiao_server::app(state.clone()), state };
     let gw = w.token("gw1").await;
     let r = w

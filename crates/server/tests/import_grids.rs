@@ -1,9 +1,9 @@
 //! `import grids`: every kind of bad feature and polygon with its exact message; all or
 //! nothing; --skip-invalid; re-import updates. On SQLite and PostgreSQL.
 
+use fengqiao_app::import::grids::import;
+use fengqiao_app::import::{ImportError, RowError};
 use fengqiao_domain::org::UnitKind;
-use fengqiao_server::import::grids::import;
-use fengqiao_server::import::{ImportError, RowError};
 use fengqiao_store::audit::AuditCtx;
 use fengqiao_store::contract_tests;
 use fengqiao_store::org::NewUnit;

@@ -1,9 +1,9 @@
 //! CSV imports of households, residents and organisations: every kind of bad row with its
 //! exact message, all-or-nothing, --skip-invalid, re-import by natural key. Both backends.
 
+use fengqiao_app::import::registry::{households, organisations, residents};
+use fengqiao_app::import::{ImportError, RowError};
 use fengqiao_domain::org::UnitKind;
-use fengqiao_server::import::registry::{households, organisations, residents};
-use fengqiao_server::import::{ImportError, RowError};
 use fengqiao_store::audit::AuditCtx;
 use fengqiao_store::contract_tests;
 use fengqiao_store::org::NewUnit;
@@ -19,7 +19,7 @@ fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
 }
 
 /// Two grids side by side: G1 [111.70, 111.71] × [37.10, 37.11], G2 east of it.
-async fn setup(db: &TestDb) -> fengqiao_server::routing::Index {
+async fn setup(db: &TestDb) -> fengqiao_app::routing::Index {
     let s = &db.store;
     let root = s.create_unit(&ctx(), &NewUnit::new("PS", UnitKind::Station, "示例派出所", None)).await.unwrap();
     let c = s.create_unit(&ctx(), &NewUnit::new("C1", UnitKind::Community, "示例社区", Some(root.id))).await.unwrap();
@@ -29,7 +29,7 @@ async fn setup(db: &TestDb) -> fengqiao_server::routing::Index {
         s.create_unit(&ctx(), &g).await.unwrap();
     }
     s.create_unit(&ctx(), &NewUnit::new("AL1", UnitKind::Alliance, "示例商圈", Some(root.id))).await.unwrap();
-    fengqiao_server::routing::build(s.grid_routes().await.unwrap())
+    fengqiao_app::routing::build(s.grid_routes().await.unwrap())
 }
 
 fn shown(errors: &[RowError]) -> Vec<String> {

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod crypto;
 mod db;
 pub mod error;
+pub mod jobs;
 pub mod matters;
 pub mod mediation;
 pub mod open311;

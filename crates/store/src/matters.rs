@@ -548,30 +548,61 @@ async fn insert_new_matter(
         .await?;
     }
     if let Some((factors, report)) = &init.alert {
-        sqlx::query(
-                "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(&init.risk_level)
-            .bind(init.risk_score)
-            .bind(factors)
-            .bind(now)
-            .bind(report.replace("{code}", &code))
-            .execute(&mut *tx)
-            .await?;
-        let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success)
-            .detail(format!("{} {}: {factors}", init.risk_level, init.risk_score));
-        audit::append(tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
+        let level = fengqiao_domain::risk::Level::parse(&init.risk_level).unwrap_or(fengqiao_domain::risk::Level::Red);
+        let report = report.replace("{code}", &code);
+        let alert =
+            Alert { matter_id: id, code: &code, level, score: init.risk_score, factors, police_report: &report };
+        raise_alert(tx, &alert, now).await?;
     }
     let payload = serde_json::json!({
         "code": code, "kind": m.kind, "category": m.category, "priority": m.priority, "grid_id": m.grid_id,
         "escalation_risk_level": init.risk_level, "source": m.source,
     });
     outbox(tx, "matter.created", &code, &payload, now).await?;
-    if init.alert.is_some() {
-        outbox(tx, "matter.escalation_alert", &code, &payload, now).await?;
-    }
     Ok(code)
+}
+
+/// An early-warning alert to raise on a matter.
+pub struct Alert<'a> {
+    pub matter_id: i64,
+    pub code: &'a str,
+    pub level: fengqiao_domain::risk::Level,
+    pub score: i64,
+    pub factors: &'a str,
+    pub police_report: &'a str,
+}
+
+/// Raise an alert in the caller's transaction, with its audit record and outbox event, unless
+/// the matter already has one at this level: the unique key (matter, level) makes a second
+/// impossible, however many changes recompute the risk at once. True when raised now.
+pub async fn raise_alert(tx: &mut crate::Conn, a: &Alert<'_>, now: i64) -> StoreResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (matter_id, level) DO NOTHING",
+    )
+    .bind(a.matter_id)
+    .bind(a.level.as_str())
+    .bind(a.score)
+    .bind(a.factors)
+    .bind(now)
+    .bind(a.police_report)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let payload =
+        serde_json::json!({"code": a.code, "score": a.score, "level": a.level.as_str(), "factors": a.factors});
+    outbox(tx, "matter.escalation_alert", a.code, &payload, now).await?;
+    let ev = AuditEvent::new("matter.risk.alert", "matter", a.code, Outcome::Success).detail(format!(
+        "{} {}: {}",
+        a.level.as_str(),
+        a.score,
+        a.factors
+    ));
+    audit::append(tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
+    Ok(true)
 }
 
 /// Write an event to the outbox, inside the caller's transaction.

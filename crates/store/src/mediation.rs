@@ -7,7 +7,7 @@
 use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
 use crate::{Store, StoreError, StoreResult, now_ms};
 use fengqiao_domain::mediation::{AgreementDraft, CaseFacts, Consent, PartyRole, Route, judicial_confirmation_due};
-use fengqiao_domain::risk::{EscalationRisk, Facts, Level, Lexicon};
+use fengqiao_domain::risk::{EscalationRisk, Facts, Lexicon};
 use fengqiao_domain::{IdNumber, Phone};
 use sqlx::FromRow;
 
@@ -790,15 +790,15 @@ impl Store {
     }
 
     /// Recompute the escalation risk of a matter from everything recorded about it; store
-    /// the score and its factors; raise an alert (with the report to the police) when it
-    /// first reaches red; link a police incident to the earlier disputes of its parties.
+    /// the score and its factors; raise the alert (with the report to the police) of a level
+    /// that raises one, once per matter (see [`crate::matters::raise_alert`]); link a police
+    /// incident to the earlier disputes of its parties.
     pub async fn reassess(&self, matter_id: i64, lexicon: &Lexicon) -> StoreResult<EscalationRisk> {
-        let (code, kind, narrative, created_at, old_level): (String, String, String, i64, String) = sqlx::query_as(
-            "SELECT code, kind, narrative, created_at, escalation_risk_level FROM matters WHERE id = $1",
-        )
-        .bind(matter_id)
-        .fetch_one(&self.read)
-        .await?;
+        let (code, kind, narrative, created_at): (String, String, String, i64) =
+            sqlx::query_as("SELECT code, kind, narrative, created_at FROM matters WHERE id = $1")
+                .bind(matter_id)
+                .fetch_one(&self.read)
+                .await?;
         let records: Vec<String> = sqlx::query_scalar("SELECT record FROM mediation_sessions WHERE matter_id = $1")
             .bind(matter_id)
             .fetch_all(&self.read)
@@ -871,30 +871,16 @@ impl Store {
                 .await?;
             }
         }
-        let was = Level::parse(&old_level).unwrap_or(Level::None);
-        if a.level == Level::Red && was < Level::Red {
-            let factors = a.factors_text();
-            let report = a.police_report(&code);
-            sqlx::query(
-                "INSERT INTO escalation_alerts (matter_id, level, score, factors, created_at, police_report) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(matter_id)
-            .bind(a.level.as_str())
-            .bind(i64::from(a.score))
-            .bind(&factors)
-            .bind(now)
-            .bind(&report)
-            .execute(&mut *tx)
-            .await?;
-            let payload =
-                serde_json::json!({"code": code, "score": a.score, "level": a.level.as_str(), "factors": factors});
-            crate::matters::outbox(&mut tx, "matter.escalation_alert", &code, &payload, now).await?;
-            let ev = AuditEvent::new("matter.risk.alert", "matter", &code, Outcome::Success).detail(format!(
-                "{} {}: {factors}",
-                a.level.as_str(),
-                a.score
-            ));
-            audit::append(&mut tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
+        if a.level.raises_alert() {
+            let alert = crate::matters::Alert {
+                matter_id,
+                code: &code,
+                level: a.level,
+                score: i64::from(a.score),
+                factors: &a.factors_text(),
+                police_report: &a.police_report(&code),
+            };
+            crate::matters::raise_alert(&mut tx, &alert, now).await?;
         }
         tx.commit().await?;
         Ok(a)

@@ -5,7 +5,7 @@
 
 use super::DbArgs;
 use crate::config::Config;
-use fengqiao_server::import::{ImportError, grids};
+use fengqiao_app::import::{ImportError, grids};
 use fengqiao_store::audit::AuditCtx;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -112,7 +112,7 @@ pub async fn run(config: Option<PathBuf>, cmd: ImportCommand) -> anyhow::Result<
 }
 
 async fn run_csv(config: Option<PathBuf>, kind: &str, args: FileArgs) -> anyhow::Result<ExitCode> {
-    use fengqiao_server::import::registry;
+    use fengqiao_app::import::registry;
     let mut cfg = Config::load(config.as_deref(), Config::default())?;
     args.db.apply(&mut cfg);
     let text =
@@ -132,7 +132,7 @@ async fn run_csv(config: Option<PathBuf>, kind: &str, args: FileArgs) -> anyhow:
     let ctx = AuditCtx::system("cli", &format!("import {kind} {}", args.file.display()));
     let result = match kind {
         "households" | "organisations" => {
-            let index = fengqiao_server::routing::build(store.grid_routes().await?);
+            let index = fengqiao_app::routing::build(store.grid_routes().await?);
             if kind == "households" {
                 registry::households(&store, &index, None, &ctx, &text, args.skip_invalid, &progress).await
             } else {

@@ -10,6 +10,7 @@ pub mod org;
 pub mod reindex;
 pub mod serve;
 pub mod user;
+pub mod worker;
 
 use crate::config::{Config, Secret};
 

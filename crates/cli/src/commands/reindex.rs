@@ -29,7 +29,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         std::fs::remove_dir_all(&dir).map_err(|e| anyhow::anyhow!("cannot clear {}: {e}", dir.display()))?;
     }
     let started = Instant::now();
-    let index = fengqiao_server::search::SearchIndex::open(&dir)?;
+    let index = fengqiao_app::search::SearchIndex::open(&dir)?;
     let n = index.sync(&store).await?;
     println!("indexed {n} matters into {} in {:.1} s", dir.display(), started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)

@@ -31,18 +31,30 @@ pub async fn serve(cfg: Config, store: fengqiao_store::Store, on_bound: impl FnO
         .listen
         .parse()
         .map_err(|e| anyhow::anyhow!("configuration: listen \"{}\" is not an address ({e})", cfg.listen))?;
-    let mut state = fengqiao_server::AppState::new(store, cfg.server.clone()).with_index_dir()?;
-    if let Some(file) = &cfg.risk_lexicon_file {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;
-        let lexicon = fengqiao_domain::risk::Lexicon::parse(&text)
-            .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;
-        state = state.with_lexicon(lexicon);
-    }
-    fengqiao_server::serve(state, listen, |addr| {
+    let app = build_app(&cfg, store)?;
+    // The periodic jobs run beside the server; leases keep them to once per period however
+    // many nodes run (see fengqiao_app::jobs).
+    tokio::spawn(fengqiao_app::jobs::Runner::standard(app.clone()).run_forever(JOB_TICK));
+    fengqiao_server::serve(fengqiao_server::AppState::with_app(app), listen, |addr| {
         println!("Fengqiao is serving on http://{addr}");
         tracing::info!(%addr, "listening");
         on_bound(addr);
     })
     .await
+}
+
+/// How often a node looks for periodic jobs to run (each runs once per its own period).
+pub const JOB_TICK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The application as configured: the search index's place and the installation's lexicon.
+pub fn build_app(cfg: &Config, store: fengqiao_store::Store) -> anyhow::Result<fengqiao_app::App> {
+    let mut app = fengqiao_app::App::new(store, cfg.server.clone()).with_index_dir()?;
+    if let Some(file) = &cfg.risk_lexicon_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;
+        let lexicon = fengqiao_domain::risk::Lexicon::parse(&text)
+            .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;
+        app = app.with_lexicon(lexicon);
+    }
+    Ok(app)
 }

@@ -53,7 +53,7 @@ pub async fn run(config: Option<std::path::PathBuf>, cmd: UserCommand) -> anyhow
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
             if let Err(key) =
-                fengqiao_server::auth::check_password_policy(cfg.server.password_policy, &username, password)
+                fengqiao_app::accounts::check_password_policy(cfg.server.password_policy, &username, password)
             {
                 anyhow::bail!("password: {}", fengqiao_server::i18n::t(fengqiao_server::i18n::Lang::En, key));
             }
@@ -74,7 +74,7 @@ pub async fn run(config: Option<std::path::PathBuf>, cmd: UserCommand) -> anyhow
                 mediator_kind: None,
                 roles: parsed,
                 phone: None,
-                password_hash: Some(fengqiao_server::auth::hash_password(password)),
+                password_hash: Some(fengqiao_app::accounts::hash_password(password)),
             };
             match store.create_user(&AuditCtx::system("cli", "user add"), &nu).await {
                 Ok(id) => {

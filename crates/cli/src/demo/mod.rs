@@ -140,7 +140,7 @@ impl Gen<'_> {
         };
         let id = insert_user(conn, &self.store.crypto, &nu).await?;
         if roles.iter().any(|r| r.requires_totp_by_default()) {
-            let secret = fengqiao_server::totp::base32_encode(&self.rng.bytes::<20>());
+            let secret = fengqiao_app::totp::base32_encode(&self.rng.bytes::<20>());
             enable_totp_in(conn, &self.store.crypto, id, &secret).await?;
         }
         self.summary.accounts += 1;
@@ -153,7 +153,7 @@ pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResul
     let mut g = Gen {
         rng: Rng::new(seed),
         store,
-        password_hash: fengqiao_server::auth::hash_password(DEMO_PASSWORD),
+        password_hash: fengqiao_app::accounts::hash_password(DEMO_PASSWORD),
         summary: Summary::default(),
     };
     let mut tx = store.begin().await?;

@@ -135,7 +135,7 @@ pub async fn generate(
                 is_rental: dwelling == DwellingType::Rented,
                 phone: (dwelling != DwellingType::Vacant).then(|| head_phone.clone()),
                 // Every household gets its QR code (一户一码); tokens are random, not seeded.
-                qr_token: Some(fengqiao_server::auth::random_token()),
+                qr_token: Some(fengqiao_app::accounts::random_token()),
             });
             worker_of.push((code.clone(), g.worker_id, dwelling == DwellingType::Vacant));
             if dwelling == DwellingType::Vacant {

@@ -1,16 +1,17 @@
 //! Casework over the API: parties and consent, mediation sessions, the case plan, the
 //! agreement and its terms, judicial confirmation, follow-ups, early-warning alerts. Every
-//! change answers the whole case file. The rules are in `crate::casework`.
+//! change answers the whole case file. The rules are in `fengqiao_app::casework`.
 
+use super::bodies::{AgreementIn, CasePlanIn, FollowUpIn, PartyIn, SessionIn};
 use super::matters::{MatterOut, StepOut, out};
 use super::{ApiJson, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
-use crate::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, SessionIn};
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use fengqiao_app::casework;
 use fengqiao_domain::mediation::{JudicialConfirmationWindow, judicial_confirmation_window, mediation_overdue};
 use fengqiao_domain::policy::Action;
 use fengqiao_store::matters::MatterDetail;
@@ -323,7 +324,7 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
     let likely_duplicates = if m.status == "closed" {
         vec![]
     } else {
-        crate::casework::duplicates(state, m, here).await?.iter().map(|(b, d)| brief(b, Some(*d))).collect()
+        fengqiao_app::casework::duplicates(state, m, here).await?.iter().map(|(b, d)| brief(b, Some(*d))).collect()
     };
     let history = s
         .matter_events(m.id)
@@ -386,7 +387,7 @@ pub async fn add_party(
     Path(code): Path<String>,
     ApiJson(p): ApiJson<PartyIn>,
 ) -> AppResult<(StatusCode, Json<CaseFile>)> {
-    casework::add_party(&state, &actor, &code, &p).await?;
+    casework::add_party(&state, &actor, &code, &p.into()).await?;
     Ok((StatusCode::CREATED, file_of(&state, &actor, &code).await?))
 }
 
@@ -420,7 +421,7 @@ pub async fn add_session(
     Path(code): Path<String>,
     ApiJson(s): ApiJson<SessionIn>,
 ) -> AppResult<(StatusCode, Json<CaseFile>)> {
-    casework::add_session(&state, &actor, &code, &s).await?;
+    casework::add_session(&state, &actor, &code, &s.into()).await?;
     Ok((StatusCode::CREATED, file_of(&state, &actor, &code).await?))
 }
 
@@ -433,7 +434,7 @@ pub async fn plan(
     Path(code): Path<String>,
     ApiJson(p): ApiJson<CasePlanIn>,
 ) -> AppResult<Json<CaseFile>> {
-    casework::save_plan(&state, &actor, &code, &p).await?;
+    casework::save_plan(&state, &actor, &code, &p.into()).await?;
     file_of(&state, &actor, &code).await
 }
 
@@ -446,7 +447,7 @@ pub async fn agreement(
     Path(code): Path<String>,
     ApiJson(a): ApiJson<AgreementIn>,
 ) -> AppResult<Json<CaseFile>> {
-    casework::save_agreement(&state, &actor, &code, &a).await?;
+    casework::save_agreement(&state, &actor, &code, &a.into()).await?;
     file_of(&state, &actor, &code).await
 }
 
@@ -540,7 +541,7 @@ pub async fn follow_up(
     Path((code, id)): Path<(String, i64)>,
     ApiJson(f): ApiJson<FollowUpIn>,
 ) -> AppResult<Json<CaseFile>> {
-    casework::record_follow_up(&state, &actor, &code, id, &f).await?;
+    casework::record_follow_up(&state, &actor, &code, id, &f.into()).await?;
     file_of(&state, &actor, &code).await
 }
 

@@ -112,7 +112,7 @@ pub async fn create(
     actor: Actor,
     ApiJson(m): ApiJson<NewMatterIn>,
 ) -> AppResult<(StatusCode, Json<MatterOut>)> {
-    let sub = crate::intake::Submission {
+    let sub = fengqiao_app::intake::Submission {
         kind: m.kind,
         category: m.category,
         priority: m.priority,
@@ -133,7 +133,7 @@ pub async fn create(
             .filter(|s| Source::STAFF.contains(s))
             .ok_or_else(|| AppError::field("source", "patrol, screening, walk_in, phone or referral"))?,
     };
-    let code = crate::intake::submit(&state, &actor, &sub, source).await?;
+    let code = fengqiao_app::intake::submit(&state, &actor, &sub, source).await?;
     let detail = state.store.matter_by_code(&code).await?;
     Ok((StatusCode::CREATED, Json(out(&detail))))
 }
@@ -172,7 +172,7 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(AppError::field("limit", "between 1 and 500"));
     }
-    let f = crate::search::Filters {
+    let f = fengqiao_app::search::Filters {
         q: q.q,
         unit: q.unit,
         kind: q.kind,
@@ -183,7 +183,7 @@ pub async fn list(
         from: q.from,
         to: q.to,
     };
-    let (rows, total) = crate::search::find(&state, &actor, &f, limit, q.offset.unwrap_or(0)).await?;
+    let (rows, total) = fengqiao_app::search::find(&state, &actor, &f, limit, q.offset.unwrap_or(0)).await?;
     Ok(Json(Page { items: rows.iter().map(out).collect(), total }))
 }
 
@@ -224,8 +224,8 @@ pub async fn step(
     Path(code): Path<String>,
     ApiJson(s): ApiJson<StepIn>,
 ) -> AppResult<Json<MatterOut>> {
-    let routes = crate::casework::parse_routes(&s.routes)?;
-    let m = crate::casework::apply_step(
+    let routes = fengqiao_app::casework::parse_routes(&s.routes)?;
+    let m = fengqiao_app::casework::apply_step(
         &state,
         &actor,
         &code,

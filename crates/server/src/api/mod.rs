@@ -3,6 +3,7 @@
 //! `POST /api/v1/session`) or the web session cookie, and goes through `Actor::authorize`.
 
 mod audit;
+mod bodies;
 pub(crate) mod casework;
 pub(crate) mod locate;
 mod map;

@@ -3,7 +3,7 @@
 
 use super::{ApiJson, ApiQuery, Page};
 use crate::AppState;
-use crate::auth::{self, Actor};
+use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -195,7 +195,7 @@ pub async fn create_user(
         fields.push(FieldError::new("mediator_kind", format!("unknown mediator kind '{k}'")));
     }
     if let Some(pw) = &req.password
-        && let Err(key) = auth::check_password_policy(state.settings.password_policy, username, pw)
+        && let Err(key) = fengqiao_app::accounts::check_password_policy(state.settings.password_policy, username, pw)
     {
         fields.push(FieldError::new("password", crate::i18n::t(crate::i18n::Lang::En, key)));
     }
@@ -221,7 +221,7 @@ pub async fn create_user(
         mediator_kind: req.mediator_kind,
         roles,
         phone,
-        password_hash: req.password.as_deref().map(auth::hash_password),
+        password_hash: req.password.as_deref().map(fengqiao_app::accounts::hash_password),
     };
     let id = state.store.create_user(&actor.audit_ctx("create account"), &nu).await?;
     let user = state.store.user_by_id(id).await?;

@@ -2,7 +2,7 @@
 
 use super::{ApiJson, rfc3339};
 use crate::AppState;
-use crate::auth::{self, Actor, ClientAddr, PendingActor, SecondStep};
+use crate::auth::{Actor, ClientAddr, PendingActor, SecondFactor};
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
@@ -79,26 +79,27 @@ pub async fn create(
     if !fields.is_empty() {
         return Err(AppError::Validation(fields));
     }
-    let (user, step) = auth::check_credentials(&state, username, &req.password, &client).await?;
+    let (user, step) = fengqiao_app::accounts::check_credentials(&state, username, &req.password, &client).await?;
     match step {
-        SecondStep::None => {}
-        SecondStep::Enrol => {
+        SecondFactor::Done => {}
+        SecondFactor::Enrol => {
             return Err(AppError::Forbidden {
                 code: "totp_enrolment_required",
                 message: "this role requires a second factor: enrol on the web page /account/totp first".into(),
             });
         }
-        SecondStep::Totp => match req.totp.as_deref() {
+        SecondFactor::Code => match req.totp.as_deref() {
             None | Some("") => {
                 return Err(AppError::Unauthorized {
                     code: "totp_required",
                     message: "send the current TOTP code as \"totp\"".into(),
                 });
             }
-            Some(code) => auth::check_totp(&state, &user, code, &client).await?,
+            Some(code) => fengqiao_app::accounts::check_totp(&state, &user, code, &client).await?,
         },
     }
-    let (token, expires_at) = auth::start_session(&state, &user, "api", 0, &client).await?;
+    let (token, expires_at) =
+        fengqiao_app::accounts::start_session(&state, &user, "api", SecondFactor::Done, &client).await?;
     Ok((StatusCode::CREATED, Json(LoginResponse { token, expires_at: rfc3339(expires_at), user: me_of(&user) })))
 }
 

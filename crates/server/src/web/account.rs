@@ -2,14 +2,14 @@
 //! (password change, TOTP enrolment).
 
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
-use crate::auth::{self, LOGIN_CSRF_COOKIE, PendingActor, SESSION_COOKIE, SecondStep};
-use crate::error::AppError;
+use crate::AppState;
+use crate::auth::{self, LOGIN_CSRF_COOKIE, PendingActor, SESSION_COOKIE, SecondFactor};
 use crate::i18n::{self, LANG_COOKIE, Lang};
-use crate::{AppState, totp};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use fengqiao_app::totp;
 use fengqiao_store::audit::{AuditEvent, Outcome};
 use minijinja::context;
 use serde::Deserialize;
@@ -30,7 +30,7 @@ pub struct NextQuery {
 }
 
 fn login_form(state: &AppState, lang: Lang, status: StatusCode, username: &str, error: Option<String>) -> Response {
-    let csrf = auth::random_token();
+    let csrf = fengqiao_app::accounts::random_token();
     let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => csrf.clone(), username => username, error => error };
     let mut resp = render_status(state, status, "login.html", ctx);
     let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
@@ -39,7 +39,7 @@ fn login_form(state: &AppState, lang: Lang, status: StatusCode, username: &str, 
 }
 
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    login_form(&state, Lang::from_headers(&headers), StatusCode::OK, "", None)
+    login_form(&state, crate::i18n::lang_from_headers(&headers), StatusCode::OK, "", None)
 }
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ pub async fn login_submit(
     auth::ClientAddr(client): auth::ClientAddr,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let lang = Lang::from_headers(&headers);
+    let lang = crate::i18n::lang_from_headers(&headers);
     let Ok(Form(form)) = form else {
         return login_form(&state, lang, StatusCode::BAD_REQUEST, "", Some(i18n::t(lang, "invalid_credentials")));
     };
@@ -75,42 +75,35 @@ pub async fn login_submit(
             Some(i18n::t(lang, "invalid_credentials")),
         );
     }
-    match auth::check_credentials(&state, username, &form.password, &client).await {
-        Ok((user, step)) => {
-            let pending = match step {
-                SecondStep::None => 0,
-                SecondStep::Totp => 1,
-                SecondStep::Enrol => 2,
-            };
-            match auth::start_session(&state, &user, "web", pending, &client).await {
-                Ok((token, _)) => {
-                    let target = match step {
-                        SecondStep::None => "/dashboard",
-                        SecondStep::Totp => "/login/totp",
-                        SecondStep::Enrol => "/account/totp",
-                    };
-                    let max_age = state.settings.session_absolute_hours * 3600;
-                    (
-                        [(header::SET_COOKIE, auth::set_cookie(&state.settings, SESSION_COOKIE, &token, max_age))],
-                        Redirect::to(target),
-                    )
-                        .into_response()
-                }
-                Err(e) => WebError(e, lang).into_response(),
+    match fengqiao_app::accounts::check_credentials(&state, username, &form.password, &client).await {
+        Ok((user, step)) => match fengqiao_app::accounts::start_session(&state, &user, "web", step, &client).await {
+            Ok((token, _)) => {
+                let target = match step {
+                    SecondFactor::Done => "/dashboard",
+                    SecondFactor::Code => "/login/totp",
+                    SecondFactor::Enrol => "/account/totp",
+                };
+                let max_age = state.settings.session_absolute_hours * 3600;
+                (
+                    [(header::SET_COOKIE, auth::set_cookie(&state.settings, SESSION_COOKIE, &token, max_age))],
+                    Redirect::to(target),
+                )
+                    .into_response()
             }
-        }
-        Err(AppError::Unauthorized { .. }) => {
+            Err(e) => WebError(e.into(), lang).into_response(),
+        },
+        Err(fengqiao_app::Error::Unauthenticated { .. }) => {
             login_form(&state, lang, StatusCode::UNAUTHORIZED, username, Some(i18n::t(lang, "invalid_credentials")))
         }
-        Err(AppError::Forbidden { code: "locked", .. }) => {
+        Err(fengqiao_app::Error::Denied { code: "locked", .. }) => {
             login_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "account_locked")))
         }
-        Err(e) => WebError(e, lang).into_response(),
+        Err(e) => WebError(e.into(), lang).into_response(),
     }
 }
 
 pub async fn totp_page(State(state): State<AppState>, PendingActor(actor): PendingActor) -> WebResult {
-    if actor.mfa_pending != 1 {
+    if actor.second_factor != SecondFactor::Code {
         return Ok(Redirect::to("/dashboard").into_response());
     }
     let ctx = context! { lang => actor.lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(), error => None::<String> };
@@ -131,11 +124,11 @@ pub async fn totp_submit(
     Form(form): Form<CodeForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
-    if actor.mfa_pending != 1 {
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
+    if actor.second_factor != SecondFactor::Code {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    match auth::check_totp(&state, &actor.user, &form.code, &actor.client).await {
+    match fengqiao_app::accounts::check_totp(&state, &actor.user, &form.code, &actor.client).await {
         Ok(()) => {
             state.store.complete_mfa(&actor.token_hash).await?;
             let ev =
@@ -143,11 +136,11 @@ pub async fn totp_submit(
             state.store.audit(&actor.audit_ctx("login"), &ev).await?;
             Ok(Redirect::to("/dashboard").into_response())
         }
-        Err(AppError::Unauthorized { .. }) | Err(AppError::Validation(_)) => {
+        Err(fengqiao_app::Error::Unauthenticated { .. }) | Err(fengqiao_app::Error::Invalid(_)) => {
             let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(), error => i18n::t(lang, "invalid_totp") };
             Ok(render_status(&state, StatusCode::UNAUTHORIZED, "totp.html", ctx))
         }
-        Err(e) => Err(WebError(e, lang)),
+        Err(e) => Err(WebError(e.into(), lang)),
     }
 }
 
@@ -162,7 +155,7 @@ pub async fn logout(
     PendingActor(actor): PendingActor,
     Form(form): Form<CsrfForm>,
 ) -> WebResult {
-    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), actor.lang))?;
     state.store.delete_session(&actor.token_hash).await?;
     state
         .store
@@ -221,20 +214,27 @@ pub async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
     let q = AccountQuery { expired: None, saved: None };
-    let current_ok = actor.user.password_hash.as_deref().is_some_and(|h| auth::verify_password(h, &form.current));
+    let current_ok =
+        actor.user.password_hash.as_deref().is_some_and(|h| fengqiao_app::accounts::verify_password(h, &form.current));
     if !current_ok {
         let ctx = account_ctx(&state, &actor, Some(i18n::t(lang, "pw_wrong_current")), &q);
         return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
     }
-    if let Err(key) = auth::check_password_policy(state.settings.password_policy, &actor.user.username, &form.new) {
+    if let Err(key) =
+        fengqiao_app::accounts::check_password_policy(state.settings.password_policy, &actor.user.username, &form.new)
+    {
         let ctx = account_ctx(&state, &actor, Some(i18n::t(lang, key)), &q);
         return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
     }
     state
         .store
-        .set_password(&actor.audit_ctx("change own password"), actor.user.id, &auth::hash_password(&form.new))
+        .set_password(
+            &actor.audit_ctx("change own password"),
+            actor.user.id,
+            &fengqiao_app::accounts::hash_password(&form.new),
+        )
         .await?;
     state.store.delete_sessions_of(actor.user.id, Some(&actor.token_hash)).await?;
     Ok(Redirect::to("/account?saved=1").into_response())
@@ -243,7 +243,7 @@ pub async fn change_password(
 /// TOTP enrolment: a new secret is generated and kept (sealed, not yet enabled) until the
 /// user proves a code from it.
 pub async fn totp_setup_page(State(state): State<AppState>, PendingActor(actor): PendingActor) -> WebResult {
-    if actor.mfa_pending == 1 {
+    if actor.second_factor == SecondFactor::Code {
         return Ok(Redirect::to("/login/totp").into_response());
     }
     // Re-enrolling over a working factor would silently switch it off; a security
@@ -270,7 +270,7 @@ fn totp_setup_render(
         csrf => actor.csrf_token.clone(),
         secret => secret,
         otpauth => url,
-        required => actor.mfa_pending == 2,
+        required => actor.second_factor == SecondFactor::Enrol,
         error => error,
     };
     render_status(state, status, "totp_setup.html", ctx)
@@ -282,16 +282,16 @@ pub async fn totp_setup_submit(
     Form(form): Form<CodeForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
     let user = state.store.user_by_id(actor.user.id).await?;
     let Some(enc) = &user.totp_secret_enc else {
         return Ok(Redirect::to("/account/totp").into_response());
     };
     let secret = state.store.crypto.open(enc)?;
-    match auth::check_totp(&state, &user, &form.code, &actor.client).await {
+    match fengqiao_app::accounts::check_totp(&state, &user, &form.code, &actor.client).await {
         Ok(()) => {
             state.store.set_totp(&actor.audit_ctx("totp enrolment"), user.id, Some(&secret), true).await?;
-            if actor.mfa_pending == 2 {
+            if actor.second_factor == SecondFactor::Enrol {
                 state.store.complete_mfa(&actor.token_hash).await?;
                 let ev = AuditEvent::new("session.login", "user", &user.username, Outcome::Success)
                     .detail("web+totp enrolment");
@@ -299,13 +299,13 @@ pub async fn totp_setup_submit(
             }
             Ok(Redirect::to("/account?saved=1").into_response())
         }
-        Err(AppError::Unauthorized { .. }) => Ok(totp_setup_render(
+        Err(fengqiao_app::Error::Unauthenticated { .. }) => Ok(totp_setup_render(
             &state,
             &actor,
             &secret,
             Some(i18n::t(lang, "invalid_totp")),
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
-        Err(e) => Err(WebError(e, lang)),
+        Err(e) => Err(WebError(e.into(), lang)),
     }
 }

@@ -61,7 +61,7 @@ fn filter(q: &AuditQuery, limit: i64, offset: i64) -> Result<AuditFilter, AppErr
 
 async fn authorize(state: &AppState, actor: &Actor, action: Action) -> WebResult<()> {
     let home = actor.jurisdiction().clone();
-    actor.authorize(state, action, &home, ("audit_log", "all")).await.map_err(|e| WebError(e, actor.lang))
+    actor.authorize(state, action, &home, ("audit_log", "all")).await.map_err(|e| WebError(e.into(), actor.lang))
 }
 
 pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<AuditQuery>) -> WebResult {

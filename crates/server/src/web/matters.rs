@@ -3,10 +3,10 @@
 
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
 use crate::AppState;
-use crate::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanStepIn, SessionIn, TermIn};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use fengqiao_app::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanStepIn, SessionIn, TermIn};
 use fengqiao_domain::matter::Closure;
 use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
@@ -31,7 +31,7 @@ fn row(taxonomy: &fengqiao_domain::matter::Taxonomy, m: &MatterDetail, now: i64)
 #[derive(Deserialize)]
 pub struct ListQuery {
     #[serde(flatten)]
-    filters: crate::search::Filters,
+    filters: fengqiao_app::search::Filters,
     #[serde(default)]
     page: String,
 }
@@ -39,11 +39,12 @@ pub struct ListQuery {
 pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<ListQuery>) -> WebResult {
     let lang = actor.lang;
     let page = q.page.trim().parse::<i64>().unwrap_or(1).max(1);
-    let (rows, total, error) = match crate::search::find(&state, &actor, &q.filters, PAGE, (page - 1) * PAGE).await {
-        Ok((rows, total)) => (rows, total, None),
-        Err(e @ crate::AppError::Validation(_)) => (vec![], 0, Some(error_message(&e))),
-        Err(e) => return Err(WebError(e, lang)),
-    };
+    let (rows, total, error) =
+        match fengqiao_app::search::find(&state, &actor, &q.filters, PAGE, (page - 1) * PAGE).await {
+            Ok((rows, total)) => (rows, total, None),
+            Err(fengqiao_app::Error::Invalid(f)) => (vec![], 0, Some(error_message(&crate::AppError::Validation(f)))),
+            Err(e) => return Err(WebError(e.into(), lang)),
+        };
     let now = fengqiao_store::now_ms();
     let f = &q.filters;
     let v = |x: &Option<String>| x.clone().unwrap_or_default();
@@ -83,9 +84,12 @@ async fn detail_ctx(
     error: Option<String>,
 ) -> WebResult<Value> {
     let lang = actor.lang;
-    let m = crate::casework::load(state, actor, code, Action::ViewMatters).await.map_err(|e| WebError(e, lang))?;
+    let m = fengqiao_app::casework::load(state, actor, code, Action::ViewMatters)
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     let file = crate::api::casework::case_file(state, &m).await.map_err(|e| WebError(e, lang))?;
-    let can_handle = crate::casework::load(state, actor, code, Action::HandleMatter).await.is_ok();
+    let can_handle =
+        fengqiao_app::casework::can_handle(state, actor, &m).await.map_err(|e| WebError(e.into(), lang))?;
     let mediators = if can_handle {
         let filter = fengqiao_store::users::UserFilter {
             role: Some(fengqiao_domain::Role::Mediator),
@@ -154,7 +158,7 @@ pub async fn step(
     Form(f): Form<StepForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     let closure = Some(f.closure.as_str()).filter(|c| !c.is_empty());
     use fengqiao_domain::mediation::Route;
     let routes: Vec<Route> = [
@@ -165,7 +169,9 @@ pub async fn step(
     .into_iter()
     .filter_map(|(on, r)| on.then_some(r))
     .collect();
-    let r = crate::casework::apply_step(&state, &actor, &code, &f.event, closure, &f.note, &routes).await.map(|_| ());
+    let r = fengqiao_app::casework::apply_step(&state, &actor, &code, &f.event, closure, &f.note, &routes)
+        .await
+        .map(|_| ());
     done(&state, &actor, &code, r, "").await
 }
 
@@ -196,10 +202,10 @@ async fn done(
     state: &AppState,
     actor: &crate::auth::Actor,
     code: &str,
-    r: crate::error::AppResult<()>,
+    r: Result<(), impl Into<crate::AppError>>,
     anchor: &str,
 ) -> WebResult {
-    match r {
+    match r.map_err(Into::into) {
         Ok(()) if anchor.is_empty() => Ok(Redirect::to(&format!("/matters/{code}")).into_response()),
         Ok(()) => Ok(Redirect::to(&format!("/matters/{code}#{anchor}")).into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
@@ -220,7 +226,7 @@ pub async fn party(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let p = PartyIn {
         role: f.get("role").into(),
         name: f.get("name").into(),
@@ -240,7 +246,7 @@ pub async fn consent(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let r = casework::set_consent(&state, &actor, &code, id, f.get("consent"), f.get("note")).await;
     done(&state, &actor, &code, r, "parties").await
 }
@@ -252,7 +258,7 @@ pub async fn session(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let s = SessionIn {
         held_at: f.get("held_at").into(),
         place: f.get("place").into(),
@@ -270,7 +276,7 @@ pub async fn plan(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let descriptions = f.all("step_description");
     let dues = f.all("step_due");
     let p = CasePlanIn {
@@ -294,7 +300,7 @@ pub async fn agreement(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let col = |k: &str| f.all(k);
     let (ob, co, ma, du) = (col("term_obligor"), col("term_content"), col("term_manner"), col("term_due"));
     let terms = (0..ob.len())
@@ -322,7 +328,7 @@ pub async fn sign(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let r = casework::sign_agreement(&state, &actor, &code, f.opt("signed_at").as_deref()).await;
     done(&state, &actor, &code, r, "agreement").await
 }
@@ -334,7 +340,7 @@ pub async fn judicial_confirmation(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let r = casework::set_judicial_confirmation(&state, &actor, &code, f.get("judicial_confirmation").trim()).await;
     done(&state, &actor, &code, r, "agreement").await
 }
@@ -346,7 +352,7 @@ pub async fn performed(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let r = casework::perform_term(&state, &actor, &code, seq, f.get("note")).await.map(|_| ());
     done(&state, &actor, &code, r, "agreement").await
 }
@@ -358,7 +364,7 @@ pub async fn follow_up(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let fu = FollowUpIn {
         outcome: f.get("outcome").into(),
         recurred: f.on("recurred"),
@@ -378,7 +384,7 @@ pub async fn schedule(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let r = casework::schedule_follow_up(&state, &actor, &code, f.get("due_date")).await.map(|_| ());
     done(&state, &actor, &code, r, "follow-ups").await
 }
@@ -391,11 +397,11 @@ async fn agreement_blocks(
     code: &str,
 ) -> WebResult<(String, Vec<crate::agreement::Block>)> {
     let lang = actor.lang;
-    let m = casework::load(state, actor, code, Action::ViewMatters).await.map_err(|e| WebError(e, lang))?;
+    let m = casework::load(state, actor, code, Action::ViewMatters).await.map_err(|e| WebError(e.into(), lang))?;
     let Some((a, terms)) = state.store.agreement(m.id).await? else {
         return Err(WebError(crate::AppError::NotFound, lang));
     };
-    let full = casework::load(state, actor, code, Action::HandleMatter).await.is_ok();
+    let full = casework::can_handle(state, actor, &m).await.map_err(|e| WebError(e.into(), lang))?;
     let parties = state.store.parties(m.id, full).await?;
     if full {
         let ev = fengqiao_store::audit::AuditEvent::new(
@@ -505,7 +511,7 @@ pub async fn new_page(
     actor
         .authorize(&state, Action::RecordMatter, &home, ("matters", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, actor.lang))?;
+        .map_err(|e| WebError(e.into(), actor.lang))?;
     let v = IntakeValues {
         kind: "dispute".into(),
         category: "neighbour".into(),
@@ -566,7 +572,7 @@ pub async fn new_submit(
         };
         *slot = text;
     }
-    actor.check_csrf(&csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&csrf).map_err(|e| WebError(e.into(), lang))?;
     let again = |e: AppError| {
         render_status(&state, e.status(), "new_matter.html", intake_ctx(&state, &actor, &v, Some(error_message(&e))))
     };
@@ -577,10 +583,10 @@ pub async fn new_submit(
         errs.push(fengqiao_domain::FieldError::new("photos", "at most 6 files"));
     }
     for (i, (name, bytes)) in photos.iter().enumerate() {
-        match crate::files::check(&state, &format!("photos[{}] {name}", i + 1), bytes) {
+        match fengqiao_app::files::check(&state, &format!("photos[{}] {name}", i + 1), bytes) {
             Ok(t) => checked.push(t),
-            Err(AppError::Validation(mut f)) => errs.append(&mut f),
-            Err(e) => return Ok(again(e)),
+            Err(fengqiao_app::Error::Invalid(mut f)) => errs.append(&mut f),
+            Err(e) => return Ok(again(e.into())),
         }
     }
     let source = Source::parse(&v.source).filter(|s| Source::STAFF.contains(s));
@@ -607,7 +613,7 @@ pub async fn new_submit(
         return Ok(again(AppError::Validation(errs)));
     }
     let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let sub = crate::intake::Submission {
+    let sub = fengqiao_app::intake::Submission {
         kind: v.kind.clone(),
         category: opt(&v.category),
         priority: opt(&v.priority),
@@ -621,21 +627,24 @@ pub async fn new_submit(
         reporter_name: opt(&v.reporter_name),
         reporter_phone: opt(&v.reporter_phone),
     };
-    let code = match crate::intake::submit(&state, &actor, &sub, source.expect("checked")).await {
+    let code = match fengqiao_app::intake::submit(&state, &actor, &sub, source.expect("checked"))
+        .await
+        .map_err(AppError::from)
+    {
         Ok(code) => code,
         Err(e @ (AppError::Validation(_) | AppError::Outside(_) | AppError::Forbidden { .. })) => return Ok(again(e)),
         Err(e) => return Err(WebError(e, lang)),
     };
     let m = state.store.matter_by_code(&code).await?;
     for ((name, bytes), content_type) in photos.into_iter().zip(checked) {
-        crate::files::attach(&state, &actor, m.id, &code, &name, content_type, bytes)
+        fengqiao_app::files::attach(&state, &actor, m.id, &code, &name, content_type, bytes)
             .await
-            .map_err(|e| WebError(e, lang))?;
+            .map_err(|e| WebError(e.into(), lang))?;
     }
     for (role, name) in [("applicant", &v.applicant), ("respondent", &v.respondent)] {
         if !name.trim().is_empty() {
             let p = PartyIn { role: role.into(), name: name.trim().into(), ..Default::default() };
-            casework::add_party(&state, &actor, &code, &p).await.map_err(|e| WebError(e, lang))?;
+            casework::add_party(&state, &actor, &code, &p).await.map_err(|e| WebError(e.into(), lang))?;
         }
     }
     Ok(Redirect::to(&format!("/matters/{code}")).into_response())
@@ -649,10 +658,10 @@ pub async fn file(
     Path((code, id)): Path<(String, i64)>,
 ) -> WebResult {
     let lang = actor.lang;
-    let m = casework::load(&state, &actor, &code, Action::ViewMatters).await.map_err(|e| WebError(e, lang))?;
+    let m = casework::load(&state, &actor, &code, Action::ViewMatters).await.map_err(|e| WebError(e.into(), lang))?;
     let files = state.store.files_of(m.id).await?;
     let f = files.into_iter().find(|f| f.id == id).ok_or(WebError(crate::AppError::NotFound, lang))?;
-    let bytes = crate::files::read(&state, &f.sha256).await.map_err(|e| WebError(e, lang))?;
+    let bytes = fengqiao_app::files::read(&state, &f.sha256).await.map_err(|e| WebError(e.into(), lang))?;
     let disposition = if f.content_type.starts_with("image/") { "inline" } else { "attachment" };
     Ok((
         [
@@ -673,7 +682,7 @@ pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebAct
     actor
         .authorize(&state, Action::ViewMatters, &home, ("alerts", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let alerts = state.store.alerts_under(&home.0, false, 100).await?;
     let risky = state.store.risky_under(&home.0, 100).await?;
     let label = |f: &str| fengqiao_domain::risk::Factor::parse(f).map(|x| x.label_zh()).unwrap_or("");
@@ -697,7 +706,7 @@ pub async fn acknowledge(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     crate::api::casework::acknowledge_alert(&state, &actor, id).await.map_err(|e| WebError(e, actor.lang))?;
     Ok(Redirect::to("/warning").into_response())
 }
@@ -709,7 +718,7 @@ pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): We
     actor
         .authorize(&state, Action::ViewMatters, &home, ("supervision", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let s = state.store.supervision_under(&home.0, fengqiao_store::now_ms()).await?;
     let lists = [
         ("sv_unacknowledged", &s.unacknowledged),
@@ -733,7 +742,7 @@ pub async fn merge(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     let r = casework::merge(&state, &actor, &code, f.get("into").trim()).await;
     done(&state, &actor, &code, r, "duplicates").await
 }
@@ -755,7 +764,7 @@ async fn screening_render(
     actor
         .authorize(state, Action::ViewMatters, &home, ("screening", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let rounds = state.store.rounds_under(&home.0, 100).await?;
     let mine: Vec<_> =
         rounds.iter().filter(|r| r.finished_at.is_none() && r.started_by == actor.user.username).cloned().collect();
@@ -773,7 +782,7 @@ pub async fn screening_start(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     match crate::api::screening::start_round(&state, &actor, f.opt("unit").as_deref()).await {
         Ok(_) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
@@ -791,7 +800,7 @@ pub async fn screening_finish(
     Form(f): FormPairs,
 ) -> WebResult {
     let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
     match crate::api::screening::finish_round(&state, &actor, id, f.int("households_checked"), f.get("note")).await {
         Ok(()) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {

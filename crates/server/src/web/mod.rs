@@ -155,7 +155,7 @@ async fn map_page(state: axum::extract::State<AppState>, WebActor(actor): WebAct
     actor
         .authorize(&state, Action::ViewOrg, &home, ("unit", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, actor.lang))?;
+        .map_err(|e| WebError(e.into(), actor.lang))?;
     let ctx = context! {
         tiles => state.settings.map_tile_url.clone(),
         attribution => state.settings.map_tile_attribution.clone(),
@@ -299,10 +299,12 @@ impl axum::extract::FromRequestParts<AppState> for WebActor {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = Lang::from_headers(&parts.headers);
+        let lang = crate::i18n::lang_from_headers(&parts.headers);
         match crate::auth::resolve_session(state, parts).await {
-            Ok(a) if a.mfa_pending == 1 => Err(Redirect::to("/login/totp").into_response()),
-            Ok(a) if a.mfa_pending == 2 && parts.uri.path() != "/account/totp" => {
+            Ok(a) if a.second_factor == crate::auth::SecondFactor::Code => {
+                Err(Redirect::to("/login/totp").into_response())
+            }
+            Ok(a) if a.second_factor == crate::auth::SecondFactor::Enrol && parts.uri.path() != "/account/totp" => {
                 Err(Redirect::to("/account/totp").into_response())
             }
             Ok(a) if a.password_expired && !parts.uri.path().starts_with("/account") => {

@@ -24,7 +24,7 @@ pub async fn tree(State(state): State<AppState>, WebActor(actor): WebActor) -> W
     actor
         .authorize(&state, Action::ViewOrg, &root.path, ("unit", &root.code))
         .await
-        .map_err(|e| WebError(e, actor.lang))?;
+        .map_err(|e| WebError(e.into(), actor.lang))?;
     let units = state.store.units_under(&root.path, None).await?;
     // Build nested nodes: children grouped by parent, rendered recursively in the template.
     let mut by_parent: HashMap<i64, Vec<&Unit>> = HashMap::new();
@@ -87,7 +87,10 @@ pub async fn unit_page(
 ) -> WebResult {
     let lang = actor.lang;
     let unit = state.store.unit_by_code(&code).await.map_err(|e| WebError(e.into(), lang))?;
-    actor.authorize(&state, Action::ViewOrg, &unit.path, ("unit", &unit.code)).await.map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(&state, Action::ViewOrg, &unit.path, ("unit", &unit.code))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     let ctx = unit_ctx(&state, &actor, &unit, vec![]).await?;
     Ok(render(&state, "unit.html", ctx))
 }
@@ -152,9 +155,12 @@ pub async fn unit_update(
     Form(form): Form<UnitForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
     let unit = state.store.unit_by_code(&code).await.map_err(|e| WebError(e.into(), lang))?;
-    actor.authorize(&state, Action::EditOrg, &unit.path, ("unit", &unit.code)).await.map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(&state, Action::EditOrg, &unit.path, ("unit", &unit.code))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     let (errors, sort_order) = validate_common(&form);
     if !errors.is_empty() {
         let ctx = unit_ctx(&state, &actor, &unit, errors).await?;
@@ -177,12 +183,12 @@ pub async fn unit_create_child(
     Form(form): Form<UnitForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&form.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
     let parent = state.store.unit_by_code(&code).await.map_err(|e| WebError(e.into(), lang))?;
     actor
         .authorize(&state, Action::EditOrg, &parent.path, ("unit", &parent.code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let (mut errors, sort_order) = validate_common(&form);
     let new_code = form.code.trim();
     if let Err(e) = validate_code(new_code) {

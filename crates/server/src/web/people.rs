@@ -3,7 +3,7 @@
 
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
 use crate::AppState;
-use crate::auth::{self, Actor};
+use crate::auth::Actor;
 use crate::error::AppError;
 use crate::i18n;
 use axum::body::Bytes;
@@ -55,7 +55,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     actor
         .authorize(&state, Action::ViewPeople, &home, ("people", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let page = q.page.unwrap_or(1).max(1);
     let filter = UserFilter {
         role: q.role.as_deref().and_then(Role::parse),
@@ -82,7 +82,10 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
 async fn load_person(state: &AppState, actor: &Actor, id: i64, action: Action) -> WebResult<User> {
     let lang = actor.lang;
     let user = state.store.user_by_id(UserId(id)).await.map_err(|e| WebError(e.into(), lang))?;
-    actor.authorize(state, action, &user.unit_path, ("user", &user.username)).await.map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(state, action, &user.unit_path, ("user", &user.username))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     Ok(user)
 }
 
@@ -258,7 +261,7 @@ pub async fn new_page(State(state): State<AppState>, WebActor(actor): WebActor) 
     actor
         .authorize(&state, Action::ManagePeople, &home, ("people", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, actor.lang))?;
+        .map_err(|e| WebError(e.into(), actor.lang))?;
     let f = PersonForm { unit: actor.user.unit_code.clone(), ..Default::default() };
     Ok(render(&state, "person_new.html", new_ctx(&state, &actor, &f, HashMap::new())))
 }
@@ -266,12 +269,12 @@ pub async fn new_page(State(state): State<AppState>, WebActor(actor): WebActor) 
 pub async fn create(State(state): State<AppState>, WebActor(actor): WebActor, body: Bytes) -> WebResult {
     let lang = actor.lang;
     let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     let home = actor.jurisdiction().clone();
     actor
         .authorize(&state, Action::ManagePeople, &home, ("people", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let v = match validate_person(&state, &actor, &f, true).await? {
         Ok(v) => v,
         Err(errors) => {
@@ -361,7 +364,7 @@ async fn person_form(
 ) -> WebResult<(PersonForm, User)> {
     let lang = actor.lang;
     let f = parse_form(body).map_err(|e| WebError(e, lang))?;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     let user = load_person(state, actor, id, action).await?;
     Ok((f, user))
 }
@@ -407,10 +410,15 @@ pub async fn set_password(
 ) -> WebResult {
     let lang = actor.lang;
     let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
-    if let Err(key) = auth::check_password_policy(state.settings.password_policy, &user.username, &f.password) {
+    if let Err(key) =
+        fengqiao_app::accounts::check_password_policy(state.settings.password_policy, &user.username, &f.password)
+    {
         return Ok(field_error(&state, &actor, &user, "password", i18n::t(lang, key)));
     }
-    state.store.set_password(&actor.audit_ctx("set password"), user.id, &auth::hash_password(&f.password)).await?;
+    state
+        .store
+        .set_password(&actor.audit_ctx("set password"), user.id, &fengqiao_app::accounts::hash_password(&f.password))
+        .await?;
     state.store.delete_sessions_of(user.id, None).await?;
     Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
 }
@@ -453,7 +461,7 @@ pub async fn volunteers(
     actor
         .authorize(&state, Action::ViewPeople, &home, ("volunteers", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let page = q.page.unwrap_or(1).max(1);
     let (list, total) = state.store.volunteers_under(&home, PAGE, (page - 1) * PAGE).await?;
     let rows: Vec<Value> = list
@@ -504,7 +512,7 @@ pub async fn create_volunteer(
     axum::Form(f): axum::Form<VolunteerForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     let mut errors = HashMap::new();
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 32 {
@@ -535,7 +543,7 @@ pub async fn create_volunteer(
         actor
             .authorize(&state, Action::ManagePeople, &team.path, ("unit", &team.code))
             .await
-            .map_err(|e| WebError(e, lang))?;
+            .map_err(|e| WebError(e.into(), lang))?;
     }
     if !errors.is_empty() {
         let home = actor.jurisdiction().clone();

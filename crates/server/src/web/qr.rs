@@ -170,8 +170,9 @@ pub async fn resident_page(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let lang = Lang::from_headers(&headers);
-    let csrf = auth::cookie(&headers, CSRF_COOKIE).map(str::to_string).unwrap_or_else(auth::random_token);
+    let lang = crate::i18n::lang_from_headers(&headers);
+    let csrf =
+        auth::cookie(&headers, CSRF_COOKIE).map(str::to_string).unwrap_or_else(fengqiao_app::accounts::random_token);
     let clean = |c: &str| c.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(20).collect::<String>();
     let notice = match (done.submitted, done.rated) {
         (Some(c), _) => Some(format!("{} {}", i18n::t(lang, "qr_submitted"), clean(&c))),
@@ -206,13 +207,13 @@ pub async fn submit_matter(
     Path(token): Path<String>,
     Form(f): Form<MatterForm>,
 ) -> Response {
-    let lang = Lang::from_headers(&headers);
+    let lang = crate::i18n::lang_from_headers(&headers);
     let h = match household_for(&state, &token, &client).await {
         Ok(h) => h,
         Err(r) => return r,
     };
     let again = |error: String, status| {
-        let csrf = auth::random_token();
+        let csrf = fengqiao_app::accounts::random_token();
         let state = state.clone();
         let h = h.clone();
         let token = token.clone();
@@ -257,7 +258,7 @@ pub async fn submit_matter(
         Ok(g) => g.id.0,
         Err(e) => return WebError(e.into(), lang).into_response(),
     };
-    let intake = crate::intake::Intake {
+    let intake = fengqiao_app::intake::Intake {
         kind: fengqiao_domain::matter::MatterKind::parse(&f.kind).expect("checked above"),
         category: state
             .taxonomy
@@ -272,10 +273,10 @@ pub async fn submit_matter(
         difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
         five_small: None,
     };
-    let m = crate::intake::new_matter(&state.settings, intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
-    match crate::intake::record(&state, &resident_ctx(&client), &m).await {
+    let m = fengqiao_app::intake::new_matter(&state.settings, intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
+    match fengqiao_app::intake::record(&state, &resident_ctx(&client), &m).await {
         Ok(code) => Redirect::to(&format!("/q/{token}?submitted={code}")).into_response(),
-        Err(e) => WebError(e, lang).into_response(),
+        Err(e) => WebError(e.into(), lang).into_response(),
     }
 }
 
@@ -302,7 +303,7 @@ pub async fn rate(
     Path((token, code)): Path<(String, String)>,
     Form(f): Form<RatingForm>,
 ) -> Response {
-    let lang = Lang::from_headers(&headers);
+    let lang = crate::i18n::lang_from_headers(&headers);
     let h = match household_for(&state, &token, &client).await {
         Ok(h) => h,
         Err(r) => return r,
@@ -310,7 +311,7 @@ pub async fn rate(
     let score = |s: &str| s.trim().parse::<i64>().ok().filter(|v| (1..=5).contains(v));
     let scores = [score(&f.attitude), score(&f.speed), score(&f.firmness), score(&f.warmth)];
     if !csrf_ok(&headers, &f.csrf) || scores.iter().any(Option::is_none) || f.comment.chars().count() > 200 {
-        let csrf = auth::random_token();
+        let csrf = fengqiao_app::accounts::random_token();
         return page_for(
             &state,
             &h,
@@ -337,7 +338,7 @@ async fn staff_household(state: &AppState, actor: &auth::Actor, code: &str, acti
     let lang = actor.lang;
     let h = state.store.household_by_code(code).await.map_err(|e| WebError(e.into(), lang))?;
     let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor.authorize(state, action, &path, ("household", &h.code)).await.map_err(|e| WebError(e, lang))?;
+    actor.authorize(state, action, &path, ("household", &h.code)).await.map_err(|e| WebError(e.into(), lang))?;
     Ok(h)
 }
 
@@ -381,11 +382,16 @@ pub async fn reissue(
     Path(code): Path<String>,
     Form(f): Form<CsrfOnly>,
 ) -> WebResult {
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, actor.lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), actor.lang))?;
     let h = staff_household(&state, &actor, &code, Action::RecordVisit).await?;
     state
         .store
-        .reissue_qr(&actor.audit_ctx("reissue household QR"), h.id, &h.code, Some(&auth::random_token()))
+        .reissue_qr(
+            &actor.audit_ctx("reissue household QR"),
+            h.id,
+            &h.code,
+            Some(&fengqiao_app::accounts::random_token()),
+        )
         .await?;
     Ok(Redirect::to(&format!("/households/{}", h.code)).into_response())
 }
@@ -401,7 +407,10 @@ pub async fn building_sheet(
     let households = state.store.households_of_building(&code).await?;
     let Some(first) = households.first() else { return Err(WebError(AppError::NotFound, lang)) };
     let path = fengqiao_domain::org::UnitPath(first.grid_path.clone());
-    actor.authorize(&state, Action::ViewRegistry, &path, ("building", &code)).await.map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(&state, Action::ViewRegistry, &path, ("building", &code))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     let mut cards = vec![];
     for h in &households {
         if let Some(token) = token_of(&state, h) {

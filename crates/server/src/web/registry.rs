@@ -93,7 +93,7 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     actor
         .authorize(&state, Action::ViewRegistry, &home, ("registry", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let mut residents = vec![];
     let mut searched = false;
     if let Some(query) = ResidentQuery::parse(&q.q) {
@@ -137,7 +137,10 @@ async fn load(state: &AppState, actor: &Actor, code: &str) -> WebResult<Househol
     let lang = actor.lang;
     let h = state.store.household_by_code(code).await.map_err(|e| WebError(e.into(), lang))?;
     let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor.authorize(state, Action::ViewRegistry, &path, ("household", &h.code)).await.map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(state, Action::ViewRegistry, &path, ("household", &h.code))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     Ok(h)
 }
 
@@ -224,13 +227,13 @@ pub async fn reveal(
     Form(f): Form<RevealForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     let h = load(&state, &actor, &code).await?;
     let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
     actor
         .authorize(&state, Action::ViewPersonalData, &path, ("household", &h.code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     if f.purpose.trim().chars().count() < 2 {
         let ctx =
             file_ctx(&state, &actor, &h, false, vec![("purpose", crate::i18n::t(lang, "required"))], &headers).await?;
@@ -265,10 +268,13 @@ pub async fn record_visit(
     Form(f): Form<VisitForm>,
 ) -> WebResult {
     let lang = actor.lang;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     let h = load(&state, &actor, &code).await?;
     let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor.authorize(&state, Action::RecordVisit, &path, ("household", &h.code)).await.map_err(|e| WebError(e, lang))?;
+    actor
+        .authorize(&state, Action::RecordVisit, &path, ("household", &h.code))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
     let mut errors = vec![];
     if !VISIT_KINDS.contains(&f.kind.as_str()) {
         errors.push(("kind", "choose a kind of visit".to_string()));
@@ -324,7 +330,7 @@ pub async fn organisations(
     actor
         .authorize(&state, Action::ViewRegistry, &home, ("registry", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let kind = fengqiao_domain::registry::OrgKind::parse(&q.kind).map(|k| k.as_str());
     let page = q.page.unwrap_or(1).max(1);
     let (rows, total) =
@@ -385,7 +391,7 @@ pub async fn export_xlsx(
     actor
         .authorize(&state, Action::ViewRegistry, &unit.path, ("unit", &unit.code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let (households, _) = state.store.households_under(&unit.path, None, 1_000_000, 0).await?;
     let residents = state.store.residents_under(&unit.path, 5_000_000, 0).await?;
     let (orgs, _) = state.store.organisations_under(&unit.path, None, false, None, 1_000_000, 0).await?;
@@ -543,7 +549,7 @@ pub async fn import_page(State(state): State<AppState>, WebActor(actor): WebActo
     actor
         .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, actor.lang))?;
+        .map_err(|e| WebError(e.into(), actor.lang))?;
     let ctx = context! { result => None::<Value>, ..page_ctx(&state, &actor, "registry") };
     Ok(render(&state, "import.html", ctx))
 }
@@ -553,7 +559,7 @@ pub async fn import_submit(
     WebActor(actor): WebActor,
     mut form: axum::extract::Multipart,
 ) -> WebResult {
-    use crate::import::{ImportError, registry as imp};
+    use fengqiao_app::import::{ImportError, registry as imp};
     let lang = actor.lang;
     let home = actor.jurisdiction().clone();
     let (mut csrf, mut kind, mut skip, mut text, mut filename) =
@@ -583,11 +589,11 @@ pub async fn import_submit(
             _ => {}
         }
     }
-    actor.check_csrf(&csrf).map_err(|e| WebError(e, lang))?;
+    actor.check_csrf(&csrf).map_err(|e| WebError(e.into(), lang))?;
     actor
         .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
         .await
-        .map_err(|e| WebError(e, lang))?;
+        .map_err(|e| WebError(e.into(), lang))?;
     let show = |result: Value, status: StatusCode| {
         render_status(
             &state,
@@ -606,7 +612,7 @@ pub async fn import_submit(
     let within = Some(&home);
     let outcome = match kind.as_str() {
         "households" | "organisations" => {
-            let index = crate::routing::build(state.store.grid_routes().await?);
+            let index = fengqiao_app::routing::build(state.store.grid_routes().await?);
             if kind == "households" {
                 imp::households(&state.store, &index, within, &ctx, &text, skip, &|_, _| {}).await
             } else {

@@ -19,9 +19,9 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "Fengqiao@2026";
 
-fn password_hash() -> &'static str {
+pub fn password_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| fengqiao_server::auth::hash_password(PASSWORD))
+    H.get_or_init(|| fengqiao_app::accounts::hash_password(PASSWORD))
 }
 
 pub struct World {
@@ -85,7 +85,7 @@ pub async fn world(db: &TestDb) -> World {
     };
     let mut state = AppState::new(s.clone(), settings);
     // Look at the grids on every request, so a test sees an edit at once.
-    state.router = std::sync::Arc::new(fengqiao_server::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
+    state.app.router = std::sync::Arc::new(fengqiao_app::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
     World { app: app(state.clone()), state }
 }
 
@@ -177,15 +177,15 @@ impl World {
 
 /// The current TOTP code of a base32 secret.
 pub fn totp_now(secret: &str, offset: i64) -> String {
-    let key = fengqiao_server::totp::base32_decode(secret).unwrap();
-    fengqiao_server::totp::code_at(&key, chrono::Utc::now().timestamp() / 30 + offset)
+    let key = fengqiao_app::totp::base32_decode(secret).unwrap();
+    fengqiao_app::totp::code_at(&key, chrono::Utc::now().timestamp() / 30 + offset)
 }
 
 /// Two households (H1 in XY-C01-G01, H2 in XY-C02-G01) and their residents.
 pub async fn registry(w: &World) {
-    use fengqiao_server::import::registry::{households, residents};
+    use fengqiao_app::import::registry::{households, residents};
     let ctx = AuditCtx::system("test", "registry");
-    let index = fengqiao_server::routing::build(w.state.store.grid_routes().await.unwrap());
+    let index = fengqiao_app::routing::build(w.state.store.grid_routes().await.unwrap());
     let hh = "household_code,address,lat,lon,dwelling_type,is_rental,phone\n\
               H1,府前街1号幸福小区1号楼101室,37.105,111.705,owner_occupied,0,13903580001\n\
               H2,崇文街2号和谐小区2号楼202室,37.105,111.715,rented,1,\n";

@@ -3,9 +3,9 @@
 //! mediation law's guards, parties and consent, sessions, the case plan, the agreement and
 //! its terms, follow-ups; and the risk score recomputed after every change.
 
-use crate::AppState;
-use crate::auth::Actor;
-use crate::error::{AppError, AppResult};
+use crate::Actor;
+use crate::App;
+use crate::{Error, Result};
 use fengqiao_domain::matter::{Event, MatterKind, Status, Tier, escalate, next};
 use fengqiao_domain::mediation::{self, AgreementDraft, Consent, PartyRole, Route, TermDraft};
 use fengqiao_domain::org::UnitPath;
@@ -18,7 +18,7 @@ use fengqiao_store::mediation::{FollowUpResult, NewParty, PlanStep};
 /// Load a matter the actor may see (`ViewMatters`) or act on (`HandleMatter`). Seeing
 /// follows the matter's grid; acting follows the unit handling it at its tier; a mediator
 /// assigned to the case may do both.
-pub async fn load(state: &AppState, actor: &Actor, code: &str, action: Action) -> AppResult<MatterDetail> {
+pub async fn load(state: &App, actor: &Actor, code: &str, action: Action) -> Result<MatterDetail> {
     let m = state.store.matter_by_code(code).await?;
     if allowed_by_assignment(&actor.user.roles, action)
         && state.store.is_assigned_mediator(m.id, actor.user.id.0).await?
@@ -33,15 +33,27 @@ pub async fn load(state: &AppState, actor: &Actor, code: &str, action: Action) -
     Ok(m)
 }
 
+/// Whether the actor may act on a matter they can see: the answer of [`load`] with
+/// `HandleMatter`, for a page deciding what to offer. It writes nothing (no refusal is
+/// audited: nobody tried to act).
+pub async fn can_handle(state: &App, actor: &Actor, m: &MatterDetail) -> Result<bool> {
+    if allowed_by_assignment(&actor.user.roles, Action::HandleMatter)
+        && state.store.is_assigned_mediator(m.id, actor.user.id.0).await?
+    {
+        return Ok(true);
+    }
+    Ok(actor.can(Action::HandleMatter, &UnitPath(m.handler_path.clone())))
+}
+
 /// Recompute the escalation risk after a change, then apply the tier rules.
-pub async fn reassess(state: &AppState, matter_id: i64) -> AppResult<()> {
+pub async fn reassess(state: &App, matter_id: i64) -> Result<()> {
     state.store.reassess(matter_id, state.lexicon).await?;
     apply_tier_rules(state, matter_id).await
 }
 
 /// The three-tier rules (`matter::rule_to_move_up`): move a dispute up while a rule says
 /// so, each move recorded with the rule's reason and the actor `rules`.
-pub async fn apply_tier_rules(state: &AppState, matter_id: i64) -> AppResult<()> {
+pub async fn apply_tier_rules(state: &App, matter_id: i64) -> Result<()> {
     use fengqiao_domain::matter::{Difficulty, TierFacts, rule_to_move_up};
     for _ in 0..2 {
         let m = state.store.matter_by_id(matter_id).await?;
@@ -84,7 +96,7 @@ pub async fn apply_tier_rules(state: &AppState, matter_id: i64) -> AppResult<()>
 
 /// The time rule, for the scheduler: disputes left too long at the grid or the community
 /// go through the tier rules. Returns how many were looked at.
-pub async fn apply_time_rules(state: &AppState) -> AppResult<usize> {
+pub async fn apply_time_rules(state: &App) -> Result<usize> {
     let mut checked = 0;
     for tier in [Tier::Grid, Tier::Community] {
         let days = fengqiao_domain::matter::days_allowed(tier).expect("below the street");
@@ -97,48 +109,48 @@ pub async fn apply_time_rules(state: &AppState) -> AppResult<usize> {
     Ok(checked)
 }
 
-pub fn parse_routes(items: &[String]) -> AppResult<Vec<Route>> {
+pub fn parse_routes(items: &[String]) -> Result<Vec<Route>> {
     let mut routes = Vec::new();
     for r in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         match Route::parse(r) {
             Some(r) if !routes.contains(&r) => routes.push(r),
             Some(_) => {}
             None => {
-                return Err(AppError::field("routes", format!("\"{r}\": one of arbitration, administrative, court")));
+                return Err(Error::field("routes", format!("\"{r}\": one of arbitration, administrative, court")));
             }
         }
     }
     Ok(routes)
 }
 
-fn not_allowed(e: fengqiao_domain::matter::IllegalTransition) -> AppError {
-    AppError::Conflict { field: Some("event".into()), message: e.to_string() }
+fn not_allowed(e: fengqiao_domain::matter::IllegalTransition) -> Error {
+    Error::Conflict { field: Some("event".into()), message: e.to_string() }
 }
 
 /// One workflow step: the state machine decides the order, the law's guards decide
 /// whether its preconditions are met, and the store applies it only if nobody moved the
 /// matter meanwhile.
 pub async fn apply_step(
-    state: &AppState,
+    state: &App,
     actor: &Actor,
     code: &str,
     event_name: &str,
     closure: Option<&str>,
     note: &str,
     routes: &[Route],
-) -> AppResult<MatterDetail> {
+) -> Result<MatterDetail> {
     let note = note.trim();
     if note.chars().count() > 1000 {
-        return Err(AppError::field("note", "at most 1000 characters"));
+        return Err(Error::field("note", "at most 1000 characters"));
     }
     if matches!(event_name, "escalate" | "refer") && note.chars().count() < 2 {
-        return Err(AppError::field("note", "say why"));
+        return Err(Error::field("note", "say why"));
     }
     let event = if event_name == "escalate" {
         None
     } else {
         Some(Event::parse(event_name, closure).ok_or_else(|| {
-            AppError::field(
+            Error::field(
                 if event_name == "refer" { "closure" } else { "event" },
                 format!("one of {}", Event::NAMES.join(", ")),
             )
@@ -146,18 +158,18 @@ pub async fn apply_step(
     };
     let m = load(state, actor, code, Action::HandleMatter).await?;
     let kind = MatterKind::parse(&m.kind)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("matter {} has kind {}", m.code, m.kind)))?;
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("matter {} has kind {}", m.code, m.kind)))?;
     let status = Status::from_parts(&m.status, m.closure.as_deref())
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("matter {} has status {}", m.code, m.status)))?;
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("matter {} has status {}", m.code, m.status)))?;
     let (to, tier) = match event {
         Some(e) => {
             let to = next(kind, status, e).map_err(not_allowed)?;
             let facts = state.store.case_facts(m.id, routes).await?;
-            mediation::guard(e, &facts).map_err(|f| AppError::Validation(vec![f]))?;
+            mediation::guard(e, &facts).map_err(|f| Error::Invalid(vec![f]))?;
             (to, None)
         }
         None => {
-            let tier = m.tier.as_deref().and_then(Tier::parse).ok_or_else(|| AppError::Conflict {
+            let tier = m.tier.as_deref().and_then(Tier::parse).ok_or_else(|| Error::Conflict {
                 field: Some("event".into()),
                 message: "only disputes move between tiers".into(),
             })?;
@@ -179,7 +191,7 @@ pub async fn apply_step(
     match state.store.apply_step(&actor.audit_ctx(&format!("matter {event_name}")), &step).await {
         Ok(()) => {}
         Err(StoreError::Conflict { .. }) => {
-            return Err(AppError::Conflict {
+            return Err(Error::Conflict {
                 field: None,
                 message: "the matter changed meanwhile; reload it and try again".into(),
             });
@@ -191,7 +203,7 @@ pub async fn apply_step(
 }
 
 /// A party as submitted by a form or the API.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartyIn {
     /// applicant, respondent or third_party.
@@ -207,7 +219,7 @@ pub struct PartyIn {
     pub vulnerable: bool,
 }
 
-pub async fn add_party(state: &AppState, actor: &Actor, code: &str, p: &PartyIn) -> AppResult<i64> {
+pub async fn add_party(state: &App, actor: &Actor, code: &str, p: &PartyIn) -> Result<i64> {
     let mut errs = Vec::new();
     let role = PartyRole::parse(p.role.trim());
     if role.is_none() {
@@ -241,7 +253,7 @@ pub async fn add_party(state: &AppState, actor: &Actor, code: &str, p: &PartyIn)
         errs.push(FieldError::new("address", "at most 200 characters"));
     }
     if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
+        return Err(Error::Invalid(errs));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     let new = NewParty {
@@ -258,22 +270,22 @@ pub async fn add_party(state: &AppState, actor: &Actor, code: &str, p: &PartyIn)
 }
 
 pub async fn set_consent(
-    state: &AppState,
+    state: &App,
     actor: &Actor,
     code: &str,
     party_id: i64,
     consent: &str,
     note: &str,
-) -> AppResult<()> {
+) -> Result<()> {
     let consent = Consent::parse(consent.trim())
         .filter(|c| *c != Consent::Pending)
-        .ok_or_else(|| AppError::field("consent", "given or refused"))?;
+        .ok_or_else(|| Error::field("consent", "given or refused"))?;
     if note.chars().count() > 500 {
-        return Err(AppError::field("note", "at most 500 characters"));
+        return Err(Error::field("note", "at most 500 characters"));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     if !matches!(m.status.as_str(), "registered" | "accepted" | "mediation_failed") {
-        return Err(AppError::Conflict {
+        return Err(Error::Conflict {
             field: Some("consent".into()),
             message: format!("consent is recorded before mediation starts (the matter is {})", m.status),
         });
@@ -297,7 +309,7 @@ pub fn parse_local(field: &str, s: &str) -> Result<i64, FieldError> {
         .ok_or_else(|| FieldError::new(field, "not a valid time"))
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionIn {
     /// When it was held: YYYY-MM-DDTHH:MM (Beijing time).
@@ -307,7 +319,7 @@ pub struct SessionIn {
     pub record: String,
 }
 
-pub async fn add_session(state: &AppState, actor: &Actor, code: &str, s: &SessionIn) -> AppResult<i64> {
+pub async fn add_session(state: &App, actor: &Actor, code: &str, s: &SessionIn) -> Result<i64> {
     let mut errs = Vec::new();
     let held_at = parse_local("held_at", &s.held_at).map_err(|e| errs.push(e)).ok();
     if let Some(t) = held_at
@@ -324,11 +336,11 @@ pub async fn add_session(state: &AppState, actor: &Actor, code: &str, s: &Sessio
         }
     }
     if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
+        return Err(Error::Invalid(errs));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     if m.status != "mediating" {
-        return Err(AppError::Conflict {
+        return Err(Error::Conflict {
             field: None,
             message: format!("sessions are recorded while mediating (the matter is {})", m.status),
         });
@@ -346,7 +358,7 @@ pub async fn add_session(state: &AppState, actor: &Actor, code: &str, s: &Sessio
     Ok(id)
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanStepIn {
     pub description: String,
@@ -356,7 +368,7 @@ pub struct PlanStepIn {
     pub done: bool,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CasePlanIn {
     pub goal: String,
@@ -369,7 +381,7 @@ pub struct CasePlanIn {
     pub steps: Vec<PlanStepIn>,
 }
 
-pub async fn save_plan(state: &AppState, actor: &Actor, code: &str, p: &CasePlanIn) -> AppResult<()> {
+pub async fn save_plan(state: &App, actor: &Actor, code: &str, p: &CasePlanIn) -> Result<()> {
     let mut errs = Vec::new();
     let goal = p.goal.trim();
     if !(2..=500).contains(&goal.chars().count()) {
@@ -411,11 +423,11 @@ pub async fn save_plan(state: &AppState, actor: &Actor, code: &str, p: &CasePlan
         }
     }
     if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
+        return Err(Error::Invalid(errs));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     if m.kind != "dispute" || m.status == "closed" {
-        return Err(AppError::Conflict { field: None, message: "a case plan is for an open dispute".into() });
+        return Err(Error::Conflict { field: None, message: "a case plan is for an open dispute".into() });
     }
     let ctx = actor.audit_ctx("case plan");
     state.store.save_plan(&ctx, m.id, &m.code, goal, &steps, &mediator_ids).await?;
@@ -425,7 +437,7 @@ pub async fn save_plan(state: &AppState, actor: &Actor, code: &str, p: &CasePlan
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgreementIn {
     pub facts: String,
@@ -434,7 +446,7 @@ pub struct AgreementIn {
     pub terms: Vec<TermIn>,
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TermIn {
     /// Who carries it out (a party's name).
@@ -447,10 +459,10 @@ pub struct TermIn {
 }
 
 /// Draft the agreement from the case (mediating, or agreement reached and not signed).
-pub async fn save_agreement(state: &AppState, actor: &Actor, code: &str, a: &AgreementIn) -> AppResult<String> {
+pub async fn save_agreement(state: &App, actor: &Actor, code: &str, a: &AgreementIn) -> Result<String> {
     let m = load(state, actor, code, Action::HandleMatter).await?;
     if !matches!(m.status.as_str(), "mediating" | "agreement_reached") {
-        return Err(AppError::Conflict {
+        return Err(Error::Conflict {
             field: None,
             message: format!("an agreement is drafted during mediation (the matter is {})", m.status),
         });
@@ -480,20 +492,20 @@ pub async fn save_agreement(state: &AppState, actor: &Actor, code: &str, a: &Agr
         }
     }
     if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
+        return Err(Error::Invalid(errs));
     }
     let dues: Vec<i64> = draft
         .terms
         .iter()
         .map(|t| parse_local("due_date", &t.due_date))
         .collect::<Result<_, _>>()
-        .map_err(|e| AppError::Validation(vec![e]))?;
+        .map_err(|e| Error::Invalid(vec![e]))?;
     let number = state
         .store
         .save_agreement(&actor.audit_ctx("mediation agreement"), m.id, &m.code, &draft, &actor.user.display_name, &dues)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict { .. } => AppError::Conflict {
+            StoreError::Conflict { .. } => Error::Conflict {
                 field: Some("agreement".into()),
                 message: "the agreement is signed and in effect; it can no longer be changed".into(),
             },
@@ -504,12 +516,12 @@ pub async fn save_agreement(state: &AppState, actor: &Actor, code: &str, a: &Agr
 
 /// Signing: the agreement takes effect, the performance starts, the 30-day judicial
 /// confirmation window opens.
-pub async fn sign_agreement(state: &AppState, actor: &Actor, code: &str, signed_on: Option<&str>) -> AppResult<()> {
+pub async fn sign_agreement(state: &App, actor: &Actor, code: &str, signed_on: Option<&str>) -> Result<()> {
     let at = match signed_on.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
-            let t = parse_local("signed_at", s).map_err(|e| AppError::Validation(vec![e]))?;
+            let t = parse_local("signed_at", s).map_err(|e| Error::Invalid(vec![e]))?;
             if t > fengqiao_store::now_ms() + 24 * 3_600_000 {
-                return Err(AppError::field("signed_at", "not in the future"));
+                return Err(Error::field("signed_at", "not in the future"));
             }
             t
         }
@@ -517,14 +529,14 @@ pub async fn sign_agreement(state: &AppState, actor: &Actor, code: &str, signed_
     };
     let m = load(state, actor, code, Action::HandleMatter).await?;
     if m.status != "agreement_reached" {
-        return Err(AppError::Conflict {
+        return Err(Error::Conflict {
             field: Some("agreement".into()),
             message: format!("an agreement is signed once agreement is reached (the matter is {})", m.status),
         });
     }
     state.store.sign_agreement(&actor.audit_ctx("agreement signed"), m.id, &m.code, at).await.map_err(|e| match e {
         StoreError::Conflict { .. } => {
-            AppError::Conflict { field: Some("agreement".into()), message: "no unsigned agreement to sign".into() }
+            Error::Conflict { field: Some("agreement".into()), message: "no unsigned agreement to sign".into() }
         }
         e => e.into(),
     })?;
@@ -533,13 +545,13 @@ pub async fn sign_agreement(state: &AppState, actor: &Actor, code: &str, signed_
 }
 
 pub async fn set_judicial_confirmation(
-    state: &AppState,
+    state: &App,
     actor: &Actor,
     code: &str,
     judicial_confirmation: &str,
-) -> AppResult<()> {
+) -> Result<()> {
     if !matches!(judicial_confirmation, "applied" | "confirmed" | "declined") {
-        return Err(AppError::field("judicial_confirmation", "applied, confirmed or declined"));
+        return Err(Error::field("judicial_confirmation", "applied, confirmed or declined"));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     state
@@ -547,7 +559,7 @@ pub async fn set_judicial_confirmation(
         .set_judicial_confirmation(&actor.audit_ctx("judicial confirmation"), m.id, &m.code, judicial_confirmation)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict { .. } => AppError::Conflict {
+            StoreError::Conflict { .. } => Error::Conflict {
                 field: Some("judicial_confirmation".into()),
                 message: "judicial confirmation is applied for once the agreement is signed, and decided after".into(),
             },
@@ -556,20 +568,20 @@ pub async fn set_judicial_confirmation(
 }
 
 /// A term carried out; when every term is, the dispute closes as settled.
-pub async fn perform_term(state: &AppState, actor: &Actor, code: &str, seq: i64, note: &str) -> AppResult<bool> {
+pub async fn perform_term(state: &App, actor: &Actor, code: &str, seq: i64, note: &str) -> Result<bool> {
     if note.chars().count() > 500 {
-        return Err(AppError::field("note", "at most 500 characters"));
+        return Err(Error::field("note", "at most 500 characters"));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     if m.status != "performing" {
-        return Err(AppError::Conflict {
+        return Err(Error::Conflict {
             field: None,
             message: format!("terms are carried out after signing (the matter is {})", m.status),
         });
     }
     state.store.perform_term(&actor.audit_ctx("term performed"), m.id, &m.code, seq, note).await.map_err(
         |e| match e {
-            StoreError::NotFound => AppError::Conflict {
+            StoreError::NotFound => Error::Conflict {
                 field: Some("term".into()),
                 message: format!("term {seq} does not exist or is already carried out"),
             },
@@ -584,7 +596,7 @@ pub async fn perform_term(state: &AppState, actor: &Actor, code: &str, seq: i64,
     Ok(false)
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpIn {
     pub outcome: String,
@@ -598,7 +610,7 @@ pub struct FollowUpIn {
     pub warmth: Option<i64>,
 }
 
-pub async fn record_follow_up(state: &AppState, actor: &Actor, code: &str, id: i64, f: &FollowUpIn) -> AppResult<()> {
+pub async fn record_follow_up(state: &App, actor: &Actor, code: &str, id: i64, f: &FollowUpIn) -> Result<()> {
     let mut errs = Vec::new();
     if !(2..=1000).contains(&f.outcome.trim().chars().count()) {
         errs.push(FieldError::new("outcome", "2–1000 characters"));
@@ -616,14 +628,14 @@ pub async fn record_follow_up(state: &AppState, actor: &Actor, code: &str, id: i
         errs.push(FieldError::new("rating", "rate all four degrees or none"));
     }
     if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
+        return Err(Error::Invalid(errs));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
     let rating = (given == 4).then(|| parts.map(|p| p.1.expect("all four given")));
     let r = FollowUpResult { outcome: &f.outcome, recurred: f.recurred, rating };
     state.store.record_follow_up(&actor.audit_ctx("follow-up"), m.id, &m.code, id, &r).await.map_err(|e| match e {
         StoreError::Conflict { .. } => {
-            AppError::Conflict { field: None, message: "no such open follow-up on this matter".into() }
+            Error::Conflict { field: None, message: "no such open follow-up on this matter".into() }
         }
         e => e.into(),
     })?;
@@ -634,8 +646,8 @@ pub async fn record_follow_up(state: &AppState, actor: &Actor, code: &str, id: i
 }
 
 /// Schedule an extra follow-up visit on a closed matter.
-pub async fn schedule_follow_up(state: &AppState, actor: &Actor, code: &str, due_date: &str) -> AppResult<i64> {
-    let due = parse_local("due_date", due_date).map_err(|e| AppError::Validation(vec![e]))?;
+pub async fn schedule_follow_up(state: &App, actor: &Actor, code: &str, due_date: &str) -> Result<i64> {
+    let due = parse_local("due_date", due_date).map_err(|e| Error::Invalid(vec![e]))?;
     let m = load(state, actor, code, Action::HandleMatter).await?;
     Ok(state.store.schedule_follow_up(&actor.audit_ctx("follow-up"), m.id, &m.code, due).await?)
 }
@@ -649,10 +661,10 @@ pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 /// Likely duplicates of a matter: same kind and category, open, within a week and 300 m.
 pub async fn duplicates(
-    state: &AppState,
+    state: &App,
     m: &MatterDetail,
     lat_lon: Option<(f64, f64)>,
-) -> AppResult<Vec<(fengqiao_store::mediation::MatterBrief, f64)>> {
+) -> Result<Vec<(fengqiao_store::mediation::MatterBrief, f64)>> {
     let Some(here) = lat_lon else { return Ok(vec![]) };
     let rows = state.store.duplicate_candidates(m.id, 7, 0.004).await?;
     let mut out: Vec<_> = rows
@@ -668,17 +680,17 @@ pub async fn duplicates(
 
 /// Merge a duplicate into the matter it repeats: the duplicate is withdrawn with a note
 /// and linked, so its reporter's history still leads to the case.
-pub async fn merge(state: &AppState, actor: &Actor, duplicate: &str, into: &str) -> AppResult<()> {
+pub async fn merge(state: &App, actor: &Actor, duplicate: &str, into: &str) -> Result<()> {
     if duplicate == into {
-        return Err(AppError::field("into", "a matter cannot be merged into itself"));
+        return Err(Error::field("into", "a matter cannot be merged into itself"));
     }
     let kept = load(state, actor, into, Action::HandleMatter).await.map_err(|e| match e {
-        AppError::NotFound => AppError::field("into", format!("no matter \"{into}\"")),
+        Error::NotFound => Error::field("into", format!("no matter \"{into}\"")),
         e => e,
     })?;
     let dup = load(state, actor, duplicate, Action::HandleMatter).await?;
     if kept.kind != dup.kind {
-        return Err(AppError::field("into", "only matters of the same kind are merged"));
+        return Err(Error::field("into", "only matters of the same kind are merged"));
     }
     apply_step(state, actor, duplicate, "withdraw", None, &format!("与{}重复，已并入该事项", kept.code), &[]).await?;
     state.store.link_duplicate(&actor.audit_ctx("merge duplicate"), kept.id, dup.id, &dup.code).await?;

@@ -305,7 +305,7 @@ mod tests {
 }
 
 /// The filters of a matters list as typed (web form or API query), validated by `find`.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Filters {
     /// Words to find in narratives, mediation records and notes (Chinese word segmentation).
     #[serde(default)]
@@ -346,13 +346,13 @@ fn day_start(field: &str, s: &str) -> Result<i64, fengqiao_domain::FieldError> {
 /// Matters in the caller's jurisdiction matching the filters: from the database when only
 /// status and kind are asked, from the search index otherwise. Every bad filter is named.
 pub async fn find(
-    state: &crate::AppState,
-    actor: &crate::auth::Actor,
+    state: &crate::App,
+    actor: &crate::Actor,
     f: &Filters,
     limit: i64,
     offset: i64,
-) -> crate::error::AppResult<(Vec<fengqiao_store::matters::MatterDetail>, i64)> {
-    use crate::error::AppError;
+) -> crate::error::Result<(Vec<fengqiao_store::matters::MatterDetail>, i64)> {
+    use crate::Error;
     use fengqiao_domain::FieldError;
     use fengqiao_domain::matter::{MatterKind, Status, Tier};
     use fengqiao_domain::policy::Action;
@@ -393,12 +393,12 @@ pub async fn find(
         .ok()
         .flatten();
     if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
+        return Err(Error::Invalid(errs));
     }
     let unit = match nonempty(&f.unit) {
         Some(code) => {
             let u = state.store.unit_by_code(&code).await.map_err(|e| match e {
-                fengqiao_store::StoreError::NotFound => AppError::field("unit", format!("no unit \"{code}\"")),
+                fengqiao_store::StoreError::NotFound => Error::field("unit", format!("no unit \"{code}\"")),
                 e => e.into(),
             })?;
             actor.authorize(state, Action::ViewMatters, &u.path, ("unit", &u.code)).await?;
@@ -412,7 +412,7 @@ pub async fn find(
         let path = unit.map(fengqiao_domain::org::UnitPath).unwrap_or(home);
         return Ok(state.store.matters_under(&path, status.as_deref(), kind.as_deref(), limit, offset).await?);
     }
-    state.search.sync(&state.store).await.map_err(AppError::Internal)?;
+    state.search.sync(&state.store).await.map_err(Error::Internal)?;
     let sq = SearchQuery {
         text: q.unwrap_or_default(),
         within: home.0.clone(),
@@ -427,6 +427,6 @@ pub async fn find(
         limit: limit.clamp(1, 500) as usize,
         offset: offset.max(0) as usize,
     };
-    let (ids, total) = state.search.search(&sq).map_err(AppError::Internal)?;
+    let (ids, total) = state.search.search(&sq).map_err(Error::Internal)?;
     Ok((state.store.matters_by_ids(&ids).await?, total as i64))
 }

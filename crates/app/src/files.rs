@@ -3,9 +3,9 @@
 //! under their SHA-256 in `files_dir`, outside the database (atomically: a temporary file
 //! renamed into place), and the database records what was checked.
 
-use crate::AppState;
-use crate::auth::Actor;
-use crate::error::{AppError, AppResult};
+use crate::Actor;
+use crate::App;
+use crate::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -24,34 +24,31 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn path_of(state: &AppState, sha256: &str) -> PathBuf {
+fn path_of(state: &App, sha256: &str) -> PathBuf {
     state.settings.files_dir.join(&sha256[..2]).join(sha256)
 }
 
 /// Check a file; `field` names it in errors (`photos[2]`).
-pub fn check(state: &AppState, field: &str, bytes: &[u8]) -> AppResult<&'static str> {
+pub fn check(state: &App, field: &str, bytes: &[u8]) -> Result<&'static str> {
     if bytes.is_empty() {
-        return Err(AppError::field(field, "the file is empty"));
+        return Err(Error::field(field, "the file is empty"));
     }
     if bytes.len() > state.settings.max_file_bytes {
-        return Err(AppError::field(
-            field,
-            format!("larger than {} MB", state.settings.max_file_bytes / (1024 * 1024)),
-        ));
+        return Err(Error::field(field, format!("larger than {} MB", state.settings.max_file_bytes / (1024 * 1024))));
     }
-    sniff(bytes).ok_or_else(|| AppError::field(field, "only JPEG, PNG or WebP photos and PDF files are accepted"))
+    sniff(bytes).ok_or_else(|| Error::field(field, "only JPEG, PNG or WebP photos and PDF files are accepted"))
 }
 
 /// Store a checked file and record it on the matter.
 pub async fn attach(
-    state: &AppState,
+    state: &App,
     actor: &Actor,
     matter_id: i64,
     code: &str,
     name: &str,
     content_type: &str,
     bytes: Vec<u8>,
-) -> AppResult<i64> {
+) -> Result<i64> {
     let sha = hex::encode(Sha256::digest(&bytes));
     let path = path_of(state, &sha);
     let size = bytes.len() as i64;
@@ -67,8 +64,8 @@ pub async fn attach(
         std::fs::rename(&tmp, &target)
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("storing {}: {e}", path.display())))?;
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(|e| Error::Internal(anyhow::anyhow!("storing {}: {e}", path.display())))?;
     let name: String = name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(100).collect();
     let name = if name.trim().is_empty() { "file".to_string() } else { name };
     Ok(state
@@ -78,13 +75,13 @@ pub async fn attach(
 }
 
 /// Read an attached file's contents.
-pub async fn read(state: &AppState, sha256: &str) -> AppResult<Vec<u8>> {
+pub async fn read(state: &App, sha256: &str) -> Result<Vec<u8>> {
     if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     tokio::fs::read(path_of(state, sha256)).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => AppError::NotFound,
-        _ => AppError::Internal(e.into()),
+        std::io::ErrorKind::NotFound => Error::NotFound,
+        _ => Error::Internal(e.into()),
     })
 }
 

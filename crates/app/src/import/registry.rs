@@ -160,7 +160,7 @@ pub async fn households(
                     dwelling_type: dwelling.expect("checked"),
                     is_rental: is_rental.expect("checked"),
                     phone,
-                    qr_token: Some(crate::auth::random_token()),
+                    qr_token: Some(crate::accounts::random_token()),
                 },
             ));
         }

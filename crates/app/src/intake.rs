@@ -4,9 +4,9 @@
 //! dispute starts at the grid tier with its suggested approach, every matter gets its
 //! response clock — then the risk score.
 
-use crate::AppState;
-use crate::auth::Actor;
-use crate::error::{AppError, AppResult};
+use crate::Actor;
+use crate::App;
+use crate::{Error, Result};
 use fengqiao_domain::matter::{Category, Difficulty, FiveSmall, MatterKind, Priority, Source, Tier};
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::{FieldError, Phone};
@@ -63,9 +63,9 @@ pub fn new_matter(
 /// Record a matter from any channel: the one way in. Its escalation risk (from the
 /// narrative: a new matter has no parties or records yet) and the tier rules' moves are
 /// decided here and written with it in one transaction.
-pub async fn record(state: &AppState, ctx: &fengqiao_store::audit::AuditCtx, m: &NewMatter) -> AppResult<String> {
+pub async fn record(state: &App, ctx: &fengqiao_store::audit::AuditCtx, m: &NewMatter) -> Result<String> {
     use fengqiao_domain::matter::{Status, TierFacts, escalate, rule_to_move_up};
-    use fengqiao_domain::risk::{Facts, Level};
+    use fengqiao_domain::risk::Facts;
     let risk = state.lexicon.assess(&Facts { texts: vec![&m.narrative], ..Default::default() });
     let mut m = m.clone();
     let mut moves = Vec::new();
@@ -89,7 +89,7 @@ pub async fn record(state: &AppState, ctx: &fengqiao_store::audit::AuditCtx, m: 
             .iter()
             .map(|h| (h.factor.as_str().to_string(), i64::from(h.weight), h.evidence.clone()))
             .collect(),
-        alert: (risk.level == Level::Red).then(|| (risk.factors_text(), risk.police_report("{code}"))),
+        alert: risk.level.raises_alert().then(|| (risk.factors_text(), risk.police_report("{code}"))),
         moves,
         screening_round_id: m.initial.screening_round_id,
     };
@@ -126,7 +126,7 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
 
 /// Validate, locate, authorise and record a staff or API submission. Every bad field is
 /// named at once; nothing is written unless all is well.
-pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Source) -> AppResult<String> {
+pub async fn submit(state: &App, actor: &Actor, s: &Submission, source: Source) -> Result<String> {
     let (mut new, path, grid_code) = build(state, s, source).await?;
     actor.authorize(state, Action::RecordMatter, &path, ("unit", &grid_code)).await?;
     if source == Source::Screening {
@@ -138,10 +138,10 @@ pub async fn submit(state: &AppState, actor: &Actor, s: &Submission, source: Sou
 
 /// Validate a submission and locate it: the matter to record, and its grid (path, code).
 pub async fn build(
-    state: &AppState,
+    state: &App,
     s: &Submission,
     source: Source,
-) -> AppResult<(NewMatter, fengqiao_domain::org::UnitPath, String)> {
+) -> Result<(NewMatter, fengqiao_domain::org::UnitPath, String)> {
     let mut fields = vec![];
     let kind = MatterKind::parse(&s.kind);
     if kind.is_none() {
@@ -194,7 +194,7 @@ pub async fn build(
         None => None,
     };
     if !fields.is_empty() {
-        return Err(AppError::Validation(fields));
+        return Err(Error::Invalid(fields));
     }
     // Where: a household, an address, or a point.
     let (point, household_id) = if let Some(code) = s.household_code.as_deref().map(str::trim).filter(|c| !c.is_empty())
@@ -202,17 +202,17 @@ pub async fn build(
         match state.store.household_by_code(code).await {
             Ok(h) => ((h.lat, h.lon), Some(h.id)),
             Err(fengqiao_store::StoreError::NotFound) => {
-                return Err(AppError::field("household_code", format!("no household \"{code}\"")));
+                return Err(Error::field("household_code", format!("no household \"{code}\"")));
             }
             Err(e) => return Err(e.into()),
         }
     } else if let Some(address) = s.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         match state.store.point_of_address(address).await? {
             Some(p) => (p, None),
-            None => return Err(AppError::field("address", "no registered household has this address")),
+            None => return Err(Error::field("address", "no registered household has this address")),
         }
     } else {
-        (crate::api::locate::coordinates(s.lat, s.lon)?, None)
+        (crate::locate::coordinates(s.lat, s.lon)?, None)
     };
     let index = state.router.index(&state.store).await?;
     let Some(route) = index.locate(point.1, point.0) else {
@@ -223,7 +223,7 @@ pub async fn build(
             ),
             None => "the point is outside every grid (no grids are defined)".to_string(),
         };
-        return Err(AppError::Outside(message));
+        return Err(Error::Outside(message));
     };
     let intake = Intake {
         kind: kind.expect("checked"),

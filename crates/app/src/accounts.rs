@@ -1,0 +1,277 @@
+//! Accounts: passwords (argon2id, the configured policy), login with lockout, the second
+//! factor (TOTP), and sessions. A session is a random token; only its SHA-256 is stored.
+//! Sessions end after an idle period and an absolute lifetime. Every outcome is audited.
+
+use crate::actor::{Actor, SecondFactor};
+use crate::settings::PasswordPolicy;
+use crate::{App, Error, Lang, Result};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fengqiao_domain::role::Role;
+use fengqiao_store::audit::{AuditCtx, AuditEvent, Outcome};
+use fengqiao_store::sessions::Session;
+use fengqiao_store::users::User;
+use fengqiao_store::{StoreError, now_ms};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+// ---- passwords -------------------------------------------------------------------------
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters").to_string()
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+/// A hash of nothing anyone knows, verified against when the user does not exist so that
+/// a wrong username takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("no such user, no such password"))
+}
+
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+/// Check a new password against the configured policy. Returns a message key on failure.
+pub fn check_password_policy(policy: PasswordPolicy, username: &str, password: &str) -> Result<(), &'static str> {
+    let len = password.chars().count();
+    if len > 128 {
+        return Err("pw_too_long");
+    }
+    let lower = password.to_lowercase();
+    if COMMON_PASSWORDS.lines().any(|l| !l.is_empty() && l == lower) {
+        return Err("pw_common");
+    }
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err("pw_contains_username");
+    }
+    match policy {
+        PasswordPolicy::Asvs => {
+            if len < 12 {
+                return Err("pw_too_short_12");
+            }
+        }
+        PasswordPolicy::Mlps => {
+            if len < 8 {
+                return Err("pw_too_short_8");
+            }
+            let classes = [
+                password.chars().any(|c| c.is_ascii_lowercase()),
+                password.chars().any(|c| c.is_ascii_uppercase()),
+                password.chars().any(|c| c.is_ascii_digit()),
+                password.chars().any(|c| !c.is_ascii_alphanumeric()),
+            ];
+            if classes.iter().filter(|c| **c).count() < 3 {
+                return Err("pw_classes");
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---- tokens ------------------------------------------------------------------------------
+
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+// ---- login ---------------------------------------------------------------------------------
+
+pub fn audit_ctx_for(user: Option<&User>, username: &str, client: &str, purpose: &str) -> AuditCtx {
+    AuditCtx {
+        actor_id: user.map(|u| u.id.0),
+        actor: username.to_string(),
+        roles: user.map(|u| roles_str(&u.roles)).unwrap_or_default(),
+        client_addr: client.to_string(),
+        purpose: purpose.to_string(),
+    }
+}
+
+pub fn roles_str(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Check a username and password, with lockout. Every outcome is audited. Returns the user
+/// and what stands between the password and a full session.
+pub async fn check_credentials(
+    app: &App,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<(User, SecondFactor)> {
+    let s = &app.settings;
+    let now = now_ms();
+    let user = match app.store.user_by_username(username).await {
+        Ok(u) => Some(u),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let ctx = audit_ctx_for(user.as_ref(), username, client, "login");
+    let bad = || Error::Unauthenticated { code: "invalid_credentials", message: "wrong username or password".into() };
+    let Some(user) = user else {
+        verify_password(dummy_hash(), password);
+        app.store.record_login_failure(&ctx, username, "unknown user").await?;
+        return Err(bad());
+    };
+    if let Some(until) = user.locked_until.filter(|u| *u > now) {
+        app.store.record_login_failure(&ctx, username, "account locked").await?;
+        let minutes = (until - now + 59_999) / 60_000;
+        return Err(Error::Denied {
+            code: "locked",
+            message: format!("account locked; try again in {minutes} minutes"),
+        });
+    }
+    let ok = match &user.password_hash {
+        Some(h) => verify_password(h, password),
+        None => {
+            verify_password(dummy_hash(), password);
+            false
+        }
+    };
+    if !ok || user.disabled {
+        let reason = if user.disabled { "account disabled" } else { "wrong password" };
+        app.store.record_login_failure(&ctx, username, reason).await?;
+        let since = now - s.lockout_window_minutes * 60_000;
+        if app.store.login_failures_since(username, since).await? >= s.lockout_threshold {
+            app.store.lock_user(&ctx, user.id, now + s.lockout_minutes * 60_000).await?;
+        }
+        return Err(bad());
+    }
+    app.store.clear_login_failures(username).await?;
+    let step = if user.totp_enabled {
+        SecondFactor::Code
+    } else if s.require_totp_for_admins && user.roles.iter().any(|r| r.requires_totp_by_default()) {
+        SecondFactor::Enrol
+    } else {
+        SecondFactor::Done
+    };
+    app.store.audit(&ctx, &AuditEvent::new("session.password_ok", "user", &user.username, Outcome::Success)).await?;
+    Ok((user, step))
+}
+
+/// Verify a TOTP code for a user (and burn its time step). Audited.
+pub async fn check_totp(app: &App, user: &User, code: &str, client: &str) -> Result<()> {
+    let ctx = audit_ctx_for(Some(user), &user.username, client, "login");
+    let secret = match &user.totp_secret_enc {
+        Some(enc) => app.store.crypto.open(enc)?,
+        None => return Err(Error::field("totp", "no second factor is set up for this account")),
+    };
+    let step = crate::totp::verify(&secret, code, now_ms() / 1000);
+    let fresh = match step {
+        Some(step) => app.store.use_totp_step(user.id, step).await?,
+        None => false,
+    };
+    if !fresh {
+        app.store.record_login_failure(&ctx, &user.username, "wrong TOTP code").await?;
+        return Err(Error::Unauthenticated { code: "invalid_totp", message: "wrong or reused one-time code".into() });
+    }
+    Ok(())
+}
+
+/// Create a session (`kind`: `web` or `api`) and return its token and expiry.
+pub async fn start_session(
+    app: &App,
+    user: &User,
+    kind: &str,
+    pending: SecondFactor,
+    client: &str,
+) -> Result<(String, i64)> {
+    let token = random_token();
+    let now = now_ms();
+    let expires_at = now + app.settings.session_absolute_hours * 3_600_000;
+    app.store
+        .create_session(&Session {
+            token_hash: token_hash(&token),
+            user_id: user.id.0,
+            kind: kind.into(),
+            csrf_token: random_token(),
+            mfa_pending: pending.as_i64(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at,
+            client_addr: client.into(),
+        })
+        .await?;
+    if pending == SecondFactor::Done {
+        let ctx = audit_ctx_for(Some(user), &user.username, client, "login");
+        app.store
+            .audit(&ctx, &AuditEvent::new("session.login", "user", &user.username, Outcome::Success).detail(kind))
+            .await?;
+    }
+    Ok((token, expires_at))
+}
+
+/// The actor holding a session token, whatever its second-factor state: the session must
+/// exist, be neither idle too long nor past its lifetime, and belong to an enabled user.
+pub async fn session_actor(app: &App, token: &str, client: &str, lang: Lang) -> Result<Actor> {
+    let hash = token_hash(token.trim());
+    let session = app.store.session(&hash).await?.ok_or_else(Error::unauthenticated)?;
+    let now = now_ms();
+    let idle_ms = app.settings.session_idle_minutes * 60_000;
+    if session.expires_at <= now || session.last_seen_at + idle_ms <= now {
+        app.store.delete_session(&hash).await?;
+        return Err(Error::Unauthenticated {
+            code: "session_expired",
+            message: "session expired; log in again".into(),
+        });
+    }
+    let user = app.store.user_by_id(fengqiao_domain::ids::UserId(session.user_id)).await?;
+    if user.disabled {
+        app.store.delete_session(&hash).await?;
+        return Err(Error::unauthenticated());
+    }
+    // Writing on every request would make each page view a write; a minute's precision is
+    // enough for an idle timeout counted in minutes.
+    if now - session.last_seen_at > 60_000 {
+        app.store.touch_session(&hash, now).await?;
+    }
+    let password_expired = app.settings.password_policy == PasswordPolicy::Mlps
+        && user.password_changed_at.is_some_and(|t| t + app.settings.password_max_age_days * 86_400_000 < now);
+    Ok(Actor {
+        token_hash: hash,
+        csrf_token: session.csrf_token,
+        session_kind: session.kind,
+        client: client.to_string(),
+        lang,
+        second_factor: SecondFactor::from_i64(session.mfa_pending),
+        password_expired,
+        user,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policies() {
+        use PasswordPolicy::*;
+        assert_eq!(check_password_policy(Asvs, "li", "correct horse battery"), Ok(()));
+        assert_eq!(check_password_policy(Asvs, "li", "short pass"), Err("pw_too_short_12"));
+        assert_eq!(check_password_policy(Asvs, "li", "password1234"), Err("pw_common"));
+        assert_eq!(check_password_policy(Mlps, "li", "alllowercase"), Err("pw_classes"));
+        assert_eq!(check_password_policy(Mlps, "li", "Fengqiao@2026"), Ok(()));
+        assert_eq!(check_password_policy(Asvs, "Fengqiao@2026", "Fengqiao@2026"), Err("pw_contains_username"));
+        assert_eq!(check_password_policy(Mlps, "li", "Ab1"), Err("pw_too_short_8"));
+    }
+
+    #[test]
+    fn hashes_verify() {
+        let h = hash_password("Fengqiao@2026");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&h, "Fengqiao@2026"));
+        assert!(!verify_password(&h, "fengqiao@2026"));
+        assert!(!verify_password("garbage", "x"));
+    }
+}

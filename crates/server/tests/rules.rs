@@ -1,0 +1,119 @@
+//! Rules of the application layer seen through the front-ends, on SQLite and PostgreSQL:
+//! looking is not trying (a page asks `can`, which audits nothing), and a matter raises its
+//! red early-warning alert once however many changes recompute its risk at the same time.
+
+mod common;
+
+use common::world;
+use fengqiao_domain::Phone;
+use fengqiao_domain::org::UnitKind;
+use fengqiao_domain::role::Role;
+use fengqiao_store::audit::{AuditCtx, AuditFilter};
+use fengqiao_store::testing::TestDb;
+use fengqiao_store::users::NewUser;
+use fengqiao_store::{Crypto, Store, StoreOptions, contract_tests};
+
+async fn audit_count(w: &common::World) -> usize {
+    w.state.store.search_audit(&AuditFilter { limit: 1_000_000, ..Default::default() }).await.unwrap().len()
+}
+
+async fn dispute(w: &common::World, token: &str, narrative: &str) -> String {
+    let body =
+        format!(r#"{{"kind":"dispute","category":"neighbour","narrative":"{narrative}","lat":37.105,"lon":111.705}}"#);
+    let r = w.post_json("/api/v1/matters", Some(token), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["code"].as_str().unwrap().to_string()
+}
+
+async fn a_leader_viewing_matter_pages_adds_no_audit_record(db: &TestDb) {
+    let w = world(db).await;
+    let c1 = db.store.unit_by_code("XY-C01").await.unwrap();
+    assert_eq!(c1.kind, UnitKind::Community);
+    let leader = NewUser {
+        username: "cl01".into(),
+        display_name: "社区书记".into(),
+        unit_id: c1.id,
+        title: None,
+        officer_rank: None,
+        mediator_kind: None,
+        roles: vec![Role::CommunityLeader],
+        phone: Some(Phone::parse("13800000009").unwrap()),
+        password_hash: Some(common::password_hash().into()),
+    };
+    db.store.create_user(&AuditCtx::system("test", "setup"), &leader).await.unwrap();
+    let code = dispute(&w, &w.token("gw1").await, "楼道堆放杂物影响通行，邻居之间有些口角").await;
+    let cl = w.token("cl01").await;
+
+    let before = audit_count(&w).await;
+    for _ in 0..50 {
+        let page = w.get(&format!("/matters/{code}"), Some(&cl)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains(&code));
+    }
+    assert_eq!(audit_count(&w).await, before, "viewing is not trying: no denial is recorded");
+
+    // Trying to act is refused, and that refusal is recorded once.
+    let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&cl), r#"{"event":"accept"}"#).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let denied = w
+        .state
+        .store
+        .search_audit(&AuditFilter {
+            actor: Some("cl01".into()),
+            result: Some("denied".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(audit_count(&w).await, before + 1);
+}
+
+async fn concurrent_changes_raise_one_red_alert(db: &TestDb) {
+    let w = world(db).await;
+    let code = dispute(&w, &w.token("gw1").await, "楼道堆放杂物影响通行，邻居之间有些口角").await;
+    let m = w.state.store.matter_by_code(&code).await.unwrap();
+    assert_eq!(m.escalation_risk_level, "none");
+    // What was recorded now reads as a threat to life (as a session record or a note would).
+    db.execute_raw(&format!(
+        "UPDATE matters SET narrative = '邻居酒后拿着菜刀堵门，扬言要砍死对方' WHERE code = '{code}'"
+    ))
+    .await;
+    // Two nodes recompute the risk at the same moment, several times over.
+    let second = Store::connect(&db.url, Crypto::new(&db.key), &StoreOptions::default()).await.unwrap();
+    let a = w.state.app.clone();
+    let b = fengqiao_app::App::new(second, (*w.state.settings).clone());
+    let runs = (0..4).flat_map(|_| [a.clone(), b.clone()]).map(|app| {
+        let id = m.id;
+        tokio::spawn(async move { fengqiao_app::casework::reassess(&app, id).await })
+    });
+    for r in futures_join(runs).await {
+        r.expect("reassessed");
+    }
+    let m = w.state.store.matter_by_code(&code).await.unwrap();
+    assert_eq!(m.escalation_risk_level, "red");
+    let cmd = w.token("commander").await;
+    let alerts = w.get("/api/v1/alerts", Some(&cmd)).await.json();
+    let mine = alerts.as_array().unwrap().iter().filter(|a| a["matter"] == code.as_str()).count();
+    assert_eq!(mine, 1, "{alerts}");
+    let raised = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("matter.risk.alert".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(raised.iter().filter(|r| r.object_id == code).count(), 1);
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<fengqiao_app::Result<T>>>,
+) -> Vec<fengqiao_app::Result<T>> {
+    let mut out = Vec::new();
+    for h in handles.collect::<Vec<_>>() {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+contract_tests!(a_leader_viewing_matter_pages_adds_no_audit_record, concurrent_changes_raise_one_red_alert);
