@@ -139,6 +139,7 @@ pub async fn create(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Words to find in narratives, mediation records and notes (Chinese word segmentation);
     /// results then come best first.

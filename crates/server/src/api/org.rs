@@ -41,6 +41,7 @@ fn out(u: &Unit, parent_code: Option<String>) -> UnitOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// Only units of this kind.
     pub kind: Option<String>,

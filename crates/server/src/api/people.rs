@@ -60,6 +60,7 @@ fn out(state: &AppState, u: &User, reveal: bool) -> AppResult<UserOut> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     pub role: Option<String>,
     /// Matches name, username or unit name.
@@ -93,6 +94,7 @@ pub async fn list_users(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevealQuery {
     /// `phone` to see the phone number in full (roles with personal-data access only).
     pub reveal: Option<String>,

@@ -81,6 +81,7 @@ fn household_out(h: &HouseholdRow) -> HouseholdOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// A name or its prefix, full pinyin or initials (`zsc`), an ID number, a mobile number,
     /// or part of an address.
@@ -117,6 +118,7 @@ pub async fn search(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HouseholdQuery {
     /// Part of the address, or a household code.
     pub q: Option<String>,

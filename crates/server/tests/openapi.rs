@@ -1,0 +1,60 @@
+//! The OpenAPI document tells the truth about parameters: a client generator or validator
+//! reading it builds requests the server accepts.
+
+mod common;
+
+use common::world;
+use fengqiao_store::contract_tests;
+use fengqiao_store::testing::TestDb;
+use serde_json::Value;
+
+fn template_vars(path: &str) -> Vec<String> {
+    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(v, _)| v.to_string())).collect()
+}
+
+async fn parameters_are_where_the_document_says(db: &TestDb) {
+    let w = world(db).await;
+    let doc = w.get("/api/v1/openapi.json", None).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut query_params = 0;
+    for (path, item) in paths {
+        let vars = template_vars(path);
+        for (method, op) in item.as_object().unwrap() {
+            let params: Vec<&Value> = op["parameters"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+            let in_path: Vec<&str> =
+                params.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+            // Every path parameter is a variable of the template, and every variable is one.
+            for name in &in_path {
+                assert!(vars.iter().any(|v| v == name), "{method} {path}: path parameter {name} is not in the path");
+            }
+            for v in &vars {
+                assert!(in_path.contains(&v.as_str()), "{method} {path}: {{{v}}} is not declared");
+            }
+            for p in &params {
+                let name = p["name"].as_str().unwrap();
+                match p["in"].as_str() {
+                    Some("path") => assert_eq!(p["required"], true, "{method} {path}: {name}"),
+                    Some("query") => query_params += 1,
+                    other => panic!("{method} {path}: {name} in {other:?}"),
+                }
+            }
+        }
+    }
+    // The list operations' filters are query parameters.
+    let list = &doc["paths"]["/matters"]["get"]["parameters"];
+    for name in ["status", "kind", "limit", "offset"] {
+        let p = list.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(p["in"], "query", "{name}");
+        assert_ne!(p["required"], true, "{name} is optional");
+    }
+    assert!(query_params >= 20, "{query_params} query parameters");
+    // A generated client's request is accepted: optional query parameters may be left out.
+    let cmd = w.token("commander").await;
+    for path in ["/api/v1/matters", "/api/v1/users", "/api/v1/units", "/api/v1/audit", "/api/v1/households"] {
+        let r = w.get(path, Some(&cmd)).await;
+        assert!(r.status == 200 || r.status == 403, "{path}: {} {}", r.status, r.body);
+    }
+}
+
+contract_tests!(parameters_are_where_the_document_says);
