@@ -176,8 +176,10 @@ pub async fn build(
         },
     };
     let narrative = s.narrative.trim();
-    if narrative.chars().count() < 5 || narrative.chars().count() > 5000 {
-        fields.push(FieldError::new("narrative", "5–5000 characters"));
+    let (min, max) =
+        (fengqiao_domain::matter::NARRATIVE_MIN_CHARS, fengqiao_domain::matter::narrative_max_chars(source));
+    if !(min..=max).contains(&narrative.chars().count()) {
+        fields.push(FieldError::new("narrative", format!("{min}–{max} characters")));
     }
     let reporter_name = s.reporter_name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if reporter_name.is_some_and(|n| n.chars().count() > 32) {

@@ -265,7 +265,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("qr_submitted", "已提交，事项编号", "Submitted; reference"),
     ("qr_rated", "感谢您的评价，事项编号", "Thank you for rating; reference"),
     ("qr_err_kind", "请选择类型", "Choose a kind"),
-    ("qr_err_narrative", "请用 5 到 1000 个字说明情况", "Describe it in 5 to 1,000 characters"),
+    ("qr_err_narrative", "请用 2 到 1000 个字说明情况", "Describe it in 2 to 1,000 characters"),
     ("qr_err_phone", "联系电话应为 11 位手机号", "The phone must be an 11-digit mobile number"),
     ("qr_err_name", "联系人不超过 32 个字", "The name is at most 32 characters"),
     (

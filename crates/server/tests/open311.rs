@@ -198,4 +198,33 @@ async fn requests_posted_listed_and_found(db: &TestDb) {
     assert_error(&w.send(post_form("/open311/v2/requests.json", &good)).await, 403, "api_key");
 }
 
-contract_tests!(discovery_and_services, requests_posted_listed_and_found);
+/// Lengths count characters and fit Chinese: four characters are a complete report on
+/// every channel; Open311 takes the specification's 4,000 characters, no more.
+async fn chinese_lengths(db: &TestDb) {
+    let w = world(db).await;
+    let key = w.state.store.add_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
+    let post = |description: String| {
+        let body =
+            format!("api_key={key}&service_code=hazard&lat=37.105&long=111.705&description={}", enc(&description));
+        w.send(post_form("/open311/v2/requests.json", &body))
+    };
+    assert_eq!(post("路灯不亮".into()).await.status, 200);
+    assert_eq!(post("灯".repeat(4000)).await.status, 200, "4,000 characters (12,000 bytes) fit");
+    assert_error(&post("灯".repeat(4001)).await, 400, "description");
+    assert_error(&post("灯".into()).await, 400, "description");
+    let gw = w.token("gw1").await;
+    let w = &w;
+    let api = |narrative: String| {
+        let body = format!(r#"{{"kind":"hazard","narrative":"{narrative}","lat":37.105,"lon":111.705}}"#);
+        let gw = gw.clone();
+        async move { w.post_json("/api/v1/matters", Some(&gw), &body).await }
+    };
+    assert_eq!(api("路灯不亮".into()).await.status, 201);
+    assert_eq!(api("漏水".into()).await.status, 201);
+    assert_eq!(api("灯".repeat(5000)).await.status, 201);
+    let too_long = api("灯".repeat(5001)).await;
+    assert_eq!(too_long.status, 422, "{}", too_long.body);
+    assert_eq!(too_long.json()["error"]["fields"][0]["field"], "narrative");
+}
+
+contract_tests!(chinese_lengths, discovery_and_services, requests_posted_listed_and_found);

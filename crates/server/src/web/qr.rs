@@ -227,7 +227,8 @@ pub async fn submit_matter(
     if !QR_KINDS.contains(&f.kind.as_str()) {
         problems.push(i18n::t(lang, "qr_err_kind"));
     }
-    if narrative.chars().count() < 5 || narrative.chars().count() > 1000 {
+    use fengqiao_domain::matter::{NARRATIVE_MIN_CHARS, RESIDENT_NARRATIVE_MAX_CHARS};
+    if !(NARRATIVE_MIN_CHARS..=RESIDENT_NARRATIVE_MAX_CHARS).contains(&narrative.chars().count()) {
         problems.push(i18n::t(lang, "qr_err_narrative"));
     }
     let phone = match f.phone.trim() {
