@@ -507,6 +507,23 @@ pub fn rule_to_move_up(f: &TierFacts) -> Option<String> {
     }
 }
 
+/// How long a narrative may be, in characters (not bytes): two characters can name a matter
+/// in Chinese (漏水, "a leak"; 路灯不亮, "street light out", is four).
+pub const NARRATIVE_MIN_CHARS: usize = 2;
+pub const NARRATIVE_MAX_CHARS: usize = 5000;
+/// Open311 GeoReport v2 limits a request's description to 4,000 characters.
+pub const OPEN311_DESCRIPTION_MAX_CHARS: usize = 4000;
+/// The residents' QR page asks for a shorter account.
+pub const RESIDENT_NARRATIVE_MAX_CHARS: usize = 1000;
+
+/// The longest narrative a channel takes.
+pub fn narrative_max_chars(source: Source) -> usize {
+    match source {
+        Source::Open311 => OPEN311_DESCRIPTION_MAX_CHARS,
+        _ => NARRATIVE_MAX_CHARS,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,22 +686,5 @@ mod tests {
                 }
             }
         }
-    }
-}
-
-/// How long a narrative may be, in characters (not bytes): two characters can name a matter
-/// in Chinese (漏水, "a leak"; 路灯不亮, "street light out", is four).
-pub const NARRATIVE_MIN_CHARS: usize = 2;
-pub const NARRATIVE_MAX_CHARS: usize = 5000;
-/// Open311 GeoReport v2 limits a request's description to 4,000 characters.
-pub const OPEN311_DESCRIPTION_MAX_CHARS: usize = 4000;
-/// The residents' QR page asks for a shorter account.
-pub const RESIDENT_NARRATIVE_MAX_CHARS: usize = 1000;
-
-/// The longest narrative a channel takes.
-pub fn narrative_max_chars(source: Source) -> usize {
-    match source {
-        Source::Open311 => OPEN311_DESCRIPTION_MAX_CHARS,
-        _ => NARRATIVE_MAX_CHARS,
     }
 }
