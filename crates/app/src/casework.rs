@@ -696,3 +696,12 @@ pub async fn merge(state: &App, actor: &Actor, duplicate: &str, into: &str) -> R
     state.store.link_duplicate(&actor.audit_ctx("merge duplicate"), kept.id, dup.id, &dup.code).await?;
     Ok(())
 }
+
+/// Acknowledge an early-warning alert: the command room (or whoever handles the matter)
+/// has taken it on.
+pub async fn acknowledge_alert(state: &App, actor: &Actor, id: i64) -> Result<()> {
+    let Some(code) = state.store.alert_matter_code(id).await? else { return Err(Error::NotFound) };
+    load(state, actor, &code, Action::HandleMatter).await?;
+    state.store.acknowledge_alert(&actor.audit_ctx("alert acknowledged"), id).await?;
+    Ok(())
+}

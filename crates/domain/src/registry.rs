@@ -3,6 +3,9 @@
 //! their ID number. Names get their pinyin (full and initials) for search.
 
 use crate::IdNumber;
+
+/// Kinds of household visit (走访): the monthly round, publicity, care, other.
+pub const VISIT_KINDS: &[&str] = &["monthly", "publicity", "care", "other"];
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

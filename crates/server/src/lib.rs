@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod open311;
 mod ops;
+pub mod present;
 pub mod ratelimit;
 pub mod web;
 

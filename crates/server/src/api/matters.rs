@@ -2,15 +2,15 @@
 //! approach and response clock; lists and detail within the jurisdiction; workflow steps
 //! decided by the domain's state machine, each recorded and audited.
 
-use super::{ApiJson, ApiQuery, Page, rfc3339};
+use super::{ApiJson, ApiQuery, Page};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::present::matter::{MatterOut, out};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_store::matters::MatterDetail;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
@@ -37,71 +37,6 @@ pub struct NewMatterIn {
     /// How it came in, for staff apps: patrol, screening (linked to the caller's open
     /// screening round), walk_in, phone or referral; default `api`.
     pub source: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GridRef {
-    pub code: String,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Deadlines {
-    /// Acknowledge by (RFC 3339).
-    pub acknowledge_by: Option<String>,
-    /// Resolve by (RFC 3339).
-    pub resolve_by: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MatterOut {
-    pub code: String,
-    pub kind: String,
-    pub category: String,
-    pub priority: String,
-    pub narrative: String,
-    /// registered, accepted, mediating, agreement_reached, mediation_failed, performing,
-    /// in_progress or closed.
-    pub status: String,
-    /// How a closed matter ended (settled, referred_court, withdrawn, passed_up, ...).
-    pub closure: Option<String>,
-    /// grid, community or street (disputes).
-    pub tier: Option<String>,
-    pub approach: Option<String>,
-    pub source: String,
-    pub grid: GridRef,
-    pub household_code: Option<String>,
-    pub deadlines: Deadlines,
-    pub difficulty: String,
-    pub five_small: Option<String>,
-    /// Escalation risk (民转刑): 0–100.
-    pub escalation_risk_score: i64,
-    /// none, yellow, orange or red.
-    pub escalation_risk_level: String,
-    pub created_at: String,
-}
-
-pub(crate) fn out(m: &MatterDetail) -> MatterOut {
-    MatterOut {
-        code: m.code.clone(),
-        kind: m.kind.clone(),
-        category: m.category.clone(),
-        priority: m.priority.clone(),
-        narrative: m.narrative.clone(),
-        status: m.status.clone(),
-        closure: m.closure.clone(),
-        tier: m.tier.clone(),
-        approach: m.approach.clone(),
-        source: m.source.clone(),
-        grid: GridRef { code: m.grid_code.clone(), name: m.grid_name.clone() },
-        household_code: m.household_code.clone(),
-        deadlines: Deadlines { acknowledge_by: m.ack_due_at.map(rfc3339), resolve_by: m.resolve_due_at.map(rfc3339) },
-        difficulty: m.difficulty.clone(),
-        five_small: m.five_small.clone(),
-        escalation_risk_score: m.escalation_risk_score,
-        escalation_risk_level: m.escalation_risk_level.clone(),
-        created_at: rfc3339(m.created_at),
-    }
 }
 
 /// Record a matter; it is routed to the grid containing its location.
@@ -186,17 +121,6 @@ pub async fn list(
     };
     let (rows, total) = fengqiao_app::search::find(&state, &actor, &f, limit, q.offset.unwrap_or(0)).await?;
     Ok(Json(Page { items: rows.iter().map(out).collect(), total }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct StepOut {
-    pub event: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub tier: Option<String>,
-    pub actor: String,
-    pub note: String,
-    pub at: String,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -8,9 +8,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::FieldError;
 use fengqiao_domain::mask::mask_phone;
-use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_store::audit::{AuditEvent, Outcome};
 use fengqiao_store::registry::{HouseholdRow, ResidentQuery, ResidentRow};
@@ -161,12 +159,6 @@ pub struct HouseholdFile {
     pub visits: Vec<VisitOut>,
 }
 
-async fn load(state: &AppState, actor: &Actor, code: &str, action: Action) -> AppResult<HouseholdRow> {
-    let h = state.store.household_by_code(code).await?;
-    actor.authorize(state, action, &UnitPath(h.grid_path.clone()), ("household", &h.code)).await?;
-    Ok(h)
-}
-
 /// The household file (一户一档).
 #[utoipa::path(get, path = "/households/{code}", tag = "registry", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = HouseholdFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -175,7 +167,7 @@ pub async fn household(
     actor: Actor,
     Path(code): Path<String>,
 ) -> AppResult<Json<HouseholdFile>> {
-    let h = load(&state, &actor, &code, Action::ViewRegistry).await?;
+    let h = fengqiao_app::registry::household(&state, &actor, &code, Action::ViewRegistry).await?;
     let members = state.store.members(h.id).await?;
     let visits = state.store.visits_of(h.id, 50).await?;
     let ev = AuditEvent::new("household.read", "household", &h.code, Outcome::Success)
@@ -216,35 +208,7 @@ pub async fn visit(
     Path(code): Path<String>,
     ApiJson(v): ApiJson<NewVisit>,
 ) -> AppResult<StatusCode> {
-    let mut fields = vec![];
-    if !crate::web::VISIT_KINDS.contains(&v.kind.as_str()) {
-        fields.push(FieldError::new("kind", format!("one of {}", crate::web::VISIT_KINDS.join(", "))));
-    }
-    let outcome = v.outcome.trim();
-    if outcome.is_empty() || outcome.chars().count() > 100 {
-        fields.push(FieldError::new("outcome", "1–100 characters"));
-    }
-    let note = v.note.as_deref().unwrap_or("").trim();
-    if note.chars().count() > 500 {
-        fields.push(FieldError::new("note", "at most 500 characters"));
-    }
-    if !fields.is_empty() {
-        return Err(AppError::Validation(fields));
-    }
-    let h = load(&state, &actor, &code, Action::RecordVisit).await?;
-    state
-        .store
-        .record_visit(
-            &actor.audit_ctx("household visit"),
-            &fengqiao_store::registry::VisitRecord {
-                household_id: h.id,
-                household_code: &h.code,
-                user_id: actor.user.id.0,
-                kind: &v.kind,
-                outcome,
-                note,
-            },
-        )
-        .await?;
+    let v = fengqiao_app::registry::VisitIn { kind: v.kind, outcome: v.outcome, note: v.note.unwrap_or_default() };
+    fengqiao_app::registry::record_visit(&state, &actor, &code, &v).await?;
     Ok(StatusCode::CREATED)
 }

@@ -5,13 +5,11 @@
 use super::{ApiJson, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::StoreError;
 use fengqiao_store::screening::RoundRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -53,64 +51,6 @@ pub struct StartIn {
     pub unit: Option<String>,
 }
 
-pub async fn start_round(state: &AppState, actor: &Actor, unit: Option<&str>) -> AppResult<i64> {
-    let code = unit.map(str::trim).filter(|u| !u.is_empty()).unwrap_or(&actor.user.unit_code).to_string();
-    let u = state.store.unit_by_code(&code).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::field("unit", format!("no unit \"{code}\"")),
-        e => e.into(),
-    })?;
-    actor.authorize(state, Action::RecordMatter, &u.path, ("unit", &u.code)).await?;
-    state.store.start_round(&actor.audit_ctx("screening round"), u.id.0, &u.code).await.map_err(|e| match e {
-        StoreError::Conflict { .. } => AppError::Conflict {
-            field: Some("unit".into()),
-            message: format!("you already have an open screening round over {code}; finish it first"),
-        },
-        e => e.into(),
-    })
-}
-
-pub async fn finish_round(
-    state: &AppState,
-    actor: &Actor,
-    id: i64,
-    households: Option<i64>,
-    note: &str,
-) -> AppResult<()> {
-    let mut errs = Vec::new();
-    match households {
-        Some(n) if (0..=100_000).contains(&n) => {}
-        _ => errs.push(fengqiao_domain::FieldError::new(
-            "households_checked",
-            "how many households were checked (0–100000)",
-        )),
-    }
-    if note.chars().count() > 1000 {
-        errs.push(fengqiao_domain::FieldError::new("note", "at most 1000 characters"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let r = state.store.round(id).await?;
-    if r.started_by != actor.user.username {
-        actor
-            .authorize(
-                state,
-                Action::HandleMatter,
-                &UnitPath(r.unit_path.clone()),
-                ("screening_round", &id.to_string()),
-            )
-            .await?;
-    }
-    state.store.finish_round(&actor.audit_ctx("screening round"), id, households.expect("checked"), note).await.map_err(
-        |e| match e {
-            StoreError::Conflict { .. } => {
-                AppError::Conflict { field: None, message: "the round is already finished".into() }
-            }
-            e => e.into(),
-        },
-    )
-}
-
 /// Start a screening round.
 #[utoipa::path(post, path = "/screening-rounds", tag = "matters", request_body = StartIn, security(("bearer" = [])),
     responses((status = 201, body = RoundOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -119,7 +59,7 @@ pub async fn start(
     actor: Actor,
     ApiJson(s): ApiJson<StartIn>,
 ) -> AppResult<(StatusCode, Json<RoundOut>)> {
-    let id = start_round(&state, &actor, s.unit.as_deref()).await?;
+    let id = fengqiao_app::screening::start_round(&state, &actor, s.unit.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(out(&state.store.round(id).await?))))
 }
 
@@ -139,7 +79,8 @@ pub async fn finish(
     Path(id): Path<i64>,
     ApiJson(f): ApiJson<FinishIn>,
 ) -> AppResult<Json<RoundOut>> {
-    finish_round(&state, &actor, id, f.households_checked, f.note.as_deref().unwrap_or("")).await?;
+    fengqiao_app::screening::finish_round(&state, &actor, id, f.households_checked, f.note.as_deref().unwrap_or(""))
+        .await?;
     Ok(Json(out(&state.store.round(id).await?)))
 }
 

@@ -87,7 +87,7 @@ async fn detail_ctx(
     let m = fengqiao_app::casework::load(state, actor, code, Action::ViewMatters)
         .await
         .map_err(|e| WebError(e.into(), lang))?;
-    let file = crate::api::casework::case_file(state, &m).await.map_err(|e| WebError(e, lang))?;
+    let file = crate::present::casefile::case_file(state, &m).await.map_err(|e| WebError(e, lang))?;
     let can_handle =
         fengqiao_app::casework::can_handle(state, actor, &m).await.map_err(|e| WebError(e.into(), lang))?;
     let mediators = if can_handle {
@@ -707,7 +707,7 @@ pub async fn acknowledge(
 ) -> WebResult {
     let f = Fields(f);
     actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    crate::api::casework::acknowledge_alert(&state, &actor, id).await.map_err(|e| WebError(e, actor.lang))?;
+    fengqiao_app::casework::acknowledge_alert(&state, &actor, id).await.map_err(|e| WebError(e.into(), actor.lang))?;
     Ok(Redirect::to("/warning").into_response())
 }
 
@@ -783,7 +783,10 @@ pub async fn screening_start(
 ) -> WebResult {
     let f = Fields(f);
     actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    match crate::api::screening::start_round(&state, &actor, f.opt("unit").as_deref()).await {
+    match fengqiao_app::screening::start_round(&state, &actor, f.opt("unit").as_deref())
+        .await
+        .map_err(crate::AppError::from)
+    {
         Ok(_) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
@@ -801,7 +804,10 @@ pub async fn screening_finish(
 ) -> WebResult {
     let f = Fields(f);
     actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    match crate::api::screening::finish_round(&state, &actor, id, f.int("households_checked"), f.get("note")).await {
+    match fengqiao_app::screening::finish_round(&state, &actor, id, f.int("households_checked"), f.get("note"))
+        .await
+        .map_err(crate::AppError::from)
+    {
         Ok(()) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();

@@ -9,7 +9,6 @@ mod org;
 mod people;
 mod qr;
 mod registry;
-pub use registry::VISIT_KINDS;
 pub mod templates;
 
 use crate::AppState;

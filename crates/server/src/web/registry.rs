@@ -134,14 +134,9 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
 }
 
 async fn load(state: &AppState, actor: &Actor, code: &str) -> WebResult<HouseholdRow> {
-    let lang = actor.lang;
-    let h = state.store.household_by_code(code).await.map_err(|e| WebError(e.into(), lang))?;
-    let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor
-        .authorize(state, Action::ViewRegistry, &path, ("household", &h.code))
+    fengqiao_app::registry::household(state, actor, code, Action::ViewRegistry)
         .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    Ok(h)
+        .map_err(|e| WebError(e.into(), actor.lang))
 }
 
 async fn file_ctx(
@@ -258,8 +253,6 @@ pub struct VisitForm {
     note: String,
 }
 
-pub const VISIT_KINDS: &[&str] = &["monthly", "publicity", "care", "other"];
-
 pub async fn record_visit(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -269,42 +262,18 @@ pub async fn record_visit(
 ) -> WebResult {
     let lang = actor.lang;
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let h = load(&state, &actor, &code).await?;
-    let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor
-        .authorize(&state, Action::RecordVisit, &path, ("household", &h.code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let mut errors = vec![];
-    if !VISIT_KINDS.contains(&f.kind.as_str()) {
-        errors.push(("kind", "choose a kind of visit".to_string()));
+    let v = fengqiao_app::registry::VisitIn { kind: f.kind, outcome: f.outcome, note: f.note };
+    match fengqiao_app::registry::record_visit(&state, &actor, &code, &v).await {
+        Ok(_) => {}
+        Err(fengqiao_app::Error::Invalid(fields)) => {
+            let h = load(&state, &actor, &code).await?;
+            let errors = fields.iter().map(|f| (f.field.as_str(), f.message.clone())).collect();
+            let ctx = file_ctx(&state, &actor, &h, false, errors, &headers).await?;
+            return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
+        }
+        Err(e) => return Err(WebError(e.into(), lang)),
     }
-    let outcome = f.outcome.trim();
-    if outcome.is_empty() || outcome.chars().count() > 100 {
-        errors.push(("outcome", "1–100 characters".to_string()));
-    }
-    if f.note.chars().count() > 500 {
-        errors.push(("note", "at most 500 characters".to_string()));
-    }
-    if !errors.is_empty() {
-        let ctx = file_ctx(&state, &actor, &h, false, errors, &headers).await?;
-        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
-    }
-    state
-        .store
-        .record_visit(
-            &actor.audit_ctx("household visit"),
-            &fengqiao_store::registry::VisitRecord {
-                household_id: h.id,
-                household_code: &h.code,
-                user_id: actor.user.id.0,
-                kind: &f.kind,
-                outcome,
-                note: f.note.trim(),
-            },
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/households/{}#visits", h.code)).into_response())
+    Ok(Redirect::to(&format!("/households/{}#visits", code)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,55 @@
+//! The real-population registry's use cases: a household file within reach, and visits.
+
+use crate::{Actor, App, Error, Result};
+use fengqiao_domain::FieldError;
+use fengqiao_domain::org::UnitPath;
+use fengqiao_domain::policy::Action;
+use fengqiao_domain::registry::VISIT_KINDS;
+use fengqiao_store::registry::{HouseholdRow, VisitRecord};
+
+/// A household the actor may `action` (by its grid); out of reach reads as refused.
+pub async fn household(app: &App, actor: &Actor, code: &str, action: Action) -> Result<HouseholdRow> {
+    let h = app.store.household_by_code(code).await?;
+    actor.authorize(app, action, &UnitPath(h.grid_path.clone()), ("household", &h.code)).await?;
+    Ok(h)
+}
+
+/// A visit as typed.
+#[derive(Debug, Clone, Default)]
+pub struct VisitIn {
+    /// monthly, publicity, care or other.
+    pub kind: String,
+    pub outcome: String,
+    pub note: String,
+}
+
+/// Record a visit to a household: authorised on the household that exists, then checked
+/// (every bad field named), then written with its audit record.
+pub async fn record_visit(app: &App, actor: &Actor, code: &str, v: &VisitIn) -> Result<HouseholdRow> {
+    let h = household(app, actor, code, Action::RecordVisit).await?;
+    let mut fields = vec![];
+    if !VISIT_KINDS.contains(&v.kind.trim()) {
+        fields.push(FieldError::new("kind", format!("one of {}", VISIT_KINDS.join(", "))));
+    }
+    let outcome = v.outcome.trim();
+    if outcome.is_empty() || outcome.chars().count() > 100 {
+        fields.push(FieldError::new("outcome", "1–100 characters"));
+    }
+    let note = v.note.trim();
+    if note.chars().count() > 500 {
+        fields.push(FieldError::new("note", "at most 500 characters"));
+    }
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    let record = VisitRecord {
+        household_id: h.id,
+        household_code: &h.code,
+        user_id: actor.user.id.0,
+        kind: v.kind.trim(),
+        outcome,
+        note,
+    };
+    app.store.record_visit(&actor.audit_ctx("household visit"), &record).await?;
+    Ok(h)
+}
