@@ -74,6 +74,19 @@ pub fn check_password_policy(policy: PasswordPolicy, username: &str, password: &
     Ok(())
 }
 
+/// The rule a password broke, in words (the key names it for translated pages).
+pub fn password_rule_message(key: &str) -> &'static str {
+    match key {
+        "pw_too_long" => "at most 128 characters",
+        "pw_common" => "this password is too common",
+        "pw_contains_username" => "must not contain the username",
+        "pw_too_short_12" => "at least 12 characters",
+        "pw_too_short_8" => "at least 8 characters",
+        "pw_classes" => "use three of: lower-case, upper-case, digits, symbols",
+        _ => "does not meet the password policy",
+    }
+}
+
 // ---- tokens ------------------------------------------------------------------------------
 
 pub fn random_token() -> String {
@@ -210,6 +223,14 @@ pub async fn start_session(
             .await?;
     }
     Ok((token, expires_at))
+}
+
+/// End the actor's session (audited).
+pub async fn logout(app: &App, actor: &Actor) -> Result<()> {
+    app.store.delete_session(&actor.token_hash).await?;
+    let ev = AuditEvent::new("session.logout", "user", &actor.user.username, Outcome::Success);
+    app.store.audit(&actor.audit_ctx("logout"), &ev).await?;
+    Ok(())
 }
 
 /// The actor holding a session token, whatever its second-factor state: the session must

@@ -19,15 +19,24 @@ pub use phone::Phone;
 pub use role::Role;
 
 /// A field-level validation failure: which field, and why (in words a user can act on).
+/// `key` names the message in the front-ends' tables, so a page can show it in its own
+/// language; `message` is the English text (the API's, and the fallback).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    pub key: Option<&'static str>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), key: None }
+    }
+
+    /// The same error with its message key.
+    pub fn keyed(mut self, key: &'static str) -> Self {
+        self.key = Some(key);
+        self
     }
 }

@@ -8,13 +8,10 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::ids::UserId;
 use fengqiao_domain::mask::mask_phone;
 use fengqiao_domain::policy::Action;
-use fengqiao_domain::role::{MediatorKind, Role};
-use fengqiao_domain::{FieldError, Phone};
-use fengqiao_store::audit::{AuditEvent, Outcome};
-use fengqiao_store::users::{NewUser, User, UserFilter};
+use fengqiao_domain::role::Role;
+use fengqiao_store::users::{User, UserFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -111,21 +108,14 @@ pub async fn get_user(
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<RevealQuery>,
 ) -> AppResult<Json<UserOut>> {
-    let user = state.store.user_by_id(UserId(id)).await?;
-    actor.authorize(&state, Action::ViewPeople, &user.unit_path, ("user", &user.username)).await?;
+    let user = fengqiao_app::people::person(&state, &actor, id, Action::ViewPeople).await?;
     let reveal = match q.reveal.as_deref() {
         None | Some("") => false,
         Some("phone") => true,
         Some(other) => return Err(AppError::field("reveal", format!("only 'phone' can be revealed, not '{other}'"))),
     };
     if reveal {
-        let purpose = q.purpose.as_deref().map(str::trim).unwrap_or_default();
-        if purpose.chars().count() < 2 {
-            return Err(AppError::field("purpose", "state why you need the full number"));
-        }
-        actor.authorize(&state, Action::ViewPersonalData, &user.unit_path, ("user", &user.username)).await?;
-        let ev = AuditEvent::new("person.read_personal", "user", &user.username, Outcome::Success).detail("phone");
-        state.store.audit(&actor.audit_ctx(purpose), &ev).await?;
+        fengqiao_app::people::reveal_phone(&state, &actor, &user, q.purpose.as_deref().unwrap_or("")).await?;
     }
     Ok(Json(out(&state, &user, reveal)?))
 }
@@ -155,77 +145,17 @@ pub async fn create_user(
     actor: Actor,
     ApiJson(req): ApiJson<NewUserIn>,
 ) -> AppResult<(StatusCode, Json<UserOut>)> {
-    let mut fields = vec![];
-    let username = req.username.trim();
-    if !((3..=32).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')))
-    {
-        fields.push(FieldError::new("username", "3–32 characters: lower-case letters, digits, '_', '.', '-'"));
-    }
-    let name = req.display_name.trim();
-    if name.is_empty() || name.chars().count() > 32 {
-        fields.push(FieldError::new("display_name", "1–32 characters"));
-    }
-    let mut roles = vec![];
-    for (i, r) in req.roles.iter().enumerate() {
-        match Role::parse(r) {
-            Some(r) => roles.push(r),
-            None => fields.push(FieldError::new(format!("roles[{i}]"), format!("unknown role '{r}'"))),
-        }
-    }
-    if req.roles.is_empty() {
-        fields.push(FieldError::new("roles", "at least one role"));
-    }
-    let phone = match req.phone.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(p) => match Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                fields.push(FieldError::new("phone", e.to_string()));
-                None
-            }
-        },
-        None => None,
-    };
-    if let Some(r) = req.officer_rank.as_deref()
-        && !matches!(r, "police" | "auxiliary")
-    {
-        fields.push(FieldError::new("officer_rank", "police or auxiliary"));
-    }
-    if let Some(k) = req.mediator_kind.as_deref()
-        && MediatorKind::parse(k).is_none()
-    {
-        fields.push(FieldError::new("mediator_kind", format!("unknown mediator kind '{k}'")));
-    }
-    if let Some(pw) = &req.password
-        && let Err(key) = fengqiao_app::accounts::check_password_policy(state.settings.password_policy, username, pw)
-    {
-        fields.push(FieldError::new("password", crate::i18n::t(crate::i18n::Lang::En, key)));
-    }
-    let unit = match state.store.unit_by_code(&req.unit_code).await {
-        Ok(u) => Some(u),
-        Err(fengqiao_store::StoreError::NotFound) => {
-            fields.push(FieldError::new("unit_code", format!("no unit with code '{}'", req.unit_code)));
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if !fields.is_empty() {
-        return Err(AppError::Validation(fields));
-    }
-    let unit = unit.expect("checked");
-    actor.authorize(&state, Action::ManagePeople, &unit.path, ("unit", &unit.code)).await?;
-    let nu = NewUser {
-        username: username.into(),
-        display_name: name.into(),
-        unit_id: unit.id,
-        title: req.title.filter(|t| !t.trim().is_empty()),
+    let p = fengqiao_app::people::PersonIn {
+        username: req.username,
+        display_name: req.display_name,
+        unit_code: req.unit_code,
+        roles: req.roles,
+        title: req.title,
         officer_rank: req.officer_rank,
         mediator_kind: req.mediator_kind,
-        roles,
-        phone,
-        password_hash: req.password.as_deref().map(fengqiao_app::accounts::hash_password),
+        phone: req.phone,
+        password: req.password,
     };
-    let id = state.store.create_user(&actor.audit_ctx("create account"), &nu).await?;
-    let user = state.store.user_by_id(id).await?;
+    let user = fengqiao_app::people::create_user(&state, &actor, &p).await?;
     Ok((StatusCode::CREATED, Json(out(&state, &user, false)?)))
 }

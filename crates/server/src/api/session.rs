@@ -7,7 +7,6 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use fengqiao_store::audit::{AuditEvent, Outcome};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -107,14 +106,7 @@ pub async fn create(
 #[utoipa::path(delete, path = "/session", tag = "session", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, PendingActor(actor): PendingActor) -> AppResult<StatusCode> {
-    state.store.delete_session(&actor.token_hash).await?;
-    state
-        .store
-        .audit(
-            &actor.audit_ctx("logout"),
-            &AuditEvent::new("session.logout", "user", &actor.user.username, Outcome::Success),
-        )
-        .await?;
+    fengqiao_app::accounts::logout(&state, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -156,14 +156,7 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> WebResult {
     actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), actor.lang))?;
-    state.store.delete_session(&actor.token_hash).await?;
-    state
-        .store
-        .audit(
-            &actor.audit_ctx("logout"),
-            &AuditEvent::new("session.logout", "user", &actor.user.username, Outcome::Success),
-        )
-        .await?;
+    fengqiao_app::accounts::logout(&state, &actor).await.map_err(|e| WebError(e.into(), actor.lang))?;
     Ok(([(header::SET_COOKIE, auth::set_cookie(&state.settings, SESSION_COOKIE, "", 0))], Redirect::to("/login"))
         .into_response())
 }

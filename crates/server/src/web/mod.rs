@@ -330,3 +330,27 @@ async fn coming(
     let ctx = context! { area => *key, ..page_ctx(&state, &actor, &slug) };
     Ok(render(&state, "coming.html", ctx))
 }
+
+/// Field errors for a form: each under the form's own name for the field (`rename` maps the
+/// app's names, a trailing `[` matching indexed ones), in the page's language when the error
+/// carries a message key; the first error of a field wins.
+pub fn field_errors(
+    lang: Lang,
+    fields: &[fengqiao_domain::FieldError],
+    rename: &[(&str, &str)],
+) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for f in fields {
+        let name = rename
+            .iter()
+            .find(|(from, _)| if from.ends_with('[') { f.field.starts_with(from) } else { f.field == *from })
+            .map(|(_, to)| to.to_string())
+            .unwrap_or_else(|| f.field.clone());
+        let message = match f.key {
+            Some(key) if crate::i18n::has_key(key) => crate::i18n::t(lang, key),
+            _ => f.message.clone(),
+        };
+        out.entry(name).or_insert(message);
+    }
+    out
+}

@@ -11,12 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use fengqiao_domain::Phone;
-use fengqiao_domain::ids::UserId;
 use fengqiao_domain::mask::mask_phone;
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::role::{MediatorKind, Role};
-use fengqiao_store::audit::{AuditEvent, Outcome};
-use fengqiao_store::users::{NewUser, User, UserFilter, UserUpdate};
+use fengqiao_store::users::{User, UserFilter};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -80,13 +78,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
 }
 
 async fn load_person(state: &AppState, actor: &Actor, id: i64, action: Action) -> WebResult<User> {
-    let lang = actor.lang;
-    let user = state.store.user_by_id(UserId(id)).await.map_err(|e| WebError(e.into(), lang))?;
-    actor
-        .authorize(state, action, &user.unit_path, ("user", &user.username))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    Ok(user)
+    fengqiao_app::people::person(state, actor, id, action).await.map_err(|e| WebError(e.into(), actor.lang))
 }
 
 fn person_ctx(
@@ -164,86 +156,24 @@ fn parse_form(body: &Bytes) -> Result<PersonForm, AppError> {
     Ok(f)
 }
 
-struct Validated {
-    unit_id: fengqiao_domain::ids::UnitId,
-    roles: Vec<Role>,
-    phone: Option<Phone>,
-    rank: Option<String>,
-    mediator_kind: Option<String>,
+/// The app's input from the form (the form's names are the page's own).
+fn person_in(f: &PersonForm) -> fengqiao_app::people::PersonIn {
+    fengqiao_app::people::PersonIn {
+        username: f.username.clone(),
+        display_name: f.name.clone(),
+        unit_code: f.unit.clone(),
+        roles: f.roles.clone(),
+        title: Some(f.title.clone()),
+        officer_rank: Some(f.rank.clone()),
+        mediator_kind: Some(f.mediator_kind.clone()),
+        phone: Some(f.phone.clone()),
+        password: None,
+    }
 }
 
-async fn validate_person(
-    state: &AppState,
-    actor: &Actor,
-    f: &PersonForm,
-    new: bool,
-) -> WebResult<Result<Validated, HashMap<String, String>>> {
-    let mut errors = HashMap::new();
-    if new {
-        let ok = (3..=32).contains(&f.username.len())
-            && f.username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
-        if !ok {
-            errors.insert("username".into(), "3–32 characters: lower-case letters, digits, '_', '.', '-'".into());
-        }
-    }
-    if f.name.is_empty() || f.name.chars().count() > 32 {
-        errors.insert("name".into(), "1–32 characters".into());
-    }
-    let mut unit_id = None;
-    match state.store.unit_by_code(&f.unit).await {
-        Ok(u) if actor.jurisdiction().covers(&u.path) => unit_id = Some(u.id),
-        Ok(_) => {
-            errors.insert("unit".into(), "outside your jurisdiction".into());
-        }
-        Err(fengqiao_store::StoreError::NotFound) => {
-            errors.insert("unit".into(), format!("no unit with code '{}'", f.unit));
-        }
-        Err(e) => return Err(WebError(e.into(), actor.lang)),
-    }
-    let mut roles = vec![];
-    for r in &f.roles {
-        match Role::parse(r) {
-            Some(r) => roles.push(r),
-            None => {
-                errors.insert("roles".into(), format!("unknown role '{r}'"));
-            }
-        }
-    }
-    if roles.is_empty() && !errors.contains_key("roles") {
-        errors.insert("roles".into(), "choose at least one role".into());
-    }
-    let phone = if f.phone.is_empty() {
-        None
-    } else {
-        match Phone::parse(&f.phone) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                errors.insert("phone".into(), e.to_string());
-                None
-            }
-        }
-    };
-    let rank = match f.rank.as_str() {
-        "" => None,
-        "police" | "auxiliary" => Some(f.rank.clone()),
-        _ => {
-            errors.insert("rank".into(), "police or auxiliary".into());
-            None
-        }
-    };
-    let mediator_kind = match f.mediator_kind.as_str() {
-        "" => None,
-        k if MediatorKind::parse(k).is_some() => Some(k.to_string()),
-        _ => {
-            errors.insert("mediator_kind".into(), "unknown mediator kind".into());
-            None
-        }
-    };
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
-    Ok(Ok(Validated { unit_id: unit_id.expect("checked"), roles, phone, rank, mediator_kind }))
-}
+/// The app's field names as the person forms name them.
+const FORM_FIELDS: &[(&str, &str)] =
+    &[("display_name", "name"), ("unit_code", "unit"), ("officer_rank", "rank"), ("roles[", "roles")];
 
 fn new_ctx(state: &AppState, actor: &Actor, f: &PersonForm, errors: HashMap<String, String>) -> Value {
     context! {
@@ -270,37 +200,19 @@ pub async fn create(State(state): State<AppState>, WebActor(actor): WebActor, bo
     let lang = actor.lang;
     let f = parse_form(&body).map_err(|e| WebError(e, lang))?;
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(&state, Action::ManagePeople, &home, ("people", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let v = match validate_person(&state, &actor, &f, true).await? {
-        Ok(v) => v,
-        Err(errors) => {
-            return Ok(render_status(
+    match fengqiao_app::people::create_user(&state, &actor, &person_in(&f)).await {
+        Ok(user) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
+        Err(fengqiao_app::Error::Invalid(fields)) => {
+            let errors = super::field_errors(lang, &fields, FORM_FIELDS);
+            Ok(render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "person_new.html",
                 new_ctx(&state, &actor, &f, errors),
-            ));
+            ))
         }
-    };
-    let nu = NewUser {
-        username: f.username.clone(),
-        display_name: f.name.clone(),
-        unit_id: v.unit_id,
-        title: (!f.title.is_empty()).then(|| f.title.clone()),
-        officer_rank: v.rank,
-        mediator_kind: v.mediator_kind,
-        roles: v.roles,
-        phone: v.phone,
-        password_hash: None,
-    };
-    match state.store.create_user(&actor.audit_ctx("create account"), &nu).await {
-        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
-        Err(fengqiao_store::StoreError::Conflict { .. }) => {
-            let errors = HashMap::from([("username".to_string(), "this username is taken".to_string())]);
+        Err(fengqiao_app::Error::Conflict { message, .. }) => {
+            let errors = HashMap::from([("username".to_string(), message)]);
             Ok(render_status(&state, StatusCode::CONFLICT, "person_new.html", new_ctx(&state, &actor, &f, errors)))
         }
         Err(e) => Err(WebError(e.into(), lang)),
@@ -315,42 +227,19 @@ pub async fn update(
 ) -> WebResult {
     let lang = actor.lang;
     let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
-    if user.id == actor.user.id {
-        return Err(WebError(AppError::forbidden("you cannot change your own roles or unit"), lang));
-    }
-    let v = match validate_person(&state, &actor, &f, false).await? {
-        Ok(v) => v,
-        Err(errors) => {
-            return Ok(render_status(
+    match fengqiao_app::people::update_user(&state, &actor, user.id.0, &person_in(&f), f.disabled).await {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
+        Err(fengqiao_app::Error::Invalid(fields)) => {
+            let errors = super::field_errors(lang, &fields, FORM_FIELDS);
+            Ok(render_status(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "person.html",
                 person_ctx(&state, &actor, &user, None, errors, Some(&f)),
-            ));
+            ))
         }
-    };
-    // Keep the existing phone when the field is left empty (the form never shows it in full).
-    let phone = match v.phone {
-        Some(p) => Some(p),
-        None => user
-            .phone_enc
-            .as_ref()
-            .map(|enc| state.store.crypto.open(enc))
-            .transpose()?
-            .and_then(|p| Phone::parse(&p).ok()),
-    };
-    let up = UserUpdate {
-        display_name: f.name.clone(),
-        unit_id: v.unit_id,
-        title: (!f.title.is_empty()).then(|| f.title.clone()),
-        officer_rank: v.rank,
-        mediator_kind: v.mediator_kind,
-        roles: v.roles,
-        phone,
-        disabled: f.disabled,
-    };
-    state.store.update_user(&actor.audit_ctx("edit account"), user.id, &up).await?;
-    Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
+        Err(e) => Err(WebError(e.into(), lang)),
+    }
 }
 
 /// The start of every per-person form: parse it, check its CSRF token, load the person and
@@ -389,17 +278,17 @@ pub async fn reveal(
     body: Bytes,
 ) -> WebResult {
     let lang = actor.lang;
-    let (f, user) = person_form(&state, &actor, id, &body, Action::ViewPersonalData).await?;
-    if f.purpose.chars().count() < 2 {
-        return Ok(field_error(&state, &actor, &user, "purpose", i18n::t(lang, "required")));
+    let (f, user) = person_form(&state, &actor, id, &body, Action::ViewPeople).await?;
+    match fengqiao_app::people::reveal_phone(&state, &actor, &user, &f.purpose).await {
+        Ok(Some(phone)) => {
+            Ok(render(&state, "person.html", person_ctx(&state, &actor, &user, Some(phone), HashMap::new(), None)))
+        }
+        Ok(None) => Err(WebError(AppError::NotFound, lang)),
+        Err(fengqiao_app::Error::Invalid(_)) => {
+            Ok(field_error(&state, &actor, &user, "purpose", i18n::t(lang, "required")))
+        }
+        Err(e) => Err(WebError(e.into(), lang)),
     }
-    let phone = match &user.phone_enc {
-        Some(enc) => state.store.crypto.open(enc)?,
-        None => return Err(WebError(AppError::NotFound, lang)),
-    };
-    let ev = AuditEvent::new("person.read_personal", "user", &user.username, Outcome::Success).detail("phone");
-    state.store.audit(&actor.audit_ctx(&f.purpose), &ev).await?;
-    Ok(render(&state, "person.html", person_ctx(&state, &actor, &user, Some(phone), HashMap::new(), None)))
 }
 
 pub async fn set_password(
@@ -410,17 +299,15 @@ pub async fn set_password(
 ) -> WebResult {
     let lang = actor.lang;
     let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
-    if let Err(key) =
-        fengqiao_app::accounts::check_password_policy(state.settings.password_policy, &user.username, &f.password)
-    {
-        return Ok(field_error(&state, &actor, &user, "password", i18n::t(lang, key)));
+    match fengqiao_app::people::set_password(&state, &actor, user.id.0, &f.password).await {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
+        Err(fengqiao_app::Error::Invalid(fields)) => {
+            let errors = super::field_errors(lang, &fields, &[]);
+            let message = errors.get("password").cloned().unwrap_or_default();
+            Ok(field_error(&state, &actor, &user, "password", message))
+        }
+        Err(e) => Err(WebError(e.into(), lang)),
     }
-    state
-        .store
-        .set_password(&actor.audit_ctx("set password"), user.id, &fengqiao_app::accounts::hash_password(&f.password))
-        .await?;
-    state.store.delete_sessions_of(user.id, None).await?;
-    Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
 }
 
 pub async fn unlock(

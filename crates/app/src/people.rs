@@ -1,0 +1,201 @@
+//! Staff accounts: create and edit them (one set of rules for every front-end), a person
+//! within reach, the audited reveal of a phone number, a password set by an administrator.
+
+use crate::{Actor, App, Error, Result};
+use fengqiao_domain::ids::UserId;
+use fengqiao_domain::policy::Action;
+use fengqiao_domain::role::{MediatorKind, Role};
+use fengqiao_domain::{FieldError, Phone};
+use fengqiao_store::StoreError;
+use fengqiao_store::audit::{AuditEvent, Outcome};
+use fengqiao_store::org::Unit;
+use fengqiao_store::users::{NewUser, User, UserUpdate};
+
+/// An account as typed (the API's body, the page's form). Field errors name these fields.
+#[derive(Debug, Clone, Default)]
+pub struct PersonIn {
+    pub username: String,
+    pub display_name: String,
+    pub unit_code: String,
+    pub roles: Vec<String>,
+    pub title: Option<String>,
+    /// `police` or `auxiliary`.
+    pub officer_rank: Option<String>,
+    pub mediator_kind: Option<String>,
+    pub phone: Option<String>,
+    /// Initial password (new accounts); checked against the password policy.
+    pub password: Option<String>,
+}
+
+struct Checked {
+    unit: Unit,
+    roles: Vec<Role>,
+    phone: Option<Phone>,
+    title: Option<String>,
+    officer_rank: Option<String>,
+    mediator_kind: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Check every field at once; the unit must exist within the actor's jurisdiction (a unit
+/// out of reach reads as one that does not exist).
+async fn check(app: &App, actor: &Actor, p: &PersonIn, new: bool) -> Result<Checked> {
+    let mut fields = vec![];
+    if new {
+        let u = p.username.trim();
+        let ok = (3..=32).contains(&u.len())
+            && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'));
+        if !ok {
+            fields.push(FieldError::new("username", "3–32 characters: lower-case letters, digits, '_', '.', '-'"));
+        }
+    }
+    let name = p.display_name.trim();
+    if name.is_empty() || name.chars().count() > 32 {
+        fields.push(FieldError::new("display_name", "1–32 characters"));
+    }
+    let mut roles = vec![];
+    for (i, r) in p.roles.iter().enumerate() {
+        match Role::parse(r.trim()) {
+            Some(r) if !roles.contains(&r) => roles.push(r),
+            Some(_) => {}
+            None => fields.push(FieldError::new(format!("roles[{i}]"), format!("unknown role '{r}'"))),
+        }
+    }
+    if p.roles.is_empty() {
+        fields.push(FieldError::new("roles", "at least one role"));
+    }
+    let phone = match nonempty(&p.phone) {
+        Some(ph) => match Phone::parse(ph) {
+            Ok(ph) => Some(ph),
+            Err(e) => {
+                fields.push(FieldError::new("phone", e.to_string()));
+                None
+            }
+        },
+        None => None,
+    };
+    let officer_rank = nonempty(&p.officer_rank).map(String::from);
+    if officer_rank.as_deref().is_some_and(|r| !matches!(r, "police" | "auxiliary")) {
+        fields.push(FieldError::new("officer_rank", "police or auxiliary"));
+    }
+    let mediator_kind = nonempty(&p.mediator_kind).map(String::from);
+    if let Some(k) = &mediator_kind
+        && MediatorKind::parse(k).is_none()
+    {
+        fields.push(FieldError::new("mediator_kind", format!("unknown mediator kind '{k}'")));
+    }
+    let title = nonempty(&p.title).map(String::from);
+    if title.as_deref().is_some_and(|t| t.chars().count() > 32) {
+        fields.push(FieldError::new("title", "at most 32 characters"));
+    }
+    if new
+        && let Some(pw) = &p.password
+        && let Err(key) = crate::accounts::check_password_policy(app.settings.password_policy, p.username.trim(), pw)
+    {
+        fields.push(FieldError::new("password", crate::accounts::password_rule_message(key)).keyed(key));
+    }
+    let code = p.unit_code.trim();
+    let unit = match app.store.unit_by_code(code).await {
+        Ok(u) if actor.jurisdiction().covers(&u.path) => Some(u),
+        Ok(_) | Err(StoreError::NotFound) => {
+            fields.push(FieldError::new("unit_code", format!("no unit with code '{code}' in your jurisdiction")));
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    Ok(Checked { unit: unit.expect("checked"), roles, phone, title, officer_rank, mediator_kind })
+}
+
+/// Create an account under a unit of the actor's jurisdiction.
+pub async fn create_user(app: &App, actor: &Actor, p: &PersonIn) -> Result<User> {
+    let home = actor.jurisdiction().clone();
+    actor.authorize(app, Action::ManagePeople, &home, ("people", &actor.user.unit_code)).await?;
+    let c = check(app, actor, p, true).await?;
+    actor.authorize(app, Action::ManagePeople, &c.unit.path, ("unit", &c.unit.code)).await?;
+    let nu = NewUser {
+        username: p.username.trim().into(),
+        display_name: p.display_name.trim().into(),
+        unit_id: c.unit.id,
+        title: c.title,
+        officer_rank: c.officer_rank,
+        mediator_kind: c.mediator_kind,
+        roles: c.roles,
+        phone: c.phone,
+        password_hash: p.password.as_deref().map(crate::accounts::hash_password),
+    };
+    let id = app.store.create_user(&actor.audit_ctx("create account"), &nu).await?;
+    Ok(app.store.user_by_id(id).await?)
+}
+
+/// A person the actor may `action` (by the person's unit).
+pub async fn person(app: &App, actor: &Actor, id: i64, action: Action) -> Result<User> {
+    let user = app.store.user_by_id(UserId(id)).await?;
+    actor.authorize(app, action, &user.unit_path, ("user", &user.username)).await?;
+    Ok(user)
+}
+
+/// Edit an account (not one's own: nobody changes their own roles or unit). An empty phone
+/// keeps the stored one (forms never show it in full).
+pub async fn update_user(app: &App, actor: &Actor, id: i64, p: &PersonIn, disabled: bool) -> Result<User> {
+    let user = person(app, actor, id, Action::ManagePeople).await?;
+    if user.id == actor.user.id {
+        return Err(Error::denied("you cannot change your own roles or unit"));
+    }
+    let c = check(app, actor, p, false).await?;
+    let phone = match c.phone {
+        Some(ph) => Some(ph),
+        None => user
+            .phone_enc
+            .as_ref()
+            .map(|enc| app.store.crypto.open(enc))
+            .transpose()?
+            .and_then(|ph| Phone::parse(&ph).ok()),
+    };
+    let up = UserUpdate {
+        display_name: p.display_name.trim().into(),
+        unit_id: c.unit.id,
+        title: c.title,
+        officer_rank: c.officer_rank,
+        mediator_kind: c.mediator_kind,
+        roles: c.roles,
+        phone,
+        disabled,
+    };
+    app.store.update_user(&actor.audit_ctx("edit account"), user.id, &up).await?;
+    Ok(app.store.user_by_id(user.id).await?)
+}
+
+/// A person's phone number in full: for roles that need it, with a stated purpose, audited
+/// as a read of personal data. `None` when no number is recorded.
+pub async fn reveal_phone(app: &App, actor: &Actor, user: &User, purpose: &str) -> Result<Option<String>> {
+    actor.authorize(app, Action::ViewPersonalData, &user.unit_path, ("user", &user.username)).await?;
+    let purpose = purpose.trim();
+    if purpose.chars().count() < 2 {
+        return Err(Error::field("purpose", "state why you need the full number"));
+    }
+    let Some(enc) = &user.phone_enc else { return Ok(None) };
+    let phone = app.store.crypto.open(enc)?;
+    let ev = AuditEvent::new("person.read_personal", "user", &user.username, Outcome::Success).detail("phone");
+    app.store.audit(&actor.audit_ctx(purpose), &ev).await?;
+    Ok(Some(phone))
+}
+
+/// Set another person's password (their sessions end).
+pub async fn set_password(app: &App, actor: &Actor, id: i64, password: &str) -> Result<()> {
+    let user = person(app, actor, id, Action::ManagePeople).await?;
+    if let Err(key) = crate::accounts::check_password_policy(app.settings.password_policy, &user.username, password) {
+        return Err(Error::Invalid(vec![
+            FieldError::new("password", crate::accounts::password_rule_message(key)).keyed(key),
+        ]));
+    }
+    let hash = crate::accounts::hash_password(password);
+    app.store.set_password(&actor.audit_ctx("set password"), user.id, &hash).await?;
+    app.store.delete_sessions_of(user.id, None).await?;
+    Ok(())
+}
