@@ -45,6 +45,37 @@ pub async fn can_handle(state: &App, actor: &Actor, m: &MatterDetail) -> Result<
     Ok(actor.can(Action::HandleMatter, &UnitPath(m.handler_path.clone())))
 }
 
+/// A step the actor may take next, and what blocks it for now (the law's precondition not
+/// yet met: consent, a drafted or signed agreement, terms carried out), if anything.
+#[derive(Debug, Clone)]
+pub struct OfferedStep {
+    pub step: fengqiao_domain::matter::NextStep,
+    pub blocked: Option<FieldError>,
+}
+
+/// The steps a matter can take next from where it stands (the domain's state machine), for
+/// an actor who may act on it; none for anyone else. The routes a refusal or a failure needs
+/// are given with the step, so they do not block it here.
+pub async fn next_steps(state: &App, actor: &Actor, m: &MatterDetail) -> Result<Vec<OfferedStep>> {
+    if !can_handle(state, actor, m).await? || m.closure.as_deref() == Some("passed_up") {
+        return Ok(vec![]);
+    }
+    let (Some(kind), Some(status)) = (MatterKind::parse(&m.kind), Status::from_parts(&m.status, m.closure.as_deref()))
+    else {
+        return Err(Error::Internal(anyhow::anyhow!("matter {} has kind {} and status {}", m.code, m.kind, m.status)));
+    };
+    let tier = m.tier.as_deref().and_then(Tier::parse);
+    let facts = state.store.case_facts(m.id, &Route::ALL).await?;
+    Ok(fengqiao_domain::matter::next_steps(kind, status, tier)
+        .into_iter()
+        .map(|step| {
+            let blocked = Event::parse(step.event, step.closures.first().map(|c| c.as_str()))
+                .and_then(|e| mediation::guard(e, &facts).err());
+            OfferedStep { step, blocked }
+        })
+        .collect())
+}
+
 /// Recompute the escalation risk after a change, then apply the tier rules.
 pub async fn reassess(state: &App, matter_id: i64) -> Result<()> {
     state.store.reassess(matter_id, state.lexicon).await?;

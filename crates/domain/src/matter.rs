@@ -446,6 +446,53 @@ pub fn next(kind: MatterKind, status: Status, event: Event) -> Result<Status, Il
     Ok(to)
 }
 
+/// A step the workflow allows from where a matter stands, and what it needs from the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    /// The event's name (as `Event::parse` and the API take it), or `escalate`.
+    pub event: &'static str,
+    /// For `refer`: the closures it may end with.
+    pub closures: Vec<Closure>,
+    /// A reason must be given (escalate, refer).
+    pub needs_note: bool,
+    /// The routes the parties were told of must be recorded (a refusal, a failure).
+    pub needs_routes: bool,
+    /// Escalating from the street passes the dispute up: counted as a failure.
+    pub passes_up: bool,
+}
+
+/// Every step the state machine allows from `status` (and, for a dispute at `tier`, moving
+/// up), in the order a case usually takes them. The law's preconditions (consent, a signed
+/// agreement, ...) are checked when a step is taken (`mediation::guard`).
+pub fn next_steps(kind: MatterKind, status: Status, tier: Option<Tier>) -> Vec<NextStep> {
+    let step = |event: &'static str| NextStep {
+        event,
+        closures: vec![],
+        needs_note: false,
+        needs_routes: matches!(event, "fail_mediation" | "consent_refused"),
+        passes_up: false,
+    };
+    let mut out = Vec::new();
+    for name in Event::NAMES.iter().copied().filter(|n| !matches!(*n, "refer" | "escalate")) {
+        if let Some(e) = Event::parse(name, None)
+            && next(kind, status, e).is_ok()
+        {
+            out.push(step(name));
+        }
+    }
+    let closures: Vec<Closure> =
+        Closure::ALL.iter().copied().filter(|c| next(kind, status, Event::Refer(*c)).is_ok()).collect();
+    if !closures.is_empty() {
+        out.push(NextStep { closures, needs_note: true, ..step("refer") });
+    }
+    if let Some(t) = tier
+        && let Ok((up, _)) = escalate(status, t)
+    {
+        out.push(NextStep { needs_note: true, passes_up: up.is_none(), ..step("escalate") });
+    }
+    out
+}
+
 /// Moving a dispute up a tier: allowed while it is open; above the street it closes as
 /// passed up. Returns the new tier (or `None`: passed up) and the status after.
 pub fn escalate(status: Status, tier: Tier) -> Result<(Option<Tier>, Status), IllegalTransition> {
@@ -528,6 +575,46 @@ pub fn narrative_max_chars(source: Source) -> usize {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn next_steps_offer_only_what_the_state_machine_allows() {
+        let names = |v: Vec<NextStep>| v.into_iter().map(|s| s.event).collect::<Vec<_>>();
+        // A settled, closed dispute offers only reopening: never "accept" first.
+        let settled = next_steps(MatterKind::Dispute, Status::Closed(Closure::Settled), Some(Tier::Community));
+        assert_eq!(names(settled), ["reopen"]);
+        let registered = next_steps(MatterKind::Dispute, Status::Registered, Some(Tier::Grid));
+        assert_eq!(names(registered.clone()), ["accept", "withdraw", "escalate"]);
+        assert!(registered.iter().find(|s| s.event == "escalate").is_some_and(|s| s.needs_note && !s.passes_up));
+        let failed = next_steps(MatterKind::Dispute, Status::MediationFailed, Some(Tier::Street));
+        let refer = failed.iter().find(|s| s.event == "refer").expect("refer");
+        assert_eq!(refer.closures.len(), 3);
+        assert!(failed.iter().find(|s| s.event == "escalate").is_some_and(|s| s.passes_up));
+        let mediating = next_steps(MatterKind::Dispute, Status::Mediating, Some(Tier::Grid));
+        assert!(mediating.iter().find(|s| s.event == "fail_mediation").is_some_and(|s| s.needs_routes));
+        // A hazard has no tiers and no mediation.
+        assert_eq!(names(next_steps(MatterKind::Hazard, Status::Accepted, None)), ["withdraw", "start_work"]);
+        // Every offered step is taken by the state machine, for every status.
+        for status in [
+            Status::Registered,
+            Status::Accepted,
+            Status::Mediating,
+            Status::AgreementReached,
+            Status::MediationFailed,
+            Status::Performing,
+            Status::InProgress,
+            Status::Closed(Closure::Withdrawn),
+        ] {
+            for s in next_steps(MatterKind::Dispute, status, Some(Tier::Grid)) {
+                match s.event {
+                    "escalate" => assert!(escalate(status, Tier::Grid).is_ok()),
+                    "refer" => {
+                        assert!(s.closures.iter().all(|c| next(MatterKind::Dispute, status, Event::Refer(*c)).is_ok()))
+                    }
+                    e => assert!(next(MatterKind::Dispute, status, Event::parse(e, None).unwrap()).is_ok()),
+                }
+            }
+        }
+    }
 
     #[test]
     fn statuses_round_trip_through_their_columns() {

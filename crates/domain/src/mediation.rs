@@ -117,31 +117,36 @@ pub fn guard(event: Event, f: &CaseFacts) -> Result<(), FieldError> {
         Event::StartMediation => {
             let has = |r: PartyRole| f.parties.iter().any(|(role, _)| *role == r);
             if !has(PartyRole::Applicant) || !has(PartyRole::Respondent) {
-                return Err(FieldError::new("parties", "record at least the applicant and the respondent first"));
+                return Err(FieldError::new("parties", "record at least the applicant and the respondent first")
+                    .keyed("guard_parties"));
             }
             let missing = f.parties.iter().filter(|(_, c)| *c != Consent::Given).count();
             if missing > 0 {
                 return Err(FieldError::new(
                     "consent",
                     format!("mediation needs every party's consent; {missing} have not given it"),
-                ));
+                )
+                .keyed("guard_consent"));
             }
         }
         Event::ConsentRefused => {
             if !f.parties.iter().any(|(_, c)| *c == Consent::Refused) {
-                return Err(FieldError::new("consent", "record which party refused first"));
+                return Err(FieldError::new("consent", "record which party refused first").keyed("guard_refused"));
             }
             routes_told(f)?;
         }
         Event::FailMediation => routes_told(f)?,
         Event::ReachAgreement if !f.agreement_drafted => {
-            return Err(FieldError::new("agreement", "draft the written agreement first"));
+            return Err(FieldError::new("agreement", "draft the written agreement first").keyed("guard_draft"));
         }
         Event::StartPerforming if !f.agreement_signed => {
-            return Err(FieldError::new("agreement", "the agreement takes effect when signed; record the signing"));
+            return Err(FieldError::new("agreement", "the agreement takes effect when signed; record the signing")
+                .keyed("guard_signed"));
         }
         Event::Perform if f.open_terms > 0 => {
-            return Err(FieldError::new("terms", format!("{} terms not yet carried out", f.open_terms)));
+            return Err(
+                FieldError::new("terms", format!("{} terms not yet carried out", f.open_terms)).keyed("guard_terms")
+            );
         }
         _ => {}
     }
@@ -153,7 +158,8 @@ fn routes_told(f: &CaseFacts) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "routes",
             "record that the parties were told of the arbitration, administrative and court routes",
-        ));
+        )
+        .keyed("guard_routes"));
     }
     Ok(())
 }

@@ -106,6 +106,41 @@ async fn concurrent_changes_raise_one_red_alert(db: &TestDb) {
     assert_eq!(raised.iter().filter(|r| r.object_id == code).count(), 1);
 }
 
+/// The matter offers the steps its status allows (the API's `next_steps`, the page's
+/// buttons): a closed dispute does not offer "accept"; a step the law does not allow yet
+/// says what is missing; someone who may not act is offered nothing.
+async fn a_matter_offers_only_possible_steps(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let code = dispute(&w, &gw, "楼上漏水到楼下，多次协商无果").await;
+    let steps = |j: serde_json::Value| -> Vec<String> {
+        j["next_steps"].as_array().unwrap().iter().map(|s| s["event"].as_str().unwrap().to_string()).collect()
+    };
+    let file = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(steps(file.clone()), ["accept", "withdraw", "escalate"]);
+    let page = w.get(&format!("/matters/{code}"), Some(&gw)).await;
+    assert!(page.body.contains(r#"name="event" value="accept""#), "{}", page.body);
+    assert!(!page.body.contains(r#"value="reopen""#) && !page.body.contains(r#"value="perform""#));
+    let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&gw), r#"{"event":"accept"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let file = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(steps(file.clone()), ["start_mediation", "consent_refused", "withdraw", "escalate"]);
+    let start = &file["next_steps"][0];
+    assert_eq!(start["blocked_key"], "guard_parties", "{start}");
+    assert!(file["next_steps"][3]["needs_note"].as_bool().unwrap());
+    let page = w.get(&format!("/matters/{code}"), Some(&gw)).await;
+    assert!(page.body.contains("请先登记申请人和被申请人"), "the page says what is missing, in Chinese");
+    // Withdrawn: closed, and only reopening is offered.
+    let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&gw), r#"{"event":"withdraw"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let file = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(steps(file), ["reopen"]);
+    // Another grid's worker cannot see it; the commander may act, a mediator not assigned may not see it.
+    assert_eq!(w.get(&format!("/api/v1/matters/{code}"), Some(&w.token("gw2").await)).await.status, 403);
+    let cmd = w.get(&format!("/api/v1/matters/{code}"), Some(&w.token("commander").await)).await.json();
+    assert_eq!(steps(cmd), ["reopen"]);
+}
+
 async fn futures_join<T: Send + 'static>(
     handles: impl Iterator<Item = tokio::task::JoinHandle<fengqiao_app::Result<T>>>,
 ) -> Vec<fengqiao_app::Result<T>> {
@@ -116,4 +151,8 @@ async fn futures_join<T: Send + 'static>(
     out
 }
 
-contract_tests!(a_leader_viewing_matter_pages_adds_no_audit_record, concurrent_changes_raise_one_red_alert);
+contract_tests!(
+    a_leader_viewing_matter_pages_adds_no_audit_record,
+    concurrent_changes_raise_one_red_alert,
+    a_matter_offers_only_possible_steps
+);

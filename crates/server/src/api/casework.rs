@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 async fn file_of(state: &AppState, actor: &Actor, code: &str) -> AppResult<Json<CaseFile>> {
     let m = casework::load(state, actor, code, Action::ViewMatters).await?;
-    Ok(Json(case_file(state, &m).await?))
+    Ok(Json(case_file(state, actor, &m).await?))
 }
 
 /// One matter with everything recorded about it.

@@ -4,6 +4,7 @@
 use super::matter::{MatterOut, StepOut, out};
 use super::rfc3339;
 use crate::AppState;
+use crate::auth::Actor;
 use crate::error::AppResult;
 use fengqiao_domain::mediation::{JudicialConfirmationWindow, judicial_confirmation_window, mediation_overdue};
 use fengqiao_store::matters::MatterDetail;
@@ -148,6 +149,26 @@ pub struct LinkOut {
     pub direction: String,
 }
 
+/// A step the caller may take next (`POST /matters/{code}/events` with this `event`).
+#[derive(Serialize, ToSchema)]
+pub struct NextStepOut {
+    /// accept, start_mediation, ..., refer, reopen or escalate.
+    pub event: String,
+    /// For `refer`: the closures to choose from (give one as `closure`).
+    pub closures: Vec<String>,
+    /// A reason must be given as `note`.
+    pub needs_note: bool,
+    /// The routes the parties were told of must be given as `routes`.
+    pub needs_routes: bool,
+    /// Escalating from the street passes the dispute up (counted as a failure).
+    pub passes_up: bool,
+    /// What must be done first (the law's precondition), if anything: the step would be
+    /// refused now with this field error.
+    pub blocked: Option<String>,
+    /// The message key of `blocked` (for a translated text).
+    pub blocked_key: Option<String>,
+}
+
 /// A matter with everything recorded about it.
 #[derive(Serialize, ToSchema)]
 pub struct CaseFile {
@@ -172,9 +193,12 @@ pub struct CaseFile {
     /// merging.
     pub likely_duplicates: Vec<BriefOut>,
     pub history: Vec<StepOut>,
+    /// What the caller may do next, in the order a case usually goes; empty for a caller
+    /// who may not act on the matter.
+    pub next_steps: Vec<NextStepOut>,
 }
 
-pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile> {
+pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> AppResult<CaseFile> {
     let now = fengqiao_store::now_ms();
     let s = &state.store;
     let parties = s
@@ -332,7 +356,21 @@ pub async fn case_file(state: &AppState, m: &MatterDetail) -> AppResult<CaseFile
             at: rfc3339(e.at),
         })
         .collect();
+    let next_steps = fengqiao_app::casework::next_steps(state, actor, m)
+        .await?
+        .into_iter()
+        .map(|o| NextStepOut {
+            event: o.step.event.into(),
+            closures: o.step.closures.iter().map(|c| c.as_str().into()).collect(),
+            needs_note: o.step.needs_note,
+            needs_routes: o.step.needs_routes,
+            passes_up: o.step.passes_up,
+            blocked_key: o.blocked.as_ref().and_then(|f| f.key).map(String::from),
+            blocked: o.blocked.map(|f| f.message),
+        })
+        .collect();
     Ok(CaseFile {
+        next_steps,
         matter: out(m),
         handler: m.handler_name.clone(),
         escalation_risk,

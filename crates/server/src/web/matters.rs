@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use fengqiao_app::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanStepIn, SessionIn, TermIn};
-use fengqiao_domain::matter::Closure;
 use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_store::matters::MatterDetail;
@@ -87,7 +86,7 @@ async fn detail_ctx(
     let m = fengqiao_app::casework::load(state, actor, code, Action::ViewMatters)
         .await
         .map_err(|e| WebError(e.into(), lang))?;
-    let file = crate::present::casefile::case_file(state, &m).await.map_err(|e| WebError(e, lang))?;
+    let file = crate::present::casefile::case_file(state, actor, &m).await.map_err(|e| WebError(e, lang))?;
     let can_handle =
         fengqiao_app::casework::can_handle(state, actor, &m).await.map_err(|e| WebError(e.into(), lang))?;
     let mediators = if can_handle {
@@ -117,8 +116,6 @@ async fn detail_ctx(
         file => Value::from_serialize(&file),
         history => file.history.iter().map(Value::from_serialize).collect::<Vec<_>>(),
         can_handle => can_handle,
-        events => fengqiao_domain::matter::Event::NAMES,
-        closures => [Closure::ReferredArbitration, Closure::ReferredCourt, Closure::ReferredAdministrative].map(|c| c.as_str()),
         approaches => fengqiao_domain::matter::Approach::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         mediators => mediators,
         now_local => today.format("%Y-%m-%dT%H:%M").to_string(),
