@@ -2,6 +2,7 @@
 //! OpenAPI (none of axum, minijinja or utoipa anywhere in its dependency tree, read from
 //! Cargo.lock), and the three front-ends of the server (`api/`, `web/`, `open311`) never
 //! import each other: what they share lives in the app or in the server's shared modules.
+//! And every source file stays small enough to read in one sitting.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -81,4 +82,19 @@ fn the_front_ends_do_not_import_each_other() {
             }
         }
     }
+}
+
+#[test]
+fn no_source_file_is_over_900_lines() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    assert!(files.len() > 50);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > 900).then(|| format!("{} ({n} lines)", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these: {long:?}");
 }

@@ -197,3 +197,41 @@ pub async fn registry(w: &World) {
     let out = residents(&w.state.store, None, &ctx, rs, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed, "{:?}", out.report.rejected);
 }
+
+pub fn assert_error_body(r: &Resp, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], code, "{}", r.body);
+    assert!(j["error"]["message"].is_string());
+    assert!(j["error"]["fields"].is_array());
+}
+
+/// Two parties who both consent to mediation.
+pub async fn consenting_parties(w: &World, token: &str, code: &str) -> Vec<i64> {
+    let mut ids = vec![];
+    for (role, name) in [("applicant", "王建国"), ("respondent", "赵立新")] {
+        let body =
+            format!(r#"{{"role":"{role}","name":"{name}","phone":"1390358{:04}","address":"府前街1号"}}"#, ids.len());
+        let r = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(token), &body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["parties"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+        let c = w
+            .post_json(&format!("/api/v1/matters/{code}/parties/{id}/consent"), Some(token), r#"{"consent":"given"}"#)
+            .await;
+        assert_eq!(c.status, 200, "{}", c.body);
+        ids.push(id);
+    }
+    ids
+}
+
+pub async fn new_dispute(w: &World, token: &str, category: &str, narrative: &str) -> String {
+    let body =
+        format!(r#"{{"kind":"dispute","category":"{category}","narrative":"{narrative}","lat":37.105,"lon":111.705}}"#);
+    let r = w.post_json("/api/v1/matters", Some(token), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["code"].as_str().unwrap().to_string()
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}

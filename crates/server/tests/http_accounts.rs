@@ -1,0 +1,286 @@
+//! Sessions, second factor, lockout, jurisdiction and accounts over HTTP (API and web
+//! login), each on SQLite and on PostgreSQL.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use common::{PASSWORD, assert_error_body, totp_now, world};
+use fengqiao_store::audit::AuditFilter;
+use fengqiao_store::contract_tests;
+use fengqiao_store::testing::TestDb;
+
+async fn login_me_and_logout(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.token("gw1").await;
+    let me = w.get("/api/v1/me", Some(&t)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["unit"]["code"], "XY-C01-G01");
+    let r = w
+        .send(
+            Request::delete("/api/v1/session")
+                .header(header::AUTHORIZATION, format!("Bearer {t}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_error_body(&w.get("/api/v1/me", Some(&t)).await, 401, "unauthenticated");
+    assert_error_body(&w.get("/api/v1/me", None).await, 401, "unauthenticated");
+    assert_error_body(&w.get("/api/v1/me", Some("forged")).await, 401, "unauthenticated");
+}
+
+async fn bad_input_gets_precise_errors(db: &TestDb) {
+    let w = world(db).await;
+    assert_error_body(&w.post_json("/api/v1/session", None, "{not json").await, 400, "bad_request");
+    let r = w.post_json("/api/v1/session", None, r#"{"username": 5}"#).await;
+    assert_error_body(&r, 422, "validation");
+    let r = w.post_json("/api/v1/session", None, r#"{"username": "", "password": ""}"#).await;
+    assert_error_body(&r, 422, "validation");
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["username", "password"]);
+    let big = format!(r#"{{"username":"{}","password":"x"}}"#, "a".repeat(2 * 1024 * 1024));
+    assert_error_body(&w.post_json("/api/v1/session", None, &big).await, 413, "payload_too_large");
+    assert_error_body(&w.get("/api/v1/nope", None).await, 404, "not_found");
+    let r = w.post_json("/api/v1/session", None, r#"{"username":"gw1","password":"wrong"}"#).await;
+    assert_error_body(&r, 401, "invalid_credentials");
+    let r = w.post_json("/api/v1/session", None, r#"{"username":"nobody","password":"wrong"}"#).await;
+    assert_error_body(&r, 401, "invalid_credentials");
+    let t = w.token("commander").await;
+    assert_error_body(&w.get("/api/v1/units?kind=castle", Some(&t)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/users?limit=abc", Some(&t)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/units/NOPE", Some(&t)).await, 404, "not_found");
+}
+
+async fn lockout_after_repeated_failures(db: &TestDb) {
+    let w = world(db).await;
+    for _ in 0..5 {
+        let r = w.post_json("/api/v1/session", None, r#"{"username":"gw2","password":"wrong"}"#).await;
+        assert_eq!(r.status, 401);
+    }
+    let r = w.post_json("/api/v1/session", None, &format!(r#"{{"username":"gw2","password":"{PASSWORD}"}}"#)).await;
+    assert_error_body(&r, 403, "locked");
+    let failures = w
+        .state
+        .store
+        .search_audit(&AuditFilter {
+            actor: Some("gw2".into()),
+            result: Some("failure".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(failures.len() >= 6, "every failed attempt is audited");
+    let locks = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("user.lock".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(locks.len(), 1);
+}
+
+async fn second_factor_for_administrators(db: &TestDb) {
+    let w = world(db).await;
+    let r =
+        w.post_json("/api/v1/session", None, &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}"}}"#)).await;
+    assert_error_body(&r, 403, "totp_enrolment_required");
+    let r = w.post_json("/api/v1/session", None, &format!(r#"{{"username":"auditor","password":"{PASSWORD}"}}"#)).await;
+    assert_error_body(&r, 401, "totp_required");
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"auditor","password":"{PASSWORD}","totp":"000000x"}}"#),
+        )
+        .await;
+    assert_error_body(&r, 401, "invalid_totp");
+    let code = totp_now("JBSWY3DPEHPK3PXP", 0);
+    let body = format!(r#"{{"username":"auditor","password":"{PASSWORD}","totp":"{code}"}}"#);
+    assert_eq!(w.post_json("/api/v1/session", None, &body).await.status, 201);
+    // The same code cannot be used twice.
+    assert_error_body(&w.post_json("/api/v1/session", None, &body).await, 401, "invalid_totp");
+}
+
+async fn jurisdiction_and_denials_are_audited(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let units = w.get("/api/v1/units", Some(&gw)).await.json();
+    let codes: Vec<&str> = units.as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["XY-C01-G01"]);
+    assert_error_body(&w.get("/api/v1/units/XY-C02-G01", Some(&gw)).await, 403, "forbidden");
+    assert_error_body(&w.get("/api/v1/audit", Some(&gw)).await, 403, "forbidden");
+    let denied = w
+        .state
+        .store
+        .search_audit(&AuditFilter {
+            actor: Some("gw1".into()),
+            result: Some("denied".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(denied.len(), 2);
+    assert!(denied.iter().any(|d| d.object_id == "XY-C02-G01" && d.detail.contains("jurisdiction")));
+    assert!(denied.iter().any(|d| d.action == "view_audit" && d.detail.contains("role")));
+
+    let co = w.token("co01").await;
+    let users = w.get("/api/v1/users", Some(&co)).await.json();
+    let names: Vec<&str> = users["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["co01", "gw1"]);
+    assert_eq!(users["total"], 2);
+    let cmd = w.token("commander").await;
+    assert_eq!(w.get("/api/v1/users", Some(&cmd)).await.json()["total"], 7);
+    assert_eq!(w.get("/api/v1/units/XY-C02-G01", Some(&cmd)).await.status, 200);
+}
+
+async fn phones_are_masked_and_reveals_audited(db: &TestDb) {
+    let w = world(db).await;
+    let co = w.token("co01").await;
+    let list = w.get("/api/v1/users", Some(&co)).await.json();
+    for u in list["items"].as_array().unwrap() {
+        assert!(u["phone"].as_str().unwrap().contains("****"), "{u}");
+    }
+    let gw1_id =
+        list["items"].as_array().unwrap().iter().find(|u| u["username"] == "gw1").unwrap()["id"].as_i64().unwrap();
+    assert_error_body(&w.get(&format!("/api/v1/users/{gw1_id}?reveal=phone"), Some(&co)).await, 422, "validation");
+    let r = w
+        .get(
+            &format!("/api/v1/users/{gw1_id}?reveal=phone&purpose=%E8%81%94%E7%B3%BB%E7%BD%91%E6%A0%BC%E5%91%98"),
+            Some(&co),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["phone"], "13800000003");
+    let reads = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("person.read_personal".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(
+        (reads[0].actor.as_str(), reads[0].object_id.as_str(), reads[0].purpose.as_str()),
+        ("co01", "gw1", "联系网格员")
+    );
+    // A grid worker may see people but not their full numbers.
+    let gw = w.token("gw1").await;
+    assert_error_body(
+        &w.get(&format!("/api/v1/users/{gw1_id}?reveal=phone&purpose=xx"), Some(&gw)).await,
+        403,
+        "forbidden",
+    );
+    assert_eq!(w.get(&format!("/api/v1/users/{gw1_id}"), Some(&gw)).await.json()["phone"], "138****0003");
+}
+
+async fn accounts_created_over_the_api(db: &TestDb) {
+    let w = world(db).await;
+    let cmd = w.token("commander").await;
+    let body = r#"{"username":"gw3","display_name":"新网格员","unit_code":"XY-C01-G01","roles":["grid_worker"],"password":"Xinwangge#2026"}"#;
+    assert_error_body(&w.post_json("/api/v1/users", Some(&cmd), body).await, 403, "forbidden");
+    // The system administrator needs a second factor first: enrol over the store, then log in.
+    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
+    w.state
+        .store
+        .set_totp(
+            &fengqiao_store::audit::AuditCtx::system("t", "t"),
+            admin.id,
+            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            true,
+        )
+        .await
+        .unwrap();
+    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let t = r.json()["token"].as_str().unwrap().to_string();
+    let r = w.post_json("/api/v1/users", Some(&t), body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["unit_code"], "XY-C01-G01");
+    assert_error_body(&w.post_json("/api/v1/users", Some(&t), body).await, 409, "conflict");
+    let bad =
+        r#"{"username":"X!","display_name":"","unit_code":"NOPE","roles":["king"],"phone":"123","password":"short"}"#;
+    let r = w.post_json("/api/v1/users", Some(&t), bad).await;
+    assert_error_body(&r, 422, "validation");
+    let j = r.json();
+    let fields: Vec<&str> =
+        j["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    for f in ["username", "display_name", "roles[0]", "phone", "password", "unit_code"] {
+        assert!(fields.contains(&f), "{f} missing from {fields:?}");
+    }
+    assert_eq!(
+        w.post_json("/api/v1/session", None, r#"{"username":"gw3","password":"Xinwangge#2026"}"#).await.status,
+        201
+    );
+}
+
+async fn web_login_uses_csrf_and_strict_cookies(db: &TestDb) {
+    let w = world(db).await;
+    let page = w.get("/login", None).await;
+    assert_eq!(page.status, 200);
+    let cookie = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    let csrf = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    assert!(page.body.contains(&csrf));
+    let form = |csrf: &str, pw: &str| format!("username=gw1&password={}&csrf={csrf}", pw.replace('@', "%40"));
+    let post = |body: String, cookie: Option<String>| {
+        let mut b = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    // Without the login CSRF cookie the form is refused.
+    assert_eq!(w.send(post(form(&csrf, PASSWORD), None)).await.status, 403);
+    let r = w.send(post(form(&csrf, "wrong"), Some(format!("fq_login_csrf={csrf}")))).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("用户名或密码错误"));
+    let r = w.send(post(form(&csrf, PASSWORD), Some(format!("fq_login_csrf={csrf}")))).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/dashboard");
+    let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let session = set.split(';').next().unwrap().to_string();
+    let dash = w.send(Request::get("/dashboard").header(header::COOKIE, &session).body(Body::empty()).unwrap()).await;
+    assert_eq!(dash.status, 200);
+    assert!(dash.body.contains("测试gw1"));
+    // A state-changing form without the session's CSRF token is refused.
+    let r = w
+        .send(
+            Request::post("/logout")
+                .header(header::COOKIE, &session)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("csrf=nope"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // Not logged in: pages redirect to the login form.
+    let r = w.get("/dashboard", None).await;
+    assert_eq!(
+        (r.status, r.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string())),
+        (303, Some("/login".to_string()))
+    );
+}
+
+contract_tests!(
+    login_me_and_logout,
+    bad_input_gets_precise_errors,
+    lockout_after_repeated_failures,
+    second_factor_for_administrators,
+    jurisdiction_and_denials_are_audited,
+    phones_are_masked_and_reveals_audited,
+    accounts_created_over_the_api,
+    web_login_uses_csrf_and_strict_cookies,
+);

@@ -1,0 +1,315 @@
+//! Casework over HTTP: mediation as the People's Mediation Law requires, and early warning
+//! of disputes that may turn criminal, each on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{assert_error_body, world};
+use common::{consenting_parties, new_dispute};
+use fengqiao_store::audit::AuditFilter;
+use fengqiao_store::contract_tests;
+use fengqiao_store::testing::TestDb;
+
+async fn mediation_as_the_law_requires(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let code = new_dispute(&w, &gw, "neighbour", "楼上空调外机滴水到楼下阳台，双方多次沟通未果").await;
+    let base = format!("/api/v1/matters/{code}");
+    let ev = |e: &str| format!(r#"{{"event":"{e}"}}"#);
+    w.post_json(&format!("{base}/events"), Some(&gw), &ev("accept")).await;
+    // Parties: bad input names every field; a refusal of consent ends mediation, but only
+    // once the routes told are recorded.
+    let bad = w
+        .post_json(
+            &format!("{base}/parties"),
+            Some(&gw),
+            r#"{"role":"judge","name":"","id_number":"123","phone":"555"}"#,
+        )
+        .await;
+    assert_error_body(&bad, 422, "validation");
+    let fields: Vec<String> = bad.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["role", "name", "id_number", "phone"], "{}", bad.body);
+    let ids = consenting_parties(&w, &gw, &code).await;
+    // The plan: goal, a mediator of the centre by kind, steps with due dates.
+    let plan = w
+        .send(
+            axum::http::Request::put(format!("{base}/plan"))
+                .header("authorization", format!("Bearer {gw}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    r#"{"goal":"修好外机排水，邻里和好","mediators":["med1"],"steps":[{"description":"上门查看滴水情况","due_date":"2030-01-10"}]}"#,
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    assert_eq!(plan.json()["plan"]["mediators"][0]["kind"], "lawyer");
+    let not_mediator = w
+        .send(
+            axum::http::Request::put(format!("{base}/plan"))
+                .header("authorization", format!("Bearer {gw}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(r#"{"goal":"目标","mediators":["gw2"]}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_error_body(&not_mediator, 422, "validation");
+    w.post_json(&format!("{base}/events"), Some(&gw), &ev("start_mediation")).await;
+    // The assigned mediator works on the case although it lies outside the centre's unit.
+    let med = w.token("med1").await;
+    let session = w
+        .post_json(
+            &format!("{base}/sessions"),
+            Some(&med),
+            r#"{"held_at":"2026-11-20T15:00","place":"府前社区调解室","participants":"王建国、赵立新、网格员","record":"双方同意由楼上住户加装排水管，费用各半。"}"#,
+        )
+        .await;
+    assert_eq!(session.status, 201, "{}", session.body);
+    assert_eq!(session.json()["sessions"].as_array().unwrap().len(), 1);
+    // The agreement: every required part, and obligors must be parties.
+    let agreement = |body: &str| {
+        axum::http::Request::put(format!("{base}/agreement"))
+            .header("authorization", format!("Bearer {med}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap()
+    };
+    let incomplete = w.send(agreement(r#"{"facts":"","points":"滴水","responsibilities":"楼上住户负主要责任","terms":[{"obligor":"路人甲","content":"加装排水管","manner":"","due_date":"2030-02-30"}]}"#)).await;
+    assert_error_body(&incomplete, 422, "validation");
+    let fields: Vec<String> = incomplete.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["facts", "points", "terms[1].manner", "terms[1].due_date", "terms[1].obligor"]);
+    assert_error_body(
+        &w.post_json(&format!("{base}/events"), Some(&med), &ev("reach_agreement")).await,
+        422,
+        "validation",
+    );
+    let good = r#"{"facts":"赵立新家空调外机冷凝水长期滴落至王建国家阳台。","points":"滴水责任及维修费用承担。","responsibilities":"赵立新负责加装排水管，王建国予以配合。","terms":[{"obligor":"赵立新","content":"加装空调冷凝水排水管","manner":"自行请人安装","due_date":"2030-01-15"},{"obligor":"王建国","content":"承担安装费用的一半（150元）","manner":"现金当面支付","due_date":"2030-01-20"}]}"#;
+    let drafted = w.send(agreement(good)).await;
+    assert_eq!(drafted.status, 200, "{}", drafted.body);
+    assert_eq!(drafted.json()["agreement"]["judicial_confirmation_window"], "not_in_effect");
+    w.post_json(&format!("{base}/events"), Some(&med), &ev("reach_agreement")).await;
+    // Signing puts it in effect: performance starts and the 30-day window opens.
+    assert_error_body(
+        &w.post_json(&format!("{base}/events"), Some(&med), &ev("start_performing")).await,
+        422,
+        "validation",
+    );
+    // Signed 25 days ago (recorded late): five days remain, the reminder is due, once.
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let when = (chrono::Utc::now() - chrono::Duration::days(25)).with_timezone(&tz).format("%Y-%m-%dT%H:%M");
+    let future = w.post_json(&format!("{base}/agreement/sign"), Some(&med), r#"{"signed_at":"2099-01-01"}"#).await;
+    assert_error_body(&future, 422, "validation");
+    let signed =
+        w.post_json(&format!("{base}/agreement/sign"), Some(&med), &format!(r#"{{"signed_at":"{when}"}}"#)).await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let f = signed.json();
+    assert_eq!(f["matter"]["status"], "performing");
+    assert_eq!(
+        (
+            f["agreement"]["judicial_confirmation_window"].as_str(),
+            f["agreement"]["judicial_confirmation_days_left"].as_i64()
+        ),
+        (Some("due_soon"), Some(5))
+    );
+    let now = fengqiao_store::now_ms();
+    let due = w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), [code.as_str()]);
+    assert!(w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
+    // The supervision page lists the closing window.
+    let cmd = w.token("commander").await;
+    let sv = w.get("/disputes", Some(&cmd)).await;
+    assert_eq!(sv.status, 200, "{}", sv.body);
+    let section =
+        sv.body.split("data-testid=\"sv_confirmation_due\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(section.contains(&code), "{section}");
+    assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
+    // The printable agreement and its PDF; the handler sees full numbers (audited).
+    let page = w.get(&format!("/matters/{code}/agreement"), Some(&med)).await;
+    assert_eq!(page.status, 200);
+    for part in [
+        "人民调解协议书",
+        "申请人：王建国",
+        "纠纷主要事实",
+        "1、赵立新于2030年1月15日前加装空调冷凝水排水管",
+        "三十日内共同向人民法院申请司法确认",
+        "新义街道人民调解委员会（印章）",
+    ] {
+        assert!(page.body.contains(part), "{part} missing");
+    }
+    let pdf = w.get(&format!("/matters/{code}/agreement.pdf"), Some(&med)).await;
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let page = w.get(&format!("/matters/{code}"), Some(&med)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("调解协议书") && page.body.contains("赵立新"));
+    let applied = w
+        .post_json(
+            &format!("{base}/agreement/judicial-confirmation"),
+            Some(&med),
+            r#"{"judicial_confirmation":"applied"}"#,
+        )
+        .await;
+    assert_eq!(applied.json()["agreement"]["judicial_confirmation_window"], "applied");
+    // Terms carried out one by one; the last closes the dispute and schedules follow-ups.
+    let t1 = w.post_json(&format!("{base}/terms/1/performed"), Some(&med), r#"{"note":"已安装"}"#).await;
+    assert_eq!(t1.json()["matter"]["status"], "performing");
+    assert_error_body(&w.post_json(&format!("{base}/terms/1/performed"), Some(&med), "{}").await, 409, "conflict");
+    let t2 = w.post_json(&format!("{base}/terms/2/performed"), Some(&med), "{}").await.json();
+    assert_eq!((t2["matter"]["status"].as_str(), t2["matter"]["closure"].as_str()), (Some("closed"), Some("settled")));
+    let fus = t2["follow_ups"].as_array().unwrap();
+    assert_eq!(fus.len(), 2, "follow-ups at 7 and 30 days");
+    // A follow-up finds the dispute back: the case reopens.
+    let fu = fus[0]["id"].as_i64().unwrap();
+    let bad_rating =
+        w.post_json(&format!("{base}/follow-ups/{fu}"), Some(&gw), r#"{"outcome":"又滴水了","attitude":9}"#).await;
+    assert_error_body(&bad_rating, 422, "validation");
+    let back = w
+        .post_json(
+            &format!("{base}/follow-ups/{fu}"),
+            Some(&gw),
+            r#"{"outcome":"排水管脱落，又滴水了","recurred":true}"#,
+        )
+        .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(back.json()["matter"]["status"], "accepted");
+    let events: Vec<String> =
+        back.json()["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    assert_eq!(events.last().unwrap(), "reopen");
+    let _ = ids;
+
+    // Failure: the routes told are required and recorded.
+    let code2 = new_dispute(&w, &gw, "contract_debt", "借款两万元到期未还，双方对利息有争议").await;
+    let b2 = format!("/api/v1/matters/{code2}/events");
+    w.post_json(&b2, Some(&gw), &ev("accept")).await;
+    consenting_parties(&w, &gw, &code2).await;
+    w.post_json(&b2, Some(&gw), &ev("start_mediation")).await;
+    let untold = w.post_json(&b2, Some(&gw), &ev("fail_mediation")).await;
+    assert_error_body(&untold, 422, "validation");
+    assert_eq!(untold.json()["error"]["fields"][0]["field"], "routes");
+    let failed = w
+        .post_json(&b2, Some(&gw), r#"{"event":"fail_mediation","routes":["arbitration","administrative","court"]}"#)
+        .await;
+    // Failure at the grid: the rules move it up to the community, which tries again.
+    assert_eq!(
+        (failed.json()["status"].as_str(), failed.json()["tier"].as_str()),
+        (Some("accepted"), Some("community"))
+    );
+    let file = w.get(&format!("/api/v1/matters/{code2}"), Some(&gw)).await.json();
+    assert_eq!(file["routes_told"], serde_json::json!(["arbitration", "administrative", "court"]));
+    let last = file["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["event"].as_str(), last["actor"].as_str()), (Some("escalate"), Some("rules")));
+    assert!(last["note"].as_str().unwrap().contains("调解未成"));
+    // At the street a failure stays failed, and the parties are referred to another route.
+    let cmd = w.token("commander").await;
+    let b2 = format!("/api/v1/matters/{code2}/events");
+    w.post_json(&b2, Some(&cmd), r#"{"event":"escalate","note":"社区调解未成，提交街道"}"#).await;
+    w.post_json(&b2, Some(&cmd), r#"{"event":"start_mediation"}"#).await;
+    let at_street = w.post_json(&b2, Some(&cmd), r#"{"event":"fail_mediation","routes":["court"]}"#).await.json();
+    assert_eq!((at_street["status"].as_str(), at_street["tier"].as_str()), (Some("mediation_failed"), Some("street")));
+    let referred = w
+        .post_json(&b2, Some(&cmd), r#"{"event":"refer","closure":"referred_court","note":"已告知向人民法院起诉"}"#)
+        .await
+        .json();
+    assert_eq!(referred["closure"], "referred_court");
+}
+
+async fn early_warning_of_escalation(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    // An ordinary quarrel scores nothing.
+    let calm = new_dispute(&w, &gw, "neighbour", "楼道堆放杂物影响通行，邻居之间有些口角").await;
+    assert_eq!(w.get(&format!("/api/v1/matters/{calm}"), Some(&gw)).await.json()["escalation_risk"]["level"], "none");
+    // The seed's example: harassment after a court ruling, by the same man again.
+    let first = new_dispute(&w, &gw, "marriage_family", "乔某与郭某萍离婚后就子女探视问题发生争执").await;
+    let code = new_dispute(
+        &w,
+        &gw,
+        "marriage_family",
+        "法院判决离婚后，乔某心有不甘，三番五次前往前妻郭某萍父母家中纠缠，扬言不让他们好过",
+    )
+    .await;
+    let husband = r#"{"role":"respondent","name":"乔某安","phone":"13903589999"}"#;
+    // Red at once: the rules took it up to the street, where the station's people act.
+    let cmd = w.token("commander").await;
+    let m = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(m["matter"]["tier"], "street", "{}", m["escalation_risk"]);
+    for c in [&first, &code] {
+        let r = w.post_json(&format!("/api/v1/matters/{c}/parties"), Some(&cmd), husband).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    // The wife's father is a registered resident of 70+ living alone: linked, vulnerable.
+    let father = r#"{"role":"applicant","name":"张世川","id_number":"141181198211110173"}"#;
+    let f = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(&cmd), father).await.json();
+    let p = f["parties"].as_array().unwrap().iter().find(|p| p["name"] == "张世川").unwrap().clone();
+    assert_eq!((p["resident"].as_bool(), p["vulnerable"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(p["id_number"], "141***********0173", "masked");
+    let risk = &f["escalation_risk"];
+    assert_eq!(risk["level"], "red", "{risk}");
+    let factors: Vec<&str> =
+        risk["factors"].as_array().unwrap().iter().map(|x| x["factor"].as_str().unwrap()).collect();
+    for expected in ["harassment_after_ruling", "repeated_parties", "vulnerable_party"] {
+        assert!(factors.contains(&expected), "{expected} in {factors:?}");
+    }
+    assert!(risk["factors"].as_array().unwrap().iter().all(|x| x["weight"].as_i64().unwrap() > 0));
+    // The command room is alerted at once, with the report to the police recorded.
+    let alerts = w.get("/api/v1/alerts", Some(&cmd)).await.json();
+    let alert = alerts.as_array().unwrap().iter().find(|a| a["matter"] == code.as_str()).expect("alerted").clone();
+    assert!(alert["police_report"].as_str().unwrap().contains("报告"));
+    assert_eq!(
+        w.get("/api/v1/alerts", Some(&w.token("gw2").await)).await.json().as_array().unwrap().len(),
+        0,
+        "outside gw2's grid"
+    );
+    let dash = w.get("/dashboard", Some(&cmd)).await;
+    assert!(
+        dash.body.contains("dashboard-alerts") && dash.body.contains(&code),
+        "the alert is on the commander's dashboard"
+    );
+    let page = w.get("/warning", Some(&cmd)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&code) && page.body.contains("判决后仍纠缠骚扰"), "the alert and its factors are shown");
+    let id = alert["id"].as_i64().unwrap();
+    let ack = w.post_json(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&cmd), "").await;
+    assert_eq!(ack.status, 204, "{}", ack.body);
+    assert!(w.get("/api/v1/alerts", Some(&cmd)).await.json().as_array().unwrap().is_empty());
+    // A police incident between the parties of an earlier dispute is an escalation.
+    let incident = w
+        .post_json(
+            "/api/v1/matters",
+            Some(&gw),
+            r#"{"kind":"incident","narrative":"乔某安酒后到郭家门口吵闹","lat":37.105,"lon":111.705}"#,
+        )
+        .await
+        .json();
+    let icode = incident["code"].as_str().unwrap();
+    w.post_json(&format!("/api/v1/matters/{icode}/parties"), Some(&gw), husband).await;
+    let file = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    let history: Vec<&str> =
+        file["party_history"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap()).collect();
+    assert!(history.contains(&first.as_str()) && history.contains(&icode), "the husband's other matters: {history:?}");
+    let links = file["links"].clone();
+    assert!(links.as_array().unwrap().iter().any(|l| l["code"] == icode && l["kind"] == "escalation"), "{links}");
+    let audited = w
+        .state
+        .store
+        .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(audited.iter().any(|a| a.action == "matter.risk.alert"));
+    // The alert waits in the outbox for delivery (DingTalk/WeCom), written with the matter.
+    let outbox = w.state.store.pending_outbox(100).await.unwrap();
+    assert!(outbox.iter().any(|o| o.1 == "matter.escalation_alert" && o.2 == code), "{outbox:?}");
+    assert!(outbox.iter().filter(|o| o.1 == "matter.created").count() >= 4);
+}
+
+contract_tests!(mediation_as_the_law_requires, early_warning_of_escalation,);

@@ -1,0 +1,204 @@
+//! Every page renders, the operations endpoints answer, the audit API and the volunteer
+//! form work, each on SQLite and on PostgreSQL.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use common::{PASSWORD, totp_now, world};
+use fengqiao_store::contract_tests;
+use fengqiao_store::testing::TestDb;
+
+async fn every_page_renders(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.token("commander").await;
+    let gw1 = w.state.store.user_by_username("gw1").await.unwrap().id;
+    let pages = [
+        ("/dashboard", "工作台"),
+        ("/org", "府前社区第1网格"),
+        ("/org/XY-C01", "府前社区"),
+        ("/people", "测试gw1"),
+        (&*format!("/people/{gw1}"), "138****0003"),
+        ("/volunteers", "义警队伍"),
+        ("/account", "修改密码"),
+        ("/map", "一区一图"),
+        ("/registry", "实有人口"),
+        ("/matters", "事件受理"),
+        ("/matters/new", "登记事件"),
+        ("/disputes", "事项督办"),
+        ("/warning", "待签收预警"),
+        ("/area/statistics", "建设中"),
+    ];
+    for (path, needle) in pages {
+        let r = w.get(path, Some(&t)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert!(r.body.contains(needle), "{path} lacks {needle}");
+    }
+    assert_eq!(w.get("/area/nowhere", Some(&t)).await.status, 404);
+    assert_eq!(w.get("/area/map", Some(&t)).await.status, 404, "the map has its own page");
+    assert_eq!(w.get("/area/disputes", Some(&t)).await.status, 404, "so does supervision");
+    let map = w.get("/api/v1/map/grids", Some(&t)).await.json();
+    assert_eq!(map["features"].as_array().unwrap().len(), 2);
+    let gw = w.token("gw1").await;
+    let mine = w.get("/api/v1/map/grids", Some(&gw)).await.json();
+    assert_eq!(mine["features"][0]["properties"]["code"], "XY-C01-G01");
+    assert_eq!(mine["features"].as_array().unwrap().len(), 1);
+    for f in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/map.js"] {
+        assert_eq!(w.get(f, None).await.status, 200, "{f}");
+    }
+    let code = totp_now("JBSWY3DPEHPK3PXP", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"auditor","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let a = r.json()["token"].as_str().unwrap().to_string();
+    let r = w.get("/audit?actor=commander", Some(&a)).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("session.login"));
+    let csv = w.get("/audit.csv?actor=commander", Some(&a)).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("session.login") && csv.body.starts_with('\u{feff}'));
+    assert_eq!(w.get("/audit?from=not-a-date", Some(&a)).await.status, 422);
+    // English on request.
+    let r = w
+        .send(
+            Request::get("/dashboard")
+                .header(header::AUTHORIZATION, format!("Bearer {t}"))
+                .header(header::COOKIE, "fq_lang=en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(r.body.contains("Dashboard") && r.body.contains(r#"lang="en""#));
+}
+
+async fn operations_endpoints(db: &TestDb) {
+    let w = world(db).await;
+    assert_eq!(w.get("/healthz", None).await.json()["status"], "ok");
+    let ready = w.get("/readyz", None).await;
+    assert_eq!((ready.status, ready.json()["status"].as_str().unwrap()), (200, "ready"));
+    let _ = w.get("/api/v1/me", None).await;
+    let m = w.get("/metrics", None).await;
+    assert!(
+        m.body.contains("fengqiao_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"),
+        "{}",
+        m.body
+    );
+    let doc = w.get("/api/v1/openapi.json", None).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for p in [
+        "/session",
+        "/me",
+        "/units",
+        "/units/{code}",
+        "/users",
+        "/users/{id}",
+        "/audit",
+        "/locate",
+        "/map/grids",
+        "/residents",
+        "/households",
+        "/households/{code}",
+        "/households/{code}/visits",
+        "/matters",
+        "/matters/{code}",
+        "/matters/{code}/events",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing from the OpenAPI document");
+    }
+    // The audit chain holds after all of that.
+    assert!(matches!(w.state.store.verify_audit().await.unwrap(), fengqiao_store::audit::ChainCheck::Intact { .. }));
+}
+
+async fn readyz_reports_a_database_behind_the_binary(db: &TestDb) {
+    let w = world(db).await;
+    db.execute_raw(&match db.store.backend() {
+        fengqiao_store::Backend::Sqlite => "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99991231000000, 'future', TRUE, X'00', 0)".to_string(),
+        fengqiao_store::Backend::Postgres => "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99991231000000, 'future', TRUE, '\\x00'::bytea, 0)".to_string(),
+    })
+    .await;
+    let r = w.get("/readyz", None).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["status"], "not_ready");
+}
+
+async fn audit_api_pages_and_volunteer_form(db: &TestDb) {
+    let w = world(db).await;
+    let code = totp_now("JBSWY3DPEHPK3PXP", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"auditor","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let a = r.json()["token"].as_str().unwrap().to_string();
+    let page1 = w.get("/api/v1/audit?limit=3", Some(&a)).await.json();
+    assert_eq!(page1["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page1["next_offset"], 3);
+    let seqs: Vec<i64> = page1["items"].as_array().unwrap().iter().map(|i| i["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|p| p[0] > p[1]), "newest first: {seqs:?}");
+    let last = w.get("/api/v1/audit?limit=1000", Some(&a)).await.json();
+    assert!(last["next_offset"].is_null());
+    assert_eq!(w.get("/api/v1/audit?result=maybe", Some(&a)).await.status, 422);
+
+    // The commander may view volunteers but not register them; the system administrator may.
+    let t = w.token("commander").await;
+    let form = |csrf: &str, team: &str, phone: &str| {
+        format!("csrf={csrf}&name=%E7%8E%8B%E4%B9%89%E8%AD%A6&team={team}&kind=volunteer_police&phone={phone}&skills=")
+    };
+    let csrf_of =
+        |body: &str| body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let page = w.get("/volunteers", Some(&t)).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("action=\"/volunteers\""), "no form without the right");
+    let post = |token: &str, body: String| {
+        Request::post("/volunteers")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // API sessions carry no CSRF risk (no cookie), so the token is checked only for web sessions.
+    let r = w.send(post(&t, form("x", "XY-C01-G01", ""))).await;
+    assert_eq!(r.status, 403);
+    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
+    w.state
+        .store
+        .set_totp(
+            &fengqiao_store::audit::AuditCtx::system("t", "t"),
+            admin.id,
+            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            true,
+        )
+        .await
+        .unwrap();
+    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let s = r.json()["token"].as_str().unwrap().to_string();
+    let page = w.get("/volunteers", Some(&s)).await;
+    let csrf = csrf_of(&page.body);
+    let r = w.send(post(&s, form(&csrf, "NOPE", "123"))).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("no unit with code") && r.body.contains("11-digit"), "{}", r.body);
+    let r = w.send(post(&s, form(&csrf, "XY-C01-G01", "13912345678"))).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = w.get("/volunteers", Some(&s)).await;
+    assert!(page.body.contains("王义警") && page.body.contains("139****5678"));
+}
+
+contract_tests!(
+    every_page_renders,
+    operations_endpoints,
+    readyz_reports_a_database_behind_the_binary,
+    audit_api_pages_and_volunteer_form,
+);

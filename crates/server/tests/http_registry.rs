@@ -1,0 +1,144 @@
+//! Routing points to grids and the registry API within the jurisdiction, each on SQLite
+//! and on PostgreSQL.
+
+mod common;
+
+use common::urlencode;
+use common::{assert_error_body, world};
+use fengqiao_store::audit::AuditFilter;
+use fengqiao_store::contract_tests;
+use fengqiao_store::testing::TestDb;
+
+async fn locate_routes_points_to_grids(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let r = w.get("/api/v1/locate?lat=37.105&lon=111.705", Some(&gw)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["grid"]["code"], "XY-C01-G01");
+    assert_eq!(j["community"]["code"], "XY-C01");
+    assert_eq!(j["street"]["code"], "XY-ST");
+    assert_eq!(j["worker"]["username"], "gw1");
+    assert_eq!(j["worker"]["phone"], "138****0003", "a grid worker sees masked numbers");
+    // A point in the neighbouring community's grid is outside a grid worker's jurisdiction.
+    assert_error_body(&w.get("/api/v1/locate?lat=37.105&lon=111.715", Some(&gw)).await, 403, "forbidden");
+    let cmd = w.token("commander").await;
+    // On the shared border the point belongs to the grid on its right, every time.
+    for _ in 0..3 {
+        assert_eq!(
+            w.get("/api/v1/locate?lat=37.105&lon=111.71", Some(&cmd)).await.json()["grid"]["code"],
+            "XY-C02-G01"
+        );
+    }
+    let r = w.get("/api/v1/locate?lat=37.105&lon=111.73", Some(&cmd)).await;
+    assert_error_body(&r, 404, "outside_grids");
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("XY-C02-G01"), "{}", r.body);
+    assert_error_body(&w.get("/api/v1/locate?lat=91&lon=111.73", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/locate?lon=111.73", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/locate?lat=abc&lon=111.73", Some(&cmd)).await, 422, "validation");
+    // Moving a grid's boundary re-indexes without a restart.
+    let g2 = w.state.store.unit_by_code("XY-C02-G01").await.unwrap();
+    let up = fengqiao_store::org::UnitUpdate {
+        name: g2.name.clone(),
+        address: None,
+        geometry: Some(common::rect(111.71, 37.10, 111.74, 37.11)),
+        sort_order: 0,
+    };
+    w.state.store.update_unit(&fengqiao_store::audit::AuditCtx::system("t", "t"), g2.id, &up).await.unwrap();
+    assert_eq!(w.get("/api/v1/locate?lat=37.105&lon=111.73", Some(&cmd)).await.json()["grid"]["code"], "XY-C02-G01");
+}
+
+async fn registry_api_within_the_jurisdiction(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let found = w.get("/api/v1/residents?q=zsc", Some(&gw)).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let j = found.json();
+    assert_eq!(j.as_array().unwrap().len(), 1);
+    assert_eq!(j[0]["name"], "张世川");
+    assert_eq!(j[0]["id_number"], "141***********0173");
+    assert_eq!(j[0]["phone"], "139****0003");
+    assert_eq!(j[0]["care"][0], "elderly_alone", "grid workers see care categories");
+    // Another grid's resident is not found from here, by any key.
+    for q in ["李秀英", "lxy", "141181195807200248"] {
+        assert_eq!(
+            w.get(&format!("/api/v1/residents?q={}", urlencode(q)), Some(&gw)).await.json().as_array().unwrap().len(),
+            0,
+            "{q}"
+        );
+    }
+    let by_id = w.get("/api/v1/residents?q=141181198211110173", Some(&gw)).await.json();
+    assert_eq!(by_id[0]["household_code"], "H1");
+    let searches = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("registry.search".into()), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(
+        searches.iter().any(|r| r.detail.starts_with("id_number 141***********0173")),
+        "the audit names the search, masked"
+    );
+    assert!(searches.iter().all(|r| !r.detail.contains("141181198211110173")), "never a full ID number in the log");
+    assert_error_body(&w.get("/api/v1/residents", Some(&gw)).await, 422, "validation");
+
+    let list = w.get("/api/v1/households", Some(&gw)).await.json();
+    assert_eq!(list["total"], 1);
+    let file = w.get("/api/v1/households/H1", Some(&gw)).await.json();
+    assert_eq!(file["members"][0]["relation"], "head");
+    assert_error_body(&w.get("/api/v1/households/H2", Some(&gw)).await, 403, "forbidden");
+    assert_error_body(&w.get("/api/v1/households/NOPE", Some(&gw)).await, 404, "not_found");
+
+    let r =
+        w.post_json("/api/v1/households/H1/visits", Some(&gw), r#"{"kind":"monthly","outcome":"家中无异常"}"#).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = w.post_json("/api/v1/households/H1/visits", Some(&gw), r#"{"kind":"party","outcome":""}"#).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"].as_array().unwrap().len(), 2);
+    assert_eq!(w.get("/api/v1/households/H1", Some(&gw)).await.json()["visits"][0]["outcome"], "家中无异常");
+    let cmd = w.token("commander").await;
+    let located =
+        w.get(&format!("/api/v1/locate?address={}", urlencode("崇文街2号和谐小区2号楼202室")), Some(&cmd)).await;
+    assert_eq!(located.json()["grid"]["code"], "XY-C02-G01", "{}", located.body);
+    assert_error_body(
+        &w.get(&format!("/api/v1/locate?address={}", urlencode("无此地址")), Some(&cmd)).await,
+        422,
+        "validation",
+    );
+}
+
+async fn registry_export_and_organisations(db: &TestDb) {
+    use calamine::Reader;
+    let w = world(db).await;
+    common::registry(&w).await;
+    let co = w.token("co01").await;
+    let r = w.get("/registry/export.xlsx?unit=XY-C01-G01", Some(&co)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.headers.get("content-type").unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.raw.clone())).unwrap();
+    assert_eq!(book.sheet_names(), vec!["住户", "居民", "单位场所"]);
+    let residents = book.worksheet_range("居民").unwrap();
+    let rows: Vec<Vec<String>> = residents.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows.len(), 2, "header and the one resident of the grid: {rows:?}");
+    assert_eq!(rows[1][1], "张世川");
+    assert_eq!(rows[1][4], "141***********0173", "ID numbers are masked in exports");
+    assert_eq!(rows[1][8], "独居老人");
+    let exports = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("registry.export".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 1);
+    // Another community's grid is refused; the organisations page renders.
+    assert_eq!(w.get("/registry/export.xlsx?unit=XY-C02-G01", Some(&co)).await.status, 403);
+    let page = w.get("/registry/organisations", Some(&co)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("单位场所"));
+}
+
+contract_tests!(locate_routes_points_to_grids, registry_api_within_the_jurisdiction, registry_export_and_organisations,);
