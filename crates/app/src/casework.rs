@@ -112,6 +112,7 @@ pub async fn apply_tier_rules(state: &App, matter_id: i64) -> Result<()> {
             tier: Some(up.as_str()),
             note: &reason,
             routes_told: None,
+            follow_ups: &mediation::follow_ups_due(to, fengqiao_store::now_ms()),
         };
         match state.store.apply_step(&fengqiao_store::audit::AuditCtx::system("rules", "three-tier rules"), &step).await
         {
@@ -218,6 +219,7 @@ pub async fn apply_step(
         tier,
         note,
         routes_told: told.as_deref(),
+        follow_ups: &mediation::follow_ups_due(to, fengqiao_store::now_ms()),
     };
     match state.store.apply_step(&actor.audit_ctx(&format!("matter {event_name}")), &step).await {
         Ok(()) => {}

@@ -93,7 +93,60 @@ pub async fn record(state: &App, ctx: &fengqiao_store::audit::AuditCtx, m: &NewM
         moves,
         screening_round_id: m.initial.screening_round_id,
     };
-    Ok(state.store.create_matter(ctx, &m).await?)
+    Ok(match &state.intake {
+        Some(writer) => writer.write(ctx, &m).await?,
+        None => state.store.create_matter(ctx, &m).await?,
+    })
+}
+
+/// Group commit for intake: concurrent new matters are queued and written together, up to
+/// 64 in one transaction (each in its own savepoint, so a bad one fails alone). Started
+/// explicitly by the process that serves ([`crate::App::with_group_commit`]); without it,
+/// each matter is written in its own transaction.
+pub struct Writer(tokio::sync::mpsc::Sender<Job>);
+
+struct Job {
+    ctx: fengqiao_store::audit::AuditCtx,
+    m: NewMatter,
+    reply: tokio::sync::oneshot::Sender<fengqiao_store::StoreResult<String>>,
+}
+
+impl Writer {
+    /// Start the writer's task on the current runtime.
+    pub fn start(store: fengqiao_store::Store) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Job>(1024);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut jobs = vec![first];
+                while jobs.len() < 64 {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
+                    }
+                }
+                let batch: Vec<_> = jobs.iter().map(|j| (j.ctx.clone(), j.m.clone())).collect();
+                let results = store.create_matters(&batch).await;
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
+        });
+        Writer(tx)
+    }
+
+    /// Queue a matter and wait for its batch to commit.
+    pub async fn write(
+        &self,
+        ctx: &fengqiao_store::audit::AuditCtx,
+        m: &NewMatter,
+    ) -> fengqiao_store::StoreResult<String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.0
+            .send(Job { ctx: ctx.clone(), m: m.clone(), reply })
+            .await
+            .map_err(|_| fengqiao_store::StoreError::Corrupt("the intake writer has stopped".into()))?;
+        answer.await.map_err(|_| fengqiao_store::StoreError::Corrupt("the intake writer has stopped".into()))?
+    }
 }
 
 /// A matter as a member of staff (or a client of the API) submits it: text as typed.

@@ -43,6 +43,8 @@ pub struct App {
     pub search: Arc<search::SearchIndex>,
     /// The matter categories in use (built in, and the installation's own).
     pub taxonomy: Arc<fengqiao_domain::matter::Taxonomy>,
+    /// Group commit for intake, when the process started it.
+    pub intake: Option<Arc<intake::Writer>>,
 }
 
 impl App {
@@ -55,7 +57,14 @@ impl App {
             lexicon: fengqiao_domain::risk::Lexicon::default_shared(),
             search: Arc::new(search::SearchIndex::in_memory().expect("an index in memory")),
             taxonomy,
+            intake: None,
         }
+    }
+
+    /// Write concurrent new matters together (see [`intake::Writer`]); needs a runtime.
+    pub fn with_group_commit(mut self) -> Self {
+        self.intake = Some(Arc::new(intake::Writer::start(self.store.clone())));
+        self
     }
 
     /// Keep the full-text index in `settings.index_dir` (opened or rebuilt there).

@@ -19,6 +19,16 @@ pub const MEDIATION_MONTH_DAYS: i64 = 30;
 /// Follow-up visits after a dispute is settled, in days.
 pub const FOLLOW_UP_DAYS: [i64; 2] = [7, 30];
 
+/// The follow-up visits a step schedules (due times, UTC ms): a dispute that becomes
+/// settled at `now` is visited again after 7 and 30 days; any other step schedules none.
+pub fn follow_ups_due(to: crate::matter::Status, now_ms: i64) -> Vec<i64> {
+    use crate::matter::{Closure, Status};
+    match to {
+        Status::Closed(Closure::Settled) => FOLLOW_UP_DAYS.iter().map(|d| now_ms + d * 24 * 3_600_000).collect(),
+        _ => vec![],
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyRole {

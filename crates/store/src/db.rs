@@ -100,8 +100,6 @@ pub struct Store {
     backend: Backend,
     url: DatabaseUrl,
     pub crypto: Crypto,
-    /// The queue of new matters written together (group commit; see `matters`).
-    pub(crate) intake: std::sync::Arc<std::sync::OnceLock<crate::matters::IntakeQueue>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +162,7 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        Ok(Store { read, write, backend, url: url.clone(), crypto, intake: Default::default() })
+        Ok(Store { read, write, backend, url: url.clone(), crypto })
     }
 
     pub fn backend(&self) -> Backend {

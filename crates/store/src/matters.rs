@@ -115,6 +115,8 @@ pub struct Step<'a> {
     pub note: &'a str,
     /// On failure: the routes the parties were told of (comma-separated).
     pub routes_told: Option<&'a str>,
+    /// Follow-up visits the step schedules (due times), as the domain decided.
+    pub follow_ups: &'a [i64],
 }
 
 /// The handler of a dispute at a tier: the grid's ancestor of that kind (tiers are named
@@ -123,27 +125,15 @@ const HANDLER_AT_TIER: &str = "COALESCE((SELECT u.id FROM units u, units g WHERE
      AND g.path LIKE u.path || '%' ORDER BY LENGTH(u.path) DESC LIMIT 1), matters.grid_id)";
 
 impl Store {
-    /// Record a matter with its audit record; returns its code (`M20261129-000123`).
-    /// Concurrent calls are written together, one transaction per batch (group commit),
-    /// each matter in its own savepoint so one bad matter fails alone.
+    /// Record a matter with its audit record, in its own transaction; returns its code
+    /// (`M20261129-000123`). Many at once are better written with [`Store::create_matters`].
     pub async fn create_matter(&self, ctx: &AuditCtx, m: &NewMatter) -> StoreResult<String> {
-        let queue = self.intake.get_or_init(|| {
-            let (tx, rx) = tokio::sync::mpsc::channel(1024);
-            tokio::spawn(intake_worker(self.clone(), rx));
-            IntakeQueue(tx)
-        });
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        if queue.0.send(IntakeJob { ctx: ctx.clone(), m: m.clone(), reply }).await.is_ok()
-            && let Ok(result) = answer.await
-        {
-            return result;
-        }
-        // The queue's worker is gone (its runtime ended): write directly.
-        self.create_matters_now(std::slice::from_ref(&(ctx.clone(), m.clone()))).await.pop().expect("one result")
+        self.create_matters(std::slice::from_ref(&(ctx.clone(), m.clone()))).await.pop().expect("one result")
     }
 
-    /// Write a batch of new matters in one transaction.
-    async fn create_matters_now(&self, jobs: &[(AuditCtx, NewMatter)]) -> Vec<StoreResult<String>> {
+    /// Write a batch of new matters in one transaction (group commit), each in its own
+    /// savepoint so a bad one fails alone; one result per matter, in order.
+    pub async fn create_matters(&self, jobs: &[(AuditCtx, NewMatter)]) -> Vec<StoreResult<String>> {
         use sqlx::Acquire;
         let mut tx = match self.begin().await {
             Ok(tx) => tx,
@@ -305,15 +295,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        if s.to == ("closed", Some("settled")) {
-            // Follow-up visits after a settled dispute (default 7 and 30 days).
-            for days in fengqiao_domain::mediation::FOLLOW_UP_DAYS {
-                sqlx::query("INSERT INTO follow_ups (matter_id, due_at) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(now + days * 24 * 3600 * 1000)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        for due in s.follow_ups {
+            sqlx::query("INSERT INTO follow_ups (matter_id, due_at) VALUES ($1, $2)")
+                .bind(id)
+                .bind(due)
+                .execute(&mut *tx)
+                .await?;
         }
         let to = match s.to.1 {
             Some(c) => format!("{}:{c}", s.to.0),
@@ -410,32 +397,6 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
             .await?;
     }
     Ok(id)
-}
-
-pub(crate) struct IntakeQueue(tokio::sync::mpsc::Sender<IntakeJob>);
-
-struct IntakeJob {
-    ctx: AuditCtx,
-    m: NewMatter,
-    reply: tokio::sync::oneshot::Sender<StoreResult<String>>,
-}
-
-/// Takes what is waiting (up to 64 matters) and writes it in one transaction.
-async fn intake_worker(store: Store, mut rx: tokio::sync::mpsc::Receiver<IntakeJob>) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < 64 {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
-        }
-        let batch: Vec<(AuditCtx, NewMatter)> = jobs.iter().map(|j| (j.ctx.clone(), j.m.clone())).collect();
-        let results = store.create_matters_now(&batch).await;
-        for (job, r) in jobs.into_iter().zip(results) {
-            let _ = job.reply.send(r);
-        }
-    }
 }
 
 async fn insert_new_matter(

@@ -278,9 +278,9 @@ async fn data_key_must_match(db: &TestDb) {
     other.close().await;
 }
 
-/// Concurrent intakes are written together (group commit); a bad one fails alone and the
-/// others land, each with its audit record, and the audit chain still verifies.
-async fn concurrent_intake_is_batched_and_isolated(db: &TestDb) {
+/// A batch of new matters is written in one transaction (group commit); a bad one fails
+/// alone and the others land, each with its audit record, and the audit chain still verifies.
+async fn intake_batch_is_isolated(db: &TestDb) {
     let s = &db.store;
     let station = s.create_unit(&ctx(), &NewUnit::new("ST", UnitKind::Station, "新义派出所", None)).await.unwrap();
     let grid = s.create_unit(&ctx(), &NewUnit::new("G1", UnitKind::Grid, "第1网格", Some(station.id))).await.unwrap();
@@ -305,15 +305,15 @@ async fn concurrent_intake_is_batched_and_isolated(db: &TestDb) {
         open311: None,
         initial: Default::default(),
     };
-    let mut handles = Vec::new();
-    for i in 0..40 {
-        let (s, m) = (s.clone(), matter(if i == 17 { 999_999 } else { grid.id.0 }, i));
-        handles.push(tokio::spawn(async move { s.create_matter(&AuditCtx::system("test", "intake"), &m).await }));
-    }
+    let batch: Vec<_> = (0..40)
+        .map(|i| (AuditCtx::system("test", "intake"), matter(if i == 17 { 999_999 } else { grid.id.0 }, i)))
+        .collect();
+    let results = s.create_matters(&batch).await;
+    assert!(results[17].is_err(), "the matter with no grid is the one refused");
     let mut codes = Vec::new();
     let mut failures = 0;
-    for h in handles {
-        match h.await.unwrap() {
+    for r in results {
+        match r {
             Ok(code) => codes.push(code),
             Err(_) => failures += 1,
         }
@@ -334,7 +334,7 @@ async fn concurrent_intake_is_batched_and_isolated(db: &TestDb) {
 }
 
 contract_tests!(
-    concurrent_intake_is_batched_and_isolated,
+    intake_batch_is_isolated,
     data_key_must_match,
     migrations_are_current_and_idempotent,
     newer_schema_is_refused,

@@ -48,7 +48,7 @@ pub const JOB_TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The application as configured: the search index's place and the installation's lexicon.
 pub fn build_app(cfg: &Config, store: fengqiao_store::Store) -> anyhow::Result<fengqiao_app::App> {
-    let mut app = fengqiao_app::App::new(store, cfg.server.clone()).with_index_dir()?;
+    let mut app = fengqiao_app::App::new(store, cfg.server.clone()).with_index_dir()?.with_group_commit();
     if let Some(file) = &cfg.risk_lexicon_file {
         let text = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;

@@ -83,7 +83,7 @@ pub async fn world(db: &TestDb) -> World {
         files_dir: std::env::temp_dir().join(format!("fq-files-{}", rand::random::<u64>())),
         ..Settings::default()
     };
-    let mut state = AppState::new(s.clone(), settings);
+    let mut state = AppState::with_app(fengqiao_app::App::new(s.clone(), settings).with_group_commit());
     // Look at the grids on every request, so a test sees an edit at once.
     state.app.router = std::sync::Arc::new(fengqiao_app::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
     World { app: app(state.clone()), state }
