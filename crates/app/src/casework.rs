@@ -6,7 +6,7 @@
 use crate::Actor;
 use crate::App;
 use crate::{Error, Result};
-use fengqiao_domain::matter::{Event, MatterKind, Status, Tier, escalate, next};
+use fengqiao_domain::matter::{Closure, Event, MatterKind, Status, Tier, escalate, next};
 use fengqiao_domain::mediation::{self, AgreementDraft, Consent, PartyRole, Route, TermDraft};
 use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::{Action, allowed_by_assignment};
@@ -57,16 +57,11 @@ pub struct OfferedStep {
 /// an actor who may act on it; none for anyone else. The routes a refusal or a failure needs
 /// are given with the step, so they do not block it here.
 pub async fn next_steps(state: &App, actor: &Actor, m: &MatterDetail) -> Result<Vec<OfferedStep>> {
-    if !can_handle(state, actor, m).await? || m.closure.as_deref() == Some("passed_up") {
+    if !can_handle(state, actor, m).await? || m.closure() == Some(Closure::PassedUp) {
         return Ok(vec![]);
     }
-    let (Some(kind), Some(status)) = (MatterKind::parse(&m.kind), Status::from_parts(&m.status, m.closure.as_deref()))
-    else {
-        return Err(Error::Internal(anyhow::anyhow!("matter {} has kind {} and status {}", m.code, m.kind, m.status)));
-    };
-    let tier = m.tier.as_deref().and_then(Tier::parse);
     let facts = state.store.case_facts(m.id, &Route::ALL).await?;
-    Ok(fengqiao_domain::matter::next_steps(kind, status, tier)
+    Ok(fengqiao_domain::matter::next_steps(m.kind, m.status, m.tier)
         .into_iter()
         .map(|step| {
             let blocked = Event::parse(step.event, step.closures.first().map(|c| c.as_str()))
@@ -88,18 +83,15 @@ pub async fn apply_tier_rules(state: &App, matter_id: i64) -> Result<()> {
     use fengqiao_domain::matter::{Difficulty, TierFacts, rule_to_move_up};
     for _ in 0..2 {
         let m = state.store.matter_by_id(matter_id).await?;
-        let (Some(tier), Some(status)) =
-            (m.tier.as_deref().and_then(Tier::parse), Status::from_parts(&m.status, m.closure.as_deref()))
-        else {
+        let (Some(tier), status) = (m.tier, m.status) else {
             return Ok(());
         };
         let since = state.store.tier_since(m.id).await?;
         let facts = TierFacts {
             tier,
             status,
-            difficult: m.difficulty == Difficulty::Difficult.as_str(),
-            risk: fengqiao_domain::risk::Level::parse(&m.escalation_risk_level)
-                .unwrap_or(fengqiao_domain::risk::Level::None),
+            difficult: m.difficulty == Difficulty::Difficult,
+            risk: m.escalation_risk_level,
             days_at_tier: (fengqiao_store::now_ms() - since) / (24 * 3_600_000),
         };
         let Some(reason) = rule_to_move_up(&facts) else { return Ok(()) };
@@ -107,11 +99,11 @@ pub async fn apply_tier_rules(state: &App, matter_id: i64) -> Result<()> {
         let step = fengqiao_store::matters::Step {
             code: &m.code,
             event: "escalate",
-            from: (&m.status, m.closure.as_deref()),
-            to: (to.code(), to.closure().map(|c| c.as_str())),
-            tier: Some(up.as_str()),
+            from: status,
+            to,
+            tier: Some(up),
             note: &reason,
-            routes_told: None,
+            routes_told: &[],
             follow_ups: &mediation::follow_ups_due(to, fengqiao_store::now_ms()),
         };
         match state.store.apply_step(&fengqiao_store::audit::AuditCtx::system("rules", "three-tier rules"), &step).await
@@ -189,10 +181,7 @@ pub async fn apply_step(
         })?)
     };
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    let kind = MatterKind::parse(&m.kind)
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("matter {} has kind {}", m.code, m.kind)))?;
-    let status = Status::from_parts(&m.status, m.closure.as_deref())
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("matter {} has status {}", m.code, m.status)))?;
+    let (kind, status) = (m.kind, m.status);
     let (to, tier) = match event {
         Some(e) => {
             let to = next(kind, status, e).map_err(not_allowed)?;
@@ -201,24 +190,23 @@ pub async fn apply_step(
             (to, None)
         }
         None => {
-            let tier = m.tier.as_deref().and_then(Tier::parse).ok_or_else(|| Error::Conflict {
+            let tier = m.tier.ok_or_else(|| Error::Conflict {
                 field: Some("event".into()),
                 message: "only disputes move between tiers".into(),
             })?;
             let (t, to) = escalate(status, tier).map_err(not_allowed)?;
-            (to, t.map(|t| t.as_str()))
+            (to, t)
         }
     };
-    let told = (!routes.is_empty() && matches!(event, Some(Event::FailMediation | Event::ConsentRefused)))
-        .then(|| routes.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","));
+    let told: &[Route] = if matches!(event, Some(Event::FailMediation | Event::ConsentRefused)) { routes } else { &[] };
     let step = fengqiao_store::matters::Step {
         code: &m.code,
         event: event_name,
-        from: (&m.status, m.closure.as_deref()),
-        to: (to.code(), to.closure().map(|c| c.as_str())),
+        from: status,
+        to,
         tier,
         note,
-        routes_told: told.as_deref(),
+        routes_told: told,
         follow_ups: &mediation::follow_ups_due(to, fengqiao_store::now_ms()),
     };
     match state.store.apply_step(&actor.audit_ctx(&format!("matter {event_name}")), &step).await {
@@ -317,7 +305,7 @@ pub async fn set_consent(
         return Err(Error::field("note", "at most 500 characters"));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    if !matches!(m.status.as_str(), "registered" | "accepted" | "mediation_failed") {
+    if !matches!(m.status, Status::Registered | Status::Accepted | Status::MediationFailed) {
         return Err(Error::Conflict {
             field: Some("consent".into()),
             message: format!("consent is recorded before mediation starts (the matter is {})", m.status),
@@ -372,7 +360,7 @@ pub async fn add_session(state: &App, actor: &Actor, code: &str, s: &SessionIn) 
         return Err(Error::Invalid(errs));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.status != "mediating" {
+    if m.status != Status::Mediating {
         return Err(Error::Conflict {
             field: None,
             message: format!("sessions are recorded while mediating (the matter is {})", m.status),
@@ -459,7 +447,7 @@ pub async fn save_plan(state: &App, actor: &Actor, code: &str, p: &CasePlanIn) -
         return Err(Error::Invalid(errs));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.kind != "dispute" || m.status == "closed" {
+    if m.kind != MatterKind::Dispute || m.is_closed() {
         return Err(Error::Conflict { field: None, message: "a case plan is for an open dispute".into() });
     }
     let ctx = actor.audit_ctx("case plan");
@@ -494,7 +482,7 @@ pub struct TermIn {
 /// Draft the agreement from the case (mediating, or agreement reached and not signed).
 pub async fn save_agreement(state: &App, actor: &Actor, code: &str, a: &AgreementIn) -> Result<String> {
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    if !matches!(m.status.as_str(), "mediating" | "agreement_reached") {
+    if !matches!(m.status, Status::Mediating | Status::AgreementReached) {
         return Err(Error::Conflict {
             field: None,
             message: format!("an agreement is drafted during mediation (the matter is {})", m.status),
@@ -561,7 +549,7 @@ pub async fn sign_agreement(state: &App, actor: &Actor, code: &str, signed_on: O
         None => fengqiao_store::now_ms(),
     };
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.status != "agreement_reached" {
+    if m.status != Status::AgreementReached {
         return Err(Error::Conflict {
             field: Some("agreement".into()),
             message: format!("an agreement is signed once agreement is reached (the matter is {})", m.status),
@@ -606,7 +594,7 @@ pub async fn perform_term(state: &App, actor: &Actor, code: &str, seq: i64, note
         return Err(Error::field("note", "at most 500 characters"));
     }
     let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.status != "performing" {
+    if m.status != Status::Performing {
         return Err(Error::Conflict {
             field: None,
             message: format!("terms are carried out after signing (the matter is {})", m.status),
@@ -672,7 +660,7 @@ pub async fn record_follow_up(state: &App, actor: &Actor, code: &str, id: i64, f
         }
         e => e.into(),
     })?;
-    if f.recurred && m.status == "closed" {
+    if f.recurred && m.is_closed() {
         apply_step(state, actor, code, "reopen", None, &format!("回访发现纠纷反复：{}", f.outcome.trim()), &[]).await?;
     }
     Ok(())

@@ -19,7 +19,7 @@ pub struct Intake {
     pub category: fengqiao_domain::matter::CategoryDef,
     pub priority: Priority,
     pub narrative: String,
-    pub source: &'static str,
+    pub source: Source,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<Phone>,
     pub difficulty: Difficulty,
@@ -38,23 +38,23 @@ pub fn new_matter(
     let (ack, resolve) = settings.deadlines(i.kind, i.priority);
     let dispute = i.kind == MatterKind::Dispute;
     NewMatter {
-        kind: i.kind.as_str().into(),
+        kind: i.kind,
         category: i.category.code.clone(),
-        priority: i.priority.as_str().into(),
+        priority: i.priority,
         narrative: i.narrative,
-        source: i.source.into(),
+        source: i.source,
         grid_id,
         household_id,
         lat,
         lon,
         reporter_name: i.reporter_name,
         reporter_phone: i.reporter_phone,
-        tier: dispute.then(|| Tier::Grid.as_str().to_string()),
-        approach: if dispute { i.category.approach.map(|a| a.as_str().to_string()) } else { None },
+        tier: dispute.then_some(Tier::Grid),
+        approach: if dispute { i.category.approach } else { None },
         ack_due_at: now + ack * 60_000,
         resolve_due_at: now + resolve * 60_000,
-        difficulty: i.difficulty.as_str().into(),
-        five_small: i.five_small.map(|f| f.as_str().to_string()),
+        difficulty: i.difficulty,
+        five_small: i.five_small,
         open311: None,
         initial: Default::default(),
     }
@@ -66,30 +66,38 @@ pub fn new_matter(
 pub async fn record(state: &App, ctx: &fengqiao_store::audit::AuditCtx, m: &NewMatter) -> Result<String> {
     use fengqiao_domain::matter::{Status, TierFacts, escalate, rule_to_move_up};
     use fengqiao_domain::risk::Facts;
+    use fengqiao_store::matters::{AlertText, RiskFactor, TierMove};
     let risk = state.lexicon.assess(&Facts { texts: vec![&m.narrative], ..Default::default() });
     let mut m = m.clone();
     let mut moves = Vec::new();
-    if let Some(mut tier) = m.tier.as_deref().and_then(Tier::parse) {
+    if let Some(mut tier) = m.tier {
         let mut status = Status::Registered;
-        let difficult = m.difficulty == Difficulty::Difficult.as_str();
+        let difficult = m.difficulty == Difficulty::Difficult;
         while let Some(reason) =
             rule_to_move_up(&TierFacts { tier, status, difficult, risk: risk.level, days_at_tier: 0 })
         {
             let Ok((Some(up), to)) = escalate(status, tier) else { break };
-            moves.push((up.as_str().to_string(), reason));
+            moves.push(TierMove { to: up, reason });
             tier = up;
             status = to;
         }
     }
     m.initial = fengqiao_store::matters::Initial {
         risk_score: i64::from(risk.score),
-        risk_level: risk.level.as_str().to_string(),
+        risk_level: Some(risk.level),
         factors: risk
             .hits
             .iter()
-            .map(|h| (h.factor.as_str().to_string(), i64::from(h.weight), h.evidence.clone()))
+            .map(|h| RiskFactor {
+                factor: h.factor.as_str().to_string(),
+                weight: i64::from(h.weight),
+                evidence: h.evidence.clone(),
+            })
             .collect(),
-        alert: risk.level.raises_alert().then(|| (risk.factors_text(), risk.police_report("{code}"))),
+        alert: risk
+            .level
+            .raises_alert()
+            .then(|| AlertText { factors: risk.factors_text(), police_report: risk.police_report("{code}") }),
         moves,
         screening_round_id: m.initial.screening_round_id,
     };
@@ -285,7 +293,7 @@ pub async fn build(
         category: category.expect("checked"),
         priority: priority.expect("checked"),
         narrative: narrative.to_string(),
-        source: source.as_str(),
+        source,
         reporter_name: reporter_name.map(String::from),
         reporter_phone: phone,
         difficulty: difficulty.expect("checked"),

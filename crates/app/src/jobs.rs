@@ -66,8 +66,8 @@ pub fn standard() -> Vec<Job> {
         Job::new("judicial_confirmation_reminders", minutes(60), minutes(10), |app| async move {
             let days = fengqiao_domain::mediation::JUDICIAL_CONFIRMATION_REMINDER_DAYS;
             let due = app.store.judicial_confirmation_reminders(now_ms(), days).await?;
-            for (code, number, _) in &due {
-                tracing::info!(matter = %code, agreement = %number, "judicial confirmation window closes within a week");
+            for r in &due {
+                tracing::info!(matter = %r.matter_code, agreement = %r.agreement_number, "judicial confirmation window closes within a week");
             }
             Ok(format!("{} reminders", due.len()))
         }),

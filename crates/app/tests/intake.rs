@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 fn matter(grid_id: i64, i: usize) -> NewMatter {
     NewMatter {
-        kind: "hazard".into(),
+        kind: fengqiao_domain::matter::MatterKind::Hazard,
         category: "other".into(),
-        priority: "normal".into(),
+        priority: fengqiao_domain::matter::Priority::Normal,
         narrative: format!("楼道堆放杂物第{i}处"),
-        source: "api".into(),
+        source: fengqiao_domain::matter::Source::Api,
         grid_id,
         household_id: None,
         lat: None,
@@ -28,7 +28,7 @@ fn matter(grid_id: i64, i: usize) -> NewMatter {
         approach: None,
         ack_due_at: 0,
         resolve_due_at: 0,
-        difficulty: "ordinary".into(),
+        difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
         five_small: None,
         open311: None,
         initial: Default::default(),

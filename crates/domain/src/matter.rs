@@ -306,6 +306,15 @@ impl Closure {
     }
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.closure() {
+            Some(c) => write!(f, "closed ({})", c.as_str()),
+            None => f.write_str(self.code()),
+        }
+    }
+}
+
 impl Status {
     /// The status column's value (`closed` for every closure; the closure has its own).
     pub fn code(self) -> &'static str {

@@ -122,7 +122,7 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     );
     let now = fengqiao_store::now_ms();
     let due = w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap();
-    assert_eq!(due.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), [code.as_str()]);
+    assert_eq!(due.iter().map(|d| d.matter_code.as_str()).collect::<Vec<_>>(), [code.as_str()]);
     assert!(w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
     // The supervision page lists the closing window.
     let cmd = w.token("commander").await;
@@ -308,8 +308,8 @@ async fn early_warning_of_escalation(db: &TestDb) {
     assert!(audited.iter().any(|a| a.action == "matter.risk.alert"));
     // The alert waits in the outbox for delivery (DingTalk/WeCom), written with the matter.
     let outbox = w.state.store.pending_outbox(100).await.unwrap();
-    assert!(outbox.iter().any(|o| o.1 == "matter.escalation_alert" && o.2 == code), "{outbox:?}");
-    assert!(outbox.iter().filter(|o| o.1 == "matter.created").count() >= 4);
+    assert!(outbox.iter().any(|o| o.topic == "matter.escalation_alert" && o.object_id == code), "{outbox:?}");
+    assert!(outbox.iter().filter(|o| o.topic == "matter.created").count() >= 4);
 }
 
 contract_tests!(mediation_as_the_law_requires, early_warning_of_escalation,);

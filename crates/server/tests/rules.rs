@@ -74,7 +74,7 @@ async fn concurrent_changes_raise_one_red_alert(db: &TestDb) {
     let w = world(db).await;
     let code = dispute(&w, &w.token("gw1").await, "楼道堆放杂物影响通行，邻居之间有些口角").await;
     let m = w.state.store.matter_by_code(&code).await.unwrap();
-    assert_eq!(m.escalation_risk_level, "none");
+    assert_eq!(m.escalation_risk_level, fengqiao_domain::risk::Level::None);
     // What was recorded now reads as a threat to life (as a session record or a note would).
     db.execute_raw(&format!(
         "UPDATE matters SET narrative = '邻居酒后拿着菜刀堵门，扬言要砍死对方' WHERE code = '{code}'"
@@ -92,7 +92,7 @@ async fn concurrent_changes_raise_one_red_alert(db: &TestDb) {
         r.expect("reassessed");
     }
     let m = w.state.store.matter_by_code(&code).await.unwrap();
-    assert_eq!(m.escalation_risk_level, "red");
+    assert_eq!(m.escalation_risk_level, fengqiao_domain::risk::Level::Red);
     let cmd = w.token("commander").await;
     let alerts = w.get("/api/v1/alerts", Some(&cmd)).await.json();
     let mine = alerts.as_array().unwrap().iter().filter(|a| a["matter"] == code.as_str()).count();

@@ -5,16 +5,19 @@
 use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
 use crate::{Store, StoreError, StoreResult, now_ms};
 use fengqiao_domain::Phone;
+use fengqiao_domain::matter::{Approach, Closure, Difficulty, FiveSmall, MatterKind, Priority, Source, Status, Tier};
+use fengqiao_domain::mediation::Route;
 use fengqiao_domain::org::UnitPath;
+use fengqiao_domain::risk::Level;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone)]
 pub struct NewMatter {
-    pub kind: String,
+    pub kind: MatterKind,
     pub category: String,
-    pub priority: String,
+    pub priority: Priority,
     pub narrative: String,
-    pub source: String,
+    pub source: Source,
     pub grid_id: i64,
     pub household_id: Option<i64>,
     pub lat: Option<f64>,
@@ -22,14 +25,13 @@ pub struct NewMatter {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<Phone>,
     /// Disputes start at the grid tier; other kinds have none.
-    pub tier: Option<String>,
-    pub approach: Option<String>,
+    pub tier: Option<Tier>,
+    pub approach: Option<Approach>,
     pub ack_due_at: i64,
     pub resolve_due_at: i64,
-    /// simple, ordinary or difficult.
-    pub difficulty: String,
+    pub difficulty: Difficulty,
     /// A "five small" tag (五小警务), if any.
-    pub five_small: Option<String>,
+    pub five_small: Option<FiveSmall>,
     /// Open311: the client that posted it, the token handed back, a photo's address.
     pub open311: Option<(i64, String, Option<String>)>,
     /// Decided at intake, written in the same transaction.
@@ -42,30 +44,54 @@ pub struct NewMatter {
 #[derive(Debug, Clone, Default)]
 pub struct Initial {
     pub risk_score: i64,
-    pub risk_level: String,
-    /// (factor, weight, evidence)
-    pub factors: Vec<(String, i64, String)>,
-    /// (factors as text, police report)
-    pub alert: Option<(String, String)>,
-    /// (to tier, reason)
-    pub moves: Vec<(String, String)>,
+    /// `None`: not assessed (the columns keep their defaults).
+    pub risk_level: Option<Level>,
+    pub factors: Vec<RiskFactor>,
+    pub alert: Option<AlertText>,
+    pub moves: Vec<TierMove>,
     /// Found during this screening round (排查).
     pub screening_round_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+/// One factor of an escalation-risk score, with its weight and the evidence found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskFactor {
+    pub factor: String,
+    pub weight: i64,
+    pub evidence: String,
+}
+
+/// An alert's text: its factors and the report to the police (`{code}` stands for the
+/// matter's code, known only once it is written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertText {
+    pub factors: String,
+    pub police_report: String,
+}
+
+/// A move up a tier the rules decided, with their reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierMove {
+    pub to: Tier,
+    pub reason: String,
+}
+
+/// A matter as stored, typed: every vocabulary column is a domain enum (an unknown value
+/// in the database is reported as corrupt data, never passed on as text).
+#[derive(Debug, Clone)]
 pub struct MatterDetail {
     pub id: i64,
     pub code: String,
-    pub kind: String,
+    pub kind: MatterKind,
+    /// A category code of the taxonomy in use (installations add their own).
     pub category: String,
-    pub priority: String,
+    pub priority: Priority,
     pub narrative: String,
-    pub status: String,
-    pub closure: Option<String>,
-    pub source: String,
-    pub tier: Option<String>,
-    pub approach: Option<String>,
+    /// The status, with the closure of a closed matter.
+    pub status: Status,
+    pub source: Source,
+    pub tier: Option<Tier>,
+    pub approach: Option<Approach>,
     pub grid_code: String,
     pub grid_name: String,
     pub grid_path: String,
@@ -78,12 +104,107 @@ pub struct MatterDetail {
     pub handler_path: String,
     pub handler_name: String,
     pub escalation_risk_score: i64,
-    pub escalation_risk_level: String,
-    /// The routes the parties were told of on failure (comma-separated).
-    pub routes_told: Option<String>,
+    pub escalation_risk_level: Level,
+    /// The routes the parties were told of on failure.
+    pub routes_told: Vec<Route>,
     pub mediation_started_at: Option<i64>,
-    pub difficulty: String,
-    pub five_small: Option<String>,
+    pub difficulty: Difficulty,
+    pub five_small: Option<FiveSmall>,
+}
+
+impl MatterDetail {
+    pub fn closure(&self) -> Option<Closure> {
+        self.status.closure()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.status, Status::Closed(_))
+    }
+}
+
+/// The row as SQL returns it, before its vocabulary is checked.
+#[derive(FromRow)]
+struct MatterRow {
+    id: i64,
+    code: String,
+    kind: String,
+    category: String,
+    priority: String,
+    narrative: String,
+    status: String,
+    closure: Option<String>,
+    source: String,
+    tier: Option<String>,
+    approach: Option<String>,
+    grid_code: String,
+    grid_name: String,
+    grid_path: String,
+    household_code: Option<String>,
+    ack_due_at: Option<i64>,
+    resolve_due_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    handler_path: String,
+    handler_name: String,
+    escalation_risk_score: i64,
+    escalation_risk_level: String,
+    routes_told: Option<String>,
+    mediation_started_at: Option<i64>,
+    difficulty: String,
+    five_small: Option<String>,
+}
+
+impl TryFrom<MatterRow> for MatterDetail {
+    type Error = StoreError;
+
+    fn try_from(r: MatterRow) -> StoreResult<Self> {
+        let bad = |column: &str, value: &str| StoreError::Corrupt(format!("matter {}: {column} '{value}'", r.code));
+        fn opt<T>(v: &Option<String>, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>, String> {
+            match v.as_deref().filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => parse(s).map(Some).ok_or_else(|| s.to_string()),
+            }
+        }
+        let status = Status::from_parts(&r.status, r.closure.as_deref())
+            .ok_or_else(|| bad("status", &format!("{}/{}", r.status, r.closure.as_deref().unwrap_or(""))))?;
+        let routes_told = r
+            .routes_told
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Route::parse(s).ok_or_else(|| bad("routes_told", s)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(MatterDetail {
+            kind: MatterKind::parse(&r.kind).ok_or_else(|| bad("kind", &r.kind))?,
+            priority: Priority::parse(&r.priority).ok_or_else(|| bad("priority", &r.priority))?,
+            source: Source::parse(&r.source).ok_or_else(|| bad("source", &r.source))?,
+            tier: opt(&r.tier, Tier::parse).map_err(|v| bad("tier", &v))?,
+            approach: opt(&r.approach, Approach::parse).map_err(|v| bad("approach", &v))?,
+            escalation_risk_level: Level::parse(&r.escalation_risk_level)
+                .ok_or_else(|| bad("escalation_risk_level", &r.escalation_risk_level))?,
+            difficulty: Difficulty::parse(&r.difficulty).ok_or_else(|| bad("difficulty", &r.difficulty))?,
+            five_small: opt(&r.five_small, FiveSmall::parse).map_err(|v| bad("five_small", &v))?,
+            status,
+            routes_told,
+            id: r.id,
+            code: r.code,
+            category: r.category,
+            narrative: r.narrative,
+            grid_code: r.grid_code,
+            grid_name: r.grid_name,
+            grid_path: r.grid_path,
+            household_code: r.household_code,
+            ack_due_at: r.ack_due_at,
+            resolve_due_at: r.resolve_due_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            handler_path: r.handler_path,
+            handler_name: r.handler_name,
+            escalation_risk_score: r.escalation_risk_score,
+            mediation_started_at: r.mediation_started_at,
+        })
+    }
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -108,13 +229,14 @@ const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority
 pub struct Step<'a> {
     pub code: &'a str,
     pub event: &'a str,
-    /// The status (and closure) the caller saw; the step fails with `Conflict` otherwise.
-    pub from: (&'a str, Option<&'a str>),
-    pub to: (&'a str, Option<&'a str>),
-    pub tier: Option<&'a str>,
+    /// The status the caller saw; the step fails with `Conflict` otherwise.
+    pub from: Status,
+    pub to: Status,
+    /// The new tier, when the step moves the dispute up.
+    pub tier: Option<Tier>,
     pub note: &'a str,
-    /// On failure: the routes the parties were told of (comma-separated).
-    pub routes_told: Option<&'a str>,
+    /// On a refusal or a failure: the routes the parties were told of.
+    pub routes_told: &'a [Route],
     /// Follow-up visits the step schedules (due times), as the domain decided.
     pub follow_ups: &'a [i64],
 }
@@ -164,11 +286,12 @@ impl Store {
     }
 
     pub async fn matter_by_code(&self, code: &str) -> StoreResult<MatterDetail> {
-        sqlx::query_as(&format!("{MATTER_SELECT} WHERE m.code = $1"))
+        sqlx::query_as::<_, MatterRow>(&format!("{MATTER_SELECT} WHERE m.code = $1"))
             .bind(code)
             .fetch_optional(&self.read)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// Ids of the matters not closed.
@@ -179,11 +302,12 @@ impl Store {
     }
 
     pub async fn matter_by_id(&self, matter_id: i64) -> StoreResult<MatterDetail> {
-        sqlx::query_as(&format!("{MATTER_SELECT} WHERE m.id = $1"))
+        sqlx::query_as::<_, MatterRow>(&format!("{MATTER_SELECT} WHERE m.id = $1"))
             .bind(matter_id)
             .fetch_optional(&self.read)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// When the matter reached its current tier (its registration or last move up).
@@ -217,9 +341,13 @@ impl Store {
             return Ok(vec![]);
         }
         let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-        let rows: Vec<MatterDetail> =
+        let rows: Vec<MatterRow> =
             sqlx::query_as(&format!("{MATTER_SELECT} WHERE m.id IN ({list})")).fetch_all(&self.read).await?;
-        let mut by_id: std::collections::HashMap<i64, MatterDetail> = rows.into_iter().map(|m| (m.id, m)).collect();
+        let mut by_id = std::collections::HashMap::new();
+        for r in rows {
+            let m = MatterDetail::try_from(r)?;
+            by_id.insert(m.id, m);
+        }
         Ok(ids.iter().filter_map(|i| by_id.remove(i)).collect())
     }
 
@@ -248,7 +376,7 @@ impl Store {
         .bind(kind)
         .fetch_one(&self.read)
         .await?;
-        let rows = sqlx::query_as(&format!(
+        let rows: Vec<MatterRow> = sqlx::query_as(&format!(
             "{MATTER_SELECT} WHERE {cond} ORDER BY m.created_at DESC, m.id DESC LIMIT $4 OFFSET $5"
         ))
         .bind(format!("{}%", path.0))
@@ -258,7 +386,7 @@ impl Store {
         .bind(offset.max(0))
         .fetch_all(&self.read)
         .await?;
-        Ok((rows, total))
+        Ok((rows.into_iter().map(MatterDetail::try_from).collect::<StoreResult<_>>()?, total))
     }
 
     /// Apply a workflow step decided by the domain rules. `Conflict` when the matter is no
@@ -266,7 +394,12 @@ impl Store {
     pub async fn apply_step(&self, ctx: &AuditCtx, s: &Step<'_>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let now = now_ms();
-        let closed_at = (s.to.0 == "closed").then_some(now);
+        let closed_at = matches!(s.to, Status::Closed(_)).then_some(now);
+        let (to_status, to_closure) = (s.to.code(), s.to.closure().map(|c| c.as_str()));
+        let (from_status, from_closure) = (s.from.code(), s.from.closure().map(|c| c.as_str()));
+        let tier = s.tier.map(|t| t.as_str());
+        let routes =
+            (!s.routes_told.is_empty()).then(|| s.routes_told.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","));
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE matters SET status = $1, closure = $2, tier = COALESCE($3, tier), updated_at = $4, \
              acknowledged_at = CASE WHEN $1 = 'accepted' AND acknowledged_at IS NULL THEN $4 ELSE acknowledged_at END, \
@@ -274,21 +407,21 @@ impl Store {
              mediation_started_at = CASE WHEN $1 = 'mediating' AND mediation_started_at IS NULL THEN $4 ELSE mediation_started_at END \
              WHERE code = $6 AND status = $7 AND COALESCE(closure, '') = COALESCE($8, '') RETURNING id",
         )
-        .bind(s.to.0)
-        .bind(s.to.1)
-        .bind(s.tier)
+        .bind(to_status)
+        .bind(to_closure)
+        .bind(tier)
         .bind(now)
         .bind(closed_at)
         .bind(s.code)
-        .bind(s.from.0)
-        .bind(s.from.1)
-        .bind(s.routes_told)
+        .bind(from_status)
+        .bind(from_closure)
+        .bind(routes)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = id else {
             return Err(StoreError::Conflict { constraint: "matter_status".into() });
         };
-        if let Some(tier) = s.tier {
+        if let Some(tier) = tier {
             sqlx::query(&format!("UPDATE matters SET handler_unit_id = {HANDLER_AT_TIER} WHERE id = $2"))
                 .bind(tier)
                 .bind(id)
@@ -302,23 +435,23 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let to = match s.to.1 {
-            Some(c) => format!("{}:{c}", s.to.0),
-            None => s.to.0.to_string(),
+        let to = match to_closure {
+            Some(c) => format!("{to_status}:{c}"),
+            None => to_status.to_string(),
         };
         sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id)
             .bind(s.event)
-            .bind(s.from.0)
+            .bind(from_status)
             .bind(&to)
-            .bind(s.tier)
+            .bind(tier)
             .bind(&ctx.actor)
             .bind(s.note)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         let ev = AuditEvent::new(&format!("matter.{}", s.event), "matter", s.code, Outcome::Success)
-            .detail(format!("{} -> {to}", s.from.0));
+            .detail(format!("{from_status} -> {to}"));
         audit::append(&mut tx, ctx, &ev).await?;
         tx.commit().await?;
         Ok(())
@@ -346,31 +479,31 @@ pub async fn insert_past_matter(conn: &mut sqlx::AnyConnection, code: &str, p: &
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id",
     )
     .bind(code)
-    .bind(&m.kind)
+    .bind(m.kind.as_str())
     .bind(&m.category)
-    .bind(&m.priority)
+    .bind(m.priority.as_str())
     .bind(&m.narrative)
     .bind(&p.status)
     .bind(&p.closure)
-    .bind(&m.source)
+    .bind(m.source.as_str())
     .bind(m.grid_id)
     .bind(m.household_id)
     .bind(m.lat)
     .bind(m.lon)
-    .bind(&m.tier)
-    .bind(&m.approach)
+    .bind(m.tier.map(|t| t.as_str()))
+    .bind(m.approach.map(|a| a.as_str()))
     .bind(m.ack_due_at)
     .bind(m.resolve_due_at)
     .bind(p.steps.iter().find(|s| s.2 == "accepted").map(|s| s.5))
     .bind((p.status == "closed").then_some(last))
     .bind(p.created_at)
     .bind(last)
-    .bind(&m.difficulty)
-    .bind(&m.five_small)
+    .bind(m.difficulty.as_str())
+    .bind(m.five_small.map(|f| f.as_str()))
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(&format!("UPDATE matters SET handler_unit_id = {HANDLER_AT_TIER} WHERE id = $2"))
-        .bind(m.tier.as_deref().unwrap_or("grid"))
+        .bind(m.tier.map_or("grid", |t| t.as_str()))
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -414,11 +547,11 @@ async fn insert_new_matter(
              VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20, $21, $22, $23) RETURNING id",
         )
         .bind(&temp)
-        .bind(&m.kind)
+        .bind(m.kind.as_str())
         .bind(&m.category)
-        .bind(&m.priority)
+        .bind(m.priority.as_str())
         .bind(&m.narrative)
-        .bind(&m.source)
+        .bind(m.source.as_str())
         .bind(m.grid_id)
         .bind(m.household_id)
         .bind(m.lat)
@@ -426,13 +559,13 @@ async fn insert_new_matter(
         .bind(&m.reporter_name)
         .bind(m.reporter_phone.as_ref().map(|p| crypto.seal(p.as_str())))
         .bind(m.reporter_phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
-        .bind(&m.tier)
-        .bind(&m.approach)
+        .bind(m.tier.map(|t| t.as_str()))
+        .bind(m.approach.map(|a| a.as_str()))
         .bind(m.ack_due_at)
         .bind(m.resolve_due_at)
         .bind(now)
-        .bind(&m.difficulty)
-        .bind(&m.five_small)
+        .bind(m.difficulty.as_str())
+        .bind(m.five_small.map(|f| f.as_str()))
         .bind(m.open311.as_ref().map(|o| o.0))
         .bind(m.open311.as_ref().map(|o| o.1.clone()))
         .bind(m.open311.as_ref().and_then(|o| o.2.clone()))
@@ -445,23 +578,27 @@ async fn insert_new_matter(
     sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'register', '', 'registered', $2, $3, $4, $5)")
             .bind(id)
-            .bind(&m.tier)
+            .bind(m.tier.map(|t| t.as_str()))
             .bind(&ctx.actor)
-            .bind(&m.source)
+            .bind(m.source.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;
-    let ev = AuditEvent::new("matter.create", "matter", &code, Outcome::Success)
-        .detail(format!("{} {} via {}", m.kind, m.category, m.source));
+    let ev = AuditEvent::new("matter.create", "matter", &code, Outcome::Success).detail(format!(
+        "{} {} via {}",
+        m.kind.as_str(),
+        m.category,
+        m.source.as_str()
+    ));
     audit::append(tx, ctx, &ev).await?;
     let init = &m.initial;
     let rules = AuditCtx::system("rules", "three-tier rules");
     let mut from = "registered";
-    for (tier, reason) in &init.moves {
+    for TierMove { to: tier, reason } in &init.moves {
         sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'escalate', $2, 'accepted', $3, 'rules', $4, $5)")
                 .bind(id)
                 .bind(from)
-                .bind(tier)
+                .bind(tier.as_str())
                 .bind(reason)
                 .bind(now)
                 .execute(&mut *tx)
@@ -471,12 +608,12 @@ async fn insert_new_matter(
         audit::append(tx, &rules, &ev).await?;
         from = "accepted";
     }
-    if let Some((tier, _)) = init.moves.last() {
+    if let Some(TierMove { to: tier, .. }) = init.moves.last() {
         sqlx::query(&format!(
                 "UPDATE matters SET status = 'accepted', tier = $1, acknowledged_at = $3, handler_unit_id = {} WHERE id = $2",
                 HANDLER_AT_TIER
             ))
-            .bind(tier)
+            .bind(tier.as_str())
             .bind(id)
             .bind(now)
             .execute(&mut *tx)
@@ -489,15 +626,15 @@ async fn insert_new_matter(
             .execute(&mut *tx)
             .await?;
     }
-    if !init.risk_level.is_empty() {
+    if let Some(level) = init.risk_level {
         sqlx::query("UPDATE matters SET escalation_risk_score = $1, escalation_risk_level = $2 WHERE id = $3")
             .bind(init.risk_score)
-            .bind(&init.risk_level)
+            .bind(level.as_str())
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
-    for (factor, weight, evidence) in &init.factors {
+    for RiskFactor { factor, weight, evidence } in &init.factors {
         sqlx::query(
             "INSERT INTO escalation_risk_factors (matter_id, factor, weight, evidence) VALUES ($1, $2, $3, $4)",
         )
@@ -508,16 +645,16 @@ async fn insert_new_matter(
         .execute(&mut *tx)
         .await?;
     }
-    if let Some((factors, report)) = &init.alert {
-        let level = fengqiao_domain::risk::Level::parse(&init.risk_level).unwrap_or(fengqiao_domain::risk::Level::Red);
-        let report = report.replace("{code}", &code);
+    if let Some(AlertText { factors, police_report }) = &init.alert {
+        let level = init.risk_level.unwrap_or(Level::Red);
+        let report = police_report.replace("{code}", &code);
         let alert =
             Alert { matter_id: id, code: &code, level, score: init.risk_score, factors, police_report: &report };
         raise_alert(tx, &alert, now).await?;
     }
     let payload = serde_json::json!({
         "code": code, "kind": m.kind, "category": m.category, "priority": m.priority, "grid_id": m.grid_id,
-        "escalation_risk_level": init.risk_level, "source": m.source,
+        "escalation_risk_level": init.risk_level.unwrap_or(Level::None).as_str(), "source": m.source,
     });
     outbox(tx, "matter.created", &code, &payload, now).await?;
     Ok(code)
@@ -584,9 +721,21 @@ pub async fn outbox(
     Ok(())
 }
 
+/// An event written with the change it reports, for delivery after commit.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct OutboxEvent {
+    pub id: i64,
+    /// `matter.created`, `matter.escalation_alert`, ...
+    pub topic: String,
+    /// The object's code.
+    pub object_id: String,
+    /// JSON.
+    pub payload: String,
+}
+
 impl Store {
-    /// Events not yet delivered, oldest first: (id, topic, object id, payload).
-    pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<(i64, String, String, String)>> {
+    /// Events not yet delivered, oldest first.
+    pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<OutboxEvent>> {
         Ok(sqlx::query_as(
             "SELECT id, topic, object_id, payload FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
         )

@@ -285,11 +285,11 @@ async fn intake_batch_is_isolated(db: &TestDb) {
     let station = s.create_unit(&ctx(), &NewUnit::new("ST", UnitKind::Station, "新义派出所", None)).await.unwrap();
     let grid = s.create_unit(&ctx(), &NewUnit::new("G1", UnitKind::Grid, "第1网格", Some(station.id))).await.unwrap();
     let matter = |grid_id: i64, i: usize| fengqiao_store::matters::NewMatter {
-        kind: "hazard".into(),
+        kind: fengqiao_domain::matter::MatterKind::Hazard,
         category: "other".into(),
-        priority: "normal".into(),
+        priority: fengqiao_domain::matter::Priority::Normal,
         narrative: format!("楼道堆放杂物第{i}处"),
-        source: "api".into(),
+        source: fengqiao_domain::matter::Source::Api,
         grid_id,
         household_id: None,
         lat: None,
@@ -300,7 +300,7 @@ async fn intake_batch_is_isolated(db: &TestDb) {
         approach: None,
         ack_due_at: 0,
         resolve_due_at: 0,
-        difficulty: "ordinary".into(),
+        difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
         five_small: None,
         open311: None,
         initial: Default::default(),

@@ -6,7 +6,7 @@
 
 use super::names::Rng;
 use super::registry::DemoGrid;
-use fengqiao_domain::matter::{Category, MatterKind, Priority, deadlines_minutes};
+use fengqiao_domain::matter::{Category, Difficulty, MatterKind, Priority, Source, Tier, deadlines_minutes};
 use fengqiao_store::matters::{NewMatter, PastMatter, insert_past_matter};
 use fengqiao_store::mediation::{PastAgreement, PastCasework, insert_past_casework};
 use fengqiao_store::{Conn, Crypto, StoreResult};
@@ -193,11 +193,12 @@ pub async fn generate(
             .to_string()
         };
         let matter = NewMatter {
-            kind: kind.as_str().into(),
+            kind,
             category: cat.as_str().into(),
-            priority: priority.as_str().into(),
+            priority,
             narrative: text,
-            source: ["screening", "patrol", "household_qr", "walk_in", "phone"][rng.below(5)].into(),
+            source: [Source::Screening, Source::Patrol, Source::HouseholdQr, Source::WalkIn, Source::Phone]
+                [rng.below(5)],
             grid_id: g.id.0,
             household_id: None,
             lat: None,
@@ -205,11 +206,11 @@ pub async fn generate(
             reporter_name: None,
             reporter_phone: None,
             // Open disputes are still at the grid; settled ones ended where they were settled.
-            tier: dispute.then(|| if done { final_tier } else { "grid" }.to_string()),
-            approach: if dispute { cat.suggested_approach().map(|a| a.as_str().to_string()) } else { None },
+            tier: dispute.then(|| Tier::parse(if done { final_tier } else { "grid" }).expect("a tier")),
+            approach: if dispute { cat.suggested_approach() } else { None },
             ack_due_at: created + ack * 60_000,
             resolve_due_at: created + resolve * 60_000,
-            difficulty: "ordinary".into(),
+            difficulty: Difficulty::Ordinary,
             five_small: None,
             open311: None,
             initial: Default::default(),

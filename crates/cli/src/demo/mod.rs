@@ -343,8 +343,11 @@ mod tests {
         let root = db.store.root_unit().await.unwrap().unwrap();
         let (settled, n) = db.store.matters_under(&root.path, Some("closed"), Some("dispute"), 500, 0).await.unwrap();
         assert_eq!(n, 443);
-        assert!(settled.iter().all(|m| m.closure.as_deref() == Some("settled")));
-        assert!(settled.iter().filter(|m| m.tier.as_deref() == Some("grid")).count() > 300, "most at the lowest tier");
+        assert!(settled.iter().all(|m| m.closure() == Some(fengqiao_domain::matter::Closure::Settled)));
+        assert!(
+            settled.iter().filter(|m| m.tier == Some(fengqiao_domain::matter::Tier::Grid)).count() > 300,
+            "most at the lowest tier"
+        );
         assert!(s.registry.residents > 1500, "{:?}", s.registry);
         assert_eq!((s.grids, s.police_grids, s.accounts, s.volunteers), (156, 68, 302, 327));
         let root = db.store.root_unit().await.unwrap().unwrap();

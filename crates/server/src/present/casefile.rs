@@ -6,6 +6,7 @@ use super::rfc3339;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::AppResult;
+use fengqiao_domain::matter::Status;
 use fengqiao_domain::mediation::{JudicialConfirmationWindow, judicial_confirmation_window, mediation_overdue};
 use fengqiao_store::matters::MatterDetail;
 use serde::Serialize;
@@ -284,7 +285,7 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
     });
     let escalation_risk = EscalationRiskOut {
         score: m.escalation_risk_score,
-        level: m.escalation_risk_level.clone(),
+        level: m.escalation_risk_level.as_str().into(),
         factors: s
             .risk_factors(m.id)
             .await?
@@ -337,7 +338,7 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
     };
     let party_history = s.party_history(m.id).await?.iter().map(|b| brief(b, None)).collect();
     let here = s.matter_point(m.id).await?;
-    let likely_duplicates = if m.status == "closed" {
+    let likely_duplicates = if m.is_closed() {
         vec![]
     } else {
         fengqiao_app::casework::duplicates(state, m, here).await?.iter().map(|(b, d)| brief(b, Some(*d))).collect()
@@ -374,15 +375,8 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
         matter: out(m),
         handler: m.handler_name.clone(),
         escalation_risk,
-        mediation_overdue: m.status == "mediating" && mediation_overdue(now, m.mediation_started_at),
-        routes_told: m
-            .routes_told
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .filter(|r| !r.is_empty())
-            .map(String::from)
-            .collect(),
+        mediation_overdue: m.status == Status::Mediating && mediation_overdue(now, m.mediation_started_at),
+        routes_told: m.routes_told.iter().map(|r| r.as_str().into()).collect(),
         parties,
         plan,
         sessions,

@@ -16,13 +16,14 @@ use serde::Deserialize;
 const PAGE: i64 = 50;
 
 fn row(taxonomy: &fengqiao_domain::matter::Taxonomy, m: &MatterDetail, now: i64) -> Value {
-    let overdue = m.status != "closed" && m.resolve_due_at.is_some_and(|d| d < now);
+    let overdue = !m.is_closed() && m.resolve_due_at.is_some_and(|d| d < now);
     context! {
-        code => m.code.clone(), kind => m.kind.clone(),
+        code => m.code.clone(), kind => m.kind.as_str(),
         category => taxonomy.label(&m.category).to_string(),
-        narrative => m.narrative.clone(), status => m.status.clone(), closure => m.closure.clone(), tier => m.tier.clone(),
-        approach => m.approach.clone(), grid_code => m.grid_code.clone(), grid_name => m.grid_name.clone(),
-        household_code => m.household_code.clone(), source => m.source.clone(),
+        narrative => m.narrative.clone(), status => m.status.code(), closure => m.closure().map(|c| c.as_str()),
+        tier => m.tier.map(|t| t.as_str()), approach => m.approach.map(|a| a.as_str()),
+        grid_code => m.grid_code.clone(), grid_name => m.grid_name.clone(),
+        household_code => m.household_code.clone(), source => m.source.as_str(),
         created_at => m.created_at, resolve_due_at => m.resolve_due_at, overdue => overdue,
     }
 }

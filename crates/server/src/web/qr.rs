@@ -268,7 +268,7 @@ pub async fn submit_matter(
             .expect("the built-in category other"),
         priority: fengqiao_domain::matter::Priority::Normal,
         narrative: narrative.to_string(),
-        source: fengqiao_domain::matter::Source::HouseholdQr.as_str(),
+        source: fengqiao_domain::matter::Source::HouseholdQr,
         reporter_name: Some(f.name.trim().to_string()).filter(|n| !n.is_empty()),
         reporter_phone: phone,
         difficulty: fengqiao_domain::matter::Difficulty::Ordinary,

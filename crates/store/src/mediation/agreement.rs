@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// An agreement whose window for judicial confirmation closes soon, reminded once.
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct Reminder {
+    pub matter_code: String,
+    pub agreement_number: String,
+    pub due_at: i64,
+}
+
 impl Store {
     /// Draft (or redraft) the written agreement; refused once it is signed.
     pub async fn save_agreement(
@@ -164,13 +172,9 @@ impl Store {
     /// Agreements in effect whose confirmation window closes within `days` and for which
     /// no application is recorded: (matter code, agreement number, due at). Marks them
     /// reminded (once) so the reminder is sent once.
-    pub async fn judicial_confirmation_reminders(
-        &self,
-        now: i64,
-        days: i64,
-    ) -> StoreResult<Vec<(String, String, i64)>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT m.code, a.number, a.judicial_confirmation_due_at FROM agreements a JOIN matters m ON m.id = a.matter_id \
+    pub async fn judicial_confirmation_reminders(&self, now: i64, days: i64) -> StoreResult<Vec<Reminder>> {
+        let rows: Vec<Reminder> = sqlx::query_as(
+            "SELECT m.code AS matter_code, a.number AS agreement_number, a.judicial_confirmation_due_at AS due_at FROM agreements a JOIN matters m ON m.id = a.matter_id \
              WHERE a.judicial_confirmation = 'none' AND a.signed_at IS NOT NULL AND a.reminded_at IS NULL \
              AND a.judicial_confirmation_due_at >= $1 AND a.judicial_confirmation_due_at <= $2 ORDER BY a.judicial_confirmation_due_at",
         )
@@ -178,20 +182,28 @@ impl Store {
         .bind(now + days * DAY_MS)
         .fetch_all(&self.read)
         .await?;
+        let mut reminded = Vec::with_capacity(rows.len());
         if !rows.is_empty() {
             let mut tx = self.begin().await?;
-            for (code, number, _) in &rows {
-                sqlx::query("UPDATE agreements SET reminded_at = $1 WHERE number = $2")
+            for r in rows {
+                // Once: only an agreement not reminded meanwhile is reminded now.
+                let n = sqlx::query("UPDATE agreements SET reminded_at = $1 WHERE number = $2 AND reminded_at IS NULL")
                     .bind(now)
-                    .bind(number)
+                    .bind(&r.agreement_number)
                     .execute(&mut *tx)
-                    .await?;
-                let ev = AuditEvent::new("matter.agreement.reminder", "matter", code, Outcome::Success).detail(number);
-                audit::append(&mut tx, &AuditCtx::system("scheduler", "judicial confirmation reminder"), &ev).await?;
+                    .await?
+                    .rows_affected();
+                if n == 1 {
+                    let ev = AuditEvent::new("matter.agreement.reminder", "matter", &r.matter_code, Outcome::Success)
+                        .detail(&r.agreement_number);
+                    audit::append(&mut tx, &AuditCtx::system("scheduler", "judicial confirmation reminder"), &ev)
+                        .await?;
+                    reminded.push(r);
+                }
             }
             tx.commit().await?;
         }
-        Ok(rows)
+        Ok(reminded)
     }
 
     /// What the workflow guards need to know (`fengqiao_domain::mediation::guard`).

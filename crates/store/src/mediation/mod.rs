@@ -17,6 +17,7 @@ mod history;
 mod risk;
 mod supervision;
 
+pub use agreement::Reminder;
 pub use history::{MatterBrief, PastAgreement, PastCasework, insert_past_casework};
 pub use supervision::{DueRow, RiskyRow, Supervision};
 
