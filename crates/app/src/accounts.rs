@@ -209,7 +209,7 @@ pub async fn start_session(
             user_id: user.id.0,
             kind: kind.into(),
             csrf_token: random_token(),
-            mfa_pending: pending.as_i64(),
+            second_factor: pending,
             created_at: now,
             last_seen_at: now,
             expires_at,
@@ -265,7 +265,7 @@ pub async fn session_actor(app: &App, token: &str, client: &str, lang: Lang) -> 
         session_kind: session.kind,
         client: client.to_string(),
         lang,
-        second_factor: SecondFactor::from_i64(session.mfa_pending),
+        second_factor: session.second_factor,
         password_expired,
         user,
     })

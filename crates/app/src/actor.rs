@@ -11,35 +11,7 @@ use fengqiao_domain::role::Role;
 use fengqiao_store::audit::{AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::users::User;
 
-/// What still stands between a session and full use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecondFactor {
-    /// Nothing: the session is complete.
-    Done,
-    /// A TOTP code is to be entered.
-    Code,
-    /// The role requires TOTP and the account has none yet: enrol first.
-    Enrol,
-}
-
-impl SecondFactor {
-    /// The stored form (sessions.mfa_pending).
-    pub fn as_i64(self) -> i64 {
-        match self {
-            SecondFactor::Done => 0,
-            SecondFactor::Code => 1,
-            SecondFactor::Enrol => 2,
-        }
-    }
-
-    pub fn from_i64(v: i64) -> Self {
-        match v {
-            0 => SecondFactor::Done,
-            2 => SecondFactor::Enrol,
-            _ => SecondFactor::Code,
-        }
-    }
-}
+pub use fengqiao_domain::SecondFactor;
 
 /// The authenticated user of a request or command.
 #[derive(Debug, Clone)]

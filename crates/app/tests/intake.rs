@@ -6,34 +6,9 @@ use fengqiao_app::intake::Writer;
 use fengqiao_domain::org::UnitKind;
 use fengqiao_store::audit::{AuditCtx, AuditFilter, ChainCheck};
 use fengqiao_store::contract_tests;
-use fengqiao_store::matters::NewMatter;
 use fengqiao_store::org::NewUnit;
 use fengqiao_store::testing::TestDb;
 use std::sync::Arc;
-
-fn matter(grid_id: i64, i: usize) -> NewMatter {
-    NewMatter {
-        kind: fengqiao_domain::matter::MatterKind::Hazard,
-        category: "other".into(),
-        priority: fengqiao_domain::matter::Priority::Normal,
-        narrative: format!("楼道堆放杂物第{i}处"),
-        source: fengqiao_domain::matter::Source::Api,
-        grid_id,
-        household_id: None,
-        lat: None,
-        lon: None,
-        reporter_name: None,
-        reporter_phone: None,
-        tier: None,
-        approach: None,
-        ack_due_at: 0,
-        resolve_due_at: 0,
-        difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
-        five_small: None,
-        open311: None,
-        initial: Default::default(),
-    }
-}
 
 async fn concurrent_intake_is_batched_and_isolated(db: &TestDb) {
     let s = &db.store;
@@ -43,7 +18,8 @@ async fn concurrent_intake_is_batched_and_isolated(db: &TestDb) {
     let writer = Arc::new(Writer::start(s.clone()));
     let handles: Vec<_> = (0..40)
         .map(|i| {
-            let (w, m) = (writer.clone(), matter(if i == 17 { 999_999 } else { grid.id.0 }, i));
+            let (w, m) =
+                (writer.clone(), fengqiao_store::testing::new_hazard(if i == 17 { 999_999 } else { grid.id.0 }, i));
             tokio::spawn(async move { w.write(&AuditCtx::system("test", "intake"), &m).await })
         })
         .collect();

@@ -40,3 +40,34 @@ impl FieldError {
         self
     }
 }
+
+/// What still stands between a session and full use: its second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// Nothing: the session is complete.
+    Done,
+    /// A TOTP code is to be entered.
+    Code,
+    /// The role requires TOTP and the account has none yet: enrol first.
+    Enrol,
+}
+
+impl SecondFactor {
+    /// The stored form (0, 1, 2).
+    pub fn as_i64(self) -> i64 {
+        match self {
+            SecondFactor::Done => 0,
+            SecondFactor::Code => 1,
+            SecondFactor::Enrol => 2,
+        }
+    }
+
+    pub fn from_i64(v: i64) -> Option<Self> {
+        match v {
+            0 => Some(SecondFactor::Done),
+            1 => Some(SecondFactor::Code),
+            2 => Some(SecondFactor::Enrol),
+            _ => None,
+        }
+    }
+}

@@ -1,20 +1,35 @@
 //! Login sessions (web cookie and API bearer token). Only a hash of the token is stored.
 
 use crate::{Store, StoreResult};
+use fengqiao_domain::SecondFactor;
 use fengqiao_domain::ids::UserId;
 use sqlx::FromRow;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct Session {
     pub token_hash: String,
     pub user_id: i64,
     pub kind: String,
     pub csrf_token: String,
-    pub mfa_pending: i64,
+    /// What the session still owes before full use.
+    pub second_factor: SecondFactor,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
     pub client_addr: String,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    token_hash: String,
+    user_id: i64,
+    kind: String,
+    csrf_token: String,
+    mfa_pending: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    client_addr: String,
 }
 
 impl Store {
@@ -27,7 +42,7 @@ impl Store {
         .bind(s.user_id)
         .bind(&s.kind)
         .bind(&s.csrf_token)
-        .bind(s.mfa_pending)
+        .bind(s.second_factor.as_i64())
         .bind(s.created_at)
         .bind(s.last_seen_at)
         .bind(s.expires_at)
@@ -38,10 +53,29 @@ impl Store {
     }
 
     pub async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        Ok(sqlx::query_as("SELECT * FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.read)
-            .await?)
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT token_hash, user_id, kind, csrf_token, mfa_pending, created_at, last_seen_at, expires_at, client_addr \
+             FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            let second_factor = SecondFactor::from_i64(r.mfa_pending)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("session mfa_pending {}", r.mfa_pending)))?;
+            Ok(Session {
+                token_hash: r.token_hash,
+                user_id: r.user_id,
+                kind: r.kind,
+                csrf_token: r.csrf_token,
+                second_factor,
+                created_at: r.created_at,
+                last_seen_at: r.last_seen_at,
+                expires_at: r.expires_at,
+                client_addr: r.client_addr,
+            })
+        })
+        .transpose()
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {

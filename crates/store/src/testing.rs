@@ -136,3 +136,29 @@ impl crate::Store {
         Ok(())
     }
 }
+
+/// A new hazard report in a grid (the `i`-th, so narratives differ), for intake tests.
+pub fn new_hazard(grid_id: i64, i: usize) -> crate::matters::NewMatter {
+    use fengqiao_domain::matter::{Difficulty, MatterKind, Priority, Source};
+    crate::matters::NewMatter {
+        kind: MatterKind::Hazard,
+        category: "other".into(),
+        priority: Priority::Normal,
+        narrative: format!("楼道堆放杂物第{i}处"),
+        source: Source::Api,
+        grid_id,
+        household_id: None,
+        lat: None,
+        lon: None,
+        reporter_name: None,
+        reporter_phone: None,
+        tier: None,
+        approach: None,
+        ack_due_at: 0,
+        resolve_due_at: 0,
+        difficulty: Difficulty::Ordinary,
+        five_small: None,
+        open311: None,
+        initial: Default::default(),
+    }
+}

@@ -179,7 +179,7 @@ async fn sessions_roundtrip(db: &TestDb) {
         user_id: id.0,
         kind: "web".into(),
         csrf_token: "c".into(),
-        mfa_pending: 1,
+        second_factor: fengqiao_domain::SecondFactor::Code,
         created_at: 10,
         last_seen_at: 10,
         expires_at: 1000,
@@ -189,7 +189,7 @@ async fn sessions_roundtrip(db: &TestDb) {
     db.store.complete_mfa("h1").await.unwrap();
     db.store.touch_session("h1", 20).await.unwrap();
     let got = db.store.session("h1").await.unwrap().unwrap();
-    assert_eq!((got.mfa_pending, got.last_seen_at), (0, 20));
+    assert_eq!((got.second_factor, got.last_seen_at), (fengqiao_domain::SecondFactor::Done, 20));
     assert_eq!(db.store.purge_sessions(500, 1000).await.unwrap(), 0);
     assert_eq!(db.store.purge_sessions(2000, 1000).await.unwrap(), 1);
     assert!(db.store.session("h1").await.unwrap().is_none());
@@ -284,27 +284,7 @@ async fn intake_batch_is_isolated(db: &TestDb) {
     let s = &db.store;
     let station = s.create_unit(&ctx(), &NewUnit::new("ST", UnitKind::Station, "新义派出所", None)).await.unwrap();
     let grid = s.create_unit(&ctx(), &NewUnit::new("G1", UnitKind::Grid, "第1网格", Some(station.id))).await.unwrap();
-    let matter = |grid_id: i64, i: usize| fengqiao_store::matters::NewMatter {
-        kind: fengqiao_domain::matter::MatterKind::Hazard,
-        category: "other".into(),
-        priority: fengqiao_domain::matter::Priority::Normal,
-        narrative: format!("楼道堆放杂物第{i}处"),
-        source: fengqiao_domain::matter::Source::Api,
-        grid_id,
-        household_id: None,
-        lat: None,
-        lon: None,
-        reporter_name: None,
-        reporter_phone: None,
-        tier: None,
-        approach: None,
-        ack_due_at: 0,
-        resolve_due_at: 0,
-        difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
-        five_small: None,
-        open311: None,
-        initial: Default::default(),
-    };
+    let matter = fengqiao_store::testing::new_hazard;
     let batch: Vec<_> = (0..40)
         .map(|i| (AuditCtx::system("test", "intake"), matter(if i == 17 { 999_999 } else { grid.id.0 }, i)))
         .collect();
