@@ -350,8 +350,8 @@ pub async fn find(
     actor: &crate::Actor,
     f: &Filters,
     limit: i64,
-    offset: i64,
-) -> crate::error::Result<(Vec<fengqiao_store::matters::MatterDetail>, i64)> {
+    cursor: Option<&str>,
+) -> crate::error::Result<Found> {
     use crate::Error;
     use fengqiao_domain::FieldError;
     use fengqiao_domain::matter::{MatterKind, Status, Tier};
@@ -408,9 +408,42 @@ pub async fn find(
     };
     let indexed =
         q.is_some() || category.is_some() || tier.is_some() || risk.is_some() || from.is_some() || to.is_some();
+    let limit = limit.clamp(1, 500);
+    let cursor = cursor.map(str::trim).filter(|c| !c.is_empty());
+    let bad_cursor = || Error::field("cursor", "use the next_cursor of the previous page");
     if !indexed {
+        use fengqiao_store::matter_list::{Cursor, MatterFilter};
         let path = unit.map(fengqiao_domain::org::UnitPath).unwrap_or(home);
-        return Ok(state.store.matters_under(&path, status.as_deref(), kind.as_deref(), limit, offset).await?);
+        // The station's whole area needs no grid filter; below it, the grids it contains.
+        let grids =
+            if path.0.matches('/').count() <= 2 { None } else { Some(state.store.grid_ids_under(&path).await?) };
+        let filter = MatterFilter {
+            grids,
+            status: status.as_deref().and_then(status_column),
+            kind: kind.as_deref().and_then(MatterKind::parse),
+        };
+        let after = cursor.map(|c| Cursor::decode(c).ok_or_else(bad_cursor)).transpose()?;
+        let rows = state.store.matters_page(&filter, after, limit).await?;
+        let next = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|m| Cursor { created_at: m.created_at, id: m.id }.encode()))
+            .flatten();
+        let counted = state.store.count_matters(&filter, COUNT_CAP + 1).await?;
+        return Ok(Found {
+            rows,
+            total: counted.min(COUNT_CAP),
+            total_is_capped: counted > COUNT_CAP,
+            next_cursor: next,
+        });
+    }
+    // Search results page by offset, as a cursor `s<offset>`, no deeper than the cap.
+    let offset = match cursor {
+        None => 0,
+        Some(c) => {
+            c.strip_prefix('s').and_then(|n| n.parse::<i64>().ok()).filter(|n| *n >= 0).ok_or_else(bad_cursor)?
+        }
+    };
+    if offset >= COUNT_CAP {
+        return Err(Error::field("cursor", format!("search results go {COUNT_CAP} deep; narrow the search")));
     }
     state.search.sync(&state.store).await.map_err(Error::Internal)?;
     let sq = SearchQuery {
@@ -424,9 +457,35 @@ pub async fn find(
         risk,
         from,
         to,
-        limit: limit.clamp(1, 500) as usize,
-        offset: offset.max(0) as usize,
+        limit: limit as usize,
+        offset: offset as usize,
     };
     let (ids, total) = state.search.search(&sq).map_err(Error::Internal)?;
-    Ok((state.store.matters_by_ids(&ids).await?, total as i64))
+    let rows = state.store.matters_by_ids(&ids).await?;
+    let total = total as i64;
+    let next = (offset + limit < total.min(COUNT_CAP)).then(|| format!("s{}", offset + limit));
+    Ok(Found { rows, total: total.min(COUNT_CAP), total_is_capped: total > COUNT_CAP, next_cursor: next })
+}
+
+/// Lists count at most this many matters ("10,000+") and search goes no deeper.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// One page of a matters list.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub rows: Vec<fengqiao_store::matters::MatterDetail>,
+    /// How many match, up to [`COUNT_CAP`].
+    pub total: i64,
+    /// More than [`COUNT_CAP`] match.
+    pub total_is_capped: bool,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The status column's value of a status filter (`closed` covers every closure).
+fn status_column(s: &str) -> Option<&'static str> {
+    if s == "closed" {
+        return Some("closed");
+    }
+    fengqiao_domain::matter::Status::from_parts(s, None).map(|st| st.code())
 }

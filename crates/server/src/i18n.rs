@@ -152,6 +152,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("prev_page", "上一页", "Previous"),
     ("next_page", "下一页", "Next"),
     ("page_of", "共 {n} 条", "{n} in all"),
+    ("page_of_capped", "超过 {n} 条", "More than {n}"),
+    ("first_page", "第一页", "First page"),
     ("error_title", "出错了", "Something went wrong"),
     ("error_forbidden", "您没有权限执行此操作。", "You are not allowed to do this."),
     ("error_not_found", "页面不存在。", "This page does not exist."),

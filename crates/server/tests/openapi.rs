@@ -43,7 +43,7 @@ async fn parameters_are_where_the_document_says(db: &TestDb) {
     }
     // The list operations' filters are query parameters.
     let list = &doc["paths"]["/matters"]["get"]["parameters"];
-    for name in ["status", "kind", "limit", "offset"] {
+    for name in ["status", "kind", "limit", "cursor"] {
         let p = list.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name}"));
         assert_eq!(p["in"], "query", "{name}");
         assert_ne!(p["required"], true, "{name} is optional");

@@ -13,6 +13,7 @@ pub mod crypto;
 mod db;
 pub mod error;
 pub mod jobs;
+pub mod matter_list;
 pub mod matters;
 pub mod mediation;
 pub mod open311;

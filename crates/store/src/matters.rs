@@ -7,7 +7,6 @@ use crate::{Store, StoreError, StoreResult, now_ms};
 use fengqiao_domain::Phone;
 use fengqiao_domain::matter::{Approach, Closure, Difficulty, FiveSmall, MatterKind, Priority, Source, Status, Tier};
 use fengqiao_domain::mediation::Route;
-use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::risk::Level;
 use sqlx::FromRow;
 
@@ -124,7 +123,7 @@ impl MatterDetail {
 
 /// The row as SQL returns it, before its vocabulary is checked.
 #[derive(FromRow)]
-struct MatterRow {
+pub(crate) struct MatterRow {
     id: i64,
     code: String,
     kind: String,
@@ -218,7 +217,7 @@ pub struct MatterEventRow {
     pub at: i64,
 }
 
-const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
+pub(crate) const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
      g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at, \
      hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at, m.difficulty, m.five_small \
      FROM matters m JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
@@ -356,37 +355,6 @@ impl Store {
             .bind(matter_id)
             .fetch_all(&self.read)
             .await?)
-    }
-
-    /// Matters at or below `path`, newest first, optionally of one status and kind.
-    pub async fn matters_under(
-        &self,
-        path: &UnitPath,
-        status: Option<&str>,
-        kind: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> StoreResult<(Vec<MatterDetail>, i64)> {
-        let cond = "g.path LIKE $1 AND ($2 IS NULL OR m.status = $2) AND ($3 IS NULL OR m.kind = $3)";
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM matters m JOIN units g ON g.id = m.grid_id WHERE {cond}"
-        ))
-        .bind(format!("{}%", path.0))
-        .bind(status)
-        .bind(kind)
-        .fetch_one(&self.read)
-        .await?;
-        let rows: Vec<MatterRow> = sqlx::query_as(&format!(
-            "{MATTER_SELECT} WHERE {cond} ORDER BY m.created_at DESC, m.id DESC LIMIT $4 OFFSET $5"
-        ))
-        .bind(format!("{}%", path.0))
-        .bind(status)
-        .bind(kind)
-        .bind(limit.clamp(1, 500))
-        .bind(offset.max(0))
-        .fetch_all(&self.read)
-        .await?;
-        Ok((rows.into_iter().map(MatterDetail::try_from).collect::<StoreResult<_>>()?, total))
     }
 
     /// Apply a workflow step decided by the domain rules. `Conflict` when the matter is no

@@ -340,9 +340,14 @@ mod tests {
         let s = generate(&db.store, 2026, 800).await.unwrap();
         assert_eq!(s.registry.households, 800);
         // The seed's figures: 443 disputes settled, none passed up.
-        let root = db.store.root_unit().await.unwrap().unwrap();
-        let (settled, n) = db.store.matters_under(&root.path, Some("closed"), Some("dispute"), 500, 0).await.unwrap();
-        assert_eq!(n, 443);
+        let filter = fengqiao_store::matter_list::MatterFilter {
+            grids: None,
+            status: Some("closed"),
+            kind: Some(fengqiao_domain::matter::MatterKind::Dispute),
+        };
+        let settled = db.store.matters_page(&filter, None, 500).await.unwrap();
+        assert_eq!(db.store.count_matters(&filter, 10_000).await.unwrap(), 443);
+        assert_eq!(settled.len(), 443);
         assert!(settled.iter().all(|m| m.closure() == Some(fengqiao_domain::matter::Closure::Settled)));
         assert!(
             settled.iter().filter(|m| m.tier == Some(fengqiao_domain::matter::Tier::Grid)).count() > 300,

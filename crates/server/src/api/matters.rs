@@ -2,7 +2,7 @@
 //! approach and response clock; lists and detail within the jurisdiction; workflow steps
 //! decided by the domain's state machine, each recorded and audited.
 
-use super::{ApiJson, ApiQuery, Page};
+use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -10,7 +10,7 @@ use crate::present::matter::{MatterOut, out};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
@@ -92,18 +92,32 @@ pub struct ListQuery {
     pub from: Option<String>,
     /// Created on or before (YYYY-MM-DD).
     pub to: Option<String>,
+    /// 1–500, default 50.
     pub limit: Option<i64>,
-    pub offset: Option<i64>,
+    /// Where the page starts: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of matters. Follow `next_cursor` for the next; the count stops at 10,000.
+#[derive(Serialize, ToSchema)]
+pub struct MatterPage {
+    pub items: Vec<MatterOut>,
+    /// How many match, up to 10,000.
+    pub total: i64,
+    /// More than 10,000 match (`total` is then 10,000).
+    pub total_is_capped: bool,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Matters in the caller's jurisdiction: newest first, or best first when searching words.
 #[utoipa::path(get, path = "/matters", tag = "matters", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<MatterOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = MatterPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> AppResult<Json<Page<MatterOut>>> {
+) -> AppResult<Json<MatterPage>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(AppError::field("limit", "between 1 and 500"));
@@ -119,8 +133,13 @@ pub async fn list(
         from: q.from,
         to: q.to,
     };
-    let (rows, total) = fengqiao_app::search::find(&state, &actor, &f, limit, q.offset.unwrap_or(0)).await?;
-    Ok(Json(Page { items: rows.iter().map(out).collect(), total }))
+    let found = fengqiao_app::search::find(&state, &actor, &f, limit, q.cursor.as_deref()).await?;
+    Ok(Json(MatterPage {
+        items: found.rows.iter().map(out).collect(),
+        total: found.total,
+        total_is_capped: found.total_is_capped,
+        next_cursor: found.next_cursor,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -33,18 +33,20 @@ pub struct ListQuery {
     #[serde(flatten)]
     filters: fengqiao_app::search::Filters,
     #[serde(default)]
-    page: String,
+    cursor: String,
 }
 
 pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<ListQuery>) -> WebResult {
     let lang = actor.lang;
-    let page = q.page.trim().parse::<i64>().unwrap_or(1).max(1);
-    let (rows, total, error) =
-        match fengqiao_app::search::find(&state, &actor, &q.filters, PAGE, (page - 1) * PAGE).await {
-            Ok((rows, total)) => (rows, total, None),
-            Err(fengqiao_app::Error::Invalid(f)) => (vec![], 0, Some(error_message(&crate::AppError::Validation(f)))),
-            Err(e) => return Err(WebError(e.into(), lang)),
-        };
+    let cursor = Some(q.cursor.as_str()).filter(|c| !c.trim().is_empty());
+    let (found, error) = match fengqiao_app::search::find(&state, &actor, &q.filters, PAGE, cursor).await {
+        Ok(found) => (found, None),
+        Err(fengqiao_app::Error::Invalid(f)) => (
+            fengqiao_app::search::Found { rows: vec![], total: 0, total_is_capped: false, next_cursor: None },
+            Some(error_message(&crate::AppError::Validation(f))),
+        ),
+        Err(e) => return Err(WebError(e.into(), lang)),
+    };
     let now = fengqiao_store::now_ms();
     let f = &q.filters;
     let v = |x: &Option<String>| x.clone().unwrap_or_default();
@@ -62,8 +64,9 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     ])
     .unwrap_or_default();
     let ctx = context! {
-        rows => rows.iter().map(|m| row(&state.taxonomy, m, now)).collect::<Vec<_>>(),
-        total => total, page => page, pages => (total + PAGE - 1) / PAGE, qs => qs, error => error,
+        rows => found.rows.iter().map(|m| row(&state.taxonomy, m, now)).collect::<Vec<_>>(),
+        total => found.total, total_is_capped => found.total_is_capped, next_cursor => found.next_cursor,
+        not_first => cursor.is_some(), qs => qs, error => error,
         f => context! { q => v(&f.q), unit => v(&f.unit), kind => v(&f.kind), category => v(&f.category), status => v(&f.status),
             tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to) },
         statuses => ["registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
