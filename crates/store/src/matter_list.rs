@@ -3,7 +3,7 @@
 //! grids it contains (an indexed `grid_id`), only the filters asked for in the SQL (no
 //! `($n IS NULL OR …)` that no index serves), and counts that stop at a cap.
 
-use crate::matters::{MATTER_SELECT, MatterDetail, MatterRow};
+use crate::matters::MatterDetail;
 use crate::{Store, StoreResult};
 use fengqiao_domain::matter::MatterKind;
 use fengqiao_domain::org::UnitPath;
@@ -39,8 +39,8 @@ pub struct MatterFilter {
 }
 
 impl MatterFilter {
-    /// The WHERE clause with `$1…` placeholders for status and kind (in that order), then
-    /// the cursor's two values; grid ids are integers, written inline.
+    /// The WHERE clause with `$1`, `$2` for the cursor's two values; grid ids (integers),
+    /// status and kind (vocabulary codes) are written inline.
     fn clause(&self, cursor: bool) -> String {
         self.clause_for(cursor, false)
     }
@@ -65,11 +65,18 @@ impl MatterFilter {
                 many.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(",")
             )),
         }
-        if self.status.is_some() {
-            conds.push(format!("m.status = {}", next()));
+        // Status and kind come from closed vocabularies (static codes, checked here): written
+        // as literals, so PostgreSQL plans each query for the value (a rare status is found
+        // through its index; a generic plan for `status = $1` walked the whole table).
+        let literal = |v: &str| {
+            assert!(v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "a vocabulary code");
+            format!("'{v}'")
+        };
+        if let Some(st) = self.status {
+            conds.push(format!("m.status = {}", literal(st)));
         }
-        if self.kind.is_some() {
-            conds.push(format!("m.kind = {}", next()));
+        if let Some(k) = self.kind {
+            conds.push(format!("m.kind = {}", literal(k.as_str())));
         }
         if cursor {
             let (a, b) = (next(), next());
@@ -88,7 +95,9 @@ impl Store {
             .await?)
     }
 
-    /// One page of matters, newest first, after `after` (the first page without it).
+    /// One page of matters, newest first, after `after` (the first page without it). The
+    /// page's ids come from the matters table alone (so the planner walks one of its
+    /// indexes in order and stops at the page's end), then their rows are read in full.
     pub async fn matters_page(
         &self,
         f: &MatterFilter,
@@ -96,21 +105,16 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<MatterDetail>> {
         let sql = format!(
-            "{MATTER_SELECT} {} ORDER BY m.created_at DESC, m.id DESC LIMIT {}",
+            "SELECT m.id FROM matters m {} ORDER BY m.created_at DESC, m.id DESC LIMIT {}",
             f.clause(after.is_some()),
             limit.clamp(1, 500)
         );
-        let mut q = sqlx::query_as::<_, MatterRow>(&sql);
-        if let Some(s) = f.status {
-            q = q.bind(s);
-        }
-        if let Some(k) = f.kind {
-            q = q.bind(k.as_str());
-        }
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
         if let Some(c) = after {
             q = q.bind(c.created_at).bind(c.id);
         }
-        q.fetch_all(&self.read).await?.into_iter().map(MatterDetail::try_from).collect()
+        let ids = q.fetch_all(&self.read).await?;
+        self.matters_by_ids(&ids).await
     }
 
     /// How many matters the filter matches, counted up to `cap` (a list shows "10,000+"
@@ -121,14 +125,7 @@ impl Store {
             f.clause_for(false, true),
             cap.max(0)
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
-        if let Some(s) = f.status {
-            q = q.bind(s);
-        }
-        if let Some(k) = f.kind {
-            q = q.bind(k.as_str());
-        }
-        Ok(q.fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar::<_, i64>(&sql).fetch_one(&self.read).await?)
     }
 }
 
@@ -208,11 +205,11 @@ mod tests {
         let one = MatterFilter { grids: Some(vec![7]), status: Some("closed"), kind: None };
         assert_eq!(
             one.clause(true),
-            "WHERE m.grid_id = 7 AND m.status = $1 AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))"
+            "WHERE m.grid_id = 7 AND m.status = 'closed' AND (m.created_at < $1 OR (m.created_at = $1 AND m.id < $2))"
         );
         let many = MatterFilter { grids: Some(vec![1, 2]), status: None, kind: Some(MatterKind::Dispute) };
-        assert_eq!(many.clause(false), "WHERE +m.grid_id IN (1,2) AND m.kind = $1");
-        assert_eq!(many.clause_for(false, true), "WHERE m.grid_id IN (1,2) AND m.kind = $1");
+        assert_eq!(many.clause(false), "WHERE +m.grid_id IN (1,2) AND m.kind = 'dispute'");
+        assert_eq!(many.clause_for(false, true), "WHERE m.grid_id IN (1,2) AND m.kind = 'dispute'");
         assert_eq!(MatterFilter { grids: Some(vec![]), ..Default::default() }.clause(false), "WHERE 1 = 0");
     }
 }

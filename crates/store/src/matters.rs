@@ -123,7 +123,7 @@ impl MatterDetail {
 
 /// The row as SQL returns it, before its vocabulary is checked.
 #[derive(FromRow)]
-pub(crate) struct MatterRow {
+struct MatterRow {
     id: i64,
     code: String,
     kind: String,
@@ -217,7 +217,7 @@ pub struct MatterEventRow {
     pub at: i64,
 }
 
-pub(crate) const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
+const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
      g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at, \
      hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at, m.difficulty, m.five_small \
      FROM matters m JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
