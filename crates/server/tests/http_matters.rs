@@ -177,7 +177,8 @@ async fn intake_form_with_photos_and_parties(db: &TestDb) {
     let r =
         w.post_multipart("/matters/new", &gw, &base, &[("photos", "a.png", png), ("photos", "evil.jpg", html)]).await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.body.contains("photos[2] evil.jpg"), "the bad file is named");
+    assert!(r.body.contains("照片[2] evil.jpg"), "the bad file is named, on the Chinese page in Chinese");
+    assert!(r.body.contains("只接受 JPEG、PNG、WebP 照片和 PDF 文件"), "{}", r.body);
     assert!(r.body.contains("楼上住户深夜拖动家具"), "what was typed is kept");
     assert_eq!(w.get("/api/v1/matters", Some(&gw)).await.json()["total"], before);
     // Outside the worker's grid (H2 is in XY-C02-G01): refused, nothing written.

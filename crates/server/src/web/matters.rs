@@ -43,7 +43,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         Ok(found) => (found, None),
         Err(fengqiao_app::Error::Invalid(f)) => (
             fengqiao_app::search::Found { rows: vec![], total: 0, total_is_capped: false, next_cursor: None },
-            Some(error_message(&crate::AppError::Validation(f))),
+            Some(error_message(lang, &crate::AppError::Validation(f))),
         ),
         Err(e) => return Err(WebError(e.into(), lang)),
     };
@@ -211,7 +211,7 @@ async fn done(
         Ok(()) => Ok(Redirect::to(&format!("/matters/{code}#{anchor}")).into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
-            let ctx = detail_ctx(state, actor, code, Some(error_message(&e))).await?;
+            let ctx = detail_ctx(state, actor, code, Some(error_message(actor.lang, &e))).await?;
             Ok(render_status(state, status, "matter.html", ctx))
         }
         Err(e) => Err(WebError(e, actor.lang)),
@@ -575,7 +575,12 @@ pub async fn new_submit(
     }
     actor.check_csrf(&csrf).map_err(|e| WebError(e.into(), lang))?;
     let again = |e: AppError| {
-        render_status(&state, e.status(), "new_matter.html", intake_ctx(&state, &actor, &v, Some(error_message(&e))))
+        render_status(
+            &state,
+            e.status(),
+            "new_matter.html",
+            intake_ctx(&state, &actor, &v, Some(error_message(actor.lang, &e))),
+        )
     };
     // Everything is checked before anything is written.
     let mut errs = Vec::new();
@@ -791,7 +796,7 @@ pub async fn screening_start(
         Ok(_) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
-            screening_render(&state, &actor, Some(error_message(&e)), status).await
+            screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await
         }
         Err(e) => Err(WebError(e, actor.lang)),
     }
@@ -812,18 +817,29 @@ pub async fn screening_finish(
         Ok(()) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
-            screening_render(&state, &actor, Some(error_message(&e)), status).await
+            screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await
         }
         Err(e) => Err(WebError(e, actor.lang)),
     }
 }
 
 /// A refused form's message for the page: what was wrong, field by field.
-fn error_message(e: &crate::AppError) -> String {
-    let body = e.body().error;
-    let mut message = body.message;
-    for f in body.fields {
-        message.push_str(&format!(" · {}: {}", f.field, f.message));
+/// An error for the page: each field's message once, in the page's language, with the
+/// field named as the page names it.
+fn error_message(lang: crate::i18n::Lang, e: &crate::AppError) -> String {
+    use crate::i18n_fields::{field_label, field_message, translate};
+    match e {
+        crate::AppError::Validation(fields) => {
+            let (colon, sep) = if lang == crate::i18n::Lang::En { (": ", " · ") } else { ("：", "；") };
+            let mut parts: Vec<String> = Vec::new();
+            for f in fields {
+                let part = format!("{}{colon}{}", field_label(lang, &f.field), field_message(lang, f));
+                if !parts.contains(&part) {
+                    parts.push(part);
+                }
+            }
+            parts.join(sep)
+        }
+        other => translate(lang, &other.body().error.message),
     }
-    message
 }

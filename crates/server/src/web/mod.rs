@@ -346,10 +346,7 @@ pub fn field_errors(
             .find(|(from, _)| if from.ends_with('[') { f.field.starts_with(from) } else { f.field == *from })
             .map(|(_, to)| to.to_string())
             .unwrap_or_else(|| f.field.clone());
-        let message = match f.key {
-            Some(key) if crate::i18n::has_key(key) => crate::i18n::t(lang, key),
-            _ => f.message.clone(),
-        };
+        let message = crate::i18n_fields::field_message(lang, f);
         out.entry(name).or_insert(message);
     }
     out

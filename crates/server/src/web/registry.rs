@@ -267,7 +267,8 @@ pub async fn record_visit(
         Ok(_) => {}
         Err(fengqiao_app::Error::Invalid(fields)) => {
             let h = load(&state, &actor, &code).await?;
-            let errors = fields.iter().map(|f| (f.field.as_str(), f.message.clone())).collect();
+            let errors =
+                fields.iter().map(|f| (f.field.as_str(), crate::i18n_fields::field_message(lang, f))).collect();
             let ctx = file_ctx(&state, &actor, &h, false, errors, &headers).await?;
             return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
         }

@@ -1,0 +1,213 @@
+//! Field errors in the page's language. The app states each error in English (the API's
+//! text); like gettext, that text is the message id: fixed messages are looked up here, and
+//! the few families with a number or a name in them (`at most 500 characters`, `unknown role
+//! 'x'`, ...) are recognised by their shape. An error with a message key (`FieldError::key`)
+//! uses the main table instead. A message not found here is shown as it is.
+
+use crate::i18n::{Lang, has_key, t};
+use fengqiao_domain::FieldError;
+
+/// (English, Chinese)
+const FIXED: &[(&str, &str)] = &[
+    ("required", "必填"),
+    ("say why", "请说明原因"),
+    ("3–32 characters: lower-case letters, digits, '_', '.', '-'", "3–32 个字符：小写字母、数字、“_”“.”“-”"),
+    ("a category code (neighbour, marriage_family, ...)", "请选择纠纷类别"),
+    ("a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)", "请填写日期（或日期和时间）"),
+    ("a date, YYYY-MM-DD", "请填写日期（年-月-日）"),
+    ("use the form YYYY-MM-DD", "请填写日期（年-月-日）"),
+    ("a matter cannot be merged into itself", "不能与自身合并"),
+    ("a number in degrees", "请填写以度为单位的数字"),
+    ("a session is recorded after it is held", "调解结束后再记录"),
+    ("a status (registered, accepted, mediating, ..., closed)", "请选择状态"),
+    ("an agreement needs at least two parties", "协议至少需要两方当事人"),
+    ("applicant, respondent or third_party", "请选择申请人、被申请人或第三人"),
+    ("applied, confirmed or declined", "请选择已申请、已确认或未予确认"),
+    ("at least one role", "至少选择一个角色"),
+    ("choose at least one role", "至少选择一个角色"),
+    ("dispute, hazard, request, incident or tip", "请选择事件类型"),
+    ("draft the written agreement first", "请先起草书面调解协议"),
+    ("filial_harmony, courtesy_and_law or neighbourly_warmth", "请选择调解方法"),
+    ("give either an address or lat and lon, not both", "地址与经纬度只填一种"),
+    ("given or refused", "请选择同意或拒绝"),
+    ("grid, community or street", "请选择网格、社区或街道"),
+    ("households, residents or organisations", "请选择住户、人员或单位"),
+    ("how it is carried out", "请填写履行方式"),
+    ("how the matter came in", "请选择来源"),
+    ("must be a GeoJSON Polygon or MultiPolygon", "须为 GeoJSON 多边形"),
+    ("no registered household has this address", "没有登记在此地址的住户"),
+    ("no second factor is set up for this account", "该账户未设置双因素验证"),
+    ("none, yellow, orange or red", "请选择风险等级"),
+    ("not a valid time", "时间无效"),
+    ("not in the future", "不能晚于现在"),
+    ("only JPEG, PNG or WebP photos and PDF files are accepted", "只接受 JPEG、PNG、WebP 照片和 PDF 文件"),
+    ("only matters of the same kind are merged", "只能合并同类事件"),
+    ("patrol, screening, walk_in, phone or referral", "请选择来源"),
+    ("police or auxiliary", "请选择民警或辅警"),
+    ("rate all four degrees or none", "四项评价请全部填写或全部不填"),
+    ("record at least the applicant and the respondent first", "请先登记申请人和被申请人"),
+    ("record which party refused first", "请先登记拒绝调解的当事人"),
+    ("simple, ordinary or difficult", "请选择简易、一般或疑难复杂"),
+    ("state at least one term: what is done, how, and by when", "至少写明一项条款：做什么、如何做、何时完成"),
+    ("state why you need the full number", "请说明查看完整号码的理由"),
+    ("success, failure or denied", "请选择成功、失败或拒绝"),
+    ("the agreement takes effect when signed; record the signing", "协议经签字后生效，请先登记签署"),
+    ("the file is empty", "文件为空"),
+    ("the file must be UTF-8 text (CSV)", "文件须为 UTF-8 编码的 CSV 文本"),
+    ("urgent, high, normal or low", "请选择紧急程度"),
+    ("use the next_cursor of the previous page", "翻页参数无效，请从第一页重新查看"),
+    ("what is to be done", "请填写履行内容"),
+    ("who carries it out", "请填写履行人"),
+    ("choose a kind of visit", "请选择走访类型"),
+    ("choose a kind", "请选择类型"),
+    ("unknown kind", "未知类型"),
+    ("must be a whole number", "须为整数"),
+    ("a unit with this code exists", "该代码已被其他单位使用"),
+    ("this username is taken", "该用户名已被使用"),
+    ("you cannot change your own roles or unit", "不能修改自己的角色或所属单位"),
+    ("must be an 11-digit mainland mobile number starting 13–19", "须为 13–19 开头的 11 位手机号码"),
+    ("the first 17 characters must be digits and the last a digit or X", "前 17 位须为数字，最后一位为数字或 X"),
+    (
+        "record that the parties were told of the arbitration, administrative and court routes",
+        "请记录已告知当事人仲裁、行政、诉讼等途径",
+    ),
+];
+
+/// The message in the page's language.
+pub fn field_message(lang: Lang, f: &FieldError) -> String {
+    if let Some(key) = f.key.filter(|k| has_key(k)) {
+        return t(lang, key);
+    }
+    translate(lang, &f.message)
+}
+
+/// An English message in `lang` (unchanged in English, or when no translation is known).
+pub fn translate(lang: Lang, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_string();
+    }
+    if let Some((_, zh)) = FIXED.iter().find(|(en, _)| *en == message) {
+        return zh.to_string();
+    }
+    shaped(message).unwrap_or_else(|| message.to_string())
+}
+
+/// The families of messages with a number or a name in them.
+fn shaped(m: &str) -> Option<String> {
+    let between = |s: &str, pre: &str, post: &str| -> Option<String> {
+        s.strip_prefix(pre).and_then(|r| r.strip_suffix(post)).map(String::from)
+    };
+    if let Some(n) = between(m, "at most ", " characters") {
+        return Some(format!("最多 {n} 个字"));
+    }
+    if let Some(n) = between(m, "at most ", " files") {
+        return Some(format!("最多 {n} 个文件"));
+    }
+    if let Some(r) = m.strip_suffix(" characters")
+        && r.contains('–')
+        && r.chars().all(|c| c.is_ascii_digit() || c == '–')
+    {
+        return Some(format!("{r} 个字"));
+    }
+    if let Some(r) = m.strip_prefix("between ")
+        && let Some((a, b)) = r.split_once(" and ")
+    {
+        return Some(format!("应在 {a} 到 {b} 之间"));
+    }
+    if let Some(list) = m.strip_prefix("one of ") {
+        return Some(format!("可选：{list}"));
+    }
+    if let Some(n) = between(m, "larger than ", " MB") {
+        return Some(format!("超过 {n} MB"));
+    }
+    if let Some(x) = between(m, "unknown role '", "'") {
+        return Some(format!("未知角色“{x}”"));
+    }
+    if let Some(x) = between(m, "unknown mediator kind '", "'") {
+        return Some(format!("未知调解员类别“{x}”"));
+    }
+    if let Some(x) = between(m, "unknown unit kind '", "'") {
+        return Some(format!("未知单位类型“{x}”"));
+    }
+    if m.starts_with("unknown category") {
+        return Some(match m.split_once("one of ") {
+            Some((_, list)) => format!("未知的纠纷类别；可选：{list}"),
+            None => "未知的纠纷类别".into(),
+        });
+    }
+    if let Some(r) = m.strip_prefix("no unit with code '") {
+        let code = r.split('\'').next().unwrap_or("");
+        return Some(format!("管辖范围内没有代码为“{code}”的单位"));
+    }
+    if let Some(x) = between(m, "no unit \"", "\"") {
+        return Some(format!("没有代码为“{x}”的单位"));
+    }
+    if let Some(x) = between(m, "no household \"", "\"") {
+        return Some(format!("没有户码为“{x}”的住户"));
+    }
+    if let Some(x) = between(m, "no matter \"", "\"") {
+        return Some(format!("没有编号为“{x}”的事件"));
+    }
+    if let Some(x) = between(m, "\"", "\" is not a party") {
+        return Some(format!("“{x}”不是本案当事人"));
+    }
+    if let Some(x) = between(m, "\"", "\" is not a mediator") {
+        return Some(format!("“{x}”不是调解员"));
+    }
+    if let Some(n) = between(m, "must be 18 characters, got ", "") {
+        return Some(format!("须为 18 位，实际 {n} 位"));
+    }
+    if let Some(r) = m.strip_prefix("check digit is ") {
+        return Some(format!("校验位错误（{r}）").replace(", expected ", "，应为 "));
+    }
+    if let Some(r) = m.strip_prefix("mediation needs every party's consent; ") {
+        return Some(format!("调解须经各方当事人同意（{r}）").replace(" have not given it", " 方未同意"));
+    }
+    if let Some(n) = between(m, "", " terms not yet carried out") {
+        return Some(format!("尚有 {n} 项条款未履行"));
+    }
+    if let Some(r) = m.strip_prefix("state ")
+        && let Some(what) = r.strip_suffix(" (at least 4 characters)")
+    {
+        return Some(format!("请写明{what}（至少 4 个字）"));
+    }
+    None
+}
+
+/// A field's name as the page calls it (for messages that list several fields).
+pub fn field_label(lang: Lang, field: &str) -> String {
+    let base = field.split(['[', ' ']).next().unwrap_or(field);
+    let key = format!("field_{base}");
+    if has_key(&key) { format!("{}{}", t(lang, &key), &field[base.len()..]) } else { field.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_pages_read_chinese_errors() {
+        let zh = |m: &str| translate(Lang::ZhCn, m);
+        assert_eq!(zh("at most 500 characters"), "最多 500 个字");
+        assert_eq!(zh("2–5000 characters"), "2–5000 个字");
+        assert_eq!(zh("between 1 and 500"), "应在 1 到 500 之间");
+        assert_eq!(zh("unknown role 'king'"), "未知角色“king”");
+        assert_eq!(zh("no unit with code 'NOPE' in your jurisdiction"), "管辖范围内没有代码为“NOPE”的单位");
+        assert_eq!(zh("required"), "必填");
+        assert_eq!(field_label(Lang::ZhCn, "photos[2] evil.jpg"), "照片[2] evil.jpg");
+        assert_eq!(field_label(Lang::ZhCn, "narrative"), "具体情况");
+        assert_eq!(field_label(Lang::ZhCn, "mystery"), "mystery");
+        assert_eq!(zh("something new"), "something new", "unknown messages pass through");
+        assert_eq!(translate(Lang::En, "required"), "required");
+        let keyed = FieldError::new("password", "at least 12 characters").keyed("pw_too_short_12");
+        assert_eq!(field_message(Lang::ZhCn, &keyed), "密码至少 12 个字符");
+    }
+
+    #[test]
+    fn every_fixed_message_has_a_translation_once() {
+        for (i, (en, zh)) in FIXED.iter().enumerate() {
+            assert!(!zh.is_empty() && zh != en);
+            assert!(FIXED[i + 1..].iter().all(|(e, _)| e != en), "{en} twice");
+        }
+    }
+}
