@@ -225,6 +225,25 @@ pub async fn start_session(
     Ok((token, expires_at))
 }
 
+/// Change one's own password: the current one must be right, the new one must meet the
+/// policy; every other session of the account ends.
+pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &str) -> Result<()> {
+    let ok = actor.user.password_hash.as_deref().is_some_and(|h| verify_password(h, current));
+    if !ok {
+        return Err(Error::Invalid(vec![
+            fengqiao_domain::FieldError::new("current", "the current password is wrong").keyed("pw_wrong_current"),
+        ]));
+    }
+    if let Err(key) = check_password_policy(app.settings.password_policy, &actor.user.username, new) {
+        return Err(Error::Invalid(vec![
+            fengqiao_domain::FieldError::new("new", password_rule_message(key)).keyed(key),
+        ]));
+    }
+    app.store.set_password(&actor.audit_ctx("change own password"), actor.user.id, &hash_password(new)).await?;
+    app.store.delete_sessions_of(actor.user.id, Some(&actor.token_hash)).await?;
+    Ok(())
+}
+
 /// End the actor's session (audited).
 pub async fn logout(app: &App, actor: &Actor) -> Result<()> {
     app.store.delete_session(&actor.token_hash).await?;

@@ -53,3 +53,12 @@ pub async fn record_visit(app: &App, actor: &Actor, code: &str, v: &VisitIn) -> 
     app.store.record_visit(&actor.audit_ctx("household visit"), &record).await?;
     Ok(h)
 }
+
+/// Issue a household a new QR code: the old one stops working at once (its page answers as
+/// an unknown address). Returns the household.
+pub async fn reissue_qr(app: &App, actor: &Actor, code: &str) -> Result<HouseholdRow> {
+    let h = household(app, actor, code, Action::RecordVisit).await?;
+    let token = crate::accounts::random_token();
+    app.store.reissue_qr(&actor.audit_ctx("reissue household QR"), h.id, &h.code, Some(&token)).await?;
+    Ok(h)
+}

@@ -274,7 +274,68 @@ async fn web_login_uses_csrf_and_strict_cookies(db: &TestDb) {
     );
 }
 
+/// What the account pages do, the API does too, through the same use cases: one's own
+/// password, another's account and password, a household's new QR code.
+async fn account_changes_over_the_api(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let change = |current: &str, new: &str| format!(r#"{{"current":"{current}","new":"{new}"}}"#);
+    let r = w.post_json("/api/v1/me/password", Some(&gw), &change("wrong", "Xinmima#2026ok")).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "current");
+    let r = w.post_json("/api/v1/me/password", Some(&gw), &change(PASSWORD, "short")).await;
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "new");
+    let r = w.post_json("/api/v1/me/password", Some(&gw), &change(PASSWORD, "Xinmima#2026ok")).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let login = |pw: &str| format!(r#"{{"username":"gw1","password":"{pw}"}}"#);
+    assert_eq!(w.post_json("/api/v1/session", None, &login("Xinmima#2026ok")).await.status, 201);
+    assert_eq!(w.post_json("/api/v1/session", None, &login(PASSWORD)).await.status, 401);
+    assert_eq!(w.get("/api/v1/me", Some(&gw)).await.status, 200, "the session that changed it goes on");
+
+    // The system administrator edits an account and sets its password; not their own.
+    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
+    w.state
+        .store
+        .set_totp(
+            &fengqiao_store::audit::AuditCtx::system("t", "t"),
+            admin.id,
+            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+            true,
+        )
+        .await
+        .unwrap();
+    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
+    let r = w
+        .post_json(
+            "/api/v1/session",
+            None,
+            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
+        )
+        .await;
+    let t = r.json()["token"].as_str().unwrap().to_string();
+    let gw2 = w.state.store.user_by_username("gw2").await.unwrap();
+    let edit = r#"{"display_name":"崇文网格员","unit_code":"XY-C02-G01","roles":["grid_worker","counsellor"]}"#;
+    let r = w.put_json(&format!("/api/v1/users/{}", gw2.id.0), Some(&t), edit).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["display_name"], "崇文网格员");
+    assert_eq!(r.json()["phone"], "138****0004", "an absent phone keeps the stored one");
+    let own = w.put_json(&format!("/api/v1/users/{}", admin.id.0), Some(&t), edit).await;
+    assert_error_body(&own, 403, "forbidden");
+    let pw = w.post_json(&format!("/api/v1/users/{}/password", gw2.id.0), Some(&t), r#"{"password":"abc"}"#).await;
+    assert_error_body(&pw, 422, "validation");
+    let pw =
+        w.post_json(&format!("/api/v1/users/{}/password", gw2.id.0), Some(&t), r#"{"password":"Chongwen#2026"}"#).await;
+    assert_eq!(pw.status, 204, "{}", pw.body);
+    assert_error_body(&w.put_json(&format!("/api/v1/users/{}", gw2.id.0), Some(&gw), edit).await, 403, "forbidden");
+
+    // A new QR code for a household of one's own grid; another grid's is refused.
+    common::registry(&w).await;
+    assert_eq!(w.post_json("/api/v1/households/H1/qr", Some(&gw), "").await.status, 204);
+    assert_error_body(&w.post_json("/api/v1/households/H2/qr", Some(&gw), "").await, 403, "forbidden");
+}
+
 contract_tests!(
+    account_changes_over_the_api,
     login_me_and_logout,
     bad_input_gets_precise_errors,
     lockout_after_repeated_failures,

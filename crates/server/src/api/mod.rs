@@ -29,13 +29,13 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "Fengqiao API", version = "1", description = "Community policing and dispute resolution. Errors always have the body {\"error\": {\"code\", \"message\", \"fields\"}}."),
     paths(
-        session::create, session::delete, session::me,
+        session::create, session::delete, session::me, session::change_password,
         org::list_units, org::get_unit, org::create_unit,
-        people::list_users, people::get_user, people::create_user,
+        people::list_users, people::get_user, people::create_user, people::update_user, people::set_password,
         audit::search,
         locate::locate,
         map::grids,
-        registry::search, registry::households, registry::household, registry::visit,
+        registry::search, registry::households, registry::household, registry::visit, registry::reissue_qr,
         matters::create, matters::list, casework::get, matters::step,
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
@@ -75,10 +75,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/session", post(session::create).delete(session::delete))
         .route("/me", get(session::me))
+        .route("/me/password", post(session::change_password))
         .route("/units", get(org::list_units).post(org::create_unit))
         .route("/units/{code}", get(org::get_unit))
         .route("/users", get(people::list_users).post(people::create_user))
-        .route("/users/{id}", get(people::get_user))
+        .route("/users/{id}", get(people::get_user).put(people::update_user))
+        .route("/users/{id}/password", post(people::set_password))
         .route("/audit", get(audit::search))
         .route("/locate", get(locate::locate))
         .route("/map/grids", get(map::grids))
@@ -104,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))
         .route("/households/{code}/visits", post(registry::visit))
+        .route("/households/{code}/qr", post(registry::reissue_qr))
 }
 
 /// JSON body extractor whose rejections use the error body: malformed JSON → 400,

@@ -159,3 +159,64 @@ pub async fn create_user(
     let user = fengqiao_app::people::create_user(&state, &actor, &p).await?;
     Ok((StatusCode::CREATED, Json(out(&state, &user, false)?)))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdateIn {
+    pub display_name: String,
+    pub unit_code: String,
+    pub roles: Vec<String>,
+    pub title: Option<String>,
+    /// `police` or `auxiliary`.
+    pub officer_rank: Option<String>,
+    pub mediator_kind: Option<String>,
+    /// Empty or absent keeps the stored number.
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// Edit an account (not one's own: nobody changes their own roles or unit).
+#[utoipa::path(put, path = "/users/{id}", tag = "people", params(("id" = i64, Path)), request_body = UserUpdateIn, security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<UserUpdateIn>,
+) -> AppResult<Json<UserOut>> {
+    let UserUpdateIn { display_name, unit_code, roles, title, officer_rank, mediator_kind, phone, disabled } = req;
+    let p = fengqiao_app::people::PersonIn {
+        username: String::new(),
+        display_name,
+        unit_code,
+        roles,
+        title,
+        officer_rank,
+        mediator_kind,
+        phone,
+        password: None,
+    };
+    let user = fengqiao_app::people::update_user(&state, &actor, id, &p, disabled).await?;
+    Ok(Json(out(&state, &user, false)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSet {
+    /// Checked against the password policy.
+    pub password: String,
+}
+
+/// Set another person's password (their sessions end).
+#[utoipa::path(post, path = "/users/{id}/password", tag = "people", params(("id" = i64, Path)), request_body = PasswordSet, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    ApiJson(p): ApiJson<PasswordSet>,
+) -> AppResult<StatusCode> {
+    fengqiao_app::people::set_password(&state, &actor, id, &p.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

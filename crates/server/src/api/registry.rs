@@ -212,3 +212,15 @@ pub async fn visit(
     fengqiao_app::registry::record_visit(&state, &actor, &code, &v).await?;
     Ok(StatusCode::CREATED)
 }
+
+/// Issue the household a new QR code; the old one stops working at once.
+#[utoipa::path(post, path = "/households/{code}/qr", tag = "registry", params(("code" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reissue_qr(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+) -> AppResult<StatusCode> {
+    fengqiao_app::registry::reissue_qr(&state, &actor, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -116,3 +116,23 @@ pub async fn delete(State(state): State<AppState>, PendingActor(actor): PendingA
 pub async fn me(actor: Actor) -> Json<Me> {
     Json(me_of(&actor.user))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    /// Checked against the password policy.
+    pub new: String,
+}
+
+/// Change one's own password; every other session of the account ends.
+#[utoipa::path(post, path = "/me/password", tag = "session", request_body = PasswordChange, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(p): ApiJson<PasswordChange>,
+) -> AppResult<StatusCode> {
+    fengqiao_app::accounts::change_own_password(&state, &actor, &p.current, &p.new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -209,27 +209,15 @@ pub async fn change_password(
     let lang = actor.lang;
     actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
     let q = AccountQuery { expired: None, saved: None };
-    let current_ok =
-        actor.user.password_hash.as_deref().is_some_and(|h| fengqiao_app::accounts::verify_password(h, &form.current));
-    if !current_ok {
-        let ctx = account_ctx(&state, &actor, Some(i18n::t(lang, "pw_wrong_current")), &q);
-        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
+    match fengqiao_app::accounts::change_own_password(&state, &actor, &form.current, &form.new).await {
+        Ok(()) => {}
+        Err(fengqiao_app::Error::Invalid(fields)) => {
+            let message = fields.first().map(|f| crate::i18n_fields::field_message(lang, f));
+            let ctx = account_ctx(&state, &actor, message, &q);
+            return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
+        }
+        Err(e) => return Err(WebError(e.into(), lang)),
     }
-    if let Err(key) =
-        fengqiao_app::accounts::check_password_policy(state.settings.password_policy, &actor.user.username, &form.new)
-    {
-        let ctx = account_ctx(&state, &actor, Some(i18n::t(lang, key)), &q);
-        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "account.html", ctx));
-    }
-    state
-        .store
-        .set_password(
-            &actor.audit_ctx("change own password"),
-            actor.user.id,
-            &fengqiao_app::accounts::hash_password(&form.new),
-        )
-        .await?;
-    state.store.delete_sessions_of(actor.user.id, Some(&actor.token_hash)).await?;
     Ok(Redirect::to("/account?saved=1").into_response())
 }
 

@@ -384,16 +384,8 @@ pub async fn reissue(
     Form(f): Form<CsrfOnly>,
 ) -> WebResult {
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), actor.lang))?;
-    let h = staff_household(&state, &actor, &code, Action::RecordVisit).await?;
-    state
-        .store
-        .reissue_qr(
-            &actor.audit_ctx("reissue household QR"),
-            h.id,
-            &h.code,
-            Some(&fengqiao_app::accounts::random_token()),
-        )
-        .await?;
+    let h =
+        fengqiao_app::registry::reissue_qr(&state, &actor, &code).await.map_err(|e| WebError(e.into(), actor.lang))?;
     Ok(Redirect::to(&format!("/households/{}", h.code)).into_response())
 }
 

@@ -135,6 +135,14 @@ impl World {
         self.send(b.body(Body::from(body.to_string())).unwrap()).await
     }
 
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &str) -> Resp {
+        let mut b = Request::put(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
     /// A multipart form (text fields, then files as (field, file name, bytes)).
     pub async fn post_multipart(
         &self,
