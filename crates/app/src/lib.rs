@@ -14,6 +14,7 @@ pub mod intake;
 pub mod jobs;
 pub mod lang;
 pub mod locate;
+pub mod org;
 pub mod people;
 pub mod registry;
 pub mod routing;

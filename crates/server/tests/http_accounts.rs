@@ -294,25 +294,7 @@ async fn account_changes_over_the_api(db: &TestDb) {
 
     // The system administrator edits an account and sets its password; not their own.
     let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
-    w.state
-        .store
-        .set_totp(
-            &fengqiao_store::audit::AuditCtx::system("t", "t"),
-            admin.id,
-            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
-            true,
-        )
-        .await
-        .unwrap();
-    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
-    let r = w
-        .post_json(
-            "/api/v1/session",
-            None,
-            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
-        )
-        .await;
-    let t = r.json()["token"].as_str().unwrap().to_string();
+    let t = w.sysadmin_token().await;
     let gw2 = w.state.store.user_by_username("gw2").await.unwrap();
     let edit = r#"{"display_name":"崇文网格员","unit_code":"XY-C02-G01","roles":["grid_worker","counsellor"]}"#;
     let r = w.put_json(&format!("/api/v1/users/{}", gw2.id.0), Some(&t), edit).await;
@@ -334,7 +316,44 @@ async fn account_changes_over_the_api(db: &TestDb) {
     assert_error_body(&w.post_json("/api/v1/households/H2/qr", Some(&gw), "").await, 403, "forbidden");
 }
 
+/// The organisation tree over the API, through the same rules as its page: a unit added
+/// below one the caller may edit (a grid's geometry checked), then edited.
+async fn organisation_edited_over_the_api(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.sysadmin_token().await;
+    let grid = r#"{"type":"Polygon","coordinates":[[[111.70,37.11],[111.71,37.11],[111.71,37.12],[111.70,37.12],[111.70,37.11]]]}"#;
+    let body = format!(
+        r#"{{"code":"XY-C01-G02","kind":"grid","name":"府前社区第2网格","parent_code":"XY-C01","geometry":{grid}}}"#
+    );
+    let r = w.post_json("/api/v1/units", Some(&t), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["parent_code"], "XY-C01");
+    let bad = r#"{"code":"x","kind":"castle","name":"","parent_code":"XY-C01","geometry":{"type":"Polygon"}}"#;
+    let r = w.post_json("/api/v1/units", Some(&t), bad).await;
+    assert_error_body(&r, 422, "validation");
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["code", "kind", "name", "geometry"]);
+    let r = w
+        .post_json("/api/v1/units", Some(&t), r#"{"code":"XY-Z9","kind":"grid","name":"无","parent_code":"NOPE"}"#)
+        .await;
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "parent_code", "{}", r.body);
+    let r = w.put_json("/api/v1/units/XY-C01-G02", Some(&t), r#"{"name":"府前社区第二网格","sort_order":2}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (r.json()["name"].as_str(), r.json()["parent_code"].as_str()),
+        (Some("府前社区第二网格"), Some("XY-C01"))
+    );
+    let gw = w.token("gw1").await;
+    assert_error_body(&w.put_json("/api/v1/units/XY-C01", Some(&gw), r#"{"name":"改名"}"#).await, 403, "forbidden");
+}
+
 contract_tests!(
+    organisation_edited_over_the_api,
     account_changes_over_the_api,
     login_me_and_logout,
     bad_input_gets_precise_errors,

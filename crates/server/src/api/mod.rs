@@ -30,7 +30,7 @@ use utoipa::OpenApi;
     info(title = "Fengqiao API", version = "1", description = "Community policing and dispute resolution. Errors always have the body {\"error\": {\"code\", \"message\", \"fields\"}}."),
     paths(
         session::create, session::delete, session::me, session::change_password,
-        org::list_units, org::get_unit, org::create_unit,
+        org::list_units, org::get_unit, org::create_unit, org::update_unit,
         people::list_users, people::get_user, people::create_user, people::update_user, people::set_password,
         audit::search,
         locate::locate,
@@ -77,7 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(session::me))
         .route("/me/password", post(session::change_password))
         .route("/units", get(org::list_units).post(org::create_unit))
-        .route("/units/{code}", get(org::get_unit))
+        .route("/units/{code}", get(org::get_unit).put(org::update_unit))
         .route("/users", get(people::list_users).post(people::create_user))
         .route("/users/{id}", get(people::get_user).put(people::update_user))
         .route("/users/{id}/password", post(people::set_password))

@@ -7,10 +7,9 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use fengqiao_domain::FieldError;
-use fengqiao_domain::org::{UnitKind, validate_code};
+use fengqiao_domain::org::UnitKind;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::org::{NewUnit, Unit};
+use fengqiao_store::org::Unit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -94,6 +93,7 @@ pub struct NewUnitIn {
     pub address: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub geometry: Option<serde_json::Value>,
+    pub sort_order: Option<i64>,
 }
 
 /// Add a unit below an existing one.
@@ -104,39 +104,48 @@ pub async fn create_unit(
     actor: Actor,
     ApiJson(req): ApiJson<NewUnitIn>,
 ) -> AppResult<(StatusCode, Json<UnitOut>)> {
-    let mut fields = vec![];
-    if let Err(e) = validate_code(&req.code) {
-        fields.push(FieldError::new("code", e));
-    }
-    let kind = UnitKind::parse(&req.kind);
-    if kind.is_none() {
-        fields.push(FieldError::new("kind", format!("unknown unit kind '{}'", req.kind)));
-    }
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        fields.push(FieldError::new("name", "1–64 characters"));
-    }
-    if let Some(g) = &req.geometry
-        && !matches!(g.get("type").and_then(|t| t.as_str()), Some("Polygon" | "MultiPolygon"))
-    {
-        fields.push(FieldError::new("geometry", "must be a GeoJSON Polygon or MultiPolygon"));
-    }
-    let parent = match state.store.unit_by_code(&req.parent_code).await {
-        Ok(p) => Some(p),
-        Err(fengqiao_store::StoreError::NotFound) => {
-            fields.push(FieldError::new("parent_code", format!("no unit with code '{}'", req.parent_code)));
-            None
-        }
-        Err(e) => return Err(e.into()),
+    let NewUnitIn { code, kind, name, parent_code, address, geometry, sort_order } = req;
+    let u = fengqiao_app::org::UnitIn {
+        name,
+        address,
+        geometry: geometry.map(|g| g.to_string()),
+        sort_order: sort_order.unwrap_or(0),
     };
-    if !fields.is_empty() {
-        return Err(AppError::Validation(fields));
-    }
-    let parent = parent.expect("checked");
-    actor.authorize(&state, Action::EditOrg, &parent.path, ("unit", &parent.code)).await?;
-    let mut nu = NewUnit::new(req.code.clone(), kind.expect("checked"), name, Some(parent.id));
-    nu.address = req.address.clone().filter(|a| !a.trim().is_empty());
-    nu.geometry = req.geometry.as_ref().map(|g| g.to_string());
-    let unit = state.store.create_unit(&actor.audit_ctx("create unit"), &nu).await?;
-    Ok((StatusCode::CREATED, Json(out(&unit, Some(parent.code)))))
+    let unit = fengqiao_app::org::create_unit(&state, &actor, &parent_code, &code, &kind, &u).await?;
+    Ok((StatusCode::CREATED, Json(out(&unit, Some(parent_code.trim().to_string())))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitUpdateIn {
+    pub name: String,
+    pub address: Option<String>,
+    /// A GeoJSON Polygon or MultiPolygon (grids).
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<serde_json::Value>,
+    pub sort_order: Option<i64>,
+}
+
+/// Edit a unit: its name, address, geometry (a grid's boundary) and order.
+#[utoipa::path(put, path = "/units/{code}", tag = "organisation", params(("code" = String, Path)), request_body = UnitUpdateIn, security(("bearer" = [])),
+    responses((status = 200, body = UnitOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_unit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<UnitUpdateIn>,
+) -> AppResult<Json<UnitOut>> {
+    let UnitUpdateIn { name, address, geometry, sort_order } = req;
+    let u = fengqiao_app::org::UnitIn {
+        name,
+        address,
+        geometry: geometry.map(|g| g.to_string()),
+        sort_order: sort_order.unwrap_or(0),
+    };
+    let unit = fengqiao_app::org::update_unit(&state, &actor, &code, &u).await?;
+    let parent = match unit.parent_id {
+        Some(p) => Some(state.store.unit_by_id(p).await?.code),
+        None => None,
+    };
+    Ok(Json(out(&unit, parent)))
 }

@@ -7,9 +7,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use fengqiao_domain::org::{UnitKind, validate_code};
+use fengqiao_domain::org::UnitKind;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::org::{NewUnit, Unit, UnitUpdate};
+use fengqiao_store::org::Unit;
 use fengqiao_store::users::UserFilter;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -113,39 +113,28 @@ pub struct UnitForm {
     kind: String,
 }
 
-fn check_geometry(g: &str) -> Result<(), String> {
-    let v: serde_json::Value = serde_json::from_str(g).map_err(|e| format!("not valid JSON: {e}"))?;
-    match v.get("type").and_then(|t| t.as_str()) {
-        Some("Polygon" | "MultiPolygon") if v.get("coordinates").is_some_and(|c| c.is_array()) => Ok(()),
-        _ => Err("must be a GeoJSON Polygon or MultiPolygon geometry".into()),
-    }
-}
-
-fn validate_common(form: &UnitForm) -> (Vec<(String, String)>, i64) {
-    let mut errors = vec![];
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        errors.push(("name".into(), "1–64 characters".into()));
-    }
-    let sort_order = if form.sort_order.trim().is_empty() {
-        0
-    } else {
-        form.sort_order.trim().parse::<i64>().unwrap_or_else(|_| {
-            errors.push(("sort_order".into(), "must be a whole number".into()));
-            0
-        })
+/// The form as the app's input; a sort order that is not a number is the form's own error.
+fn unit_in(form: &UnitForm) -> (fengqiao_app::org::UnitIn, Option<(String, String)>) {
+    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let (sort_order, bad) = match form.sort_order.trim() {
+        "" => (0, None),
+        s => match s.parse::<i64>() {
+            Ok(n) => (n, None),
+            Err(_) => (0, Some(("sort_order".to_string(), "must be a whole number".to_string()))),
+        },
     };
-    if !form.geometry.trim().is_empty()
-        && let Err(e) = check_geometry(form.geometry.trim())
-    {
-        errors.push(("geometry".into(), e));
-    }
-    (errors, sort_order)
+    let u = fengqiao_app::org::UnitIn {
+        name: form.name.clone(),
+        address: opt(&form.address),
+        geometry: opt(&form.geometry),
+        sort_order,
+    };
+    (u, bad)
 }
 
-fn opt(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
+/// The app's field errors as the unit form shows them, in the page's language.
+fn form_errors(lang: crate::i18n::Lang, fields: &[fengqiao_domain::FieldError]) -> Vec<(String, String)> {
+    fields.iter().map(|f| (f.field.clone(), crate::i18n_fields::field_message(lang, f))).collect()
 }
 
 pub async fn unit_update(
@@ -156,24 +145,24 @@ pub async fn unit_update(
 ) -> WebResult {
     let lang = actor.lang;
     actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let unit = state.store.unit_by_code(&code).await.map_err(|e| WebError(e.into(), lang))?;
-    actor
-        .authorize(&state, Action::EditOrg, &unit.path, ("unit", &unit.code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let (errors, sort_order) = validate_common(&form);
-    if !errors.is_empty() {
-        let ctx = unit_ctx(&state, &actor, &unit, errors).await?;
-        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "unit.html", ctx));
-    }
-    let up = UnitUpdate {
-        name: form.name.trim().into(),
-        address: opt(&form.address),
-        geometry: opt(&form.geometry),
-        sort_order,
+    let unit =
+        fengqiao_app::org::unit(&state, &actor, &code, Action::EditOrg).await.map_err(|e| WebError(e.into(), lang))?;
+    let (u, bad) = unit_in(&form);
+    let result = match bad {
+        Some(e) => Err(vec![e]),
+        None => match fengqiao_app::org::update_unit(&state, &actor, &code, &u).await {
+            Ok(_) => Ok(()),
+            Err(fengqiao_app::Error::Invalid(fields)) => Err(form_errors(lang, &fields)),
+            Err(e) => return Err(WebError(e.into(), lang)),
+        },
     };
-    state.store.update_unit(&actor.audit_ctx("edit organisation"), unit.id, &up).await?;
-    Ok(Redirect::to(&format!("/org/{}", unit.code)).into_response())
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/org/{}", unit.code)).into_response()),
+        Err(errors) => {
+            let ctx = unit_ctx(&state, &actor, &unit, errors).await?;
+            Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "unit.html", ctx))
+        }
+    }
 }
 
 pub async fn unit_create_child(
@@ -184,33 +173,20 @@ pub async fn unit_create_child(
 ) -> WebResult {
     let lang = actor.lang;
     actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let parent = state.store.unit_by_code(&code).await.map_err(|e| WebError(e.into(), lang))?;
-    actor
-        .authorize(&state, Action::EditOrg, &parent.path, ("unit", &parent.code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let (mut errors, sort_order) = validate_common(&form);
-    let new_code = form.code.trim();
-    if let Err(e) = validate_code(new_code) {
-        errors.push(("code".into(), e.into()));
-    }
-    let kind = UnitKind::parse(&form.kind);
-    if kind.is_none() {
-        errors.push(("kind".into(), "choose a kind".into()));
-    }
-    if errors.is_empty() {
-        let mut nu = NewUnit::new(new_code, kind.expect("checked"), form.name.trim(), Some(parent.id));
-        nu.address = opt(&form.address);
-        nu.geometry = opt(&form.geometry);
-        nu.sort_order = sort_order;
-        match state.store.create_unit(&actor.audit_ctx("edit organisation"), &nu).await {
-            Ok(u) => return Ok(Redirect::to(&format!("/org/{}", u.code)).into_response()),
-            Err(fengqiao_store::StoreError::Conflict { .. }) => {
-                errors.push(("code".into(), "a unit with this code exists".into()))
+    let parent =
+        fengqiao_app::org::unit(&state, &actor, &code, Action::EditOrg).await.map_err(|e| WebError(e.into(), lang))?;
+    let (u, bad) = unit_in(&form);
+    let errors = match bad {
+        Some(e) => vec![e],
+        None => match fengqiao_app::org::create_unit(&state, &actor, &parent.code, &form.code, &form.kind, &u).await {
+            Ok(child) => return Ok(Redirect::to(&format!("/org/{}", child.code)).into_response()),
+            Err(fengqiao_app::Error::Invalid(fields)) => form_errors(lang, &fields),
+            Err(fengqiao_app::Error::Conflict { message, .. }) => {
+                vec![("code".into(), crate::i18n_fields::translate(lang, &message))]
             }
             Err(e) => return Err(WebError(e.into(), lang)),
-        }
-    }
+        },
+    };
     let ctx = unit_ctx(&state, &actor, &parent, errors).await?;
     Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "unit.html", ctx))
 }

@@ -183,6 +183,19 @@ impl World {
     }
 }
 
+impl World {
+    /// A session of the system administrator (enrolled in TOTP over the store first).
+    pub async fn sysadmin_token(&self) -> String {
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        let admin = self.state.store.user_by_username("sysadmin").await.unwrap();
+        self.state.store.set_totp(&AuditCtx::system("test", "setup"), admin.id, Some(secret), true).await.unwrap();
+        let body = format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{}"}}"#, totp_now(secret, 0));
+        let r = self.post_json("/api/v1/session", None, &body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["token"].as_str().unwrap().to_string()
+    }
+}
+
 /// The current TOTP code of a base32 secret.
 pub fn totp_now(secret: &str, offset: i64) -> String {
     let key = fengqiao_app::totp::base32_decode(secret).unwrap();

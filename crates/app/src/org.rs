@@ -1,0 +1,110 @@
+//! The organisation tree: add a unit below one the actor may edit, and edit a unit. One set
+//! of rules for the API and the pages (they differed: the page checked a grid's geometry,
+//! the API only its type; the API validated before authorising).
+
+use crate::{Actor, App, Error, Result};
+use fengqiao_domain::FieldError;
+use fengqiao_domain::org::{UnitKind, validate_code};
+use fengqiao_domain::policy::Action;
+use fengqiao_store::org::{NewUnit, Unit, UnitUpdate};
+
+/// A unit's editable fields as typed.
+#[derive(Debug, Clone, Default)]
+pub struct UnitIn {
+    pub name: String,
+    pub address: Option<String>,
+    /// A GeoJSON Polygon or MultiPolygon geometry (grids).
+    pub geometry: Option<String>,
+    pub sort_order: i64,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// A GeoJSON geometry a grid may have: a Polygon or MultiPolygon with coordinates.
+pub fn check_geometry(g: &str) -> std::result::Result<(), String> {
+    let v: serde_json::Value = serde_json::from_str(g).map_err(|e| format!("not valid JSON: {e}"))?;
+    match v.get("type").and_then(|t| t.as_str()) {
+        Some("Polygon" | "MultiPolygon") if v.get("coordinates").is_some_and(|c| c.is_array()) => Ok(()),
+        _ => Err("must be a GeoJSON Polygon or MultiPolygon".into()),
+    }
+}
+
+fn check(u: &UnitIn, fields: &mut Vec<FieldError>) {
+    let name = u.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        fields.push(FieldError::new("name", "1–64 characters"));
+    }
+    if nonempty(&u.address).is_some_and(|a| a.chars().count() > 200) {
+        fields.push(FieldError::new("address", "at most 200 characters"));
+    }
+    if let Some(g) = nonempty(&u.geometry)
+        && let Err(e) = check_geometry(&g)
+    {
+        fields.push(FieldError::new("geometry", e));
+    }
+    if !(-1_000_000..=1_000_000).contains(&u.sort_order) {
+        fields.push(FieldError::new("sort_order", "between -1000000 and 1000000"));
+    }
+}
+
+/// A unit the actor may `action` (by its place in the tree).
+pub async fn unit(app: &App, actor: &Actor, code: &str, action: Action) -> Result<Unit> {
+    let u = app.store.unit_by_code(code.trim()).await?;
+    actor.authorize(app, action, &u.path, ("unit", &u.code)).await?;
+    Ok(u)
+}
+
+/// Add a unit of `kind` with `code` below `parent_code`.
+pub async fn create_unit(
+    app: &App,
+    actor: &Actor,
+    parent_code: &str,
+    code: &str,
+    kind: &str,
+    u: &UnitIn,
+) -> Result<Unit> {
+    let parent = match unit(app, actor, parent_code, Action::EditOrg).await {
+        Err(Error::NotFound) => {
+            return Err(Error::field("parent_code", format!("no unit with code '{}'", parent_code.trim())));
+        }
+        r => r?,
+    };
+    let mut fields = vec![];
+    let code = code.trim();
+    if let Err(e) = validate_code(code) {
+        fields.push(FieldError::new("code", e));
+    }
+    let kind = UnitKind::parse(kind.trim());
+    if kind.is_none() {
+        fields.push(FieldError::new("kind", "choose a kind"));
+    }
+    check(u, &mut fields);
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    let mut nu = NewUnit::new(code, kind.expect("checked"), u.name.trim(), Some(parent.id));
+    nu.address = nonempty(&u.address);
+    nu.geometry = nonempty(&u.geometry);
+    nu.sort_order = u.sort_order;
+    Ok(app.store.create_unit(&actor.audit_ctx("edit organisation"), &nu).await?)
+}
+
+/// Edit a unit's name, address, geometry and order.
+pub async fn update_unit(app: &App, actor: &Actor, code: &str, u: &UnitIn) -> Result<Unit> {
+    let unit = unit(app, actor, code, Action::EditOrg).await?;
+    let mut fields = vec![];
+    check(u, &mut fields);
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    let up = UnitUpdate {
+        name: u.name.trim().into(),
+        address: nonempty(&u.address),
+        geometry: nonempty(&u.geometry),
+        sort_order: u.sort_order,
+    };
+    app.store.update_unit(&actor.audit_ctx("edit organisation"), unit.id, &up).await?;
+    Ok(app.store.unit_by_code(&unit.code).await?)
+}
