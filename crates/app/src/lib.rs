@@ -22,6 +22,7 @@ pub mod screening;
 pub mod search;
 pub mod settings;
 pub mod totp;
+pub mod volunteers;
 
 pub use actor::Actor;
 pub use error::{Error, Result};

@@ -199,3 +199,19 @@ pub async fn set_password(app: &App, actor: &Actor, id: i64, password: &str) -> 
     app.store.delete_sessions_of(user.id, None).await?;
     Ok(())
 }
+
+/// Unlock an account locked by failed logins (security administrators).
+pub async fn unlock(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let user = person(app, actor, id, Action::ManageSecurity).await?;
+    app.store.unlock_user(&actor.audit_ctx("unlock account"), user.id).await?;
+    Ok(())
+}
+
+/// Remove an account's second factor (security administrators): the person enrols again at
+/// the next login; their sessions end.
+pub async fn reset_totp(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let user = person(app, actor, id, Action::ManageSecurity).await?;
+    app.store.set_totp(&actor.audit_ctx("reset second factor"), user.id, None, false).await?;
+    app.store.delete_sessions_of(user.id, None).await?;
+    Ok(())
+}

@@ -352,7 +352,71 @@ async fn organisation_edited_over_the_api(db: &TestDb) {
     assert_error_body(&w.put_json("/api/v1/units/XY-C01", Some(&gw), r#"{"name":"改名"}"#).await, 403, "forbidden");
 }
 
+/// Volunteers over the API, and the security administrator's unlock and second-factor reset.
+async fn volunteers_and_security_over_the_api(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.sysadmin_token().await;
+    let good =
+        r#"{"name":"王义警","team":"XY-C01-G01","kind":"volunteer_police","phone":"13912345678","skills":"急救"}"#;
+    assert_eq!(w.post_json("/api/v1/volunteers", Some(&t), good).await.status, 201);
+    let bad = r#"{"name":"","team":"NOPE","kind":"hero","phone":"123"}"#;
+    let r = w.post_json("/api/v1/volunteers", Some(&t), bad).await;
+    assert_error_body(&r, 422, "validation");
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["name", "kind", "phone", "team"]);
+    let gw = w.token("gw1").await;
+    assert_error_body(&w.post_json("/api/v1/volunteers", Some(&gw), good).await, 403, "forbidden");
+    let list = w.get("/api/v1/volunteers", Some(&gw)).await.json();
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["phone"], "139****5678", "masked");
+    assert_eq!(w.get("/api/v1/volunteers", Some(&w.token("gw2").await)).await.json()["total"], 0, "another grid's");
+    assert_error_body(&w.get("/api/v1/volunteers?offset=1000000000000", Some(&gw)).await, 422, "validation");
+
+    // A security administrator unlocks an account and resets a second factor; others may not.
+    let station = db.store.unit_by_code("XY").await.unwrap();
+    let sec = fengqiao_store::users::NewUser {
+        username: "secadmin".into(),
+        display_name: "安全管理员".into(),
+        unit_id: station.id,
+        title: None,
+        officer_rank: None,
+        mediator_kind: None,
+        roles: vec![fengqiao_domain::role::Role::SecurityAdmin],
+        phone: None,
+        password_hash: Some(common::password_hash().into()),
+    };
+    let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
+    let id = db.store.create_user(&ctx, &sec).await.unwrap();
+    db.store.set_totp(&ctx, id, Some("JBSWY3DPEHPK3PXP"), true).await.unwrap();
+    let body =
+        format!(r#"{{"username":"secadmin","password":"{PASSWORD}","totp":"{}"}}"#, totp_now("JBSWY3DPEHPK3PXP", 0));
+    let r = w.post_json("/api/v1/session", None, &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let s = r.json()["token"].as_str().unwrap().to_string();
+    let gw1 = db.store.user_by_username("gw1").await.unwrap();
+    db.store.lock_user(&ctx, gw1.id, fengqiao_store::now_ms() + 3_600_000).await.unwrap();
+    let login = format!(r#"{{"username":"gw1","password":"{PASSWORD}"}}"#);
+    assert_eq!(w.post_json("/api/v1/session", None, &login).await.status, 403, "locked");
+    assert_error_body(
+        &w.post_json(&format!("/api/v1/users/{}/unlock", gw1.id.0), Some(&t), "").await,
+        403,
+        "forbidden",
+    );
+    assert_eq!(w.post_json(&format!("/api/v1/users/{}/unlock", gw1.id.0), Some(&s), "").await.status, 204);
+    assert_eq!(w.post_json("/api/v1/session", None, &login).await.status, 201, "unlocked");
+    let admin = db.store.user_by_username("sysadmin").await.unwrap();
+    assert_eq!(w.post_json(&format!("/api/v1/users/{}/totp-reset", admin.id.0), Some(&s), "").await.status, 204);
+    assert!(!db.store.user_by_username("sysadmin").await.unwrap().totp_enabled);
+    assert_eq!(w.get("/api/v1/me", Some(&t)).await.status, 401, "the administrator's sessions ended");
+}
+
 contract_tests!(
+    volunteers_and_security_over_the_api,
     organisation_edited_over_the_api,
     account_changes_over_the_api,
     login_me_and_logout,

@@ -189,7 +189,11 @@ async fn audit_api_pages_and_volunteer_form(db: &TestDb) {
     let csrf = csrf_of(&page.body);
     let r = w.send(post(&s, form(&csrf, "NOPE", "123"))).await;
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("no unit with code") && r.body.contains("11-digit"), "{}", r.body);
+    assert!(
+        r.body.contains("管辖范围内没有代码为“NOPE”的单位") && r.body.contains("须为 13–19 开头的 11 位手机号码"),
+        "each bad field named, in the page's language: {}",
+        r.body
+    );
     let r = w.send(post(&s, form(&csrf, "XY-C01-G01", "13912345678"))).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = w.get("/volunteers", Some(&s)).await;

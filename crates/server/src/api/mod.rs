@@ -32,6 +32,7 @@ use utoipa::OpenApi;
         session::create, session::delete, session::me, session::change_password,
         org::list_units, org::get_unit, org::create_unit, org::update_unit,
         people::list_users, people::get_user, people::create_user, people::update_user, people::set_password,
+        people::unlock, people::reset_totp, people::volunteers, people::create_volunteer,
         audit::search,
         locate::locate,
         map::grids,
@@ -81,6 +82,9 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(people::list_users).post(people::create_user))
         .route("/users/{id}", get(people::get_user).put(people::update_user))
         .route("/users/{id}/password", post(people::set_password))
+        .route("/users/{id}/unlock", post(people::unlock))
+        .route("/users/{id}/totp-reset", post(people::reset_totp))
+        .route("/volunteers", get(people::volunteers).post(people::create_volunteer))
         .route("/audit", get(audit::search))
         .route("/locate", get(locate::locate))
         .route("/map/grids", get(map::grids))

@@ -220,3 +220,86 @@ pub async fn set_password(
     fengqiao_app::people::set_password(&state, &actor, id, &p.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Unlock an account locked by failed logins (security administrators).
+#[utoipa::path(post, path = "/users/{id}/unlock", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unlock(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
+    fengqiao_app::people::unlock(&state, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove an account's second factor (security administrators); the person enrols again.
+#[utoipa::path(post, path = "/users/{id}/totp-reset", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_totp(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
+    fengqiao_app::people::reset_totp(&state, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VolunteerOut {
+    pub id: i64,
+    pub name: String,
+    pub team: String,
+    /// volunteer_police, yongan or counsellor.
+    pub kind: String,
+    /// Masked.
+    pub phone: Option<String>,
+    pub skills: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VolunteerQuery {
+    /// 1–500, default 50.
+    pub limit: Option<i64>,
+    /// 0–100000.
+    pub offset: Option<i64>,
+}
+
+/// The volunteers of the caller's jurisdiction.
+#[utoipa::path(get, path = "/volunteers", tag = "people", params(VolunteerQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<VolunteerOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn volunteers(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<VolunteerQuery>,
+) -> AppResult<Json<Page<VolunteerOut>>> {
+    let (rows, total) =
+        fengqiao_app::volunteers::list(&state, &actor, q.limit.unwrap_or(50), q.offset.unwrap_or(0)).await?;
+    let items = rows
+        .into_iter()
+        .map(|v| {
+            let phone = v.phone_enc.as_ref().map(|e| state.store.crypto.open(e)).transpose()?.map(|p| mask_phone(&p));
+            Ok(VolunteerOut { id: v.id, name: v.name, team: v.unit_name, kind: v.kind, phone, skills: v.skills })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Json(Page { items, total }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVolunteerIn {
+    pub name: String,
+    /// The code of a team (a unit) of the caller's jurisdiction.
+    pub team: String,
+    /// volunteer_police, yongan or counsellor.
+    pub kind: String,
+    pub phone: Option<String>,
+    pub skills: Option<String>,
+}
+
+/// Register a volunteer in a team of the caller's jurisdiction.
+#[utoipa::path(post, path = "/volunteers", tag = "people", request_body = NewVolunteerIn, security(("bearer" = [])),
+    responses((status = 201), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_volunteer(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(v): ApiJson<NewVolunteerIn>,
+) -> AppResult<StatusCode> {
+    let NewVolunteerIn { name, team, kind, phone, skills } = v;
+    let v = fengqiao_app::volunteers::VolunteerIn { name, team, kind, phone, skills };
+    fengqiao_app::volunteers::create(&state, &actor, &v).await?;
+    Ok(StatusCode::CREATED)
+}

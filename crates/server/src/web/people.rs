@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use fengqiao_domain::Phone;
 use fengqiao_domain::mask::mask_phone;
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::role::{MediatorKind, Role};
@@ -317,7 +316,7 @@ pub async fn unlock(
     body: Bytes,
 ) -> WebResult {
     let (_, user) = person_form(&state, &actor, id, &body, Action::ManageSecurity).await?;
-    state.store.unlock_user(&actor.audit_ctx("unlock account"), user.id).await?;
+    fengqiao_app::people::unlock(&state, &actor, user.id.0).await.map_err(|e| WebError(e.into(), actor.lang))?;
     Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
 }
 
@@ -328,8 +327,7 @@ pub async fn reset_totp(
     body: Bytes,
 ) -> WebResult {
     let (_, user) = person_form(&state, &actor, id, &body, Action::ManageSecurity).await?;
-    state.store.set_totp(&actor.audit_ctx("reset second factor"), user.id, None, false).await?;
-    state.store.delete_sessions_of(user.id, None).await?;
+    fengqiao_app::people::reset_totp(&state, &actor, user.id.0).await.map_err(|e| WebError(e.into(), actor.lang))?;
     Ok(Redirect::to(&format!("/people/{}", user.id)).into_response())
 }
 
@@ -400,39 +398,19 @@ pub async fn create_volunteer(
 ) -> WebResult {
     let lang = actor.lang;
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let mut errors = HashMap::new();
-    let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > 32 {
-        errors.insert("name".to_string(), "1–32 characters".to_string());
-    }
-    if !fengqiao_store::volunteers::VOLUNTEER_KINDS.contains(&f.kind.as_str()) {
-        errors.insert("kind".to_string(), "unknown kind".to_string());
-    }
-    let phone = match f.phone.trim() {
-        "" => None,
-        p => match Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                errors.insert("phone".to_string(), e.to_string());
-                None
-            }
-        },
+    let v = fengqiao_app::volunteers::VolunteerIn {
+        name: f.name.clone(),
+        team: f.team.clone(),
+        kind: f.kind.clone(),
+        phone: Some(f.phone.clone()),
+        skills: Some(f.skills.clone()),
     };
-    let team = match state.store.unit_by_code(f.team.trim()).await {
-        Ok(u) => Some(u),
-        Err(fengqiao_store::StoreError::NotFound) => {
-            errors.insert("team".to_string(), format!("no unit with code '{}'", f.team.trim()));
-            None
-        }
+    let errors = match fengqiao_app::volunteers::create(&state, &actor, &v).await {
+        Ok(_) => return Ok(Redirect::to("/volunteers").into_response()),
+        Err(fengqiao_app::Error::Invalid(fields)) => super::field_errors(lang, &fields, &[]),
         Err(e) => return Err(WebError(e.into(), lang)),
     };
-    if let Some(team) = &team {
-        actor
-            .authorize(&state, Action::ManagePeople, &team.path, ("unit", &team.code))
-            .await
-            .map_err(|e| WebError(e.into(), lang))?;
-    }
-    if !errors.is_empty() {
+    {
         let home = actor.jurisdiction().clone();
         let (list, total) = state.store.volunteers_under(&home, PAGE, 0).await?;
         let rows: Vec<Value> = list.iter().map(|v| context! { name => v.name.clone(), team => v.unit_name.clone(), kind => v.kind.clone(), phone => None::<String>, skills => v.skills.clone() }).collect();
@@ -444,15 +422,6 @@ pub async fn create_volunteer(
             form => context! { name => f.name.clone(), team => f.team.clone(), kind => f.kind.clone(), phone => f.phone.clone(), skills => f.skills.clone() },
             ..page_ctx(&state, &actor, "volunteers")
         };
-        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "volunteers.html", ctx));
+        Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "volunteers.html", ctx))
     }
-    let v = fengqiao_store::volunteers::NewVolunteer {
-        name: name.to_string(),
-        unit_id: team.expect("checked").id,
-        kind: f.kind.clone(),
-        phone,
-        skills: (!f.skills.trim().is_empty()).then(|| f.skills.trim().to_string()),
-    };
-    state.store.create_volunteer(&actor.audit_ctx("register volunteer"), &v).await?;
-    Ok(Redirect::to("/volunteers").into_response())
 }
