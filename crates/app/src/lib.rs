@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod casework;
 pub mod error;
 pub mod files;

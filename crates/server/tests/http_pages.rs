@@ -5,7 +5,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use common::{PASSWORD, totp_now, world};
+use common::{PASSWORD, assert_error_body, totp_now, world};
+use fengqiao_store::audit::AuditFilter;
 use fengqiao_store::contract_tests;
 use fengqiao_store::testing::TestDb;
 
@@ -62,6 +63,21 @@ async fn every_page_renders(db: &TestDb) {
     assert_eq!(csv.status, 200);
     assert!(csv.body.contains("session.login") && csv.body.starts_with('\u{feff}'));
     assert_eq!(w.get("/audit?from=not-a-date", Some(&a)).await.status, 422);
+    assert_eq!(w.get("/audit?page=99999999999999999", Some(&a)).await.status, 422, "a page number out of range");
+    // The same export over the API, by the same use case; recorded, and for auditors only.
+    let api = w.get("/api/v1/audit/export?actor=commander&from=2020-01-01", Some(&a)).await;
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert_eq!(api.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(api.body.starts_with('\u{feff}') && api.body.contains("session.login"));
+    let exports = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("audit.export".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 2, "both exports recorded");
+    assert_error_body(&w.get("/api/v1/audit/export", Some(&t)).await, 403, "forbidden");
+    assert_error_body(&w.get("/api/v1/audit?offset=1000000000000", Some(&a)).await, 422, "validation");
     // English on request.
     let r = w
         .send(

@@ -33,7 +33,7 @@ use utoipa::OpenApi;
         org::list_units, org::get_unit, org::create_unit, org::update_unit,
         people::list_users, people::get_user, people::create_user, people::update_user, people::set_password,
         people::unlock, people::reset_totp, people::volunteers, people::create_volunteer,
-        audit::search,
+        audit::search, audit::export,
         locate::locate,
         map::grids,
         registry::search, registry::households, registry::household, registry::visit, registry::reissue_qr,
@@ -86,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/totp-reset", post(people::reset_totp))
         .route("/volunteers", get(people::volunteers).post(people::create_volunteer))
         .route("/audit", get(audit::search))
+        .route("/audit/export", get(audit::export))
         .route("/locate", get(locate::locate))
         .route("/map/grids", get(map::grids))
         .route("/matters", get(matters::list).post(matters::create))

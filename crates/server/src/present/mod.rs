@@ -2,6 +2,7 @@
 //! OpenAPI), the pages render them. Shared here so that `api/` and `web/` never import each
 //! other; built from the application layer's results, with times as RFC 3339.
 
+pub mod audit_csv;
 pub mod casefile;
 pub mod matter;
 
@@ -9,5 +10,13 @@ pub mod matter;
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// A time (UTC milliseconds) in Beijing time, `YYYY-MM-DD HH:MM:SS`.
+pub fn beijing_time(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
 }

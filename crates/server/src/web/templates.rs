@@ -53,10 +53,7 @@ fn lang_of(state: &State) -> Lang {
 
 /// Milliseconds since the epoch → `2026-11-29 22:30` in China Standard Time (UTC+8, no DST).
 pub fn format_ms(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    crate::present::beijing_time(ms)
 }
 
 pub fn environment() -> Environment<'static> {
