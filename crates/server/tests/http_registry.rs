@@ -141,4 +141,51 @@ async fn registry_export_and_organisations(db: &TestDb) {
     assert!(page.body.contains("单位场所"));
 }
 
-contract_tests!(locate_routes_points_to_grids, registry_api_within_the_jurisdiction, registry_export_and_organisations,);
+/// The upload over the API, by the page's use case: every bad row named; nothing written
+/// unless all are good, or the good ones with `skip_invalid`; a row outside the caller's
+/// grid is one of the bad ones.
+async fn registry_import_over_the_api(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let csv = "household_code,address,lat,lon,dwelling_type,is_rental,phone\n\
+               H7,府前街7号幸福小区7号楼701室,37.105,111.705,owner_occupied,0,13903580007\n\
+               H8,崇文街8号和谐小区8号楼802室,37.105,111.715,rented,1,\n";
+    let post = |path: &str| {
+        let req = axum::http::Request::post(path)
+            .header("content-type", "text/csv")
+            .header("authorization", format!("Bearer {gw}"))
+            .body(axum::body::Body::from(csv))
+            .unwrap();
+        w.send(req)
+    };
+    let r = post("/api/v1/imports/households").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["committed"], false);
+    assert_eq!(j["rejected"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["rejected"][0]["line"], 3, "the row in another grid, by its line");
+    let r = post("/api/v1/imports/households?skip_invalid=true&filename=hh.csv").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    assert_eq!((j["committed"].as_bool(), j["created"].as_u64()), (Some(true), Some(1)));
+    assert!(j["rejects_csv"].as_str().unwrap().contains("H8"));
+    assert_eq!(w.get("/api/v1/households/H7", Some(&gw)).await.status, 200);
+    let r = post("/api/v1/imports/castles").await;
+    assert_error_body(&r, 422, "validation");
+    let empty = |token: String| {
+        axum::http::Request::post("/api/v1/imports/households")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(""))
+            .unwrap()
+    };
+    assert_error_body(&w.send(empty(gw.clone())).await, 422, "validation");
+    // Who may not upload is refused before anything is looked at.
+    assert_error_body(&w.send(empty(w.token("commander").await)).await, 403, "forbidden");
+}
+
+contract_tests!(
+    registry_import_over_the_api,
+    locate_routes_points_to_grids,
+    registry_api_within_the_jurisdiction,
+    registry_export_and_organisations,
+);

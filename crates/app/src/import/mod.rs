@@ -42,3 +42,44 @@ pub enum ImportError {
     #[error(transparent)]
     Store(#[from] fengqiao_store::StoreError),
 }
+
+/// Upload registry rows (households, residents or organisations) as CSV into the actor's
+/// jurisdiction: every row checked and each bad one named by line and column; nothing is
+/// written unless all are good, or, with `skip_invalid`, the good ones are written and the
+/// rejects handed back as CSV. The page's upload and the API share it.
+pub async fn upload(
+    app: &crate::App,
+    actor: &crate::Actor,
+    kind: &str,
+    filename: &str,
+    text: &str,
+    skip_invalid: bool,
+) -> crate::Result<registry::CsvOutcome> {
+    use crate::Error;
+    let home = actor.jurisdiction().clone();
+    actor
+        .authorize(app, fengqiao_domain::policy::Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
+        .await?;
+    if text.trim().is_empty() {
+        return Err(Error::field("file", "the file is empty"));
+    }
+    let ctx = actor.audit_ctx(&format!("upload {kind} {filename}"));
+    let within = Some(&home);
+    let outcome = match kind {
+        "households" | "organisations" => {
+            let index = crate::routing::build(app.store.grid_routes().await?);
+            if kind == "households" {
+                registry::households(&app.store, &index, within, &ctx, text, skip_invalid, &|_, _| {}).await
+            } else {
+                registry::organisations(&app.store, &index, within, &ctx, text, skip_invalid, &|_, _| {}).await
+            }
+        }
+        "residents" => registry::residents(&app.store, within, &ctx, text, skip_invalid, &|_, _| {}).await,
+        _ => return Err(Error::field("kind", "households, residents or organisations")),
+    };
+    match outcome {
+        Ok(o) => Ok(o),
+        Err(ImportError::File(m)) => Err(Error::field("file", m)),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}

@@ -224,3 +224,66 @@ pub async fn reissue_qr(
     fengqiao_app::registry::reissue_qr(&state, &actor, &code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Write the good rows and hand back the rejects (default: nothing is written unless
+    /// every row is good).
+    #[serde(default)]
+    pub skip_invalid: bool,
+    /// The file's name, for the audit record.
+    pub filename: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectedRow {
+    /// 1-based line of the file.
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportResult {
+    /// Whether anything was written.
+    pub committed: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub rejected: Vec<RejectedRow>,
+    /// The rejected rows as CSV, with a column saying why (empty when none).
+    pub rejects_csv: String,
+}
+
+/// Upload registry rows as CSV (the body, UTF-8) into the caller's jurisdiction: `kind` is
+/// households, residents or organisations (formats as for `fengqiao import`). 200 when rows
+/// were written; 422 when the file was refused (nothing written), with every bad row named.
+#[utoipa::path(post, path = "/imports/{kind}", tag = "registry", params(("kind" = String, Path), ImportQuery),
+    request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses((status = 200, body = ImportResult), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ImportResult)))]
+pub async fn import(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: String,
+) -> AppResult<(StatusCode, Json<ImportResult>)> {
+    let filename = q.filename.unwrap_or_else(|| format!("{kind}.csv"));
+    let o = fengqiao_app::import::upload(&state, &actor, &kind, &filename, &body, q.skip_invalid).await?;
+    let status = if o.report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((
+        status,
+        Json(ImportResult {
+            committed: o.report.committed,
+            created: o.report.created,
+            updated: o.report.updated,
+            rejected: o
+                .report
+                .rejected
+                .into_iter()
+                .map(|r| RejectedRow { line: r.line, column: r.column, message: r.message })
+                .collect(),
+            rejects_csv: o.rejects_csv,
+        }),
+    ))
+}

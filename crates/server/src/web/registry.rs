@@ -529,9 +529,7 @@ pub async fn import_submit(
     WebActor(actor): WebActor,
     mut form: axum::extract::Multipart,
 ) -> WebResult {
-    use fengqiao_app::import::{ImportError, registry as imp};
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
     let (mut csrf, mut kind, mut skip, mut text, mut filename) =
         (String::new(), String::new(), false, None, String::new());
     loop {
@@ -560,10 +558,6 @@ pub async fn import_submit(
         }
     }
     actor.check_csrf(&csrf).map_err(|e| WebError(e.into(), lang))?;
-    actor
-        .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
     let show = |result: Value, status: StatusCode| {
         render_status(
             &state,
@@ -573,25 +567,18 @@ pub async fn import_submit(
         )
     };
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        // Refused before anything else is looked at, but only for someone who may upload.
+        let home = actor.jurisdiction().clone();
+        actor
+            .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
+            .await
+            .map_err(|e| WebError(e.into(), lang))?;
         return Ok(show(
             context! { file_error => crate::i18n::t(lang, "import_no_file") },
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     };
-    let ctx = actor.audit_ctx(&format!("upload {kind} {filename}"));
-    let within = Some(&home);
-    let outcome = match kind.as_str() {
-        "households" | "organisations" => {
-            let index = fengqiao_app::routing::build(state.store.grid_routes().await?);
-            if kind == "households" {
-                imp::households(&state.store, &index, within, &ctx, &text, skip, &|_, _| {}).await
-            } else {
-                imp::organisations(&state.store, &index, within, &ctx, &text, skip, &|_, _| {}).await
-            }
-        }
-        "residents" => imp::residents(&state.store, within, &ctx, &text, skip, &|_, _| {}).await,
-        _ => return Err(WebError(AppError::field("kind", "households, residents or organisations"), lang)),
-    };
+    let outcome = fengqiao_app::import::upload(&state, &actor, &kind, &filename, &text, skip).await;
     match outcome {
         Ok(o) => {
             // Refused (nothing written): 422. Written, even with rows skipped: 200.
@@ -610,7 +597,10 @@ pub async fn import_submit(
                 status,
             ))
         }
-        Err(ImportError::File(m)) => Ok(show(context! { file_error => m }, StatusCode::UNPROCESSABLE_ENTITY)),
-        Err(ImportError::Store(e)) => Err(WebError(e.into(), lang)),
+        Err(fengqiao_app::Error::Invalid(f)) if f.first().is_some_and(|f| f.field == "file") => {
+            let m = crate::i18n_fields::field_message(lang, &f[0]);
+            Ok(show(context! { file_error => m }, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(e) => Err(WebError(e.into(), lang)),
     }
 }
