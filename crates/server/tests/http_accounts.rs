@@ -186,26 +186,7 @@ async fn accounts_created_over_the_api(db: &TestDb) {
     let body = r#"{"username":"gw3","display_name":"新网格员","unit_code":"XY-C01-G01","roles":["grid_worker"],"password":"Xinwangge#2026"}"#;
     assert_error_body(&w.post_json("/api/v1/users", Some(&cmd), body).await, 403, "forbidden");
     // The system administrator needs a second factor first: enrol over the store, then log in.
-    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
-    w.state
-        .store
-        .set_totp(
-            &fengqiao_store::audit::AuditCtx::system("t", "t"),
-            admin.id,
-            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
-            true,
-        )
-        .await
-        .unwrap();
-    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
-    let r = w
-        .post_json(
-            "/api/v1/session",
-            None,
-            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
-        )
-        .await;
-    let t = r.json()["token"].as_str().unwrap().to_string();
+    let t = w.sysadmin_token().await;
     let r = w.post_json("/api/v1/users", Some(&t), body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["unit_code"], "XY-C01-G01");

@@ -181,26 +181,7 @@ async fn audit_api_pages_and_volunteer_form(db: &TestDb) {
     // API sessions carry no CSRF risk (no cookie), so the token is checked only for web sessions.
     let r = w.send(post(&t, form("x", "XY-C01-G01", ""))).await;
     assert_eq!(r.status, 403);
-    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
-    w.state
-        .store
-        .set_totp(
-            &fengqiao_store::audit::AuditCtx::system("t", "t"),
-            admin.id,
-            Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
-            true,
-        )
-        .await
-        .unwrap();
-    let code = totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0);
-    let r = w
-        .post_json(
-            "/api/v1/session",
-            None,
-            &format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{code}"}}"#),
-        )
-        .await;
-    let s = r.json()["token"].as_str().unwrap().to_string();
+    let s = w.sysadmin_token().await;
     let page = w.get("/volunteers", Some(&s)).await;
     let csrf = csrf_of(&page.body);
     let r = w.send(post(&s, form(&csrf, "NOPE", "123"))).await;
