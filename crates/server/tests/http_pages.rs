@@ -197,7 +197,27 @@ async fn audit_api_pages_and_volunteer_form(db: &TestDb) {
     assert!(page.body.contains("王义警") && page.body.contains("139****5678"));
 }
 
+/// No number a client sends reaches an absurd depth or overflows: list offsets are bounded
+/// (a named field error) and page numbers clamped.
+async fn paging_numbers_are_bounded(db: &TestDb) {
+    let w = world(db).await;
+    let cmd = w.token("commander").await;
+    for path in
+        ["/api/v1/users?offset=1000000000000", "/api/v1/households?offset=-1", "/api/v1/volunteers?offset=9999999"]
+    {
+        let r = w.get(path, Some(&cmd)).await;
+        assert_error_body(&r, 422, "validation");
+        assert_eq!(r.json()["error"]["fields"][0]["field"], "offset", "{path}");
+    }
+    for path in
+        ["/people?page=99999999999999999", "/registry?page=99999999999999999", "/volunteers?page=99999999999999999"]
+    {
+        assert_eq!(w.get(path, Some(&cmd)).await.status, 200, "{path}");
+    }
+}
+
 contract_tests!(
+    paging_numbers_are_bounded,
     every_page_renders,
     operations_endpoints,
     readyz_reports_a_database_behind_the_binary,

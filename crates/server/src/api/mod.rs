@@ -165,3 +165,12 @@ pub struct Page<T> {
 }
 
 pub use crate::present::rfc3339;
+
+/// A list's offset from the query: 0–1,000,000 (no number a client sends reaches an absurd
+/// depth), or a field error naming `offset`.
+pub fn bounded_offset(offset: Option<i64>) -> Result<i64, AppError> {
+    match offset.unwrap_or(0) {
+        o @ 0..=1_000_000 => Ok(o),
+        _ => Err(AppError::field("offset", "between 0 and 1000000")),
+    }
+}

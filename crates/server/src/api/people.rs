@@ -84,7 +84,7 @@ pub async fn list_users(
     }
     let home = actor.jurisdiction().clone();
     actor.authorize(&state, Action::ViewPeople, &home, ("people", &actor.user.unit_code)).await?;
-    let f = UserFilter { role, text: q.q, limit, offset: q.offset.unwrap_or(0).max(0) };
+    let f = UserFilter { role, text: q.q, limit, offset: super::bounded_offset(q.offset)? };
     let (users, total) = state.store.users_under(&home, &f).await?;
     let items = users.iter().map(|u| out(&state, u, false)).collect::<AppResult<Vec<_>>>()?;
     Ok(Json(Page { items, total }))

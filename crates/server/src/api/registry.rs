@@ -138,8 +138,10 @@ pub async fn households(
     }
     let home = actor.jurisdiction().clone();
     actor.authorize(&state, Action::ViewRegistry, &home, ("registry", &actor.user.unit_code)).await?;
-    let (rows, total) =
-        state.store.households_under(&home, q.q.as_deref().map(str::trim), limit, q.offset.unwrap_or(0)).await?;
+    let (rows, total) = state
+        .store
+        .households_under(&home, q.q.as_deref().map(str::trim), limit, super::bounded_offset(q.offset)?)
+        .await?;
     Ok(Json(Page { items: rows.iter().map(household_out).collect(), total }))
 }
 

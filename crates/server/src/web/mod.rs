@@ -351,3 +351,9 @@ pub fn field_errors(
     }
     out
 }
+
+/// The offset of a page number from the query string: page numbers are clamped to
+/// 1–100,000, so no number a client sends overflows or reaches an absurd depth.
+pub fn page_offset(page: i64, per_page: i64) -> i64 {
+    (page.clamp(1, 100_000) - 1) * per_page
+}

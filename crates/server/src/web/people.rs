@@ -58,7 +58,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         role: q.role.as_deref().and_then(Role::parse),
         text: q.q.clone(),
         limit: PAGE,
-        offset: (page - 1) * PAGE,
+        offset: super::page_offset(page, PAGE),
     };
     let (users, total) = state.store.users_under(&home, &filter).await?;
     let rows: Vec<Value> = users.iter().map(|u| person_row(&state.store.crypto, u)).collect();
@@ -348,7 +348,7 @@ pub async fn volunteers(
         .await
         .map_err(|e| WebError(e.into(), lang))?;
     let page = q.page.unwrap_or(1).max(1);
-    let (list, total) = state.store.volunteers_under(&home, PAGE, (page - 1) * PAGE).await?;
+    let (list, total) = state.store.volunteers_under(&home, PAGE, super::page_offset(page, PAGE)).await?;
     let rows: Vec<Value> = list
         .iter()
         .map(|v| {

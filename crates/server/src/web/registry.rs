@@ -114,8 +114,10 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     }
     let page = q.page.unwrap_or(1).max(1);
     let text = q.households.trim();
-    let (households, total) =
-        state.store.households_under(&home, Some(text).filter(|t| !t.is_empty()), PAGE, (page - 1) * PAGE).await?;
+    let (households, total) = state
+        .store
+        .households_under(&home, Some(text).filter(|t| !t.is_empty()), PAGE, super::page_offset(page, PAGE))
+        .await?;
     let residents_total = state.store.count_residents_under(&home).await?;
     let ctx = context! {
         q => q.q.clone(),
@@ -303,8 +305,10 @@ pub async fn organisations(
         .map_err(|e| WebError(e.into(), lang))?;
     let kind = fengqiao_domain::registry::OrgKind::parse(&q.kind).map(|k| k.as_str());
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) =
-        state.store.organisations_under(&home, kind, q.key == "1", Some(&q.q), PAGE, (page - 1) * PAGE).await?;
+    let (rows, total) = state
+        .store
+        .organisations_under(&home, kind, q.key == "1", Some(&q.q), PAGE, super::page_offset(page, PAGE))
+        .await?;
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let items: Vec<Value> = rows
