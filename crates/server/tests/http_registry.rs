@@ -183,7 +183,35 @@ async fn registry_import_over_the_api(db: &TestDb) {
     assert_error_body(&w.send(empty(w.token("commander").await)).await, 403, "forbidden");
 }
 
+/// A household's numbers in full over the API: with the permission and a purpose, audited.
+async fn household_numbers_revealed_over_the_api(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let cmd = w.token("commander").await;
+    let masked = w.get("/api/v1/households/H1", Some(&cmd)).await.json();
+    assert_eq!(masked["members"][0]["id_number"], "141***********0173");
+    let r = w.post_json("/api/v1/households/H1/reveal", Some(&cmd), r#"{"purpose":""}"#).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "purpose");
+    let r = w.post_json("/api/v1/households/H1/reveal", Some(&cmd), r#"{"purpose":"核实身份"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["members"][0]["id_number"], "141181198211110173");
+    assert_eq!(r.json()["members"][0]["phone"], "13903580003");
+    let read = w
+        .state
+        .store
+        .search_audit(&AuditFilter { action: Some("household.read_personal".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!((read.len(), read[0].purpose.as_str()), (1, "核实身份"));
+    // A grid worker has no personal-data permission, even for their own grid.
+    let gw = w.token("gw1").await;
+    let r = w.post_json("/api/v1/households/H1/reveal", Some(&gw), r#"{"purpose":"核实身份"}"#).await;
+    assert_error_body(&r, 403, "forbidden");
+}
+
 contract_tests!(
+    household_numbers_revealed_over_the_api,
     registry_import_over_the_api,
     locate_routes_points_to_grids,
     registry_api_within_the_jurisdiction,

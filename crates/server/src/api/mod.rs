@@ -36,7 +36,7 @@ use utoipa::OpenApi;
         audit::search, audit::export,
         locate::locate,
         map::grids,
-        registry::search, registry::households, registry::household, registry::visit, registry::reissue_qr, registry::import,
+        registry::search, registry::households, registry::household, registry::visit, registry::reissue_qr, registry::import, registry::reveal,
         matters::create, matters::list, casework::get, matters::step,
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
@@ -112,6 +112,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/{code}", get(registry::household))
         .route("/households/{code}/visits", post(registry::visit))
         .route("/households/{code}/qr", post(registry::reissue_qr))
+        .route("/households/{code}/reveal", post(registry::reveal))
         .route("/imports/{kind}", post(registry::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
 }
 

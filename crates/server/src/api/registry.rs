@@ -33,12 +33,23 @@ pub struct ResidentOut {
 }
 
 fn resident_out(state: &AppState, actor: &Actor, r: &ResidentRow) -> ResidentOut {
+    resident_out_as(state, actor, r, false)
+}
+
+/// A resident with the numbers masked, or in full when `reveal` (already authorised and
+/// audited by the caller).
+fn resident_out_as(state: &AppState, actor: &Actor, r: &ResidentRow, reveal: bool) -> ResidentOut {
+    let id_number = if reveal { state.store.crypto.open(&r.id_enc).unwrap_or_default() } else { r.id_masked.clone() };
     ResidentOut {
         name: r.name.clone(),
         sex: r.sex.clone(),
         birth_date: r.birth_date.clone(),
-        id_number: r.id_masked.clone(),
-        phone: r.phone_enc.as_ref().and_then(|e| state.store.crypto.open(e).ok()).map(|p| mask_phone(&p)),
+        id_number,
+        phone: r
+            .phone_enc
+            .as_ref()
+            .and_then(|e| state.store.crypto.open(e).ok())
+            .map(|p| if reveal { p } else { mask_phone(&p) }),
         relation: r.relation.clone(),
         registered_here: r.registered_here != 0,
         care: actor
@@ -175,9 +186,20 @@ pub async fn household(
     let ev = AuditEvent::new("household.read", "household", &h.code, Outcome::Success)
         .detail(format!("{} members, masked", members.len()));
     state.store.audit(&actor.audit_ctx("household file"), &ev).await?;
-    Ok(Json(HouseholdFile {
-        household: household_out(&h),
-        members: members.iter().map(|m| resident_out(&state, &actor, m)).collect(),
+    Ok(Json(file_out(&state, &actor, &h, &members, visits, false)))
+}
+
+fn file_out(
+    state: &AppState,
+    actor: &Actor,
+    h: &HouseholdRow,
+    members: &[ResidentRow],
+    visits: Vec<fengqiao_store::registry::VisitRow>,
+    reveal: bool,
+) -> HouseholdFile {
+    HouseholdFile {
+        household: household_out(h),
+        members: members.iter().map(|m| resident_out_as(state, actor, m, reveal)).collect(),
         visits: visits
             .into_iter()
             .map(|v| VisitOut {
@@ -188,7 +210,7 @@ pub async fn household(
                 visitor: v.visitor,
             })
             .collect(),
-    }))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -288,4 +310,27 @@ pub async fn import(
             rejects_csv: o.rejects_csv,
         }),
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealIn {
+    /// Why the full numbers are needed; recorded in the audit log.
+    pub purpose: String,
+}
+
+/// The household file with its members' ID and phone numbers in full: roles with the
+/// personal-data permission only, with a purpose; audited.
+#[utoipa::path(post, path = "/households/{code}/reveal", tag = "registry", params(("code" = String, Path)), request_body = RevealIn, security(("bearer" = [])),
+    responses((status = 200, body = HouseholdFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<RevealIn>,
+) -> AppResult<Json<HouseholdFile>> {
+    let h = fengqiao_app::registry::reveal_household(&state, &actor, &code, &r.purpose).await?;
+    let members = state.store.members(h.id).await?;
+    let visits = state.store.visits_of(h.id, 50).await?;
+    Ok(Json(file_out(&state, &actor, &h, &members, visits, true)))
 }

@@ -225,20 +225,16 @@ pub async fn reveal(
 ) -> WebResult {
     let lang = actor.lang;
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let h = load(&state, &actor, &code).await?;
-    let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor
-        .authorize(&state, Action::ViewPersonalData, &path, ("household", &h.code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    if f.purpose.trim().chars().count() < 2 {
-        let ctx =
-            file_ctx(&state, &actor, &h, false, vec![("purpose", crate::i18n::t(lang, "required"))], &headers).await?;
-        return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
-    }
-    let ev = AuditEvent::new("household.read_personal", "household", &h.code, Outcome::Success)
-        .detail(format!("id and phone numbers of {} members", h.members));
-    state.store.audit(&actor.audit_ctx(f.purpose.trim()), &ev).await?;
+    let h = match fengqiao_app::registry::reveal_household(&state, &actor, &code, &f.purpose).await {
+        Ok(h) => h,
+        Err(fengqiao_app::Error::Invalid(_)) => {
+            let h = load(&state, &actor, &code).await?;
+            let errors = vec![("purpose", crate::i18n::t(lang, "required"))];
+            let ctx = file_ctx(&state, &actor, &h, false, errors, &headers).await?;
+            return Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx));
+        }
+        Err(e) => return Err(WebError(e.into(), lang)),
+    };
     let ctx = file_ctx(&state, &actor, &h, true, vec![], &headers).await?;
     Ok(render(&state, "household.html", ctx))
 }
