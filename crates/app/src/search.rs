@@ -209,6 +209,18 @@ impl SearchIndex {
         Ok(total)
     }
 
+    /// Catch up with the database unless a sync is already running (the first build after a
+    /// start can take a while at a city's size): then answer `None` at once, and a search
+    /// uses what is indexed so far rather than waiting for the whole build.
+    pub async fn sync_if_idle(&self, store: &Store) -> anyhow::Result<Option<usize>> {
+        if self.sync.try_lock().is_err() {
+            return Ok(None);
+        }
+        // Another sync may take the lock between the check and here; it then finishes its
+        // pass and this one finds little left to do.
+        Ok(Some(self.sync(store).await?))
+    }
+
     fn tokens(&self, text: &str) -> Vec<String> {
         let mut a = analyzer();
         let mut stream = a.token_stream(text);
@@ -294,6 +306,18 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_search_does_not_wait_for_a_running_build() {
+        let db = fengqiao_store::testing::TestDb::sqlite().await;
+        let ix = SearchIndex::in_memory().unwrap();
+        assert_eq!(ix.sync_if_idle(&db.store).await.unwrap(), Some(0), "idle: it syncs");
+        let building = ix.sync.lock().await;
+        assert_eq!(ix.sync_if_idle(&db.store).await.unwrap(), None, "a build is running: no wait");
+        drop(building);
+        assert!(ix.sync_if_idle(&db.store).await.unwrap().is_some());
+        db.finish().await;
+    }
 
     #[test]
     fn two_character_words_are_found() {
@@ -433,6 +457,7 @@ pub async fn find(
             total: counted.min(COUNT_CAP),
             total_is_capped: counted > COUNT_CAP,
             next_cursor: next,
+            index_incomplete: false,
         });
     }
     // Search results page by offset, as a cursor `s<offset>`, no deeper than the cap.
@@ -445,7 +470,7 @@ pub async fn find(
     if offset >= COUNT_CAP {
         return Err(Error::field("cursor", format!("search results go {COUNT_CAP} deep; narrow the search")));
     }
-    state.search.sync(&state.store).await.map_err(Error::Internal)?;
+    let caught_up = state.search.sync_if_idle(&state.store).await.map_err(Error::Internal)?.is_some();
     let sq = SearchQuery {
         text: q.unwrap_or_default(),
         within: home.0.clone(),
@@ -464,7 +489,13 @@ pub async fn find(
     let rows = state.store.matters_by_ids(&ids).await?;
     let total = total as i64;
     let next = (offset + limit < total.min(COUNT_CAP)).then(|| format!("s{}", offset + limit));
-    Ok(Found { rows, total: total.min(COUNT_CAP), total_is_capped: total > COUNT_CAP, next_cursor: next })
+    Ok(Found {
+        rows,
+        total: total.min(COUNT_CAP),
+        total_is_capped: total > COUNT_CAP,
+        next_cursor: next,
+        index_incomplete: !caught_up,
+    })
 }
 
 /// Lists count at most this many matters ("10,000+") and search goes no deeper.
@@ -480,6 +511,9 @@ pub struct Found {
     pub total_is_capped: bool,
     /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// A word search ran while the index was still being built (after a start): the
+    /// results may miss recent or not yet indexed matters.
+    pub index_incomplete: bool,
 }
 
 /// The status column's value of a status filter (`closed` covers every closure).

@@ -154,6 +154,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("page_of", "共 {n} 条", "{n} in all"),
     ("page_of_capped", "超过 {n} 条", "More than {n}"),
     ("first_page", "第一页", "First page"),
+    (
+        "search_index_building",
+        "检索索引正在建立，结果可能不全，请稍后再查。",
+        "The search index is still being built; results may be incomplete. Try again shortly.",
+    ),
     ("error_title", "出错了", "Something went wrong"),
     ("error_forbidden", "您没有权限执行此操作。", "You are not allowed to do this."),
     ("error_not_found", "页面不存在。", "This page does not exist."),

@@ -108,6 +108,9 @@ pub struct MatterPage {
     pub total_is_capped: bool,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// A word search ran while this node was still building its index (after a start):
+    /// results may be incomplete; ask again shortly.
+    pub index_incomplete: bool,
 }
 
 /// Matters in the caller's jurisdiction: newest first, or best first when searching words.
@@ -139,6 +142,7 @@ pub async fn list(
         total: found.total,
         total_is_capped: found.total_is_capped,
         next_cursor: found.next_cursor,
+        index_incomplete: found.index_incomplete,
     }))
 }
 

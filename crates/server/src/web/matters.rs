@@ -42,7 +42,13 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     let (found, error) = match fengqiao_app::search::find(&state, &actor, &q.filters, PAGE, cursor).await {
         Ok(found) => (found, None),
         Err(fengqiao_app::Error::Invalid(f)) => (
-            fengqiao_app::search::Found { rows: vec![], total: 0, total_is_capped: false, next_cursor: None },
+            fengqiao_app::search::Found {
+                rows: vec![],
+                total: 0,
+                total_is_capped: false,
+                next_cursor: None,
+                index_incomplete: false,
+            },
             Some(error_message(lang, &crate::AppError::Validation(f))),
         ),
         Err(e) => return Err(WebError(e.into(), lang)),
@@ -66,7 +72,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     let ctx = context! {
         rows => found.rows.iter().map(|m| row(&state.taxonomy, m, now)).collect::<Vec<_>>(),
         total => found.total, total_is_capped => found.total_is_capped, next_cursor => found.next_cursor,
-        not_first => cursor.is_some(), qs => qs, error => error,
+        not_first => cursor.is_some(), qs => qs, error => error, index_incomplete => found.index_incomplete,
         f => context! { q => v(&f.q), unit => v(&f.unit), kind => v(&f.kind), category => v(&f.category), status => v(&f.status),
             tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to) },
         statuses => ["registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
