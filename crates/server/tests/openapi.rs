@@ -57,4 +57,43 @@ async fn parameters_are_where_the_document_says(db: &TestDb) {
     }
 }
 
-contract_tests!(parameters_are_where_the_document_says);
+/// Every operation behind a login lists 401, every one with a body lists 400 and 413, and
+/// every error status it lists is described by the error body (an import's 422 by its
+/// report); and those statuses are what the server really answers.
+async fn statuses_are_listed_with_the_error_body(db: &TestDb) {
+    let w = world(db).await;
+    let doc = w.get("/api/v1/openapi.json", None).await.json();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured {
+                assert!(responses.contains_key("401"), "{method} {path} lists no 401");
+            }
+            if op.get("requestBody").is_some() {
+                for s in ["400", "413"] {
+                    assert!(responses.contains_key(s), "{method} {path} lists no {s}");
+                }
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let schema = &r["content"]["application/json"]["schema"]["$ref"];
+                    let ok =
+                        schema == "#/components/schemas/ErrorBody" || (path == "/imports/{kind}" && status == "422");
+                    assert!(ok, "{method} {path} {status}: {r}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} error responses checked");
+    // What the document promises, the server does: no session, a malformed body.
+    let r = w.get("/api/v1/matters", None).await;
+    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (401, Some("unauthenticated")));
+    let gw = w.token("gw1").await;
+    let r = w.post_json("/api/v1/matters", Some(&gw), "{not json").await;
+    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (400, Some("bad_request")));
+}
+
+contract_tests!(parameters_are_where_the_document_says, statuses_are_listed_with_the_error_body);

@@ -44,9 +44,47 @@ use utoipa::OpenApi;
         screening::start, screening::finish, screening::list,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardResponses),
 )]
 pub struct ApiDoc;
+
+/// The statuses every operation of a kind can answer, with the error body: 401 for any
+/// operation behind a login; 400 (malformed JSON, wrong content type) and 413 (too large)
+/// for any with a request body. Declared once here rather than on each operation.
+struct StandardResponses;
+
+impl utoipa::Modify for StandardResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
+                let responses = &mut op.responses.responses;
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    responses
+                        .entry("401".into())
+                        .or_insert_with(|| error("login required, or the session expired").into());
+                }
+                if op.request_body.is_some() {
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| error("malformed body or wrong content type").into());
+                    responses.entry("413".into()).or_insert_with(|| error("the body is too large").into());
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
