@@ -47,22 +47,38 @@ pub async fn create(
     actor: Actor,
     ApiJson(m): ApiJson<NewMatterIn>,
 ) -> AppResult<(StatusCode, Json<MatterOut>)> {
+    // Every field named on both sides: a field added to either stops the build.
+    let NewMatterIn {
+        kind,
+        category,
+        priority,
+        difficulty,
+        five_small,
+        narrative,
+        lat,
+        lon,
+        household_code,
+        address,
+        reporter_name,
+        reporter_phone,
+        source,
+    } = m;
     let sub = fengqiao_app::intake::Submission {
-        kind: m.kind,
-        category: m.category,
-        priority: m.priority,
-        difficulty: m.difficulty,
-        five_small: m.five_small,
-        narrative: m.narrative,
-        lat: m.lat,
-        lon: m.lon,
-        household_code: m.household_code,
-        address: m.address,
-        reporter_name: m.reporter_name,
-        reporter_phone: m.reporter_phone,
+        kind,
+        category,
+        priority,
+        difficulty,
+        five_small,
+        narrative,
+        lat,
+        lon,
+        household_code,
+        address,
+        reporter_name,
+        reporter_phone,
     };
     use fengqiao_domain::matter::Source;
-    let source = match m.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let source = match source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Source::Api,
         Some(s) => Source::parse(s)
             .filter(|s| Source::STAFF.contains(s))
