@@ -36,7 +36,7 @@ fn pct(mut v: Vec<f64>, p: f64) -> f64 {
     v[((v.len() as f64 * p).ceil() as usize).saturating_sub(1)]
 }
 
-async fn actor(app: &App, username: &str, unit: fengqiao_domain::ids::UnitId, role: Role) -> Actor {
+async fn actor(store: &fengqiao_store::Store, username: &str, unit: fengqiao_domain::ids::UnitId, role: Role) -> Actor {
     let nu = NewUser {
         username: username.into(),
         display_name: username.into(),
@@ -48,9 +48,9 @@ async fn actor(app: &App, username: &str, unit: fengqiao_domain::ids::UnitId, ro
         phone: None,
         password_hash: None,
     };
-    app.store.create_user(&AuditCtx::system("bench", "setup"), &nu).await.unwrap();
+    store.create_user(&AuditCtx::system("bench", "setup"), &nu).await.unwrap();
     Actor {
-        user: app.store.user_by_username(username).await.unwrap(),
+        user: store.user_by_username(username).await.unwrap(),
         token_hash: String::new(),
         csrf_token: String::new(),
         session_kind: "api".into(),
@@ -118,9 +118,9 @@ async fn run(db: &TestDb, n: usize) {
     db.execute_raw("ANALYZE").await;
     println!("  generated {n} matters in {:.1} s", t0.elapsed().as_secs_f64());
     let app = App::new(s.clone(), Settings::default());
-    let commander = actor(&app, "commander", station.id, Role::Commander).await;
-    let officer = actor(&app, "co01", communities[3].id, Role::CommunityOfficer).await;
-    let worker = actor(&app, "gw001", grids[40].id, Role::GridWorker).await;
+    let commander = actor(s, "commander", station.id, Role::Commander).await;
+    let officer = actor(s, "co01", communities[3].id, Role::CommunityOfficer).await;
+    let worker = actor(s, "gw001", grids[40].id, Role::GridWorker).await;
     for (who, a) in [("commander", &commander), ("community officer", &officer), ("grid worker", &worker)] {
         for (what, status, depth) in [
             ("first page", None, 0),

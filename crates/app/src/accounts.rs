@@ -244,6 +244,60 @@ pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &
     Ok(())
 }
 
+/// Complete a session waiting for its second factor with a TOTP code (audited as the login).
+pub async fn complete_second_factor(app: &App, actor: &Actor, code: &str) -> Result<()> {
+    if actor.second_factor != SecondFactor::Code {
+        return Err(Error::Conflict { field: None, message: "this session is not waiting for a code".into() });
+    }
+    check_totp(app, &actor.user, code, &actor.client).await?;
+    app.store.complete_mfa(&actor.token_hash).await?;
+    let ev = AuditEvent::new("session.login", "user", &actor.user.username, Outcome::Success).detail("web+totp");
+    app.store.audit(&actor.audit_ctx("login"), &ev).await?;
+    Ok(())
+}
+
+/// Start TOTP enrolment: a new secret, kept sealed and not yet enabled until a code from it
+/// is proved ([`confirm_totp`]). Refused over a working factor (re-enrolling would silently
+/// switch it off; a security administrator resets it instead). Returns the secret to show.
+pub async fn start_totp_enrolment(app: &App, actor: &Actor) -> Result<String> {
+    if actor.user.totp_enabled {
+        return Err(Error::Conflict { field: None, message: "a second factor is already set up".into() });
+    }
+    let secret = crate::totp::new_secret();
+    app.store.set_totp(&actor.audit_ctx("totp enrolment"), actor.user.id, Some(&secret), false).await?;
+    Ok(secret)
+}
+
+/// The secret of an enrolment in progress (to show again after a wrong code).
+pub async fn pending_totp_secret(app: &App, actor: &Actor) -> Result<Option<String>> {
+    let user = app.store.user_by_id(actor.user.id).await?;
+    if user.totp_enabled {
+        return Ok(None);
+    }
+    Ok(match &user.totp_secret_enc {
+        Some(enc) => Some(app.store.crypto.open(enc)?),
+        None => None,
+    })
+}
+
+/// Finish TOTP enrolment with a code from the new secret: the factor is enabled, and a
+/// session that had to enrol before use becomes a full session (audited as the login).
+pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
+    let user = app.store.user_by_id(actor.user.id).await?;
+    let Some(secret) = pending_totp_secret(app, actor).await? else {
+        return Err(Error::Conflict { field: None, message: "no enrolment is in progress".into() });
+    };
+    check_totp(app, &user, code, &actor.client).await?;
+    app.store.set_totp(&actor.audit_ctx("totp enrolment"), user.id, Some(&secret), true).await?;
+    if actor.second_factor == SecondFactor::Enrol {
+        app.store.complete_mfa(&actor.token_hash).await?;
+        let ev =
+            AuditEvent::new("session.login", "user", &user.username, Outcome::Success).detail("web+totp enrolment");
+        app.store.audit(&actor.audit_ctx("login"), &ev).await?;
+    }
+    Ok(())
+}
+
 /// End the actor's session (audited).
 pub async fn logout(app: &App, actor: &Actor) -> Result<()> {
     app.store.delete_session(&actor.token_hash).await?;

@@ -1,11 +1,13 @@
 //! The audit log for the audit administrator: search and export. Read-only: nothing in the
 //! application can change a record; an export is itself recorded.
 
-use crate::{Actor, App, Error, Result};
+use crate::{Actor, App, Error, OFFSET_MAX, Result};
 use chrono::{NaiveDate, TimeZone};
 use fengqiao_domain::FieldError;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::audit::{AuditEvent, AuditFilter, AuditRecord, Outcome};
+use fengqiao_store::audit::{AuditEvent, AuditFilter, Outcome};
+
+pub use fengqiao_store::audit::AuditRecord;
 
 /// What to look for, as typed (every field optional).
 #[derive(Debug, Clone, Default)]
@@ -24,8 +26,6 @@ pub struct AuditQuery {
 
 /// The most records an export holds.
 pub const EXPORT_MAX: i64 = 10_000;
-/// How deep a search pages.
-const OFFSET_MAX: i64 = 1_000_000;
 
 /// `YYYY-MM-DD` in China Standard Time → the first millisecond of that day (UTC ms).
 fn day_start(s: Option<&str>, field: &str, errs: &mut Vec<FieldError>) -> Option<i64> {

@@ -57,7 +57,13 @@ pub struct OfferedStep {
 /// an actor who may act on it; none for anyone else. The routes a refusal or a failure needs
 /// are given with the step, so they do not block it here.
 pub async fn next_steps(state: &App, actor: &Actor, m: &MatterDetail) -> Result<Vec<OfferedStep>> {
-    if !can_handle(state, actor, m).await? || m.closure() == Some(Closure::PassedUp) {
+    let handle = can_handle(state, actor, m).await?;
+    next_steps_given(state, m, handle).await
+}
+
+/// [`next_steps`] when whether the actor may act on the matter is already known.
+pub(crate) async fn next_steps_given(state: &App, m: &MatterDetail, can_handle: bool) -> Result<Vec<OfferedStep>> {
+    if !can_handle || m.closure() == Some(Closure::PassedUp) {
         return Ok(vec![]);
     }
     let facts = state.store.case_facts(m.id, &Route::ALL).await?;

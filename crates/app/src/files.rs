@@ -39,16 +39,17 @@ pub fn check(state: &App, field: &str, bytes: &[u8]) -> Result<&'static str> {
     sniff(bytes).ok_or_else(|| Error::field(field, "only JPEG, PNG or WebP photos and PDF files are accepted"))
 }
 
-/// Store a checked file and record it on the matter.
-pub async fn attach(
-    state: &App,
-    actor: &Actor,
-    matter_id: i64,
-    code: &str,
-    name: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-) -> Result<i64> {
+/// Store a file (checked by [`check`]) and record it on a matter of the actor's grids: one
+/// they may record matters in, or one they handle.
+pub async fn attach(state: &App, actor: &Actor, code: &str, name: &str, bytes: Vec<u8>) -> Result<i64> {
+    use fengqiao_domain::policy::Action;
+    let m = state.store.matter_by_code(code).await?;
+    if !crate::casework::can_handle(state, actor, &m).await? {
+        let grid = fengqiao_domain::org::UnitPath(m.grid_path.clone());
+        actor.authorize(state, Action::RecordMatter, &grid, ("matter", &m.code)).await?;
+    }
+    let content_type = check(state, "file", &bytes)?;
+    let (matter_id, code) = (m.id, m.code.as_str());
     let sha = hex::encode(Sha256::digest(&bytes));
     let path = path_of(state, &sha);
     let size = bytes.len() as i64;

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod casefile;
 pub mod casework;
 pub mod error;
 pub mod files;
@@ -15,9 +16,13 @@ pub mod intake;
 pub mod jobs;
 pub mod lang;
 pub mod locate;
+pub mod map;
+pub mod open311;
 pub mod org;
+pub mod oversight;
 pub mod people;
 pub mod registry;
+pub mod resident;
 pub mod routing;
 pub mod screening;
 pub mod search;
@@ -31,13 +36,26 @@ pub use lang::Lang;
 pub use settings::{PasswordPolicy, Settings};
 
 use fengqiao_store::Store;
+
+/// How deep any offset-paged list goes; deeper pages are refused (API) or clamped (pages).
+pub const OFFSET_MAX: i64 = 1_000_000;
 use std::sync::Arc;
+
+/// The database's schema state, for a readiness probe.
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    /// The schema is the one this binary expects.
+    pub current: bool,
+    pub applied: i64,
+    pub known: i64,
+}
 
 /// What every use case runs against. Cheap to clone; holds no request-specific data, so any
 /// number of nodes can serve the same database.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    /// The database, reached only through the use cases: front-ends never call it.
+    pub(crate) store: Store,
     pub settings: Arc<Settings>,
     pub router: Arc<routing::GridRouter>,
     /// The early-warning lexicon (the default, or the installation's own file).
@@ -78,6 +96,34 @@ impl App {
             self.search = Arc::new(ix);
         }
         Ok(self)
+    }
+
+    /// A sealed phone number, masked (`138****5678`). Front-ends show numbers this way; a
+    /// number in full comes only from a use case that authorises and audits the read.
+    pub fn masked_phone(&self, sealed: Option<&[u8]>) -> Option<String> {
+        sealed.and_then(|e| self.store.crypto.open(e).ok()).map(|p| fengqiao_domain::mask::mask_phone(&p))
+    }
+
+    /// Whether the database answers and holds the schema this binary expects.
+    pub async fn readiness(&self) -> Result<Readiness> {
+        let s = self.store.ready().await?;
+        Ok(Readiness { current: s.current(), applied: s.applied, known: s.known })
+    }
+
+    /// Keep this node's full-text index following the database: every two seconds (and
+    /// before each search, see [`search`]). Needs a runtime; runs until the process ends.
+    pub fn spawn_index_sync(&self) {
+        let (index, store) = (self.search.clone(), self.store.clone());
+        tokio::spawn(async move {
+            loop {
+                match index.sync(&store).await {
+                    Ok(n) if n > 0 => tracing::debug!(matters = n, "search index updated"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "search index sync failed"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        });
     }
 
     /// Use an installation's own early-warning lexicon (loaded once at start).

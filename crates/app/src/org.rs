@@ -6,7 +6,10 @@ use crate::{Actor, App, Error, Result};
 use fengqiao_domain::FieldError;
 use fengqiao_domain::org::{UnitKind, validate_code};
 use fengqiao_domain::policy::Action;
-use fengqiao_store::org::{NewUnit, Unit, UnitUpdate};
+use fengqiao_store::org::{NewUnit, UnitUpdate};
+
+pub use fengqiao_store::org::Unit;
+pub use fengqiao_store::routing::UnitRef;
 
 /// A unit's editable fields as typed.
 #[derive(Debug, Clone, Default)]
@@ -107,4 +110,49 @@ pub async fn update_unit(app: &App, actor: &Actor, code: &str, u: &UnitIn) -> Re
     };
     app.store.update_unit(&actor.audit_ctx("edit organisation"), unit.id, &up).await?;
     Ok(app.store.unit_by_code(&unit.code).await?)
+}
+
+// ---- reads --------------------------------------------------------------------------------
+
+/// The actor's own unit and every unit below it (of `kind` only, when given), in tree order.
+pub async fn units(app: &App, actor: &Actor, kind: Option<UnitKind>) -> Result<(Unit, Vec<Unit>)> {
+    let root = app.store.unit_by_id(actor.user.unit_id).await?;
+    actor.authorize(app, Action::ViewOrg, &root.path, ("unit", &root.code)).await?;
+    let units = app.store.units_under(&root.path, kind).await?;
+    Ok((root, units))
+}
+
+/// The code of a unit's parent (none for the root).
+pub async fn parent_code(app: &App, u: &Unit) -> Result<Option<String>> {
+    Ok(match u.parent_id {
+        Some(p) => Some(app.store.unit_by_id(p).await?.code),
+        None => None,
+    })
+}
+
+/// A unit's page: the unit, its parent's code, its children, the units above it that lie in
+/// the actor's jurisdiction, and (for roles that see people) the first 20 of its staff.
+#[derive(Debug, Clone)]
+pub struct UnitFile {
+    pub unit: Unit,
+    pub parent_code: Option<String>,
+    pub children: Vec<Unit>,
+    pub ancestors: Vec<Unit>,
+    pub people: Vec<crate::people::User>,
+    pub people_total: i64,
+}
+
+/// The file of a unit the actor may see.
+pub async fn unit_file(app: &App, actor: &Actor, code: &str) -> Result<UnitFile> {
+    let u = unit(app, actor, code, Action::ViewOrg).await?;
+    let children = app.store.children(u.id).await?;
+    let ancestors: Vec<Unit> =
+        app.store.ancestors(&u).await?.into_iter().filter(|a| actor.jurisdiction().covers(&a.path)).collect();
+    let (people, people_total) = if actor.can(Action::ViewPeople, &u.path) {
+        let f = fengqiao_store::users::UserFilter { limit: 20, ..Default::default() };
+        app.store.users_under(&u.path, &f).await?
+    } else {
+        (vec![], 0)
+    };
+    Ok(UnitFile { parent_code: parent_code(app, &u).await?, unit: u, children, ancestors, people, people_total })
 }

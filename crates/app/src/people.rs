@@ -9,7 +9,20 @@ use fengqiao_domain::{FieldError, Phone};
 use fengqiao_store::StoreError;
 use fengqiao_store::audit::{AuditEvent, Outcome};
 use fengqiao_store::org::Unit;
-use fengqiao_store::users::{NewUser, User, UserUpdate};
+use fengqiao_store::users::{NewUser, UserUpdate};
+
+pub use fengqiao_store::users::{User, UserFilter};
+
+/// Staff accounts in the actor's jurisdiction: a page of `f.limit` (1–500) and the total.
+pub async fn list(app: &App, actor: &Actor, f: &UserFilter) -> Result<(Vec<User>, i64)> {
+    if !(1..=500).contains(&f.limit) {
+        return Err(Error::field("limit", "between 1 and 500"));
+    }
+    let home = actor.jurisdiction().clone();
+    actor.authorize(app, Action::ViewPeople, &home, ("people", &actor.user.unit_code)).await?;
+    let f = UserFilter { offset: f.offset.clamp(0, crate::OFFSET_MAX), ..f.clone() };
+    Ok(app.store.users_under(&home, &f).await?)
+}
 
 /// An account as typed (the API's body, the page's form). Field errors name these fields.
 #[derive(Debug, Clone, Default)]

@@ -7,23 +7,42 @@ use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_store::StoreError;
 
-pub async fn start_round(state: &App, actor: &Actor, unit: Option<&str>) -> Result<i64> {
+pub use fengqiao_store::screening::RoundRow;
+
+/// Screening rounds in the actor's jurisdiction, newest first (at most `limit`, 1–500).
+pub async fn rounds(state: &App, actor: &Actor, limit: i64) -> Result<Vec<RoundRow>> {
+    let home = actor.jurisdiction().clone();
+    actor.authorize(state, Action::ViewMatters, &home, ("screening", &actor.user.unit_code)).await?;
+    Ok(state.store.rounds_under(&home.0, limit.clamp(1, 500)).await?)
+}
+
+/// Start a round over `unit` (the actor's own unit when `None`); returns the round.
+pub async fn start_round(state: &App, actor: &Actor, unit: Option<&str>) -> Result<RoundRow> {
     let code = unit.map(str::trim).filter(|u| !u.is_empty()).unwrap_or(&actor.user.unit_code).to_string();
     let u = state.store.unit_by_code(&code).await.map_err(|e| match e {
         StoreError::NotFound => Error::field("unit", format!("no unit \"{code}\"")),
         e => e.into(),
     })?;
     actor.authorize(state, Action::RecordMatter, &u.path, ("unit", &u.code)).await?;
-    state.store.start_round(&actor.audit_ctx("screening round"), u.id.0, &u.code).await.map_err(|e| match e {
-        StoreError::Conflict { .. } => Error::Conflict {
-            field: Some("unit".into()),
-            message: format!("you already have an open screening round over {code}; finish it first"),
-        },
-        e => e.into(),
-    })
+    let id =
+        state.store.start_round(&actor.audit_ctx("screening round"), u.id.0, &u.code).await.map_err(|e| match e {
+            StoreError::Conflict { .. } => Error::Conflict {
+                field: Some("unit".into()),
+                message: format!("you already have an open screening round over {code}; finish it first"),
+            },
+            e => e.into(),
+        })?;
+    Ok(state.store.round(id).await?)
 }
 
-pub async fn finish_round(state: &App, actor: &Actor, id: i64, households: Option<i64>, note: &str) -> Result<()> {
+/// Finish one's open round with the households checked; returns the round.
+pub async fn finish_round(
+    state: &App,
+    actor: &Actor,
+    id: i64,
+    households: Option<i64>,
+    note: &str,
+) -> Result<RoundRow> {
     let mut errs = Vec::new();
     match households {
         Some(n) if (0..=100_000).contains(&n) => {}
@@ -49,12 +68,15 @@ pub async fn finish_round(state: &App, actor: &Actor, id: i64, households: Optio
             )
             .await?;
     }
-    state.store.finish_round(&actor.audit_ctx("screening round"), id, households.expect("checked"), note).await.map_err(
-        |e| match e {
+    state
+        .store
+        .finish_round(&actor.audit_ctx("screening round"), id, households.expect("checked"), note)
+        .await
+        .map_err(|e| match e {
             StoreError::Conflict { .. } => {
                 Error::Conflict { field: None, message: "the round is already finished".into() }
             }
             e => e.into(),
-        },
-    )
+        })?;
+    Ok(state.store.round(id).await?)
 }

@@ -5,7 +5,9 @@ use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::{FieldError, Phone};
 use fengqiao_store::StoreError;
-use fengqiao_store::volunteers::{NewVolunteer, VOLUNTEER_KINDS, Volunteer};
+use fengqiao_store::volunteers::NewVolunteer;
+
+pub use fengqiao_store::volunteers::{VOLUNTEER_KINDS, Volunteer};
 
 /// A volunteer as typed; `team` is the code of a unit of the jurisdiction.
 #[derive(Debug, Clone, Default)]
@@ -22,10 +24,17 @@ pub struct VolunteerIn {
 pub async fn list(app: &App, actor: &Actor, limit: i64, offset: i64) -> Result<(Vec<Volunteer>, i64)> {
     let home: UnitPath = actor.jurisdiction().clone();
     actor.authorize(app, Action::ViewPeople, &home, ("volunteers", &actor.user.unit_code)).await?;
-    if !(0..=100_000).contains(&offset) {
-        return Err(Error::field("offset", "between 0 and 100000"));
+    if !(0..=crate::OFFSET_MAX).contains(&offset) {
+        return Err(Error::field("offset", format!("between 0 and {}", crate::OFFSET_MAX)));
     }
     Ok(app.store.volunteers_under(&home, limit.clamp(1, 500), offset).await?)
+}
+
+/// How many volunteers of each kind the actor's jurisdiction has.
+pub async fn counts(app: &App, actor: &Actor) -> Result<Vec<(String, i64)>> {
+    let home: UnitPath = actor.jurisdiction().clone();
+    actor.authorize(app, Action::ViewPeople, &home, ("volunteers", &actor.user.unit_code)).await?;
+    Ok(app.store.count_volunteers_by_kind(&home).await?)
 }
 
 /// Register a volunteer in a team the actor manages.

@@ -8,7 +8,7 @@
 //! are carried out; effect on signature and seal; joint judicial confirmation within 30
 //! days of effect.
 
-use fengqiao_store::mediation::{AgreementRow, Party, TermRow};
+use fengqiao_app::casefile::{AgreementRow, Party, TermRow};
 use serde::Serialize;
 
 static FONT: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");

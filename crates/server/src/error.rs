@@ -6,7 +6,6 @@ use axum::Json;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use fengqiao_domain::FieldError;
-use fengqiao_store::StoreError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +50,10 @@ pub struct ErrorDetail {
 pub struct FieldMessage {
     pub field: String,
     pub message: String,
+    /// A stable key of the message (e.g. `pw_too_short`), for clients with their own
+    /// translations; absent when the message has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl AppError {
@@ -88,7 +91,13 @@ impl AppError {
                     Some(first) => format!("{}: {}", first.field, first.message),
                     None => "invalid input".into(),
                 },
-                f.iter().map(|e| FieldMessage { field: e.field.clone(), message: e.message.clone() }).collect(),
+                f.iter()
+                    .map(|e| FieldMessage {
+                        field: e.field.clone(),
+                        message: e.message.clone(),
+                        key: e.key.map(String::from),
+                    })
+                    .collect(),
             ),
             AppError::BadRequest(m) => ("bad_request", m.clone(), vec![]),
             AppError::Unauthorized { code, message } => (code, message.clone(), vec![]),
@@ -98,7 +107,7 @@ impl AppError {
             AppError::Conflict { field, message } => (
                 "conflict",
                 message.clone(),
-                field.iter().map(|f| FieldMessage { field: f.clone(), message: message.clone() }).collect(),
+                field.iter().map(|f| FieldMessage { field: f.clone(), message: message.clone(), key: None }).collect(),
             ),
             AppError::PayloadTooLarge => ("payload_too_large", "request body too large".into(), vec![]),
             AppError::TooManyRequests(m) => ("too_many_requests", m.clone(), vec![]),
@@ -121,12 +130,6 @@ impl From<fengqiao_app::Error> for AppError {
             E::Limited(m) => AppError::TooManyRequests(m),
             E::Internal(e) => AppError::Internal(e),
         }
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        fengqiao_app::Error::from(e).into()
     }
 }
 

@@ -342,6 +342,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "今天提交的事项已达上限，如有紧急情况请拨打 110",
         "Today's limit is reached; in an emergency call 110",
     ),
+    (
+        "qr_sheet_left_off",
+        "本楼另有 {n} 户不在您的辖区内，未列出。",
+        "{n} more households of this building are outside your jurisdiction and not listed.",
+    ),
     ("qr_err_rating", "请为每一项选择 1 到 5 分", "Give each item a score from 1 to 5"),
     ("qr_emergency", "紧急情况请拨打 110", "In an emergency call 110"),
     ("household_qr", "一户一码", "Household QR code"),

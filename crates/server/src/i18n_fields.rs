@@ -211,3 +211,86 @@ mod tests {
         }
     }
 }
+
+/// The language an API client asks for with `Accept-Language`: Chinese for any `zh` tag
+/// preferred over the others (by its q-value), English otherwise (the API's default).
+pub fn accept_language(headers: &axum::http::HeaderMap) -> Lang {
+    let Some(v) = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+        return Lang::En;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for item in v.split(',').take(20) {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        let lang = if tag == "zh" || tag.starts_with("zh-") {
+            Lang::ZhCn
+        } else if tag == "en" || tag.starts_with("en-") || tag == "*" {
+            Lang::En
+        } else {
+            continue;
+        };
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Lang::En)
+}
+
+/// An error body (`{"error": {"message", "fields": [{"message", "key"}]}}`) with its
+/// messages in `lang`: by key where a field error has one, else by the English text.
+pub fn localise_error_body(lang: Lang, body: &mut serde_json::Value) {
+    let Some(err) = body.get_mut("error") else { return };
+    let fields: Vec<(String, String)> = err["fields"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let key = f["key"].as_str().filter(|k| has_key(k));
+                    let message = f["message"].as_str().unwrap_or_default();
+                    let local = match key {
+                        Some(k) => t(lang, k),
+                        None => translate(lang, message),
+                    };
+                    (f["field"].as_str().unwrap_or_default().to_string(), local)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(fs) = err["fields"].as_array_mut() {
+        for (f, (_, local)) in fs.iter_mut().zip(&fields) {
+            f["message"] = serde_json::Value::String(local.clone());
+        }
+    }
+    let is_validation = err["code"] == "validation";
+    let message = match (is_validation, fields.first()) {
+        (true, Some((field, local))) => format!("{}：{}", field_label(lang, field), local),
+        _ => translate(lang, err["message"].as_str().unwrap_or_default()),
+    };
+    err["message"] = serde_json::Value::String(message);
+}
+
+#[cfg(test)]
+mod accept_language_tests {
+    use super::*;
+
+    fn lang(v: &str) -> Lang {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(axum::http::header::ACCEPT_LANGUAGE, v.parse().unwrap());
+        accept_language(&h)
+    }
+
+    #[test]
+    fn the_preferred_language_wins() {
+        assert_eq!(accept_language(&axum::http::HeaderMap::new()), Lang::En);
+        assert_eq!(lang("zh-CN,zh;q=0.9,en;q=0.8"), Lang::ZhCn);
+        assert_eq!(lang("en-US,en;q=0.9,zh;q=0.8"), Lang::En);
+        assert_eq!(lang("en;q=0.5, zh-Hans"), Lang::ZhCn);
+        assert_eq!(lang("fr, de"), Lang::En);
+        assert_eq!(lang("zh;q=0"), Lang::En);
+        assert_eq!(lang("ZH"), Lang::ZhCn);
+    }
+}

@@ -15,10 +15,10 @@ mod ops;
 pub mod present;
 pub mod ratelimit;
 pub mod web;
+pub mod xlsx;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use fengqiao_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -47,10 +47,6 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> Self {
-        Self::with_app(App::new(store, settings))
-    }
-
     pub fn with_app(app: App) -> Self {
         let rate = app.settings.qr_rate_per_minute;
         Self {
@@ -87,17 +83,7 @@ pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(So
     let bound = listener.local_addr()?;
     on_bound(bound);
     // The full-text index follows the database: every two seconds, and before each search.
-    let (index, index_store) = (state.search.clone(), state.store.clone());
-    tokio::spawn(async move {
-        loop {
-            match index.sync(&index_store).await {
-                Ok(n) if n > 0 => tracing::debug!(matters = n, "search index updated"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "search index sync failed"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        }
-    });
+    state.spawn_index_sync();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())

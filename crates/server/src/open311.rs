@@ -17,9 +17,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fengqiao_app::intake::{Submission, build, record};
-use fengqiao_domain::matter::{MatterKind, Source, Taxonomy};
-use fengqiao_store::open311::{Open311Filter, Open311Request};
+use fengqiao_app::intake::Submission;
+use fengqiao_app::open311::{self as o311, Open311Filter, Open311Request};
+use fengqiao_domain::matter::{MatterKind, Taxonomy};
 use serde_json::{Value, json};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -321,9 +321,9 @@ async fn get_resource(
             }
             // Without ids or dates: the last 90 days, as the specification suggests.
             if f.codes.is_empty() && f.start.is_none() && f.end.is_none() {
-                f.start = Some(fengqiao_store::now_ms() - 90 * 24 * 3600 * 1000);
+                f.start = Some(crate::present::now_ms() - 90 * 24 * 3600 * 1000);
             }
-            match state.store.open311_requests(&f).await {
+            match o311::requests(&state, &f).await {
                 Ok(rows) => ok(
                     fmt,
                     "service_requests",
@@ -335,7 +335,7 @@ async fn get_resource(
         }
         ["requests", id] => {
             let f = Open311Filter { codes: vec![id.to_string()], limit: 1, ..Default::default() };
-            match state.store.open311_requests(&f).await {
+            match o311::requests(&state, &f).await {
                 Ok(rows) if rows.is_empty() => {
                     error(fmt, StatusCode::NOT_FOUND, "service_request_id", &format!("no request \"{id}\""))
                 }
@@ -348,7 +348,7 @@ async fn get_resource(
                 Err(e) => internal(fmt, e.into()),
             }
         }
-        ["tokens", token] => match state.store.open311_by_token(token).await {
+        ["tokens", token] => match o311::by_token(&state, token).await {
             Ok(Some(r)) => {
                 ok(fmt, "service_requests", "request", json!([{ "service_request_id": r.code, "token": token }]))
             }
@@ -396,9 +396,11 @@ async fn post_resource(
     let Some(key) = param("api_key") else {
         return error(fmt, StatusCode::FORBIDDEN, "api_key", "an API key is required to post requests");
     };
-    let client = match state.store.open311_client(&key).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return error(fmt, StatusCode::FORBIDDEN, "api_key", "unknown or revoked API key"),
+    let client = match o311::client(&state, &key).await {
+        Ok(c) => c,
+        Err(fengqiao_app::Error::Denied { .. }) => {
+            return error(fmt, StatusCode::FORBIDDEN, "api_key", "unknown or revoked API key");
+        }
         Err(e) => return internal(fmt, e.into()),
     };
     let Some(code) = param("service_code") else {
@@ -439,8 +441,18 @@ async fn post_resource(
         reporter_name: Some(name).filter(|n| !n.is_empty()),
         reporter_phone: param("phone"),
     };
-    let (mut new, _, _) = match build(&state, &sub, Source::Open311).await {
-        Ok(x) => x,
+    match o311::post(&state, &client, &sub, media_url).await {
+        Ok(p) => ok(
+            fmt,
+            "service_requests",
+            "request",
+            json!([{
+                "service_request_id": p.code,
+                "token": p.token,
+                "service_notice": "已受理，将按一事一应的时限答复",
+                "account_id": Value::Null,
+            }]),
+        ),
         Err(fengqiao_app::Error::Invalid(fields)) => {
             let f = &fields[0];
             let field = match f.field.as_str() {
@@ -451,26 +463,9 @@ async fn post_resource(
                 "address" => "address_string",
                 other => other,
             };
-            return error(fmt, StatusCode::BAD_REQUEST, field, &f.message);
+            error(fmt, StatusCode::BAD_REQUEST, field, &f.message)
         }
-        Err(fengqiao_app::Error::Outside(m)) => return error(fmt, StatusCode::BAD_REQUEST, "location", &m),
-        Err(e) => return internal(fmt, e.into()),
-    };
-    let token = fengqiao_app::accounts::random_token();
-    new.open311 = Some((client.0, token.clone(), media_url));
-    let ctx = fengqiao_store::audit::AuditCtx::system(&format!("open311:{}", client.1), "open311 request");
-    match record(&state, &ctx, &new).await {
-        Ok(code) => ok(
-            fmt,
-            "service_requests",
-            "request",
-            json!([{
-                "service_request_id": code,
-                "token": token,
-                "service_notice": "已受理，将按一事一应的时限答复",
-                "account_id": Value::Null,
-            }]),
-        ),
+        Err(fengqiao_app::Error::Outside(m)) => error(fmt, StatusCode::BAD_REQUEST, "location", &m),
         Err(e) => internal(fmt, e.into()),
     }
 }

@@ -19,8 +19,8 @@ async fn healthz() -> impl IntoResponse {
 
 /// Ready when the database answers and its schema is the one this binary expects.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ready().await {
-        Ok(s) if s.current() => {
+    match state.readiness().await {
+        Ok(s) if s.current => {
             (StatusCode::OK, Json(json!({"status": "ready", "database": "ok", "schema_version": s.applied})))
         }
         Ok(s) => (

@@ -66,7 +66,6 @@ async fn lockout_after_repeated_failures(db: &TestDb) {
     let r = w.post_json("/api/v1/session", None, &format!(r#"{{"username":"gw2","password":"{PASSWORD}"}}"#)).await;
     assert_error_body(&r, 403, "locked");
     let failures = w
-        .state
         .store
         .search_audit(&AuditFilter {
             actor: Some("gw2".into()),
@@ -78,7 +77,6 @@ async fn lockout_after_repeated_failures(db: &TestDb) {
         .unwrap();
     assert!(failures.len() >= 6, "every failed attempt is audited");
     let locks = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("user.lock".into()), limit: 10, ..Default::default() })
         .await
@@ -117,7 +115,6 @@ async fn jurisdiction_and_denials_are_audited(db: &TestDb) {
     assert_error_body(&w.get("/api/v1/units/XY-C02-G01", Some(&gw)).await, 403, "forbidden");
     assert_error_body(&w.get("/api/v1/audit", Some(&gw)).await, 403, "forbidden");
     let denied = w
-        .state
         .store
         .search_audit(&AuditFilter {
             actor: Some("gw1".into()),
@@ -160,7 +157,6 @@ async fn phones_are_masked_and_reveals_audited(db: &TestDb) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["phone"], "13800000003");
     let reads = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("person.read_personal".into()), limit: 10, ..Default::default() })
         .await
@@ -274,9 +270,9 @@ async fn account_changes_over_the_api(db: &TestDb) {
     assert_eq!(w.get("/api/v1/me", Some(&gw)).await.status, 200, "the session that changed it goes on");
 
     // The system administrator edits an account and sets its password; not their own.
-    let admin = w.state.store.user_by_username("sysadmin").await.unwrap();
+    let admin = w.store.user_by_username("sysadmin").await.unwrap();
     let t = w.sysadmin_token().await;
-    let gw2 = w.state.store.user_by_username("gw2").await.unwrap();
+    let gw2 = w.store.user_by_username("gw2").await.unwrap();
     let edit = r#"{"display_name":"崇文网格员","unit_code":"XY-C02-G01","roles":["grid_worker","counsellor"]}"#;
     let r = w.put_json(&format!("/api/v1/users/{}", gw2.id.0), Some(&t), edit).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -121,9 +121,9 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
         (Some("due_soon"), Some(5))
     );
     let now = fengqiao_store::now_ms();
-    let due = w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap();
+    let due = w.store.judicial_confirmation_reminders(now, 7).await.unwrap();
     assert_eq!(due.iter().map(|d| d.matter_code.as_str()).collect::<Vec<_>>(), [code.as_str()]);
-    assert!(w.state.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
+    assert!(w.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
     // The supervision page lists the closing window.
     let cmd = w.token("commander").await;
     let sv = w.get("/disputes", Some(&cmd)).await;
@@ -131,6 +131,12 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let section =
         sv.body.split("data-testid=\"sv_confirmation_due\"").nth(1).unwrap().split("</section>").next().unwrap();
     assert!(section.contains(&code), "{section}");
+    // The same lists over the API.
+    let j = w.get("/api/v1/supervision", Some(&cmd)).await.json();
+    assert!(j["confirmation_due"].as_array().unwrap().iter().any(|d| d["matter"] == code.as_str()), "{j}");
+    let gw2 = w.token("gw2").await;
+    let j = w.get("/api/v1/supervision", Some(&gw2)).await.json();
+    assert!(j["confirmation_due"].as_array().unwrap().is_empty(), "outside gw2's grid: {j}");
     assert_error_body(&w.send(agreement(good)).await, 409, "conflict");
     // The printable agreement and its PDF; the handler sees full numbers (audited).
     let page = w.get(&format!("/matters/{code}/agreement"), Some(&med)).await;
@@ -277,6 +283,12 @@ async fn early_warning_of_escalation(db: &TestDb) {
     );
     let page = w.get("/warning", Some(&cmd)).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    let risky = w.get("/api/v1/risky-matters", Some(&cmd)).await.json();
+    assert!(risky.as_array().unwrap().iter().any(|r| r["matter"] == code.as_str() && r["level"] == "red"), "{risky}");
+    let gw2 = w.token("gw2").await;
+    assert!(w.get("/api/v1/risky-matters", Some(&gw2)).await.json().as_array().unwrap().is_empty());
+    let med = w.token("med1").await;
+    assert_error_body(&w.get("/api/v1/risky-matters", Some(&med)).await, 403, "forbidden");
     assert!(page.body.contains(&code) && page.body.contains("判决后仍纠缠骚扰"), "the alert and its factors are shown");
     let id = alert["id"].as_i64().unwrap();
     let ack = w.post_json(&format!("/api/v1/alerts/{id}/acknowledge"), Some(&cmd), "").await;
@@ -300,14 +312,13 @@ async fn early_warning_of_escalation(db: &TestDb) {
     let links = file["links"].clone();
     assert!(links.as_array().unwrap().iter().any(|l| l["code"] == icode && l["kind"] == "escalation"), "{links}");
     let audited = w
-        .state
         .store
         .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 50, ..Default::default() })
         .await
         .unwrap();
     assert!(audited.iter().any(|a| a.action == "matter.risk.alert"));
     // The alert waits in the outbox for delivery (DingTalk/WeCom), written with the matter.
-    let outbox = w.state.store.pending_outbox(100).await.unwrap();
+    let outbox = w.store.pending_outbox(100).await.unwrap();
     assert!(outbox.iter().any(|o| o.topic == "matter.escalation_alert" && o.object_id == code), "{outbox:?}");
     assert!(outbox.iter().filter(|o| o.topic == "matter.created").count() >= 4);
 }

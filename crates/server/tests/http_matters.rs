@@ -56,6 +56,24 @@ async fn matters_intake_and_workflow(db: &TestDb) {
         .map(|f| f["field"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(fields, ["kind", "category", "priority", "narrative"]);
+    assert_eq!(bad.json()["error"]["fields"][3]["message"], "2–5000 characters", "English by default");
+    // The same errors in the language the client asks for.
+    let zh = w
+        .send(
+            axum::http::Request::post("/api/v1/matters")
+                .header("content-type", "application/json")
+                .header("accept-language", "en;q=0.5, zh-CN")
+                .header("authorization", format!("Bearer {gw}"))
+                .body(axum::body::Body::from(r#"{"kind":"gossip","narrative":"短","lat":37.105,"lon":111.705}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_error_body(&zh, 422, "validation");
+    let j = zh.json();
+    assert_eq!(j["error"]["fields"][0]["field"], "kind", "field names stay as they are");
+    assert_eq!(j["error"]["fields"][0]["message"], "请选择事件类型", "{j}");
+    assert_eq!(j["error"]["fields"][1]["message"], "2–5000 个字", "{j}");
+    assert_eq!(j["error"]["message"], "类型：请选择事件类型", "{j}");
 
     // The workflow: every step checked by the state machine and recorded.
     let step = |event: &str, extra: &str| format!(r#"{{"event":"{event}"{extra}}}"#);
@@ -81,7 +99,6 @@ async fn matters_intake_and_workflow(db: &TestDb) {
     assert_eq!(events, ["register", "accept", "start_mediation", "escalate", "escalate", "escalate"]);
     assert_eq!(w.get("/api/v1/matters?status=closed", Some(&cmd)).await.json()["total"], 1);
     let audited = w
-        .state
         .store
         .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 20, ..Default::default() })
         .await
@@ -148,7 +165,7 @@ async fn tier_rules_move_disputes_up(db: &TestDb) {
     assert_eq!(old["tier"], "grid");
     assert_eq!(fengqiao_app::casework::apply_time_rules(&w.state).await.unwrap(), 0);
     let eight_days = fengqiao_store::now_ms() - (8 * 24 + 1) * 3_600_000;
-    w.state.store.backdate_for_tests(code, eight_days).await.unwrap();
+    w.store.backdate_for_tests(code, eight_days).await.unwrap();
     assert_eq!(fengqiao_app::casework::apply_time_rules(&w.state).await.unwrap(), 1);
     let moved = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
     assert_eq!(moved["matter"]["tier"], "community");
@@ -207,6 +224,23 @@ async fn intake_form_with_photos_and_parties(db: &TestDb) {
     let page = w.get(&format!("/matters/{code}"), Some(&gw)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("<img src=") && page.body.contains("alt=\"现场.png\""), "the photo is shown");
+    // The API attaches and serves files by the same use cases: the type by the content,
+    // within reach only.
+    let url = format!("/api/v1/matters/{code}/files?name=%E5%90%88%E5%90%8C.pdf");
+    let pdf: &[u8] = b"%PDF-1.7 a contract";
+    let r = w.post_body(&url, Some(&gw), "application/octet-stream", pdf).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let got = w.get(r.json()["url"].as_str().unwrap(), Some(&gw)).await;
+    assert_eq!((got.status, got.raw.as_slice()), (200, pdf));
+    assert_eq!(got.headers["content-type"], "application/pdf");
+    assert_error_body(&w.post_body(&url, Some(&gw), "image/png", html).await, 422, "validation");
+    assert_error_body(&w.post_body(&url, Some(&gw), "image/png", Vec::<u8>::new()).await, 422, "validation");
+    let gw2 = w.token("gw2").await;
+    assert_error_body(&w.post_body(&url, Some(&gw2), "application/pdf", pdf).await, 403, "forbidden");
+    assert_error_body(&w.post_body(&url, None, "application/pdf", pdf).await, 401, "unauthenticated");
+    let f = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(f["files"].as_array().unwrap().len(), 2, "the refused files left nothing behind");
+    assert_error_body(&w.get(&format!("/api/v1/matters/{code}/files/999999"), Some(&gw)).await, 404, "not_found");
     // The form page itself renders for the grid worker.
     let page = w.get("/matters/new", Some(&gw)).await;
     assert_eq!(page.status, 200);
@@ -306,9 +340,9 @@ async fn full_text_search_with_filters(db: &TestDb) {
     // Filters alone: newest first. The dates are set against the index's document order
     // (wages re-indexed first with the older date), so only a date order passes.
     let day = 24 * 3_600_000;
-    w.state.store.set_created_for_tests(&wages, fengqiao_store::now_ms() - 3 * day).await.unwrap();
+    w.store.set_created_for_tests(&wages, fengqiao_store::now_ms() - 3 * day).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    w.state.store.set_created_for_tests(&noise, fengqiao_store::now_ms() - day).await.unwrap();
+    w.store.set_created_for_tests(&noise, fengqiao_store::now_ms() - day).await.unwrap();
     assert_eq!(find(gw.clone(), "tier=grid&from=2020-01-01").await, [noise.as_str(), wages.as_str()]);
     assert!(find(gw.clone(), "risk=red").await.is_empty());
     assert!(find(gw.clone(), "from=2099-01-01&category=neighbour").await.is_empty());
@@ -451,7 +485,6 @@ async fn every_workflow_path_is_audited(db: &TestDb) {
             .filter(|h| h["actor"] == "commander" && h["event"] != "register")
             .count();
         let steps = w
-            .state
             .store
             .search_audit(&AuditFilter { object: Some(format!("matter:{code}")), limit: 500, ..Default::default() })
             .await
@@ -484,7 +517,7 @@ async fn the_category_taxonomy_is_configurable(db: &TestDb) {
         approach: Some(Approach::NeighbourlyWarmth),
     }];
     state.app.taxonomy = std::sync::Arc::new(Taxonomy::with(&extra));
-    let w = common::World { app: fengqiao_server::app(state.clone()), state };
+    let w = common::World { app: fengqiao_server::app(state.clone()), state, store: base.store.clone() };
     let gw = w.token("gw1").await;
     let r = w
         .post_json(

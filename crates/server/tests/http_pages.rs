@@ -13,7 +13,7 @@ use fengqiao_store::testing::TestDb;
 async fn every_page_renders(db: &TestDb) {
     let w = world(db).await;
     let t = w.token("commander").await;
-    let gw1 = w.state.store.user_by_username("gw1").await.unwrap().id;
+    let gw1 = w.store.user_by_username("gw1").await.unwrap().id;
     let pages = [
         ("/dashboard", "工作台"),
         ("/org", "府前社区第1网格"),
@@ -70,7 +70,6 @@ async fn every_page_renders(db: &TestDb) {
     assert_eq!(api.headers["content-type"], "text/csv; charset=utf-8");
     assert!(api.body.starts_with('\u{feff}') && api.body.contains("session.login"));
     let exports = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("audit.export".into()), limit: 10, ..Default::default() })
         .await
@@ -126,7 +125,7 @@ async fn operations_endpoints(db: &TestDb) {
         assert!(doc["paths"].get(p).is_some(), "{p} missing from the OpenAPI document");
     }
     // The audit chain holds after all of that.
-    assert!(matches!(w.state.store.verify_audit().await.unwrap(), fengqiao_store::audit::ChainCheck::Intact { .. }));
+    assert!(matches!(w.store.verify_audit().await.unwrap(), fengqiao_store::audit::ChainCheck::Intact { .. }));
 }
 
 async fn readyz_reports_a_database_behind_the_binary(db: &TestDb) {

@@ -37,14 +37,14 @@ async fn locate_routes_points_to_grids(db: &TestDb) {
     assert_error_body(&w.get("/api/v1/locate?lon=111.73", Some(&cmd)).await, 422, "validation");
     assert_error_body(&w.get("/api/v1/locate?lat=abc&lon=111.73", Some(&cmd)).await, 422, "validation");
     // Moving a grid's boundary re-indexes without a restart.
-    let g2 = w.state.store.unit_by_code("XY-C02-G01").await.unwrap();
+    let g2 = w.store.unit_by_code("XY-C02-G01").await.unwrap();
     let up = fengqiao_store::org::UnitUpdate {
         name: g2.name.clone(),
         address: None,
         geometry: Some(common::rect(111.71, 37.10, 111.74, 37.11)),
         sort_order: 0,
     };
-    w.state.store.update_unit(&fengqiao_store::audit::AuditCtx::system("t", "t"), g2.id, &up).await.unwrap();
+    w.store.update_unit(&fengqiao_store::audit::AuditCtx::system("t", "t"), g2.id, &up).await.unwrap();
     assert_eq!(w.get("/api/v1/locate?lat=37.105&lon=111.73", Some(&cmd)).await.json()["grid"]["code"], "XY-C02-G01");
 }
 
@@ -71,7 +71,6 @@ async fn registry_api_within_the_jurisdiction(db: &TestDb) {
     let by_id = w.get("/api/v1/residents?q=141181198211110173", Some(&gw)).await.json();
     assert_eq!(by_id[0]["household_code"], "H1");
     let searches = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("registry.search".into()), limit: 50, ..Default::default() })
         .await
@@ -128,7 +127,6 @@ async fn registry_export_and_organisations(db: &TestDb) {
     assert_eq!(rows[1][4], "141***********0173", "ID numbers are masked in exports");
     assert_eq!(rows[1][8], "独居老人");
     let exports = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("registry.export".into()), limit: 10, ..Default::default() })
         .await
@@ -139,6 +137,75 @@ async fn registry_export_and_organisations(db: &TestDb) {
     let page = w.get("/registry/organisations", Some(&co)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("单位场所"));
+
+    // The same export over the API, by the same use case (audited once more).
+    let r = w.get("/api/v1/registry/export?unit=XY-C01-G01", Some(&co)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.raw.clone())).unwrap();
+    let rows = book.worksheet_range("居民").unwrap();
+    assert_eq!(rows.rows().nth(1).unwrap()[4].to_string(), "141***********0173");
+    assert_error_body(&w.get("/api/v1/registry/export?unit=XY-C02-G01", Some(&co)).await, 403, "forbidden");
+    assert_error_body(&w.get("/api/v1/registry/export?unit=NOPE", Some(&co)).await, 404, "not_found");
+    let exports = w
+        .store
+        .search_audit(&AuditFilter { action: Some("registry.export".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 2);
+
+    // Organisations and key places over the API: within the jurisdiction, phones masked,
+    // an uninspected key place flagged.
+    let head = "code,name,kind,address,lat,lon,responsible_name,responsible_phone,last_inspection\n";
+    let o1 = format!("{head}O1,星空网咖,internet_cafe,府前街3号,37.105,111.705,刘海涛,13903580101,\n");
+    let r = w.post_body("/api/v1/imports/organisations", Some(&co), "text/csv", o1).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let o2 = format!("{head}O2,崇文小学,school,崇文街9号,37.105,111.715,陈文静,13903580102,2026-09-01\n");
+    let r = w.post_body("/api/v1/imports/organisations", Some(&w.token("gw2").await), "text/csv", o2).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cmd = w.token("commander").await;
+    let r = w.get("/api/v1/organisations", Some(&co)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["total"], 1, "the other community's school is not listed: {j}");
+    let o = &j["items"][0];
+    assert_eq!(
+        (o["code"].as_str(), o["kind"].as_str(), o["key_place"].as_bool()),
+        (Some("O1"), Some("internet_cafe"), Some(true))
+    );
+    assert_eq!(o["phone"], "139****0101");
+    assert_eq!(o["inspection_overdue"], true, "never inspected");
+    let j = w.get("/api/v1/organisations?kind=school", Some(&cmd)).await.json();
+    assert_eq!((j["total"].as_i64(), j["items"][0]["code"].as_str()), (Some(1), Some("O2")));
+    assert_error_body(&w.get("/api/v1/organisations?kind=spaceport", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/organisations?limit=100000", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/organisations?offset=9999999999", Some(&cmd)).await, 422, "validation");
+    assert_error_body(&w.get("/api/v1/organisations", None).await, 401, "unauthenticated");
+}
+
+/// A building's QR sheet shows only the households the reader may see: a building can span
+/// grids, and a household of another grid is counted, not printed.
+async fn qr_sheet_within_reach(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    db.execute_raw(
+        "INSERT INTO buildings (code, compound, name, grid_id, lat, lon, created_at, updated_at) \
+         SELECT 'B1', '幸福小区', '1号楼', grid_id, lat, lon, 0, 0 FROM households WHERE code = 'H1'",
+    )
+    .await;
+    db.execute_raw("UPDATE households SET building_id = (SELECT id FROM buildings WHERE code = 'B1')").await;
+    let gw = w.token("gw1").await;
+    let r = w.get("/buildings/B1/qr-sheet", Some(&gw)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let card = |code: &str| format!("<code>{code}</code>");
+    assert!(r.body.contains(&card("H1")) && !r.body.contains(&card("H2")), "{}", r.body);
+    assert!(r.body.contains("另有 1 户"), "the household out of reach is counted");
+    let cmd = w.token("commander").await;
+    let r = w.get("/buildings/B1/qr-sheet", Some(&cmd)).await;
+    assert!(r.body.contains(&card("H1")) && r.body.contains(&card("H2")) && !r.body.contains("另有"));
+    // A grid worker of neither grid is refused outright.
+    db.execute_raw("UPDATE households SET building_id = NULL WHERE code = 'H1'").await;
+    let r = w.get("/buildings/B1/qr-sheet", Some(&gw)).await;
+    assert_eq!(r.status, 403, "{}", r.body);
 }
 
 /// The upload over the API, by the page's use case: every bad row named; nothing written
@@ -198,7 +265,6 @@ async fn household_numbers_revealed_over_the_api(db: &TestDb) {
     assert_eq!(r.json()["members"][0]["id_number"], "141181198211110173");
     assert_eq!(r.json()["members"][0]["phone"], "13903580003");
     let read = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("household.read_personal".into()), limit: 10, ..Default::default() })
         .await
@@ -216,4 +282,5 @@ contract_tests!(
     locate_routes_points_to_grids,
     registry_api_within_the_jurisdiction,
     registry_export_and_organisations,
+    qr_sheet_within_reach,
 );

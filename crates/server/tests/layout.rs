@@ -44,11 +44,26 @@ fn the_app_knows_nothing_of_http_templates_or_openapi() {
     for banned in ["axum", "axum-core", "minijinja", "utoipa", "tower-http", "hyper"] {
         assert!(!seen.contains(banned), "fengqiao-app depends on {banned}");
     }
-    // The server's front-ends reach the store only through the app (it is still a direct
-    // dependency while the pages' reads move; this pins the direction of the crates).
     let server: BTreeSet<_> = graph["fengqiao-server"].iter().cloned().collect();
     assert!(server.contains("fengqiao-app"));
     assert!(!graph["fengqiao-app"].contains(&"fengqiao-server".to_string()));
+}
+
+/// The server's front-ends reach the database only through the app's use cases: the store
+/// is no dependency of the server's code (its tests use it to set up and check), and no
+/// source file of the server names it.
+#[test]
+fn the_server_reaches_the_store_only_through_the_app() {
+    let manifest = std::fs::read_to_string(workspace().join("crates/server/Cargo.toml")).unwrap();
+    let normal = manifest.split("[dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
+    assert!(normal.contains("fengqiao-app"), "the section was read: {normal}");
+    assert!(!normal.contains("fengqiao-store"), "fengqiao-store is a normal dependency of the server");
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates/server/src"), &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.contains("fengqiao_store"), "{} names the store", f.display());
+    }
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

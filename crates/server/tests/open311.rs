@@ -75,7 +75,7 @@ async fn discovery_and_services(db: &TestDb) {
 
 async fn requests_posted_listed_and_found(db: &TestDb) {
     let w = world(db).await;
-    let key = w.state.store.add_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
+    let key = w.store.add_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
     let good = format!(
         "api_key={key}&service_code=dispute-neighbour&lat=37.105123&long=111.705456&description={}&first_name={}&last_name={}&phone=13903581111&attribute%5Bpriority%5D=high",
         enc("楼上漏水到楼下，多次协商无果"),
@@ -120,7 +120,6 @@ async fn requests_posted_listed_and_found(db: &TestDb) {
     );
     assert_eq!(m["matter"]["priority"], "high");
     let audited = w
-        .state
         .store
         .search_audit(&AuditFilter { object: Some(format!("matter:{id}")), limit: 5, ..Default::default() })
         .await
@@ -194,7 +193,7 @@ async fn requests_posted_listed_and_found(db: &TestDb) {
     let closed = w.get(&format!("/open311/v2/requests/{hz}.json"), None).await.json();
     assert_eq!((closed[0]["status"].as_str(), closed[0]["status_notes"].as_str()), (Some("closed"), Some("已办结")));
     // A revoked key posts nothing.
-    w.state.store.revoke_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
+    w.store.revoke_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
     assert_error(&w.send(post_form("/open311/v2/requests.json", &good)).await, 403, "api_key");
 }
 
@@ -202,7 +201,7 @@ async fn requests_posted_listed_and_found(db: &TestDb) {
 /// every channel; Open311 takes the specification's 4,000 characters, no more.
 async fn chinese_lengths(db: &TestDb) {
     let w = world(db).await;
-    let key = w.state.store.add_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
+    let key = w.store.add_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
     let post = |description: String| {
         let body =
             format!("api_key={key}&service_code=hazard&lat=37.105&long=111.705&description={}", enc(&description));

@@ -72,9 +72,16 @@ async fn statuses_are_listed_with_the_error_body(db: &TestDb) {
                 assert!(responses.contains_key("401"), "{method} {path} lists no 401");
             }
             if op.get("requestBody").is_some() {
-                for s in ["400", "413"] {
+                for s in ["400", "413", "422"] {
                     assert!(responses.contains_key(s), "{method} {path} lists no {s}");
                 }
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            if params.iter().any(|p| p["in"] == "path") {
+                assert!(responses.contains_key("404"), "{method} {path} lists no 404");
+            }
+            if params.iter().any(|p| p["in"] == "query") {
+                assert!(responses.contains_key("422"), "{method} {path} lists no 422");
             }
             for (status, r) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
@@ -94,6 +101,11 @@ async fn statuses_are_listed_with_the_error_body(db: &TestDb) {
     let gw = w.token("gw1").await;
     let r = w.post_json("/api/v1/matters", Some(&gw), "{not json").await;
     assert_eq!((r.status, r.json()["error"]["code"].as_str()), (400, Some("bad_request")));
+    // A path parameter that does not parse names nothing: 404 with the error body.
+    let r = w.get("/api/v1/users/abc", Some(&gw)).await;
+    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (404, Some("not_found")));
+    let r = w.post_json("/api/v1/alerts/99999999999999999999/acknowledge", Some(&gw), "").await;
+    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 contract_tests!(parameters_are_where_the_document_says, statuses_are_listed_with_the_error_body);

@@ -14,7 +14,7 @@ use fengqiao_store::users::NewUser;
 use fengqiao_store::{Crypto, Store, StoreOptions, contract_tests};
 
 async fn audit_count(w: &common::World) -> usize {
-    w.state.store.search_audit(&AuditFilter { limit: 1_000_000, ..Default::default() }).await.unwrap().len()
+    w.store.search_audit(&AuditFilter { limit: 1_000_000, ..Default::default() }).await.unwrap().len()
 }
 
 async fn dispute(w: &common::World, token: &str, narrative: &str) -> String {
@@ -56,7 +56,6 @@ async fn a_leader_viewing_matter_pages_adds_no_audit_record(db: &TestDb) {
     let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&cl), r#"{"event":"accept"}"#).await;
     assert_eq!(r.status, 403, "{}", r.body);
     let denied = w
-        .state
         .store
         .search_audit(&AuditFilter {
             actor: Some("cl01".into()),
@@ -73,7 +72,7 @@ async fn a_leader_viewing_matter_pages_adds_no_audit_record(db: &TestDb) {
 async fn concurrent_changes_raise_one_red_alert(db: &TestDb) {
     let w = world(db).await;
     let code = dispute(&w, &w.token("gw1").await, "楼道堆放杂物影响通行，邻居之间有些口角").await;
-    let m = w.state.store.matter_by_code(&code).await.unwrap();
+    let m = w.store.matter_by_code(&code).await.unwrap();
     assert_eq!(m.escalation_risk_level, fengqiao_domain::risk::Level::None);
     // What was recorded now reads as a threat to life (as a session record or a note would).
     db.execute_raw(&format!(
@@ -91,14 +90,13 @@ async fn concurrent_changes_raise_one_red_alert(db: &TestDb) {
     for r in futures_join(runs).await {
         r.expect("reassessed");
     }
-    let m = w.state.store.matter_by_code(&code).await.unwrap();
+    let m = w.store.matter_by_code(&code).await.unwrap();
     assert_eq!(m.escalation_risk_level, fengqiao_domain::risk::Level::Red);
     let cmd = w.token("commander").await;
     let alerts = w.get("/api/v1/alerts", Some(&cmd)).await.json();
     let mine = alerts.as_array().unwrap().iter().filter(|a| a["matter"] == code.as_str()).count();
     assert_eq!(mine, 1, "{alerts}");
     let raised = w
-        .state
         .store
         .search_audit(&AuditFilter { action: Some("matter.risk.alert".into()), limit: 100, ..Default::default() })
         .await

@@ -3,28 +3,30 @@
 //! change answers the whole case file. The rules are in `fengqiao_app::casework`.
 
 use super::bodies::{AgreementIn, CasePlanIn, FollowUpIn, PartyIn, SessionIn};
-use super::{ApiJson, rfc3339};
+use super::{ApiJson, ApiPath, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
 use crate::present::casefile::{CaseFile, case_file};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use fengqiao_app::casework;
-use fengqiao_domain::policy::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 async fn file_of(state: &AppState, actor: &Actor, code: &str) -> AppResult<Json<CaseFile>> {
-    let m = casework::load(state, actor, code, Action::ViewMatters).await?;
-    Ok(Json(case_file(state, actor, &m).await?))
+    Ok(Json(case_file(fengqiao_app::casefile::case_file(state, actor, code).await?)))
 }
 
 /// One matter with everything recorded about it.
 #[utoipa::path(get, path = "/matters/{code}", tag = "matters", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = CaseFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, actor: Actor, Path(code): Path<String>) -> AppResult<Json<CaseFile>> {
+pub async fn get(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(code): ApiPath<String>,
+) -> AppResult<Json<CaseFile>> {
     file_of(&state, &actor, &code).await
 }
 
@@ -34,7 +36,7 @@ pub async fn get(State(state): State<AppState>, actor: Actor, Path(code): Path<S
 pub async fn add_party(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(p): ApiJson<PartyIn>,
 ) -> AppResult<(StatusCode, Json<CaseFile>)> {
     casework::add_party(&state, &actor, &code, &p.into()).await?;
@@ -55,7 +57,7 @@ pub struct ConsentIn {
 pub async fn consent(
     State(state): State<AppState>,
     actor: Actor,
-    Path((code, id)): Path<(String, i64)>,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
     ApiJson(c): ApiJson<ConsentIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::set_consent(&state, &actor, &code, id, &c.consent, c.note.as_deref().unwrap_or("")).await?;
@@ -68,7 +70,7 @@ pub async fn consent(
 pub async fn add_session(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(s): ApiJson<SessionIn>,
 ) -> AppResult<(StatusCode, Json<CaseFile>)> {
     casework::add_session(&state, &actor, &code, &s.into()).await?;
@@ -81,7 +83,7 @@ pub async fn add_session(
 pub async fn plan(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(p): ApiJson<CasePlanIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::save_plan(&state, &actor, &code, &p.into()).await?;
@@ -94,7 +96,7 @@ pub async fn plan(
 pub async fn agreement(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(a): ApiJson<AgreementIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::save_agreement(&state, &actor, &code, &a.into()).await?;
@@ -115,7 +117,7 @@ pub struct SignIn {
 pub async fn sign(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(s): ApiJson<SignIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::sign_agreement(&state, &actor, &code, s.signed_at.as_deref()).await?;
@@ -135,7 +137,7 @@ pub struct JudicialConfirmationIn {
 pub async fn judicial_confirmation(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(c): ApiJson<JudicialConfirmationIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::set_judicial_confirmation(&state, &actor, &code, c.judicial_confirmation.trim()).await?;
@@ -155,7 +157,7 @@ pub struct PerformedIn {
 pub async fn performed(
     State(state): State<AppState>,
     actor: Actor,
-    Path((code, seq)): Path<(String, i64)>,
+    ApiPath((code, seq)): ApiPath<(String, i64)>,
     ApiJson(p): ApiJson<PerformedIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::perform_term(&state, &actor, &code, seq, p.note.as_deref().unwrap_or("")).await?;
@@ -175,7 +177,7 @@ pub struct ScheduleIn {
 pub async fn schedule_follow_up(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(s): ApiJson<ScheduleIn>,
 ) -> AppResult<(StatusCode, Json<CaseFile>)> {
     casework::schedule_follow_up(&state, &actor, &code, &s.due_date).await?;
@@ -188,7 +190,7 @@ pub async fn schedule_follow_up(
 pub async fn follow_up(
     State(state): State<AppState>,
     actor: Actor,
-    Path((code, id)): Path<(String, i64)>,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
     ApiJson(f): ApiJson<FollowUpIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::record_follow_up(&state, &actor, &code, id, &f.into()).await?;
@@ -208,7 +210,7 @@ pub struct MergeIn {
 pub async fn merge(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(mi): ApiJson<MergeIn>,
 ) -> AppResult<Json<CaseFile>> {
     casework::merge(&state, &actor, &code, mi.into.trim()).await?;
@@ -233,9 +235,7 @@ pub struct AlertOut {
 #[utoipa::path(get, path = "/alerts", tag = "casework", security(("bearer" = [])),
     responses((status = 200, body = Vec<AlertOut>), (status = 403, body = ErrorBody)))]
 pub async fn alerts(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Vec<AlertOut>>> {
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewMatters, &home, ("alerts", &actor.user.unit_code)).await?;
-    let rows = state.store.alerts_under(&home.0, false, 200).await?;
+    let rows = fengqiao_app::oversight::alerts(&state, &actor, 200).await?;
     Ok(Json(
         rows.into_iter()
             .map(|a| AlertOut {
@@ -256,7 +256,11 @@ pub async fn alerts(State(state): State<AppState>, actor: Actor) -> AppResult<Js
 /// Acknowledge an alert (the command room has taken it on).
 #[utoipa::path(post, path = "/alerts/{id}/acknowledge", tag = "casework", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn acknowledge(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<StatusCode> {
     casework::acknowledge_alert(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

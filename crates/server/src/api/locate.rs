@@ -7,7 +7,7 @@ use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
-use fengqiao_store::routing::UnitRef;
+use fengqiao_app::org::UnitRef;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

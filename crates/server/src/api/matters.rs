@@ -2,13 +2,13 @@
 //! approach and response clock; lists and detail within the jurisdiction; workflow steps
 //! decided by the domain's state machine, each recorded and audited.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::present::matter::{MatterOut, out};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -85,7 +85,8 @@ pub async fn create(
             .ok_or_else(|| AppError::field("source", "patrol, screening, walk_in, phone or referral"))?,
     };
     let code = fengqiao_app::intake::submit(&state, &actor, &sub, source).await?;
-    let detail = state.store.matter_by_code(&code).await?;
+    let detail =
+        fengqiao_app::casework::load(&state, &actor, &code, fengqiao_domain::policy::Action::ViewMatters).await?;
     Ok((StatusCode::CREATED, Json(out(&detail))))
 }
 
@@ -185,7 +186,7 @@ pub struct StepIn {
 pub async fn step(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(s): ApiJson<StepIn>,
 ) -> AppResult<Json<MatterOut>> {
     let routes = fengqiao_app::casework::parse_routes(&s.routes)?;
@@ -200,4 +201,57 @@ pub async fn step(
     )
     .await?;
     Ok(Json(out(&m)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileQuery {
+    /// The file's name, as shown on the case file (at most 100 characters kept).
+    pub name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FileCreated {
+    pub id: i64,
+    /// Where to download it.
+    pub url: String,
+}
+
+/// Attach a photo (JPEG, PNG, WebP) or a PDF to a matter: the body is the file. The type is
+/// decided by the content, not by the name or the content type sent.
+#[utoipa::path(post, path = "/matters/{code}/files", tag = "matters", params(("code" = String, Path), FileQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
+    responses((status = 201, body = FileCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn attach(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<FileQuery>,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<FileCreated>)> {
+    let name = q.name.unwrap_or_default();
+    let id = fengqiao_app::files::attach(&state, &actor, &code, &name, body.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(FileCreated { id, url: format!("/api/v1/matters/{code}/files/{id}") })))
+}
+
+/// An attached file, served with its checked type (never sniffed by the client).
+#[utoipa::path(get, path = "/matters/{code}/files/{id}", tag = "matters", params(("code" = String, Path), ("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream", body = Vec<u8>),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn file(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (f, bytes) = fengqiao_app::casefile::file(&state, &actor, &code, id).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, f.content_type),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"file-{id}\"")),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

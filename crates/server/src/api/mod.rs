@@ -9,6 +9,7 @@ pub(crate) mod locate;
 mod map;
 mod matters;
 mod org;
+mod oversight;
 mod people;
 mod registry;
 pub(crate) mod screening;
@@ -37,11 +38,13 @@ use utoipa::OpenApi;
         locate::locate,
         map::grids,
         registry::search, registry::households, registry::household, registry::visit, registry::reissue_qr, registry::import, registry::reveal,
+        registry::organisations, registry::export,
         matters::create, matters::list, casework::get, matters::step,
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
         casework::follow_up, casework::alerts, casework::acknowledge, casework::merge,
         screening::start, screening::finish, screening::list,
+        oversight::supervision, oversight::risky, matters::attach, matters::file,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -50,7 +53,8 @@ pub struct ApiDoc;
 
 /// The statuses every operation of a kind can answer, with the error body: 401 for any
 /// operation behind a login; 400 (malformed JSON, wrong content type) and 413 (too large)
-/// for any with a request body. Declared once here rather than on each operation.
+/// for any with a request body; 404 for any with a path parameter; 422 for any with a body
+/// or query parameters. Declared once here rather than on each operation.
 struct StandardResponses;
 
 impl utoipa::Modify for StandardResponses {
@@ -80,6 +84,16 @@ impl utoipa::Modify for StandardResponses {
                         .entry("400".into())
                         .or_insert_with(|| error("malformed body or wrong content type").into());
                     responses.entry("413".into()).or_insert_with(|| error("the body is too large").into());
+                }
+                use utoipa::openapi::path::ParameterIn;
+                let params = op.parameters.as_deref().unwrap_or_default();
+                if params.iter().any(|p| p.parameter_in == ParameterIn::Path) {
+                    responses.entry("404".into()).or_insert_with(|| error("no such record").into());
+                }
+                if op.request_body.is_some() || params.iter().any(|p| p.parameter_in == ParameterIn::Query) {
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| error("invalid input; every bad field is named").into());
                 }
             }
         }
@@ -144,6 +158,10 @@ pub fn router() -> Router<AppState> {
         .route("/screening-rounds", get(screening::list).post(screening::start))
         .route("/screening-rounds/{id}/finish", post(screening::finish))
         .route("/alerts", get(casework::alerts))
+        .route("/supervision", get(oversight::supervision))
+        .route("/risky-matters", get(oversight::risky))
+        .route("/matters/{code}/files", post(matters::attach))
+        .route("/matters/{code}/files/{id}", get(matters::file))
         .route("/alerts/{id}/acknowledge", post(casework::acknowledge))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
@@ -151,7 +169,39 @@ pub fn router() -> Router<AppState> {
         .route("/households/{code}/visits", post(registry::visit))
         .route("/households/{code}/qr", post(registry::reissue_qr))
         .route("/households/{code}/reveal", post(registry::reveal))
+        .route("/organisations", get(registry::organisations))
+        .route("/registry/export", get(registry::export))
         .route("/imports/{kind}", post(registry::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .layer(axum::middleware::from_fn(localise_errors))
+}
+
+/// Error bodies in the language the client asks for (`Accept-Language: zh-CN` → Chinese;
+/// English by default): the handlers state errors once, in English with message keys, and
+/// this translates them on the way out.
+async fn localise_errors(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let lang = crate::i18n_fields::accept_language(req.headers());
+    let resp = next.run(req).await;
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if lang == crate::i18n::Lang::En || !(resp.status().is_client_error() && is_json) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut v) if v.get("error").is_some() => {
+            crate::i18n_fields::localise_error_body(lang, &mut v);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            axum::body::Body::from(v.to_string())
+        }
+        _ => axum::body::Body::from(bytes),
+    };
+    axum::response::Response::from_parts(parts, body)
 }
 
 /// JSON body extractor whose rejections use the error body: malformed JSON → 400,
@@ -192,6 +242,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 Err(AppError::Validation(vec![fengqiao_domain::FieldError::new("query", e.body_text())]))
             }
             Err(e) => Err(AppError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// Path-parameter extractor with the error body: a path whose parameter does not parse (a
+/// user id that is not a number) names nothing, so it is a 404 like any unknown record.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(AppError::NotFound),
         }
     }
 }

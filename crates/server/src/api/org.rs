@@ -1,15 +1,15 @@
 //! The organisation tree over the API.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use fengqiao_app::org::Unit;
 use fengqiao_domain::org::UnitKind;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::org::Unit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -58,10 +58,8 @@ pub async fn list_units(
         None | Some("") => None,
         Some(k) => Some(UnitKind::parse(k).ok_or_else(|| AppError::field("kind", format!("unknown unit kind '{k}'")))?),
     };
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewOrg, &home, ("unit", &actor.user.unit_code)).await?;
-    let units = state.store.units_under(&home, kind).await?;
-    let all = if kind.is_some() { state.store.units_under(&home, None).await? } else { units.clone() };
+    let (_, units) = fengqiao_app::org::units(&state, &actor, kind).await?;
+    let all = if kind.is_some() { fengqiao_app::org::units(&state, &actor, None).await?.1 } else { units.clone() };
     let codes: std::collections::HashMap<i64, String> = all.iter().map(|u| (u.id.0, u.code.clone())).collect();
     Ok(Json(units.iter().map(|u| out(u, u.parent_id.and_then(|p| codes.get(&p.0).cloned()))).collect()))
 }
@@ -72,14 +70,10 @@ pub async fn list_units(
 pub async fn get_unit(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> AppResult<Json<UnitOut>> {
-    let unit = state.store.unit_by_code(&code).await?;
-    actor.authorize(&state, Action::ViewOrg, &unit.path, ("unit", &unit.code)).await?;
-    let parent = match unit.parent_id {
-        Some(p) => Some(state.store.unit_by_id(p).await?.code),
-        None => None,
-    };
+    let unit = fengqiao_app::org::unit(&state, &actor, &code, Action::ViewOrg).await?;
+    let parent = fengqiao_app::org::parent_code(&state, &unit).await?;
     Ok(Json(out(&unit, parent)))
 }
 
@@ -132,7 +126,7 @@ pub struct UnitUpdateIn {
 pub async fn update_unit(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<UnitUpdateIn>,
 ) -> AppResult<Json<UnitOut>> {
     let UnitUpdateIn { name, address, geometry, sort_order } = req;
@@ -143,9 +137,6 @@ pub async fn update_unit(
         sort_order: sort_order.unwrap_or(0),
     };
     let unit = fengqiao_app::org::update_unit(&state, &actor, &code, &u).await?;
-    let parent = match unit.parent_id {
-        Some(p) => Some(state.store.unit_by_id(p).await?.code),
-        None => None,
-    };
+    let parent = fengqiao_app::org::parent_code(&state, &unit).await?;
     Ok(Json(out(&unit, parent)))
 }

@@ -1,17 +1,16 @@
 //! Staff accounts over the API. Phone numbers are masked unless the caller's role may see
 //! them, asks for them (`reveal=phone`) and states a purpose; that read is audited.
 
-use super::{ApiJson, ApiQuery, Page};
+use super::{ApiJson, ApiPath, ApiQuery, Page};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use fengqiao_domain::mask::mask_phone;
+use fengqiao_app::people::{User, UserFilter};
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::role::Role;
-use fengqiao_store::users::{User, UserFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,14 +31,10 @@ pub struct UserOut {
     pub totp_enabled: bool,
 }
 
-fn out(state: &AppState, u: &User, reveal: bool) -> AppResult<UserOut> {
-    let phone = match &u.phone_enc {
-        Some(enc) => {
-            let p = state.store.crypto.open(enc)?;
-            Some(if reveal { p } else { mask_phone(&p) })
-        }
-        None => None,
-    };
+/// An account as returned: the phone masked, or `revealed` (read by the use case that
+/// authorised and audited it).
+fn out(state: &AppState, u: &User, revealed: Option<String>) -> AppResult<UserOut> {
+    let phone = revealed.or_else(|| state.masked_phone(u.phone_enc.as_deref()));
     Ok(UserOut {
         id: u.id.0,
         username: u.username.clone(),
@@ -78,15 +73,9 @@ pub async fn list_users(
         None | Some("") => None,
         Some(r) => Some(Role::parse(r).ok_or_else(|| AppError::field("role", format!("unknown role '{r}'")))?),
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::field("limit", "between 1 and 500"));
-    }
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewPeople, &home, ("people", &actor.user.unit_code)).await?;
-    let f = UserFilter { role, text: q.q, limit, offset: super::bounded_offset(q.offset)? };
-    let (users, total) = state.store.users_under(&home, &f).await?;
-    let items = users.iter().map(|u| out(&state, u, false)).collect::<AppResult<Vec<_>>>()?;
+    let f = UserFilter { role, text: q.q, limit: q.limit.unwrap_or(50), offset: super::bounded_offset(q.offset)? };
+    let (users, total) = fengqiao_app::people::list(&state, &actor, &f).await?;
+    let items = users.iter().map(|u| out(&state, u, None)).collect::<AppResult<Vec<_>>>()?;
     Ok(Json(Page { items, total }))
 }
 
@@ -105,7 +94,7 @@ pub struct RevealQuery {
 pub async fn get_user(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<RevealQuery>,
 ) -> AppResult<Json<UserOut>> {
     let user = fengqiao_app::people::person(&state, &actor, id, Action::ViewPeople).await?;
@@ -114,10 +103,12 @@ pub async fn get_user(
         Some("phone") => true,
         Some(other) => return Err(AppError::field("reveal", format!("only 'phone' can be revealed, not '{other}'"))),
     };
-    if reveal {
-        fengqiao_app::people::reveal_phone(&state, &actor, &user, q.purpose.as_deref().unwrap_or("")).await?;
-    }
-    Ok(Json(out(&state, &user, reveal)?))
+    let revealed = if reveal {
+        fengqiao_app::people::reveal_phone(&state, &actor, &user, q.purpose.as_deref().unwrap_or("")).await?
+    } else {
+        None
+    };
+    Ok(Json(out(&state, &user, revealed)?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -157,7 +148,7 @@ pub async fn create_user(
         password: req.password,
     };
     let user = fengqiao_app::people::create_user(&state, &actor, &p).await?;
-    Ok((StatusCode::CREATED, Json(out(&state, &user, false)?)))
+    Ok((StatusCode::CREATED, Json(out(&state, &user, None)?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -182,7 +173,7 @@ pub struct UserUpdateIn {
 pub async fn update_user(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UserUpdateIn>,
 ) -> AppResult<Json<UserOut>> {
     let UserUpdateIn { display_name, unit_code, roles, title, officer_rank, mediator_kind, phone, disabled } = req;
@@ -198,7 +189,7 @@ pub async fn update_user(
         password: None,
     };
     let user = fengqiao_app::people::update_user(&state, &actor, id, &p, disabled).await?;
-    Ok(Json(out(&state, &user, false)?))
+    Ok(Json(out(&state, &user, None)?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -214,7 +205,7 @@ pub struct PasswordSet {
 pub async fn set_password(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(p): ApiJson<PasswordSet>,
 ) -> AppResult<StatusCode> {
     fengqiao_app::people::set_password(&state, &actor, id, &p.password).await?;
@@ -224,7 +215,7 @@ pub async fn set_password(
 /// Unlock an account locked by failed logins (security administrators).
 #[utoipa::path(post, path = "/users/{id}/unlock", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn unlock(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn unlock(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
     fengqiao_app::people::unlock(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -232,7 +223,11 @@ pub async fn unlock(State(state): State<AppState>, actor: Actor, Path(id): Path<
 /// Remove an account's second factor (security administrators); the person enrols again.
 #[utoipa::path(post, path = "/users/{id}/totp-reset", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn reset_totp(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<StatusCode> {
     fengqiao_app::people::reset_totp(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -254,7 +249,7 @@ pub struct VolunteerOut {
 pub struct VolunteerQuery {
     /// 1–500, default 50.
     pub limit: Option<i64>,
-    /// 0–100000.
+    /// 0–1000000.
     pub offset: Option<i64>,
 }
 
@@ -271,7 +266,7 @@ pub async fn volunteers(
     let items = rows
         .into_iter()
         .map(|v| {
-            let phone = v.phone_enc.as_ref().map(|e| state.store.crypto.open(e)).transpose()?.map(|p| mask_phone(&p));
+            let phone = state.masked_phone(v.phone_enc.as_deref());
             Ok(VolunteerOut { id: v.id, name: v.name, team: v.unit_name, kind: v.kind, phone, skills: v.skills })
         })
         .collect::<AppResult<Vec<_>>>()?;

@@ -1,17 +1,14 @@
 //! The registry over the API: resident search, households, the household file, visits.
 //! Numbers are masked; searches and household reads are audited as reads of personal data.
 
-use super::{ApiJson, ApiQuery, Page, rfc3339};
+use super::{ApiJson, ApiPath, ApiQuery, Page, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use fengqiao_domain::mask::mask_phone;
-use fengqiao_domain::policy::Action;
-use fengqiao_store::audit::{AuditEvent, Outcome};
-use fengqiao_store::registry::{HouseholdRow, ResidentQuery, ResidentRow};
+use fengqiao_app::registry::{self as reg, HouseholdRow, ResidentView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,31 +29,18 @@ pub struct ResidentOut {
     pub address: String,
 }
 
-fn resident_out(state: &AppState, actor: &Actor, r: &ResidentRow) -> ResidentOut {
-    resident_out_as(state, actor, r, false)
-}
-
-/// A resident with the numbers masked, or in full when `reveal` (already authorised and
-/// audited by the caller).
-fn resident_out_as(state: &AppState, actor: &Actor, r: &ResidentRow, reveal: bool) -> ResidentOut {
-    let id_number = if reveal { state.store.crypto.open(&r.id_enc).unwrap_or_default() } else { r.id_masked.clone() };
+fn resident_out(r: ResidentView) -> ResidentOut {
     ResidentOut {
-        name: r.name.clone(),
-        sex: r.sex.clone(),
-        birth_date: r.birth_date.clone(),
-        id_number,
-        phone: r
-            .phone_enc
-            .as_ref()
-            .and_then(|e| state.store.crypto.open(e).ok())
-            .map(|p| if reveal { p } else { mask_phone(&p) }),
-        relation: r.relation.clone(),
-        registered_here: r.registered_here != 0,
-        care: actor
-            .may(Action::ViewCare)
-            .then(|| r.care.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()),
-        household_code: r.household_code.clone(),
-        address: r.address.clone(),
+        name: r.name,
+        sex: r.sex,
+        birth_date: r.birth_date,
+        id_number: r.id_number,
+        phone: r.phone,
+        relation: r.relation,
+        registered_here: r.registered_here,
+        care: r.care,
+        household_code: r.household_code,
+        address: r.address,
     }
 }
 
@@ -106,24 +90,9 @@ pub async fn search(
     actor: Actor,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> AppResult<Json<Vec<ResidentOut>>> {
-    let query = q.q.as_deref().and_then(ResidentQuery::parse).ok_or_else(|| AppError::field("q", "required"))?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::field("limit", "between 1 and 200"));
-    }
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewRegistry, &home, ("registry", &actor.user.unit_code)).await?;
-    let found = state.store.search_residents(&home, &query, limit).await?;
-    let what = match &query {
-        ResidentQuery::IdNumber(id) => format!("id_number {}", id.masked()),
-        ResidentQuery::Phone(p) => format!("phone {}", p.masked()),
-        ResidentQuery::Pinyin(p) => format!("pinyin {p}"),
-        ResidentQuery::Text(t) => format!("name/address {t}"),
-    };
-    let ev = AuditEvent::new("registry.search", "residents", &actor.user.unit_code, Outcome::Success)
-        .detail(format!("{what}; {} found", found.len()));
-    state.store.audit(&actor.audit_ctx("registry search"), &ev).await?;
-    Ok(Json(found.iter().map(|r| resident_out(&state, &actor, r)).collect()))
+    let found =
+        reg::search_residents(&state, &actor, q.q.as_deref().unwrap_or_default(), q.limit.unwrap_or(50)).await?;
+    Ok(Json(found.into_iter().map(resident_out).collect()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -143,16 +112,8 @@ pub async fn households(
     actor: Actor,
     ApiQuery(q): ApiQuery<HouseholdQuery>,
 ) -> AppResult<Json<Page<HouseholdOut>>> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::field("limit", "between 1 and 500"));
-    }
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewRegistry, &home, ("registry", &actor.user.unit_code)).await?;
-    let (rows, total) = state
-        .store
-        .households_under(&home, q.q.as_deref().map(str::trim), limit, super::bounded_offset(q.offset)?)
-        .await?;
+    let offset = super::bounded_offset(q.offset)?;
+    let (rows, total) = reg::households(&state, &actor, q.q.as_deref(), q.limit.unwrap_or(50), offset).await?;
     Ok(Json(Page { items: rows.iter().map(household_out).collect(), total }))
 }
 
@@ -178,29 +139,17 @@ pub struct HouseholdFile {
 pub async fn household(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> AppResult<Json<HouseholdFile>> {
-    let h = fengqiao_app::registry::household(&state, &actor, &code, Action::ViewRegistry).await?;
-    let members = state.store.members(h.id).await?;
-    let visits = state.store.visits_of(h.id, 50).await?;
-    let ev = AuditEvent::new("household.read", "household", &h.code, Outcome::Success)
-        .detail(format!("{} members, masked", members.len()));
-    state.store.audit(&actor.audit_ctx("household file"), &ev).await?;
-    Ok(Json(file_out(&state, &actor, &h, &members, visits, false)))
+    Ok(Json(file_out(reg::household_file(&state, &actor, &code).await?)))
 }
 
-fn file_out(
-    state: &AppState,
-    actor: &Actor,
-    h: &HouseholdRow,
-    members: &[ResidentRow],
-    visits: Vec<fengqiao_store::registry::VisitRow>,
-    reveal: bool,
-) -> HouseholdFile {
+fn file_out(f: reg::HouseholdFile) -> HouseholdFile {
     HouseholdFile {
-        household: household_out(h),
-        members: members.iter().map(|m| resident_out_as(state, actor, m, reveal)).collect(),
-        visits: visits
+        household: household_out(&f.household),
+        members: f.members.into_iter().map(resident_out).collect(),
+        visits: f
+            .visits
             .into_iter()
             .map(|v| VisitOut {
                 kind: v.kind,
@@ -229,7 +178,7 @@ pub struct NewVisit {
 pub async fn visit(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(v): ApiJson<NewVisit>,
 ) -> AppResult<StatusCode> {
     let v = fengqiao_app::registry::VisitIn { kind: v.kind, outcome: v.outcome, note: v.note.unwrap_or_default() };
@@ -243,7 +192,7 @@ pub async fn visit(
 pub async fn reissue_qr(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> AppResult<StatusCode> {
     fengqiao_app::registry::reissue_qr(&state, &actor, &code).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -288,7 +237,7 @@ pub struct ImportResult {
 pub async fn import(
     State(state): State<AppState>,
     actor: Actor,
-    Path(kind): Path<String>,
+    ApiPath(kind): ApiPath<String>,
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: String,
 ) -> AppResult<(StatusCode, Json<ImportResult>)> {
@@ -326,11 +275,106 @@ pub struct RevealIn {
 pub async fn reveal(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(r): ApiJson<RevealIn>,
 ) -> AppResult<Json<HouseholdFile>> {
-    let h = fengqiao_app::registry::reveal_household(&state, &actor, &code, &r.purpose).await?;
-    let members = state.store.members(h.id).await?;
-    let visits = state.store.visits_of(h.id, 50).await?;
-    Ok(Json(file_out(&state, &actor, &h, &members, visits, true)))
+    Ok(Json(file_out(reg::revealed_household_file(&state, &actor, &code, &r.purpose).await?)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationOut {
+    pub code: String,
+    pub name: String,
+    /// The kind's code (`enterprise`, `school`, ...).
+    pub kind: Option<String>,
+    /// A key place (重点场所).
+    pub key_place: bool,
+    pub address: String,
+    pub grid_code: String,
+    pub grid_name: String,
+    pub alliance: Option<String>,
+    pub responsible: Option<String>,
+    /// The responsible person's phone, masked.
+    pub phone: Option<String>,
+    /// YYYY-MM-DD.
+    pub last_inspection: Option<String>,
+    /// A key place not inspected within 90 days (or never).
+    pub inspection_overdue: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganisationQuery {
+    /// Part of the name.
+    pub q: Option<String>,
+    /// An organisation kind's code.
+    pub kind: Option<String>,
+    /// Only key places.
+    #[serde(default)]
+    pub key_places: bool,
+    /// 1–500, default 50.
+    pub limit: Option<i64>,
+    /// 0–1000000.
+    pub offset: Option<i64>,
+}
+
+/// Organisations and key places in the caller's jurisdiction, key places first and the
+/// longest uninspected first.
+#[utoipa::path(get, path = "/organisations", tag = "registry", params(OrganisationQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<OrganisationOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn organisations(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<OrganisationQuery>,
+) -> AppResult<Json<Page<OrganisationOut>>> {
+    let kind = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => None,
+        Some(k) => Some(
+            fengqiao_domain::registry::OrgKind::parse(k)
+                .ok_or_else(|| AppError::field("kind", format!("unknown organisation kind '{k}'")))?,
+        ),
+    };
+    let f = reg::OrganisationFilter { kind, key_places_only: q.key_places, name: q.q };
+    let offset = super::bounded_offset(q.offset)?;
+    let (rows, total) = reg::organisations(&state, &actor, &f, q.limit.unwrap_or(50), offset).await?;
+    let items = rows
+        .into_iter()
+        .map(|o| OrganisationOut {
+            code: o.code,
+            name: o.name,
+            kind: o.kind.map(|k| k.as_str().to_string()),
+            key_place: o.key_place,
+            address: o.address,
+            grid_code: o.grid_code,
+            grid_name: o.grid_name,
+            alliance: o.alliance,
+            responsible: o.responsible,
+            phone: o.phone,
+            last_inspection: o.last_inspection,
+            inspection_overdue: o.inspection_overdue,
+        })
+        .collect();
+    Ok(Json(Page { items, total }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// A unit's code (a grid, a community, ...); the caller's own unit when absent.
+    pub unit: Option<String>,
+}
+
+/// The registry of a unit within the caller's jurisdiction as an Excel workbook (sheets:
+/// households, residents with numbers masked, organisations). Audited.
+#[utoipa::path(get, path = "/registry/export", tag = "registry", params(ExportQuery), security(("bearer" = [])),
+    responses((status = 200, description = "XLSX workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> AppResult<axum::response::Response> {
+    let export = reg::export(&state, &actor, q.unit.as_deref()).await?;
+    let care = actor.may(fengqiao_domain::policy::Action::ViewCare);
+    crate::xlsx::registry_response(actor.lang, care, &export)
 }

@@ -2,15 +2,14 @@
 //! a unit of one's jurisdiction, record matters with source `screening` while it is open
 //! (they are linked to it), finish it with the households checked.
 
-use super::{ApiJson, rfc3339};
+use super::{ApiJson, ApiPath, rfc3339};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use fengqiao_domain::policy::Action;
-use fengqiao_store::screening::RoundRow;
+use fengqiao_app::screening::RoundRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,8 +58,8 @@ pub async fn start(
     actor: Actor,
     ApiJson(s): ApiJson<StartIn>,
 ) -> AppResult<(StatusCode, Json<RoundOut>)> {
-    let id = fengqiao_app::screening::start_round(&state, &actor, s.unit.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(out(&state.store.round(id).await?))))
+    let r = fengqiao_app::screening::start_round(&state, &actor, s.unit.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(out(&r))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -76,19 +75,23 @@ pub struct FinishIn {
 pub async fn finish(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(f): ApiJson<FinishIn>,
 ) -> AppResult<Json<RoundOut>> {
-    fengqiao_app::screening::finish_round(&state, &actor, id, f.households_checked, f.note.as_deref().unwrap_or(""))
-        .await?;
-    Ok(Json(out(&state.store.round(id).await?)))
+    let r = fengqiao_app::screening::finish_round(
+        &state,
+        &actor,
+        id,
+        f.households_checked,
+        f.note.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(Json(out(&r)))
 }
 
 /// Screening rounds in the caller's jurisdiction, newest first, with what each found.
 #[utoipa::path(get, path = "/screening-rounds", tag = "matters", security(("bearer" = [])),
     responses((status = 200, body = Vec<RoundOut>), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Vec<RoundOut>>> {
-    let home = actor.jurisdiction().clone();
-    actor.authorize(&state, Action::ViewMatters, &home, ("screening", &actor.user.unit_code)).await?;
-    Ok(Json(state.store.rounds_under(&home.0, 200).await?.iter().map(out).collect()))
+    Ok(Json(fengqiao_app::screening::rounds(&state, &actor, 200).await?.iter().map(out).collect()))
 }

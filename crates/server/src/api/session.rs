@@ -44,7 +44,7 @@ pub struct UnitRef {
     pub kind: String,
 }
 
-fn me_of(u: &fengqiao_store::users::User) -> Me {
+fn me_of(u: &fengqiao_app::people::User) -> Me {
     Me {
         id: u.id.0,
         username: u.username.clone(),

@@ -1,7 +1,7 @@
 //! The audit log as CSV (Excel opens it: a byte-order mark, CRLF lines, every field quoted,
 //! a leading formula character neutralised so a spreadsheet never evaluates logged input).
 
-use fengqiao_store::audit::AuditRecord;
+use fengqiao_app::audit::AuditRecord;
 
 fn field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };

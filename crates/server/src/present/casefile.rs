@@ -3,12 +3,8 @@
 
 use super::matter::{MatterOut, StepOut, out};
 use super::rfc3339;
-use crate::AppState;
-use crate::auth::Actor;
-use crate::error::AppResult;
 use fengqiao_domain::matter::Status;
 use fengqiao_domain::mediation::{JudicialConfirmationWindow, judicial_confirmation_window, mediation_overdue};
-use fengqiao_store::matters::MatterDetail;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -199,12 +195,12 @@ pub struct CaseFile {
     pub next_steps: Vec<NextStepOut>,
 }
 
-pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> AppResult<CaseFile> {
-    let now = fengqiao_store::now_ms();
-    let s = &state.store;
-    let parties = s
-        .parties(m.id, false)
-        .await?
+/// The case file as the API returns it and the matter page renders it.
+pub fn case_file(f: fengqiao_app::casefile::CaseFile) -> CaseFile {
+    let now = chrono::Utc::now().timestamp_millis();
+    let m = &f.matter;
+    let parties = f
+        .parties
         .into_iter()
         .map(|p| PartyOut {
             id: p.id,
@@ -219,7 +215,7 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
             consent_at: p.consent_at.map(rfc3339),
         })
         .collect();
-    let plan = s.plan(m.id).await?.map(|p| CasePlanOut {
+    let plan = f.plan.map(|p| CasePlanOut {
         goal: p.goal,
         mediators: p
             .mediators
@@ -237,9 +233,8 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
             })
             .collect(),
     });
-    let sessions = s
-        .sessions(m.id)
-        .await?
+    let sessions = f
+        .sessions
         .into_iter()
         .map(|x| SessionOut {
             held_at: rfc3339(x.held_at),
@@ -249,7 +244,7 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
             recorded_by: x.recorded_by,
         })
         .collect();
-    let agreement = s.agreement(m.id).await?.map(|(a, terms)| {
+    let agreement = f.agreement.map(|(a, terms)| {
         let window = judicial_confirmation_window(now, a.signed_at, a.judicial_confirmation != "none");
         let (state_name, days) = match window {
             JudicialConfirmationWindow::NotInEffect => ("not_in_effect", None),
@@ -286,49 +281,41 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
     let escalation_risk = EscalationRiskOut {
         score: m.escalation_risk_score,
         level: m.escalation_risk_level.as_str().into(),
-        factors: s
-            .risk_factors(m.id)
-            .await?
+        factors: f
+            .risk_factors
             .into_iter()
-            .map(|f| FactorOut {
-                label: fengqiao_domain::risk::Factor::parse(&f.factor).map(|x| x.label_zh()).unwrap_or("").into(),
-                factor: f.factor,
-                weight: f.weight,
-                evidence: f.evidence,
+            .map(|x| FactorOut {
+                label: fengqiao_domain::risk::Factor::parse(&x.factor).map(|x| x.label_zh()).unwrap_or("").into(),
+                factor: x.factor,
+                weight: x.weight,
+                evidence: x.evidence,
             })
             .collect(),
     };
-    let follow_ups = s
-        .follow_ups(m.id)
-        .await?
+    let follow_ups = f
+        .follow_ups
         .into_iter()
-        .map(|f| FollowUpOut {
-            id: f.id,
-            due_at: rfc3339(f.due_at),
-            done_at: f.done_at.map(rfc3339),
-            outcome: f.outcome,
-            recurred: f.recurred != 0,
+        .map(|x| FollowUpOut {
+            id: x.id,
+            due_at: rfc3339(x.due_at),
+            done_at: x.done_at.map(rfc3339),
+            outcome: x.outcome,
+            recurred: x.recurred != 0,
         })
         .collect();
-    let files = s
-        .files_of(m.id)
-        .await?
+    let files = f
+        .files
         .into_iter()
-        .map(|f| FileOut {
-            url: format!("/matters/{}/files/{}", m.code, f.id),
-            id: f.id,
-            name: f.name,
-            content_type: f.content_type,
-            size: f.size,
+        .map(|x| FileOut {
+            url: format!("/matters/{}/files/{}", m.code, x.id),
+            id: x.id,
+            name: x.name,
+            content_type: x.content_type,
+            size: x.size,
         })
         .collect();
-    let links = s
-        .links_of(m.id)
-        .await?
-        .into_iter()
-        .map(|l| LinkOut { code: l.code, kind: l.kind, direction: l.direction })
-        .collect();
-    let brief = |b: &fengqiao_store::mediation::MatterBrief, d: Option<f64>| BriefOut {
+    let links = f.links.into_iter().map(|l| LinkOut { code: l.code, kind: l.kind, direction: l.direction }).collect();
+    let brief = |b: &fengqiao_app::casefile::MatterBrief, d: Option<f64>| BriefOut {
         code: b.code.clone(),
         kind: b.kind.clone(),
         category: b.category.clone(),
@@ -336,16 +323,10 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
         created_at: rfc3339(b.created_at),
         distance_m: d.map(|d| d.round() as i64),
     };
-    let party_history = s.party_history(m.id).await?.iter().map(|b| brief(b, None)).collect();
-    let here = s.matter_point(m.id).await?;
-    let likely_duplicates = if m.is_closed() {
-        vec![]
-    } else {
-        fengqiao_app::casework::duplicates(state, m, here).await?.iter().map(|(b, d)| brief(b, Some(*d))).collect()
-    };
-    let history = s
-        .matter_events(m.id)
-        .await?
+    let party_history = f.party_history.iter().map(|b| brief(b, None)).collect();
+    let likely_duplicates = f.likely_duplicates.iter().map(|(b, d)| brief(b, Some(*d))).collect();
+    let history = f
+        .events
         .into_iter()
         .map(|e| StepOut {
             event: e.event,
@@ -357,8 +338,8 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
             at: rfc3339(e.at),
         })
         .collect();
-    let next_steps = fengqiao_app::casework::next_steps(state, actor, m)
-        .await?
+    let next_steps = f
+        .next_steps
         .into_iter()
         .map(|o| NextStepOut {
             event: o.step.event.into(),
@@ -370,7 +351,7 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
             blocked: o.blocked.map(|f| f.message),
         })
         .collect();
-    Ok(CaseFile {
+    CaseFile {
         next_steps,
         matter: out(m),
         handler: m.handler_name.clone(),
@@ -387,5 +368,5 @@ pub async fn case_file(state: &AppState, actor: &Actor, m: &MatterDetail) -> App
         party_history,
         likely_duplicates,
         history,
-    })
+    }
 }

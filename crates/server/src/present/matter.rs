@@ -1,7 +1,7 @@
 //! A matter as the API returns it and the pages list it.
 
 use super::rfc3339;
-use fengqiao_store::matters::MatterDetail;
+use fengqiao_app::casefile::MatterDetail;
 use serde::Serialize;
 use utoipa::ToSchema;
 

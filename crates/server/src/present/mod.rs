@@ -5,6 +5,7 @@
 pub mod audit_csv;
 pub mod casefile;
 pub mod matter;
+pub mod registry;
 
 /// A time (UTC milliseconds) as RFC 3339, to the second.
 pub fn rfc3339(ms: i64) -> String {
@@ -19,4 +20,9 @@ pub fn beijing_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
+}
+
+/// Now, in UTC milliseconds (the unit every stored time is in).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }

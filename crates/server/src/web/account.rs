@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use fengqiao_app::totp;
-use fengqiao_store::audit::{AuditEvent, Outcome};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -128,14 +127,8 @@ pub async fn totp_submit(
     if actor.second_factor != SecondFactor::Code {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    match fengqiao_app::accounts::check_totp(&state, &actor.user, &form.code, &actor.client).await {
-        Ok(()) => {
-            state.store.complete_mfa(&actor.token_hash).await?;
-            let ev =
-                AuditEvent::new("session.login", "user", &actor.user.username, Outcome::Success).detail("web+totp");
-            state.store.audit(&actor.audit_ctx("login"), &ev).await?;
-            Ok(Redirect::to("/dashboard").into_response())
-        }
+    match fengqiao_app::accounts::complete_second_factor(&state, &actor, &form.code).await {
+        Ok(()) => Ok(Redirect::to("/dashboard").into_response()),
         Err(fengqiao_app::Error::Unauthenticated { .. }) | Err(fengqiao_app::Error::Invalid(_)) => {
             let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(), error => i18n::t(lang, "invalid_totp") };
             Ok(render_status(&state, StatusCode::UNAUTHORIZED, "totp.html", ctx))
@@ -227,14 +220,12 @@ pub async fn totp_setup_page(State(state): State<AppState>, PendingActor(actor):
     if actor.second_factor == SecondFactor::Code {
         return Ok(Redirect::to("/login/totp").into_response());
     }
-    // Re-enrolling over a working factor would silently switch it off; a security
-    // administrator resets it instead.
-    if actor.user.totp_enabled {
-        return Ok(Redirect::to("/account").into_response());
+    match fengqiao_app::accounts::start_totp_enrolment(&state, &actor).await {
+        Ok(secret) => Ok(totp_setup_render(&state, &actor, &secret, None, StatusCode::OK)),
+        // Already set up: a security administrator resets it instead.
+        Err(fengqiao_app::Error::Conflict { .. }) => Ok(Redirect::to("/account").into_response()),
+        Err(e) => Err(WebError(e.into(), actor.lang)),
     }
-    let secret = totp::new_secret();
-    state.store.set_totp(&actor.audit_ctx("totp enrolment"), actor.user.id, Some(&secret), false).await?;
-    Ok(totp_setup_render(&state, &actor, &secret, None, StatusCode::OK))
 }
 
 fn totp_setup_render(
@@ -264,22 +255,13 @@ pub async fn totp_setup_submit(
 ) -> WebResult {
     let lang = actor.lang;
     actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let user = state.store.user_by_id(actor.user.id).await?;
-    let Some(enc) = &user.totp_secret_enc else {
+    let secret =
+        fengqiao_app::accounts::pending_totp_secret(&state, &actor).await.map_err(|e| WebError(e.into(), lang))?;
+    let Some(secret) = secret else {
         return Ok(Redirect::to("/account/totp").into_response());
     };
-    let secret = state.store.crypto.open(enc)?;
-    match fengqiao_app::accounts::check_totp(&state, &user, &form.code, &actor.client).await {
-        Ok(()) => {
-            state.store.set_totp(&actor.audit_ctx("totp enrolment"), user.id, Some(&secret), true).await?;
-            if actor.second_factor == SecondFactor::Enrol {
-                state.store.complete_mfa(&actor.token_hash).await?;
-                let ev = AuditEvent::new("session.login", "user", &user.username, Outcome::Success)
-                    .detail("web+totp enrolment");
-                state.store.audit(&actor.audit_ctx("login"), &ev).await?;
-            }
-            Ok(Redirect::to("/account?saved=1").into_response())
-        }
+    match fengqiao_app::accounts::confirm_totp(&state, &actor, &form.code).await {
+        Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
         Err(fengqiao_app::Error::Unauthenticated { .. }) => Ok(totp_setup_render(
             &state,
             &actor,

@@ -3,13 +3,13 @@
 
 use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
 use crate::AppState;
+use crate::present::now_ms;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use fengqiao_app::casefile::MatterDetail;
 use fengqiao_app::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanStepIn, SessionIn, TermIn};
-use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::matters::MatterDetail;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -53,7 +53,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         ),
         Err(e) => return Err(WebError(e.into(), lang)),
     };
-    let now = fengqiao_store::now_ms();
+    let now = now_ms();
     let f = &q.filters;
     let v = |x: &Option<String>| x.clone().unwrap_or_default();
     // The query string of these filters, for the pager's links.
@@ -93,36 +93,22 @@ async fn detail_ctx(
     error: Option<String>,
 ) -> WebResult<Value> {
     let lang = actor.lang;
-    let m = fengqiao_app::casework::load(state, actor, code, Action::ViewMatters)
+    let record = fengqiao_app::casefile::case_file(state, actor, code).await.map_err(|e| WebError(e.into(), lang))?;
+    let mediators: Vec<Value> = fengqiao_app::casefile::mediators(state, &record)
         .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let file = crate::present::casefile::case_file(state, actor, &m).await.map_err(|e| WebError(e, lang))?;
-    let can_handle =
-        fengqiao_app::casework::can_handle(state, actor, &m).await.map_err(|e| WebError(e.into(), lang))?;
-    let mediators = if can_handle {
-        let filter = fengqiao_store::users::UserFilter {
-            role: Some(fengqiao_domain::Role::Mediator),
-            limit: 100,
-            ..Default::default()
-        };
-        let station = UnitPath("/".into());
-        state
-            .store
-            .users_under(&station, &filter)
-            .await?
-            .0
-            .into_iter()
-            .map(|u| {
-                let kind = u.mediator_kind.as_deref().and_then(fengqiao_domain::role::MediatorKind::parse);
-                context! { username => u.username, name => u.display_name, kind => kind.map(|k| k.label_zh()) }
-            })
-            .collect::<Vec<_>>()
-    } else {
-        vec![]
-    };
+        .map_err(|e| WebError(e.into(), lang))?
+        .into_iter()
+        .map(|u| {
+            let kind = u.mediator_kind.as_deref().and_then(fengqiao_domain::role::MediatorKind::parse);
+            context! { username => u.username, name => u.display_name, kind => kind.map(|k| k.label_zh()) }
+        })
+        .collect();
+    let can_handle = record.can_handle;
+    let m = record.matter.clone();
+    let file = crate::present::casefile::case_file(record);
     let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
     Ok(context! {
-        m => row(&state.taxonomy, &m, fengqiao_store::now_ms()),
+        m => row(&state.taxonomy, &m, now_ms()),
         file => Value::from_serialize(&file),
         history => file.history.iter().map(Value::from_serialize).collect::<Vec<_>>(),
         can_handle => can_handle,
@@ -403,36 +389,11 @@ async fn agreement_blocks(
     actor: &crate::auth::Actor,
     code: &str,
 ) -> WebResult<(String, Vec<crate::agreement::Block>)> {
-    let lang = actor.lang;
-    let m = casework::load(state, actor, code, Action::ViewMatters).await.map_err(|e| WebError(e.into(), lang))?;
-    let Some((a, terms)) = state.store.agreement(m.id).await? else {
-        return Err(WebError(crate::AppError::NotFound, lang));
-    };
-    let full = casework::can_handle(state, actor, &m).await.map_err(|e| WebError(e.into(), lang))?;
-    let parties = state.store.parties(m.id, full).await?;
-    if full {
-        let ev = fengqiao_store::audit::AuditEvent::new(
-            "personal_data.read",
-            "matter",
-            &m.code,
-            fengqiao_store::audit::Outcome::Success,
-        )
-        .detail(format!("agreement {} printed with the full numbers of {} parties", a.number, parties.len()));
-        state.store.audit(&actor.audit_ctx("print mediation agreement"), &ev).await?;
-    }
-    let street = m.handler_name.clone();
-    let committee = committee_name(state, &m).await.unwrap_or(street);
-    Ok((a.number.clone(), crate::agreement::blocks(&committee, &a, &parties, &terms)))
-}
-
-/// The people's mediation committee of the matter's street (街道人民调解委员会).
-async fn committee_name(state: &AppState, m: &MatterDetail) -> Option<String> {
-    let grid = state.store.unit_by_code(&m.grid_code).await.ok()?;
-    let units = state.store.ancestors(&grid).await.ok()?;
-    units
-        .into_iter()
-        .find(|u| u.kind == fengqiao_domain::org::UnitKind::Street)
-        .map(|u| format!("{}人民调解委员会", u.name))
+    let p = fengqiao_app::casefile::agreement_for_print(state, actor, code)
+        .await
+        .map_err(|e| WebError(e.into(), actor.lang))?;
+    let blocks = crate::agreement::blocks(&p.committee, &p.agreement, &p.parties, &p.terms);
+    Ok((p.agreement.number, blocks))
 }
 
 pub async fn agreement_page(
@@ -590,13 +551,12 @@ pub async fn new_submit(
     };
     // Everything is checked before anything is written.
     let mut errs = Vec::new();
-    let mut checked = Vec::new();
     if photos.len() > 6 {
         errs.push(fengqiao_domain::FieldError::new("photos", "at most 6 files"));
     }
     for (i, (name, bytes)) in photos.iter().enumerate() {
         match fengqiao_app::files::check(&state, &format!("photos[{}] {name}", i + 1), bytes) {
-            Ok(t) => checked.push(t),
+            Ok(_) => {}
             Err(fengqiao_app::Error::Invalid(mut f)) => errs.append(&mut f),
             Err(e) => return Ok(again(e.into())),
         }
@@ -647,11 +607,8 @@ pub async fn new_submit(
         Err(e @ (AppError::Validation(_) | AppError::Outside(_) | AppError::Forbidden { .. })) => return Ok(again(e)),
         Err(e) => return Err(WebError(e, lang)),
     };
-    let m = state.store.matter_by_code(&code).await?;
-    for ((name, bytes), content_type) in photos.into_iter().zip(checked) {
-        fengqiao_app::files::attach(&state, &actor, m.id, &code, &name, content_type, bytes)
-            .await
-            .map_err(|e| WebError(e.into(), lang))?;
+    for (name, bytes) in photos {
+        fengqiao_app::files::attach(&state, &actor, &code, &name, bytes).await.map_err(|e| WebError(e.into(), lang))?;
     }
     for (role, name) in [("applicant", &v.applicant), ("respondent", &v.respondent)] {
         if !name.trim().is_empty() {
@@ -670,10 +627,8 @@ pub async fn file(
     Path((code, id)): Path<(String, i64)>,
 ) -> WebResult {
     let lang = actor.lang;
-    let m = casework::load(&state, &actor, &code, Action::ViewMatters).await.map_err(|e| WebError(e.into(), lang))?;
-    let files = state.store.files_of(m.id).await?;
-    let f = files.into_iter().find(|f| f.id == id).ok_or(WebError(crate::AppError::NotFound, lang))?;
-    let bytes = fengqiao_app::files::read(&state, &f.sha256).await.map_err(|e| WebError(e.into(), lang))?;
+    let (f, bytes) =
+        fengqiao_app::casefile::file(&state, &actor, &code, id).await.map_err(|e| WebError(e.into(), lang))?;
     let disposition = if f.content_type.starts_with("image/") { "inline" } else { "attachment" };
     Ok((
         [
@@ -690,13 +645,8 @@ pub async fn file(
 /// 民转刑预警: open alerts to acknowledge, and the open matters at yellow or above.
 pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(&state, Action::ViewMatters, &home, ("alerts", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let alerts = state.store.alerts_under(&home.0, false, 100).await?;
-    let risky = state.store.risky_under(&home.0, 100).await?;
+    let alerts = fengqiao_app::oversight::alerts(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
+    let risky = fengqiao_app::oversight::risky(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
     let label = |f: &str| fengqiao_domain::risk::Factor::parse(f).map(|x| x.label_zh()).unwrap_or("");
     let ctx = context! {
         alerts => alerts,
@@ -726,12 +676,7 @@ pub async fn acknowledge(
 /// 督办: what is overdue or due soon in the jurisdiction, list by list.
 pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(&state, Action::ViewMatters, &home, ("supervision", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let s = state.store.supervision_under(&home.0, fengqiao_store::now_ms()).await?;
+    let s = fengqiao_app::oversight::supervision(&state, &actor).await.map_err(|e| WebError(e.into(), lang))?;
     let lists = [
         ("sv_unacknowledged", &s.unacknowledged),
         ("sv_unresolved", &s.unresolved),
@@ -772,12 +717,7 @@ async fn screening_render(
     status: axum::http::StatusCode,
 ) -> WebResult {
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(state, Action::ViewMatters, &home, ("screening", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let rounds = state.store.rounds_under(&home.0, 100).await?;
+    let rounds = fengqiao_app::screening::rounds(state, actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
     let mine: Vec<_> =
         rounds.iter().filter(|r| r.finished_at.is_none() && r.started_by == actor.user.username).cloned().collect();
     let ctx = context! {
@@ -820,7 +760,7 @@ pub async fn screening_finish(
         .await
         .map_err(crate::AppError::from)
     {
-        Ok(()) => Ok(Redirect::to("/screening").into_response()),
+        Ok(_) => Ok(Redirect::to("/screening").into_response()),
         Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
             let status = e.status();
             screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await

@@ -251,12 +251,6 @@ impl From<AppError> for WebError {
     }
 }
 
-impl From<fengqiao_store::StoreError> for WebError {
-    fn from(e: fengqiao_store::StoreError) -> Self {
-        WebError(e.into(), Lang::ZhCn)
-    }
-}
-
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let WebError(err, lang) = self;
@@ -355,5 +349,5 @@ pub fn field_errors(
 /// The offset of a page number from the query string: page numbers are clamped to
 /// 1–100,000, so no number a client sends overflows or reaches an absurd depth.
 pub fn page_offset(page: i64, per_page: i64) -> i64 {
-    (page.clamp(1, 100_000) - 1) * per_page
+    ((page.clamp(1, 100_000) - 1) * per_page).min(fengqiao_app::OFFSET_MAX)
 }

@@ -7,10 +7,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use fengqiao_app::org::Unit;
 use fengqiao_domain::org::UnitKind;
 use fengqiao_domain::policy::Action;
-use fengqiao_store::org::Unit;
-use fengqiao_store::users::UserFilter;
 use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -20,12 +19,8 @@ fn unit_value(u: &Unit) -> Value {
 }
 
 pub async fn tree(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
-    let root = state.store.unit_by_id(actor.user.unit_id).await?;
-    actor
-        .authorize(&state, Action::ViewOrg, &root.path, ("unit", &root.code))
-        .await
-        .map_err(|e| WebError(e.into(), actor.lang))?;
-    let units = state.store.units_under(&root.path, None).await?;
+    let (root, units) =
+        fengqiao_app::org::units(&state, &actor, None).await.map_err(|e| WebError(e.into(), actor.lang))?;
     // Build nested nodes: children grouped by parent, rendered recursively in the template.
     let mut by_parent: HashMap<i64, Vec<&Unit>> = HashMap::new();
     for u in &units {
@@ -52,27 +47,17 @@ pub async fn tree(State(state): State<AppState>, WebActor(actor): WebActor) -> W
 async fn unit_ctx(
     state: &AppState,
     actor: &crate::auth::Actor,
-    unit: &Unit,
+    code: &str,
     errors: Vec<(String, String)>,
 ) -> WebResult<Value> {
-    let children = state.store.children(unit.id).await?;
-    let ancestors = state.store.ancestors(unit).await?;
-    let visible: Vec<Value> =
-        ancestors.iter().filter(|a| actor.jurisdiction().covers(&a.path)).map(unit_value).collect();
-    let (people, people_total) = if actor.may(Action::ViewPeople) {
-        let (list, total) =
-            state.store.users_under(&unit.path, &UserFilter { limit: 20, ..Default::default() }).await?;
-        (list.iter().map(|u| super::people::person_row(&state.store.crypto, u)).collect::<Vec<_>>(), total)
-    } else {
-        (vec![], 0)
-    };
+    let f = fengqiao_app::org::unit_file(state, actor, code).await.map_err(|e| WebError(e.into(), actor.lang))?;
     let errors: HashMap<String, String> = errors.into_iter().collect();
     Ok(context! {
-        unit => unit_value(unit),
-        ancestors => visible,
-        children => children.iter().map(unit_value).collect::<Vec<_>>(),
-        people => people,
-        people_total => people_total,
+        unit => unit_value(&f.unit),
+        ancestors => f.ancestors.iter().map(unit_value).collect::<Vec<_>>(),
+        children => f.children.iter().map(unit_value).collect::<Vec<_>>(),
+        people => f.people.iter().map(|u| super::people::person_row(state, u)).collect::<Vec<_>>(),
+        people_total => f.people_total,
         can_edit => actor.may(Action::EditOrg),
         kinds => UnitKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         errors => errors,
@@ -85,13 +70,7 @@ pub async fn unit_page(
     WebActor(actor): WebActor,
     Path(code): Path<String>,
 ) -> WebResult {
-    let lang = actor.lang;
-    let unit = state.store.unit_by_code(&code).await.map_err(|e| WebError(e.into(), lang))?;
-    actor
-        .authorize(&state, Action::ViewOrg, &unit.path, ("unit", &unit.code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
-    let ctx = unit_ctx(&state, &actor, &unit, vec![]).await?;
+    let ctx = unit_ctx(&state, &actor, &code, vec![]).await?;
     Ok(render(&state, "unit.html", ctx))
 }
 
@@ -159,7 +138,7 @@ pub async fn unit_update(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/org/{}", unit.code)).into_response()),
         Err(errors) => {
-            let ctx = unit_ctx(&state, &actor, &unit, errors).await?;
+            let ctx = unit_ctx(&state, &actor, &unit.code, errors).await?;
             Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "unit.html", ctx))
         }
     }
@@ -187,6 +166,6 @@ pub async fn unit_create_child(
             Err(e) => return Err(WebError(e.into(), lang)),
         },
     };
-    let ctx = unit_ctx(&state, &actor, &parent, errors).await?;
+    let ctx = unit_ctx(&state, &actor, &parent.code, errors).await?;
     Ok(render_status(&state, StatusCode::UNPROCESSABLE_ENTITY, "unit.html", ctx))
 }

@@ -10,20 +10,18 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use fengqiao_domain::mask::mask_phone;
+use fengqiao_app::people::{User, UserFilter};
 use fengqiao_domain::policy::Action;
 use fengqiao_domain::role::{MediatorKind, Role};
-use fengqiao_store::users::{User, UserFilter};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 const PAGE: i64 = 50;
 
-/// A row of a people list, with the phone masked (first 3 and last 4 digits). The full
-/// number is opened only to be masked and never leaves this function.
-pub fn person_row(crypto: &fengqiao_store::Crypto, u: &User) -> Value {
-    let phone = u.phone_enc.as_ref().and_then(|enc| crypto.open(enc).ok()).map(|p| mask_phone(&p));
+/// A row of a people list, with the phone masked (first 3 and last 4 digits).
+pub fn person_row(app: &fengqiao_app::App, u: &User) -> Value {
+    let phone = app.masked_phone(u.phone_enc.as_deref());
     context! {
         id => u.id.0,
         username => u.username.clone(),
@@ -34,7 +32,7 @@ pub fn person_row(crypto: &fengqiao_store::Crypto, u: &User) -> Value {
         roles => u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         phone => phone,
         disabled => u.disabled,
-        locked => u.locked_until.is_some_and(|t| t > fengqiao_store::now_ms()),
+        locked => u.locked_until.is_some_and(|t| t > crate::present::now_ms()),
         no_password => u.password_hash.is_none(),
     }
 }
@@ -48,11 +46,6 @@ pub struct ListQuery {
 
 pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<ListQuery>) -> WebResult {
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(&state, Action::ViewPeople, &home, ("people", &actor.user.unit_code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
     let page = q.page.unwrap_or(1).max(1);
     let filter = UserFilter {
         role: q.role.as_deref().and_then(Role::parse),
@@ -60,8 +53,9 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         limit: PAGE,
         offset: super::page_offset(page, PAGE),
     };
-    let (users, total) = state.store.users_under(&home, &filter).await?;
-    let rows: Vec<Value> = users.iter().map(|u| person_row(&state.store.crypto, u)).collect();
+    let (users, total) =
+        fengqiao_app::people::list(&state, &actor, &filter).await.map_err(|e| WebError(e.into(), lang))?;
+    let rows: Vec<Value> = users.iter().map(|u| person_row(&state, u)).collect();
     let ctx = context! {
         rows => rows,
         total => total,
@@ -93,7 +87,7 @@ fn person_ctx(
         None => user.roles.iter().map(|r| r.as_str().to_string()).collect(),
     };
     context! {
-        person => person_row(&state.store.crypto, user),
+        person => person_row(state, user),
         person_rank => user.officer_rank.clone(),
         person_mediator_kind => user.mediator_kind.clone(),
         totp_enabled => user.totp_enabled,
@@ -342,31 +336,27 @@ pub async fn volunteers(
     Query(q): Query<PageQuery>,
 ) -> WebResult {
     let lang = actor.lang;
-    let home = actor.jurisdiction().clone();
-    actor
-        .authorize(&state, Action::ViewPeople, &home, ("volunteers", &actor.user.unit_code))
+    let page = q.page.unwrap_or(1).max(1);
+    let (list, total) = fengqiao_app::volunteers::list(&state, &actor, PAGE, super::page_offset(page, PAGE))
         .await
         .map_err(|e| WebError(e.into(), lang))?;
-    let page = q.page.unwrap_or(1).max(1);
-    let (list, total) = state.store.volunteers_under(&home, PAGE, super::page_offset(page, PAGE)).await?;
     let rows: Vec<Value> = list
         .iter()
         .map(|v| {
-            let phone = v.phone_enc.as_ref().and_then(|e| state.store.crypto.open(e).ok()).map(|p| mask_phone(&p));
+            let phone = state.masked_phone(v.phone_enc.as_deref());
             context! { name => v.name.clone(), team => v.unit_name.clone(), kind => v.kind.clone(), phone => phone, skills => v.skills.clone() }
         })
         .collect();
-    let counts: Vec<Value> = state
-        .store
-        .count_volunteers_by_kind(&home)
-        .await?
+    let counts: Vec<Value> = fengqiao_app::volunteers::counts(&state, &actor)
+        .await
+        .map_err(|e| WebError(e.into(), lang))?
         .into_iter()
         .map(|(k, n)| context! { kind => k, count => n })
         .collect();
     let ctx = context! {
         rows => rows, total => total, page => page, pages => (total + PAGE - 1) / PAGE, counts => counts,
         can_manage => actor.may(Action::ManagePeople),
-        kinds => fengqiao_store::volunteers::VOLUNTEER_KINDS,
+        kinds => fengqiao_app::volunteers::VOLUNTEER_KINDS,
         errors => HashMap::<String, String>::new(),
         form => context! { name => "", team => "", kind => "volunteer_police", phone => "", skills => "" },
         ..page_ctx(&state, &actor, "volunteers")
@@ -411,13 +401,13 @@ pub async fn create_volunteer(
         Err(e) => return Err(WebError(e.into(), lang)),
     };
     {
-        let home = actor.jurisdiction().clone();
-        let (list, total) = state.store.volunteers_under(&home, PAGE, 0).await?;
+        let (list, total) =
+            fengqiao_app::volunteers::list(&state, &actor, PAGE, 0).await.map_err(|e| WebError(e.into(), lang))?;
         let rows: Vec<Value> = list.iter().map(|v| context! { name => v.name.clone(), team => v.unit_name.clone(), kind => v.kind.clone(), phone => None::<String>, skills => v.skills.clone() }).collect();
         let ctx = context! {
             rows => rows, total => total, page => 1, pages => (total + PAGE - 1) / PAGE, counts => Vec::<Value>::new(),
             can_manage => true,
-            kinds => fengqiao_store::volunteers::VOLUNTEER_KINDS,
+            kinds => fengqiao_app::volunteers::VOLUNTEER_KINDS,
             errors => errors,
             form => context! { name => f.name.clone(), team => f.team.clone(), kind => f.kind.clone(), phone => f.phone.clone(), skills => f.skills.clone() },
             ..page_ctx(&state, &actor, "volunteers")

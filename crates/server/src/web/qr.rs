@@ -16,15 +16,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use fengqiao_domain::Phone;
-use fengqiao_domain::policy::Action;
-use fengqiao_store::audit::{AuditCtx, AuditEvent, Outcome};
-use fengqiao_store::registry::HouseholdRow;
+use fengqiao_app::registry::HouseholdRow;
+use fengqiao_app::resident;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 const CSRF_COOKIE: &str = "fq_q_csrf";
-pub const QR_KINDS: &[&str] = &["request", "dispute", "hazard"];
 
 /// The URL a household's QR code encodes.
 fn qr_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
@@ -75,16 +72,6 @@ pub fn qr_png(data: &str, scale: u32) -> Result<Vec<u8>, AppError> {
 
 // ---- the residents' page ---------------------------------------------------------------
 
-fn resident_ctx(client: &str) -> AuditCtx {
-    AuditCtx {
-        actor_id: None,
-        actor: "resident".into(),
-        roles: "resident".into(),
-        client_addr: client.into(),
-        purpose: "household QR".into(),
-    }
-}
-
 async fn household_for(state: &AppState, token: &str, client: &str) -> Result<HouseholdRow, Response> {
     if !state.qr_limiter.allow(client) {
         return Err((
@@ -93,9 +80,7 @@ async fn household_for(state: &AppState, token: &str, client: &str) -> Result<Ho
         )
             .into_response());
     }
-    // Tokens are 43 characters of base64url; anything else cannot be one.
-    let plausible = token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    match if plausible { state.store.household_by_qr(token).await } else { Ok(None) } {
+    match resident::household(state, token).await {
         Ok(Some(h)) => Ok(h),
         Ok(None) => Err(super::not_found_page()),
         Err(e) => Err(WebError(e.into(), Lang::ZhCn).into_response()),
@@ -113,35 +98,20 @@ async fn page_for(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let contacts = async {
-        let routes = state.store.grid_routes().await?;
-        let route = routes.into_iter().find(|r| r.grid.code == h.grid_code);
-        let contact = |s: &fengqiao_store::routing::StaffRef| {
-            let phone = s.phone_enc.as_ref().and_then(|e| state.store.crypto.open(e).ok());
-            context! { name => s.name.clone(), phone => phone }
-        };
-        Ok::<_, fengqiao_store::StoreError>((
-            route.as_ref().and_then(|r| r.officer.as_ref()).map(contact),
-            route.as_ref().and_then(|r| r.worker.as_ref()).map(contact),
-            route.map(|r| r.grid.name).unwrap_or_default(),
-        ))
-    }
-    .await;
-    let matters = state.store.matters_of_household(h.id, 20).await;
-    let (Ok((officer, worker, grid_name)), Ok(matters)) = (contacts, matters) else {
-        return WebError(AppError::Internal(anyhow::anyhow!("loading the residents' page failed")), lang)
-            .into_response();
+    let p = match resident::page(state, h).await {
+        Ok(p) => p,
+        Err(e) => return WebError(e.into(), lang).into_response(),
     };
     let ctx = context! {
         lang => lang.code(),
         csrf => csrf,
         token => token,
         address => h.address.clone(),
-        grid_name => grid_name,
-        officer => officer,
-        worker => worker,
-        matters => matters,
-        kinds => QR_KINDS,
+        grid_name => p.grid_name,
+        officer => p.officer,
+        worker => p.worker,
+        matters => p.matters,
+        kinds => resident::KINDS,
         notice => notice,
         error => error,
     };
@@ -200,6 +170,28 @@ fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
     !submitted.is_empty() && auth::cookie(headers, CSRF_COOKIE) == Some(submitted)
 }
 
+/// The residents' page again with an error: field errors in the page's language, each
+/// message once.
+async fn again(state: &AppState, h: &HouseholdRow, token: &str, lang: Lang, e: fengqiao_app::Error) -> Response {
+    let csrf = fengqiao_app::accounts::random_token();
+    let (message, status) = match e {
+        fengqiao_app::Error::Invalid(fields) => {
+            let mut messages: Vec<String> = vec![];
+            for f in &fields {
+                let m = crate::i18n_fields::field_message(lang, f);
+                if !messages.contains(&m) {
+                    messages.push(m);
+                }
+            }
+            (messages.join("；"), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        fengqiao_app::Error::Limited(_) => (i18n::t(lang, "qr_err_too_many"), StatusCode::TOO_MANY_REQUESTS),
+        fengqiao_app::Error::NotFound => return super::not_found_page(),
+        e => return WebError(e.into(), lang).into_response(),
+    };
+    page_for(state, h, token, lang, &csrf, None, Some(message), status).await
+}
+
 pub async fn submit_matter(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -212,72 +204,15 @@ pub async fn submit_matter(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let again = |error: String, status| {
-        let csrf = fengqiao_app::accounts::random_token();
-        let state = state.clone();
-        let h = h.clone();
-        let token = token.clone();
-        async move { page_for(&state, &h, &token, lang, &csrf, None, Some(error), status).await }
-    };
     if !csrf_ok(&headers, &f.csrf) {
-        return again(i18n::t(lang, "csrf_expired"), StatusCode::FORBIDDEN).await;
+        let csrf = fengqiao_app::accounts::random_token();
+        let error = Some(i18n::t(lang, "csrf_expired"));
+        return page_for(&state, &h, &token, lang, &csrf, None, error, StatusCode::FORBIDDEN).await;
     }
-    let narrative = f.narrative.trim();
-    let mut problems = vec![];
-    if !QR_KINDS.contains(&f.kind.as_str()) {
-        problems.push(i18n::t(lang, "qr_err_kind"));
-    }
-    use fengqiao_domain::matter::{NARRATIVE_MIN_CHARS, RESIDENT_NARRATIVE_MAX_CHARS};
-    if !(NARRATIVE_MIN_CHARS..=RESIDENT_NARRATIVE_MAX_CHARS).contains(&narrative.chars().count()) {
-        problems.push(i18n::t(lang, "qr_err_narrative"));
-    }
-    let phone = match f.phone.trim() {
-        "" => None,
-        p => match Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(i18n::t(lang, "qr_err_phone"));
-                None
-            }
-        },
-    };
-    if f.name.chars().count() > 32 {
-        problems.push(i18n::t(lang, "qr_err_name"));
-    }
-    if !problems.is_empty() {
-        return again(problems.join("；"), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let day_ago = fengqiao_store::now_ms() - 86_400_000;
-    match state.store.count_matters_of_household_since(h.id, day_ago).await {
-        Ok(n) if n >= state.settings.qr_matters_per_day => {
-            return again(i18n::t(lang, "qr_err_too_many"), StatusCode::TOO_MANY_REQUESTS).await;
-        }
-        Ok(_) => {}
-        Err(e) => return WebError(e.into(), lang).into_response(),
-    }
-    let grid_id = match state.store.unit_by_code(&h.grid_code).await {
-        Ok(g) => g.id.0,
-        Err(e) => return WebError(e.into(), lang).into_response(),
-    };
-    let intake = fengqiao_app::intake::Intake {
-        kind: fengqiao_domain::matter::MatterKind::parse(&f.kind).expect("checked above"),
-        category: state
-            .taxonomy
-            .get(fengqiao_domain::matter::Category::Other.as_str())
-            .cloned()
-            .expect("the built-in category other"),
-        priority: fengqiao_domain::matter::Priority::Normal,
-        narrative: narrative.to_string(),
-        source: fengqiao_domain::matter::Source::HouseholdQr,
-        reporter_name: Some(f.name.trim().to_string()).filter(|n| !n.is_empty()),
-        reporter_phone: phone,
-        difficulty: fengqiao_domain::matter::Difficulty::Ordinary,
-        five_small: None,
-    };
-    let m = fengqiao_app::intake::new_matter(&state.settings, intake, grid_id, Some(h.id), Some(h.lat), Some(h.lon));
-    match fengqiao_app::intake::record(&state, &resident_ctx(&client), &m).await {
+    let r = resident::ReportIn { kind: f.kind, narrative: f.narrative, name: f.name, phone: f.phone };
+    match resident::report(&state, &client, &h, &r).await {
         Ok(code) => Redirect::to(&format!("/q/{token}?submitted={code}")).into_response(),
-        Err(e) => WebError(e.into(), lang).into_response(),
+        Err(e) => again(&state, &h, &token, lang, e).await,
     }
 }
 
@@ -309,43 +244,25 @@ pub async fn rate(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let score = |s: &str| s.trim().parse::<i64>().ok().filter(|v| (1..=5).contains(v));
-    let scores = [score(&f.attitude), score(&f.speed), score(&f.firmness), score(&f.warmth)];
-    if !csrf_ok(&headers, &f.csrf) || scores.iter().any(Option::is_none) || f.comment.chars().count() > 200 {
+    if !csrf_ok(&headers, &f.csrf) {
         let csrf = fengqiao_app::accounts::random_token();
-        return page_for(
-            &state,
-            &h,
-            &token,
-            lang,
-            &csrf,
-            None,
-            Some(i18n::t(lang, "qr_err_rating")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let error = Some(i18n::t(lang, "qr_err_rating"));
+        return page_for(&state, &h, &token, lang, &csrf, None, error, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let scores = scores.map(|s| s.expect("checked"));
-    match state.store.rate_matter(&resident_ctx(&client), h.id, &code, scores, f.comment.trim()).await {
+    let r = resident::RatingIn {
+        attitude: f.attitude,
+        speed: f.speed,
+        firmness: f.firmness,
+        warmth: f.warmth,
+        comment: f.comment,
+    };
+    match resident::rate(&state, &client, &h, &code, &r).await {
         Ok(()) => Redirect::to(&format!("/q/{token}?rated={code}")).into_response(),
-        Err(fengqiao_store::StoreError::NotFound) => super::not_found_page(),
-        Err(e) => WebError(e.into(), lang).into_response(),
+        Err(e) => again(&state, &h, &token, lang, e).await,
     }
 }
 
 // ---- staff side -------------------------------------------------------------------------
-
-async fn staff_household(state: &AppState, actor: &auth::Actor, code: &str, action: Action) -> WebResult<HouseholdRow> {
-    let lang = actor.lang;
-    let h = state.store.household_by_code(code).await.map_err(|e| WebError(e.into(), lang))?;
-    let path = fengqiao_domain::org::UnitPath(h.grid_path.clone());
-    actor.authorize(state, action, &path, ("household", &h.code)).await.map_err(|e| WebError(e.into(), lang))?;
-    Ok(h)
-}
-
-fn token_of(state: &AppState, h: &HouseholdRow) -> Option<String> {
-    h.qr_token_enc.as_ref().and_then(|e| state.store.crypto.open(e).ok())
-}
 
 pub async fn qr_image(
     State(state): State<AppState>,
@@ -354,19 +271,19 @@ pub async fn qr_image(
     Path(file): Path<(String, String)>,
 ) -> WebResult {
     let (code, format) = file;
-    let h = staff_household(&state, &actor, &code, Action::ViewRegistry).await?;
-    let Some(token) = token_of(&state, &h) else { return Err(WebError(AppError::NotFound, actor.lang)) };
+    if !matches!(format.as_str(), "qr.svg" | "qr.png") {
+        return Err(WebError(AppError::NotFound, actor.lang));
+    }
+    let (_, token) = fengqiao_app::registry::qr_token(&state, &actor, &code, &format)
+        .await
+        .map_err(|e| WebError(e.into(), actor.lang))?;
     let url = qr_url(&state, &headers, &token);
-    let ev = AuditEvent::new("household.qr.read", "household", &h.code, Outcome::Success).detail(&format);
-    state.store.audit(&actor.audit_ctx("print household QR"), &ev).await?;
-    match format.as_str() {
-        "qr.svg" => {
-            Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], qr_svg(&url, 240)?)
-                .into_response())
-        }
-        "qr.png" => Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], qr_png(&url, 8)?)
-            .into_response()),
-        _ => Err(WebError(AppError::NotFound, actor.lang)),
+    if format == "qr.svg" {
+        Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], qr_svg(&url, 240)?)
+            .into_response())
+    } else {
+        Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], qr_png(&url, 8)?)
+            .into_response())
     }
 }
 
@@ -389,7 +306,7 @@ pub async fn reissue(
     Ok(Redirect::to(&format!("/households/{}", h.code)).into_response())
 }
 
-/// A printable sheet of the QR codes of every household in a building.
+/// A printable sheet of the QR codes of the households of a building within reach.
 pub async fn building_sheet(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -397,28 +314,21 @@ pub async fn building_sheet(
     Path(code): Path<String>,
 ) -> WebResult {
     let lang = actor.lang;
-    let households = state.store.households_of_building(&code).await?;
-    let Some(first) = households.first() else { return Err(WebError(AppError::NotFound, lang)) };
-    let path = fengqiao_domain::org::UnitPath(first.grid_path.clone());
-    actor
-        .authorize(&state, Action::ViewRegistry, &path, ("building", &code))
-        .await
-        .map_err(|e| WebError(e.into(), lang))?;
+    let sheet = fengqiao_app::registry::qr_sheet(&state, &actor, &code).await.map_err(|e| WebError(e.into(), lang))?;
     let mut cards = vec![];
-    for h in &households {
-        if let Some(token) = token_of(&state, h) {
-            let svg = qr_svg(&qr_url(&state, &headers, &token), 160)?;
-            cards.push(context! { code => h.code.clone(), address => h.address.clone(), svg => Value::from_safe_string(svg), url => qr_url(&state, &headers, &token) });
-        }
+    for (h, token) in &sheet.cards {
+        let url = qr_url(&state, &headers, token);
+        let svg = qr_svg(&url, 160)?;
+        cards.push(context! { code => h.code.clone(), address => h.address.clone(), svg => Value::from_safe_string(svg), url => url });
     }
-    let ev = AuditEvent::new("building.qr_sheet", "building", &code, Outcome::Success)
-        .detail(format!("{} codes", cards.len()));
-    state.store.audit(&actor.audit_ctx("print QR sheet"), &ev).await?;
-    let ctx = context! { building => first.building_name.clone(), building_code => code, cards => cards, ..page_ctx(&state, &actor, "registry") };
+    let ctx = context! {
+        building => sheet.building_name, building_code => code, cards => cards, left_off => sheet.left_off,
+        ..page_ctx(&state, &actor, "registry")
+    };
     Ok(render(&state, "qr_sheet.html", ctx))
 }
 
 /// The resident-page address of a household, for staff who may print its code.
-pub fn household_qr_url(state: &AppState, headers: &HeaderMap, h: &HouseholdRow) -> Option<String> {
-    token_of(state, h).map(|t| qr_url(state, headers, &t))
+pub fn household_qr_url(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> Option<String> {
+    token.map(|t| qr_url(state, headers, t))
 }

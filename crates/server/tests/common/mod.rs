@@ -27,6 +27,8 @@ pub fn password_hash() -> &'static str {
 pub struct World {
     pub app: Router,
     pub state: AppState,
+    /// The database under the app, for a test's own setup and checks.
+    pub store: fengqiao_store::Store,
 }
 
 /// Station XY → street XY-ST → communities XY-C01, XY-C02 → grids XY-C01-G01, XY-C02-G01;
@@ -86,7 +88,7 @@ pub async fn world(db: &TestDb) -> World {
     let mut state = AppState::with_app(fengqiao_app::App::new(s.clone(), settings).with_group_commit());
     // Look at the grids on every request, so a test sees an edit at once.
     state.app.router = std::sync::Arc::new(fengqiao_app::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
-    World { app: app(state.clone()), state }
+    World { app: app(state.clone()), state, store: s.clone() }
 }
 
 /// A GeoJSON rectangle.
@@ -133,6 +135,15 @@ impl World {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    /// POST a raw body with its content type.
+    pub async fn post_body(&self, path: &str, token: Option<&str>, content_type: &str, body: impl Into<Body>) -> Resp {
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(body.into()).unwrap()).await
     }
 
     pub async fn put_json(&self, path: &str, token: Option<&str>, body: &str) -> Resp {
@@ -187,8 +198,8 @@ impl World {
     /// A session of the system administrator (enrolled in TOTP over the store first).
     pub async fn sysadmin_token(&self) -> String {
         let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-        let admin = self.state.store.user_by_username("sysadmin").await.unwrap();
-        self.state.store.set_totp(&AuditCtx::system("test", "setup"), admin.id, Some(secret), true).await.unwrap();
+        let admin = self.store.user_by_username("sysadmin").await.unwrap();
+        self.store.set_totp(&AuditCtx::system("test", "setup"), admin.id, Some(secret), true).await.unwrap();
         let body = format!(r#"{{"username":"sysadmin","password":"{PASSWORD}","totp":"{}"}}"#, totp_now(secret, 0));
         let r = self.post_json("/api/v1/session", None, &body).await;
         assert_eq!(r.status, 201, "{}", r.body);
@@ -206,16 +217,16 @@ pub fn totp_now(secret: &str, offset: i64) -> String {
 pub async fn registry(w: &World) {
     use fengqiao_app::import::registry::{households, residents};
     let ctx = AuditCtx::system("test", "registry");
-    let index = fengqiao_app::routing::build(w.state.store.grid_routes().await.unwrap());
+    let index = fengqiao_app::routing::build(w.store.grid_routes().await.unwrap());
     let hh = "household_code,address,lat,lon,dwelling_type,is_rental,phone\n\
               H1,府前街1号幸福小区1号楼101室,37.105,111.705,owner_occupied,0,13903580001\n\
               H2,崇文街2号和谐小区2号楼202室,37.105,111.715,rented,1,\n";
-    let out = households(&w.state.store, &index, None, &ctx, hh, false, &|_, _| {}).await.unwrap();
+    let out = households(&w.store, &index, None, &ctx, hh, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed, "{:?}", out.report.rejected);
     let rs = "household_code,name,id_number,relation,phone,care\n\
               H1,张世川,141181198211110173,head,13903580003,elderly_alone\n\
               H2,李秀英,141181195807200248,head,,\n";
-    let out = residents(&w.state.store, None, &ctx, rs, false, &|_, _| {}).await.unwrap();
+    let out = residents(&w.store, None, &ctx, rs, false, &|_, _| {}).await.unwrap();
     assert!(out.report.committed, "{:?}", out.report.rejected);
 }
 
