@@ -228,12 +228,22 @@ pub struct ImportResult {
     pub rejects_csv: String,
 }
 
+/// What a refused import answers with 422: the report naming every bad row, or (a bad kind,
+/// a malformed query, an empty file) the error body.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ImportRefused {
+    Report(ImportResult),
+    Error(ErrorBody),
+}
+
 /// Upload registry rows as CSV (the body, UTF-8) into the caller's jurisdiction: `kind` is
 /// households, residents or organisations (formats as for `fengqiao import`). 200 when rows
 /// were written; 422 when the file was refused (nothing written), with every bad row named.
 #[utoipa::path(post, path = "/imports/{kind}", tag = "registry", params(("kind" = String, Path), ImportQuery),
     request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
-    responses((status = 200, body = ImportResult), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ImportResult)))]
+    responses((status = 200, body = ImportResult), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ImportRefused)))]
 pub async fn import(
     State(state): State<AppState>,
     actor: Actor,
