@@ -386,5 +386,5 @@ pub async fn export(
 ) -> AppResult<axum::response::Response> {
     let export = reg::export(&state, &actor, q.unit.as_deref()).await?;
     let care = actor.may(fengqiao_domain::policy::Action::ViewCare);
-    crate::xlsx::registry_response(actor.lang, care, &export)
+    Ok(crate::xlsx::registry_response(actor.lang, care, &export))
 }

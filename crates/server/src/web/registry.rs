@@ -264,7 +264,7 @@ pub async fn export_xlsx(
 ) -> WebResult {
     let lang = actor.lang;
     let export = reg::export(&state, &actor, Some(&q.unit)).await.map_err(|e| WebError(e.into(), lang))?;
-    crate::xlsx::registry_response(lang, actor.may(Action::ViewCare), &export).map_err(|e| WebError(e, lang))
+    Ok(crate::xlsx::registry_response(lang, actor.may(Action::ViewCare), &export))
 }
 
 /// The upload page: import a households, residents or organisations CSV within the

@@ -1,6 +1,7 @@
 //! Spreadsheets (XLSX) the front-ends hand out: the registry of a unit.
 
-use crate::error::AppError;
+pub mod workbook;
+
 use crate::i18n::Lang;
 use crate::present::registry as labels;
 use axum::http::header;
@@ -9,14 +10,12 @@ use fengqiao_app::registry::RegistryExport;
 
 /// The registry of a unit as a workbook: households, residents (as exported: numbers
 /// masked) and organisations; the care column only when `care` (the reader's role sees it).
-pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> anyhow::Result<Vec<u8>> {
+pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> Vec<u8> {
     let (households, residents, orgs) = (&export.households, &export.residents, &export.organisations);
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
+    let mut wb = workbook::Workbook::new();
     let t = |k: &str| crate::i18n::t(lang, k);
     {
-        let ws = wb.add_worksheet().set_name(t("households"))?;
+        let ws = wb.add_worksheet(&t("households"));
         let head = [
             t("household_code"),
             t("address"),
@@ -28,23 +27,22 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> any
             "lon".into(),
         ];
         for (c, h) in head.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
+            ws.write_bold(0, c as u16, h);
         }
         for (r, h) in households.iter().enumerate() {
             let r = r as u32 + 1;
-            ws.write_string(r, 0, &h.code)?;
-            ws.write_string(r, 1, &h.address)?;
-            ws.write_string(r, 2, labels::dwelling(lang, &h.dwelling_type))?;
-            ws.write_string(r, 3, if h.is_rental != 0 { "是" } else { "否" })?;
-            ws.write_number(r, 4, h.members as f64)?;
-            ws.write_string(r, 5, &h.grid_name)?;
-            ws.write_number(r, 6, h.lat)?;
-            ws.write_number(r, 7, h.lon)?;
+            ws.write_string(r, 0, &h.code);
+            ws.write_string(r, 1, &h.address);
+            ws.write_string(r, 2, labels::dwelling(lang, &h.dwelling_type));
+            ws.write_string(r, 3, if h.is_rental != 0 { "是" } else { "否" });
+            ws.write_number(r, 4, h.members as f64);
+            ws.write_string(r, 5, &h.grid_name);
+            ws.write_number(r, 6, h.lat);
+            ws.write_number(r, 7, h.lon);
         }
-        ws.autofit();
     }
     {
-        let ws = wb.add_worksheet().set_name(t("residents"))?;
+        let ws = wb.add_worksheet(&t("residents"));
         let mut head = vec![
             t("household_code"),
             t("person_name"),
@@ -59,18 +57,18 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> any
             head.push(t("care"));
         }
         for (c, h) in head.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
+            ws.write_bold(0, c as u16, h);
         }
         for (r, m) in residents.iter().enumerate() {
             let r = r as u32 + 1;
             let phone = m.phone.clone().unwrap_or_default();
-            ws.write_string(r, 0, &m.household_code)?;
-            ws.write_string(r, 1, &m.name)?;
-            ws.write_string(r, 2, if m.sex == "male" { "男" } else { "女" })?;
-            ws.write_string(r, 3, &m.birth_date)?;
-            ws.write_string(r, 4, &m.id_number)?;
-            ws.write_string(r, 5, phone)?;
-            ws.write_string(r, 6, labels::relation(lang, &m.relation))?;
+            ws.write_string(r, 0, &m.household_code);
+            ws.write_string(r, 1, &m.name);
+            ws.write_string(r, 2, if m.sex == "male" { "男" } else { "女" });
+            ws.write_string(r, 3, &m.birth_date);
+            ws.write_string(r, 4, &m.id_number);
+            ws.write_string(r, 5, phone);
+            ws.write_string(r, 6, labels::relation(lang, &m.relation));
             ws.write_string(
                 r,
                 7,
@@ -79,15 +77,14 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> any
                 } else {
                     m.registered_address.clone().unwrap_or_else(|| t("registered_elsewhere"))
                 },
-            )?;
+            );
             if care {
-                ws.write_string(r, 8, labels::care_of(lang, m).join("、"))?;
+                ws.write_string(r, 8, labels::care_of(lang, m).join("、"));
             }
         }
-        ws.autofit();
     }
     {
-        let ws = wb.add_worksheet().set_name(t("organisations"))?;
+        let ws = wb.add_worksheet(&t("organisations"));
         let head = [
             t("code"),
             t("name"),
@@ -99,34 +96,33 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> any
             t("last_inspection"),
         ];
         for (c, h) in head.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
+            ws.write_bold(0, c as u16, h);
         }
         for (r, o) in orgs.iter().enumerate() {
             let r = r as u32 + 1;
-            ws.write_string(r, 0, &o.code)?;
-            ws.write_string(r, 1, &o.name)?;
-            ws.write_string(r, 2, o.kind.map(|k| k.label_zh()).unwrap_or(""))?;
-            ws.write_string(r, 3, &o.address)?;
-            ws.write_string(r, 4, &o.grid_name)?;
-            ws.write_string(r, 5, o.alliance.clone().unwrap_or_default())?;
-            ws.write_string(r, 6, o.responsible.clone().unwrap_or_default())?;
-            ws.write_string(r, 7, o.last_inspection.clone().unwrap_or_default())?;
+            ws.write_string(r, 0, &o.code);
+            ws.write_string(r, 1, &o.name);
+            ws.write_string(r, 2, o.kind.map(|k| k.label_zh()).unwrap_or(""));
+            ws.write_string(r, 3, &o.address);
+            ws.write_string(r, 4, &o.grid_name);
+            ws.write_string(r, 5, o.alliance.clone().unwrap_or_default());
+            ws.write_string(r, 6, o.responsible.clone().unwrap_or_default());
+            ws.write_string(r, 7, o.last_inspection.clone().unwrap_or_default());
         }
-        ws.autofit();
     }
-    Ok(wb.save_to_buffer()?)
+    wb.save_to_buffer()
 }
 
 /// The registry workbook as a download named after the unit.
-pub fn registry_response(lang: Lang, care: bool, export: &RegistryExport) -> Result<Response, AppError> {
-    let bytes = registry_workbook(lang, care, export).map_err(AppError::Internal)?;
+pub fn registry_response(lang: Lang, care: bool, export: &RegistryExport) -> Response {
+    let bytes = registry_workbook(lang, care, export);
     let filename = format!("registry-{}.xlsx", export.unit_code);
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
