@@ -17,9 +17,13 @@ test('a grid worker opens a household file on the phone and records a visit', as
   assert.match(code, /^XY-C01-G01-H\d{4}$/, 'only households of the grid worker\'s own grid');
   await first.click();
   await page.getByRole('heading', { name: new RegExp(`一户一档 ${code}`) }).waitFor();
-  // Members show masked ID numbers.
+  // Members show only the last 4 characters of their ID numbers to a grid worker (no
+  // personal-data permission), and an age instead of the birth date.
   const ids = await page.getByTestId('members').locator('tbody tr td:nth-child(5)').allTextContents();
-  for (const id of ids) assert.match(id.trim(), /^\d{3}\*{11}[\dX]{4}$/);
+  assert.ok(ids.length > 0);
+  for (const id of ids) assert.match(id.trim(), /^\*{14}[\dX]{4}$/);
+  const ages = await page.getByTestId('members').locator('tbody tr td:nth-child(4)').allTextContents();
+  for (const age of ages) assert.match(age.trim(), /^\d{1,3}$/);
   const before = await page.getByTestId('visits').locator('tbody tr').count().catch(() => 0);
   await page.getByLabel('走访类型').selectOption('publicity');
   await page.getByLabel('走访情况').fill('宣传反诈知识，发放资料');

@@ -30,9 +30,12 @@ pub struct CaseFile {
     pub follow_ups: Vec<FollowUpRow>,
     pub files: Vec<FileRow>,
     pub links: Vec<LinkRow>,
-    /// Earlier and later matters of the same parties.
+    /// Earlier and later matters of the same parties that the reader may see.
     pub party_history: Vec<MatterBrief>,
-    /// Open matters proposed for merging, with their distance in metres (none once closed).
+    /// How many more there are outside the reader's jurisdiction (counted, not shown).
+    pub party_history_elsewhere: usize,
+    /// Open matters proposed for merging, with their distance in metres (none once closed;
+    /// only those the reader may see).
     pub likely_duplicates: Vec<(MatterBrief, f64)>,
     pub events: Vec<MatterEventRow>,
     pub next_steps: Vec<OfferedStep>,
@@ -44,10 +47,23 @@ pub async fn case_file(app: &App, actor: &Actor, code: &str) -> Result<CaseFile>
     let s = &app.store;
     let handle = can_handle(app, actor, &m).await?;
     let here = s.matter_point(m.id).await?;
-    let likely_duplicates = if m.is_closed() { vec![] } else { duplicates(app, &m, here).await? };
+    let visible = |b: &MatterBrief| actor.can(Action::ViewMatters, &UnitPath(b.grid_path.clone()));
+    let likely_duplicates: Vec<_> = if m.is_closed() {
+        vec![]
+    } else {
+        duplicates(app, &m, here).await?.into_iter().filter(|(b, _)| visible(b)).collect()
+    };
+    let (party_history, elsewhere): (Vec<_>, Vec<_>) =
+        s.party_history(m.id).await?.into_iter().partition(|b| visible(b));
+    let mut parties = s.parties(m.id, false).await?;
+    if !actor.may(Action::ViewPersonalData) {
+        for p in &mut parties {
+            p.id_number = p.id_number.as_deref().map(fengqiao_domain::mask::mask_id_tail);
+        }
+    }
     Ok(CaseFile {
         can_handle: handle,
-        parties: s.parties(m.id, false).await?,
+        parties,
         plan: s.plan(m.id).await?,
         sessions: s.sessions(m.id).await?,
         agreement: s.agreement(m.id).await?,
@@ -55,7 +71,8 @@ pub async fn case_file(app: &App, actor: &Actor, code: &str) -> Result<CaseFile>
         follow_ups: s.follow_ups(m.id).await?,
         files: s.files_of(m.id).await?,
         links: s.links_of(m.id).await?,
-        party_history: s.party_history(m.id).await?,
+        party_history,
+        party_history_elsewhere: elsewhere.len(),
         likely_duplicates,
         events: s.matter_events(m.id).await?,
         next_steps: next_steps_given(app, &m, handle).await?,

@@ -290,6 +290,10 @@ pub async fn add_party(state: &App, actor: &Actor, code: &str, p: &PartyIn) -> R
         phone,
         address,
         vulnerable: p.vulnerable,
+        // A party is linked to the registry (and so to a resident's care categories) only
+        // when the recorder may see that resident: adding a party must not probe the
+        // registry of other grids.
+        link_within: actor.may(Action::ViewRegistry).then(|| actor.jurisdiction().clone()),
     };
     let id = state.store.add_party(&actor.audit_ctx("matter party"), m.id, &m.code, &new).await?;
     reassess(state, m.id).await?;

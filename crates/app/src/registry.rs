@@ -97,15 +97,20 @@ use fengqiao_store::audit::{AuditEvent, AuditFilter, Outcome};
 /// How many days a key place may go without an inspection before it is flagged.
 pub const KEY_PLACE_INSPECTION_DAYS: i64 = 90;
 
-/// A resident as the actor may see them: ID and phone masked unless revealed (authorised
-/// and audited by the use case that revealed them); care categories only for roles that may
-/// see them.
+/// A resident as the actor may see them. ID and phone masked unless revealed (authorised and
+/// audited by the use case that revealed them); for roles without the personal-data
+/// permission, only the ID's last 4 characters and the age, never the birth date (the
+/// region, the date and the address together left a few dozen candidates for the ID). Care
+/// categories only for roles that may see them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ResidentView {
     pub name: String,
     /// `male` or `female`.
     pub sex: String,
-    pub birth_date: String,
+    /// `YYYY-MM-DD`, for roles with the personal-data permission.
+    pub birth_date: Option<String>,
+    /// Whole years, today (China Standard Time).
+    pub age: Option<i64>,
     pub id_number: String,
     pub phone: Option<String>,
     /// The relation code (`head`, `spouse`, ...).
@@ -119,6 +124,7 @@ pub struct ResidentView {
 }
 
 fn resident_view(app: &App, actor: &Actor, r: &ResidentRow, reveal: bool) -> ResidentView {
+    let personal = reveal || actor.may(Action::ViewPersonalData);
     let phone = r
         .phone_enc
         .as_ref()
@@ -126,13 +132,16 @@ fn resident_view(app: &App, actor: &Actor, r: &ResidentRow, reveal: bool) -> Res
         .map(|p| if reveal { p } else { mask_phone(&p) });
     let id_number = if reveal {
         app.store.crypto.open(&r.id_enc).unwrap_or_else(|_| r.id_masked.clone())
-    } else {
+    } else if personal {
         r.id_masked.clone()
+    } else {
+        fengqiao_domain::mask::mask_id_tail(&r.id_masked)
     };
     ResidentView {
         name: r.name.clone(),
         sex: r.sex.clone(),
-        birth_date: r.birth_date.clone(),
+        birth_date: personal.then(|| r.birth_date.clone()),
+        age: fengqiao_domain::mask::age_on(&r.birth_date, beijing_today()),
         id_number,
         phone,
         relation: r.relation.clone(),
@@ -166,17 +175,81 @@ pub async fn search_residents(app: &App, actor: &Actor, q: &str, limit: i64) -> 
     }
     let Some(query) = query.filter(|_| fields.is_empty()) else { return Err(Error::Invalid(fields)) };
     let home = authorize_registry(app, actor).await?;
+    let exact = matches!(query, ResidentQuery::IdNumber(_) | ResidentQuery::Phone(_));
+    if exact && !actor.may(Action::ViewPersonalData) {
+        limit_exact_searches(app, actor).await?;
+    }
     let found = app.store.search_residents(&home, &query, limit).await?;
     let what = match &query {
         ResidentQuery::IdNumber(id) => format!("id_number {}", id.masked()),
         ResidentQuery::Phone(p) => format!("phone {}", p.masked()),
         ResidentQuery::Pinyin(p) => format!("pinyin {p}"),
-        ResidentQuery::Text(t) => format!("name/address {t}"),
+        ResidentQuery::Text(t) => format!("name/address {}", mask_digit_runs(t)),
     };
     let ev = AuditEvent::new("registry.search", "residents", &actor.user.unit_code, Outcome::Success)
         .detail(format!("{what}; {} found", found.len()));
     app.store.audit(&actor.audit_ctx("registry search"), &ev).await?;
     Ok(found.iter().map(|r| resident_view(app, actor, r, false)).collect())
+}
+
+/// How many exact ID-number or phone searches a role without the personal-data permission
+/// may make in an hour. Each confirms or rules out a guess, so they are few and audited.
+pub const EXACT_SEARCHES_PER_HOUR: usize = 20;
+
+/// Refuse an exact search over the hourly allowance, counted from the audit log (so every
+/// node counts the same searches).
+async fn limit_exact_searches(app: &App, actor: &Actor) -> Result<()> {
+    let since = fengqiao_store::now_ms() - 3_600_000;
+    let recent = app
+        .store
+        .search_audit(&AuditFilter {
+            actor: Some(actor.user.username.clone()),
+            action: Some("registry.search".into()),
+            from_ms: Some(since),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
+    let exact = recent
+        .iter()
+        .filter(|r| {
+            r.actor == actor.user.username && (r.detail.starts_with("id_number ") || r.detail.starts_with("phone "))
+        })
+        .count();
+    if exact >= EXACT_SEARCHES_PER_HOUR {
+        let ev = AuditEvent::new("registry.search", "residents", &actor.user.unit_code, Outcome::Denied)
+            .detail("exact search allowance used up");
+        app.store.audit(&actor.audit_ctx("registry search"), &ev).await?;
+        return Err(Error::Limited(format!(
+            "at most {EXACT_SEARCHES_PER_HOUR} searches by ID or phone number an hour; try later"
+        )));
+    }
+    Ok(())
+}
+
+/// A typed search text for the audit log: runs of 7 or more digits (a mistyped ID or phone
+/// number) keep only their last 4.
+fn mask_digit_runs(t: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 7 {
+            out.push_str(&fengqiao_domain::mask::mask_id_tail(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in t.chars() {
+        if c.is_ascii_digit() || c == 'X' || c == 'x' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Households in the actor's jurisdiction (address or code containing `text`), a page of
@@ -441,4 +514,14 @@ pub async fn qr_sheet(app: &App, actor: &Actor, building_code: &str) -> Result<Q
         .detail(format!("{} codes", cards.len()));
     app.store.audit(&actor.audit_ctx("print QR sheet"), &ev).await?;
     Ok(QrSheet { building_name: first.building_name.clone(), cards, left_off: outside.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_digit_runs_are_masked_in_the_audit_detail() {
+        assert_eq!(super::mask_digit_runs("张三 14118119821111017"), "张三 *************1017");
+        assert_eq!(super::mask_digit_runs("幸福小区1号楼101室"), "幸福小区1号楼101室");
+        assert_eq!(super::mask_digit_runs("1390358000"), "******8000");
+    }
 }

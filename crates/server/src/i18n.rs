@@ -279,6 +279,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("member_count", "人数", "Members"),
     ("sex", "性别", "Sex"),
     ("birth_date", "出生日期", "Birth date"),
+    ("age", "年龄", "Age"),
+    (
+        "party_history_elsewhere",
+        "另有 {n} 件涉及同一当事人的事项在您的辖区外。",
+        "{n} more matters of the same parties are outside your jurisdiction.",
+    ),
     ("id_number", "身份证号", "ID number"),
     ("relation", "与户主关系", "Relation to head"),
     ("registration", "户籍", "Registration"),

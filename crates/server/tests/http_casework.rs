@@ -323,4 +323,40 @@ async fn early_warning_of_escalation(db: &TestDb) {
     assert!(outbox.iter().filter(|o| o.topic == "matter.created").count() >= 4);
 }
 
-contract_tests!(mediation_as_the_law_requires, early_warning_of_escalation,);
+/// Issue 9, item 6: adding a party by ID number does not probe another grid's registry or
+/// matters. gw1's resident 张世川 (care: elderly living alone) is a party of a dispute in
+/// gw1's grid; gw2 adds him as a party of a dispute in gw2's grid: not linked to the
+/// registry, not marked vulnerable by his care category, and his other matter is counted,
+/// not shown. The commander, who sees both grids, gets the link and the history.
+async fn parties_do_not_probe_other_grids(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw1 = w.token("gw1").await;
+    let first = new_dispute(&w, &gw1, "neighbour", "楼道堆物引发口角，双方互不相让").await;
+    let party = r#"{"role":"applicant","name":"张世川","id_number":"141181198211110173"}"#;
+    let r = w.post_json(&format!("/api/v1/matters/{first}/parties"), Some(&gw1), party).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let gw2 = w.token("gw2").await;
+    let body = r#"{"kind":"dispute","category":"neighbour","narrative":"借款不还发生争执","lat":37.105,"lon":111.715}"#;
+    let r = w.post_json("/api/v1/matters", Some(&gw2), body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let code = r.json()["code"].as_str().unwrap().to_string();
+    let f = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(&gw2), party).await.json();
+    let p = &f["parties"][0];
+    assert_eq!((p["resident"].as_bool(), p["vulnerable"].as_bool()), (Some(false), Some(false)), "{f}");
+    assert_eq!(p["id_number"], "**************0173", "a grid worker sees the last 4 only");
+    assert!(f["party_history"].as_array().unwrap().is_empty(), "{f}");
+    assert_eq!(f["party_history_elsewhere"], 1);
+    let page = w.get(&format!("/matters/{code}"), Some(&gw2)).await;
+    assert!(page.body.contains("另有 1 件涉及同一当事人的事项在您的辖区外"), "{}", page.body);
+    assert!(!page.body.contains(&first), "the other matter's code is not shown");
+    let cmd = w.token("commander").await;
+    let f = w.get(&format!("/api/v1/matters/{code}"), Some(&cmd)).await.json();
+    assert_eq!(f["party_history"][0]["code"], first.as_str());
+    assert_eq!(f["party_history_elsewhere"], 0);
+    let r = w.post_json(&format!("/api/v1/matters/{code}/parties"), Some(&cmd), party).await.json();
+    let linked = r["parties"].as_array().unwrap().iter().filter(|p| p["resident"] == true).count();
+    assert_eq!(linked, 1, "the commander's reach covers the resident: {r}");
+}
+
+contract_tests!(mediation_as_the_law_requires, early_warning_of_escalation, parties_do_not_probe_other_grids,);

@@ -57,7 +57,11 @@ async fn registry_api_within_the_jurisdiction(db: &TestDb) {
     let j = found.json();
     assert_eq!(j.as_array().unwrap().len(), 1);
     assert_eq!(j[0]["name"], "张世川");
-    assert_eq!(j[0]["id_number"], "141***********0173");
+    // Issue 9, item 3: a grid worker (no personal-data permission) sees the ID's last 4
+    // characters and an age, not the region prefix and the birth date.
+    assert_eq!(j[0]["id_number"], "**************0173");
+    assert_eq!(j[0]["birth_date"], serde_json::Value::Null);
+    assert!(j[0]["age"].as_i64().is_some_and(|a| a >= 44), "{j}");
     assert_eq!(j[0]["phone"], "139****0003");
     assert_eq!(j[0]["care"][0], "elderly_alone", "grid workers see care categories");
     // Another grid's resident is not found from here, by any key.
@@ -81,6 +85,31 @@ async fn registry_api_within_the_jurisdiction(db: &TestDb) {
     );
     assert!(searches.iter().all(|r| !r.detail.contains("141181198211110173")), "never a full ID number in the log");
     assert_error_body(&w.get("/api/v1/residents", Some(&gw)).await, 422, "validation");
+    // The same on the pages and in the file; a role with the permission sees 3 + 4 and the date.
+    let page = w.get(&format!("/registry?q={}", urlencode("张世川")), Some(&gw)).await;
+    assert!(page.body.contains("**************0173") && !page.body.contains("1982-11-11"), "{}", page.body);
+    assert_eq!(w.get("/api/v1/households/H1", Some(&gw)).await.json()["members"][0]["id_number"], "**************0173");
+    let co = w.get("/api/v1/residents?q=zsc", Some(&w.token("co01").await)).await.json();
+    assert_eq!(
+        (co[0]["id_number"].as_str(), co[0]["birth_date"].as_str()),
+        (Some("141***********0173"), Some("1982-11-11"))
+    );
+    // Exact searches by ID or phone are limited per account for such roles (two were made
+    // above); a mistyped number is logged with its last 4 digits only.
+    for _ in 2..fengqiao_app::registry::EXACT_SEARCHES_PER_HOUR {
+        assert_eq!(w.get("/api/v1/residents?q=13903580003", Some(&gw)).await.status, 200);
+    }
+    let r = w.get("/api/v1/residents?q=13903580003", Some(&gw)).await;
+    assert_error_body(&r, 429, "too_many_requests");
+    assert_eq!(w.get("/api/v1/residents?q=zsc", Some(&gw)).await.status, 200, "other searches go on");
+    let r = w.get("/api/v1/residents?q=14118119821111017", Some(&gw)).await;
+    assert_eq!(r.status, 200);
+    let logged = w
+        .store
+        .search_audit(&AuditFilter { action: Some("registry.search".into()), limit: 1, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(logged[0].detail.contains("*************1017") && !logged[0].detail.contains("1411811"), "{:?}", logged[0]);
 
     let list = w.get("/api/v1/households", Some(&gw)).await.json();
     assert_eq!(list["total"], 1);
@@ -208,6 +237,75 @@ async fn qr_sheet_within_reach(db: &TestDb) {
     assert_eq!(r.status, 403, "{}", r.body);
 }
 
+/// Issue 9, item 2: a grid worker cannot take over another grid's records by import. The
+/// world's H2 (with 李秀英) and an organisation are in gw2's grid; gw1 imports rows naming
+/// them with points in gw1's own grid. Every such row is refused, nothing moves, and the
+/// report says nothing of the other grid's records.
+async fn imports_do_not_take_over_other_grids(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw2 = w.token("gw2").await;
+    let org = "code,name,kind,address,lat,lon,responsible_name,responsible_phone\n\
+               O9,崇文棋牌室,chess_card_room,崇文街5号,37.105,111.715,周强,13903580109\n";
+    let r = w.post_body("/api/v1/imports/organisations", Some(&gw2), "text/csv", org).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let gw1 = w.token("gw1").await;
+    let w = &w;
+    let import = |kind: &str, csv: String| {
+        let token = gw1.clone();
+        let path = format!("/api/v1/imports/{kind}?skip_invalid=true");
+        async move { w.post_body(&path, Some(&token), "text/csv", csv).await.json() }
+    };
+    // The household, by its code, with a point in gw1's grid.
+    let j = import(
+        "households",
+        "household_code,address,lat,lon,dwelling_type,is_rental,phone\n\
+         H2,府前街9号,37.105,111.705,owner_occupied,0,13903580099\n"
+            .into(),
+    )
+    .await;
+    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(0), Some(0)), "{j}");
+    assert_eq!(j["rejected"][0]["column"], "household_code", "{j}");
+    let msg = j["rejected"][0]["message"].as_str().unwrap();
+    assert!(!msg.contains("XY-C02") && !msg.contains("崇文"), "says nothing of the record: {msg}");
+    // The organisation, likewise.
+    let j = import(
+        "organisations",
+        "code,name,kind,address,lat,lon,responsible_name,responsible_phone\n\
+         O9,府前棋牌室,chess_card_room,府前街5号,37.105,111.705,周强,13903580109\n"
+            .into(),
+    )
+    .await;
+    assert_eq!((j["created"].as_u64(), j["rejected"][0]["column"].as_str()), (Some(0), Some("code")), "{j}");
+    // The resident, by ID number, into gw1's own household H1: refused; and a resident row
+    // naming H2 reads exactly as one naming a household that does not exist.
+    let j = import(
+        "residents",
+        "household_code,name,id_number,relation,phone\n\
+         H1,李秀英,141181195807200248,spouse,\n\
+         H2,王五,110101199003078515,head,\n\
+         H404,赵六,11010519491231002X,head,\n"
+            .into(),
+    )
+    .await;
+    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(0), Some(0)), "{j}");
+    let rejected = j["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 3, "{j}");
+    assert_eq!(rejected[0]["column"], "id_number");
+    let unknown = |i: usize| rejected[i]["message"].as_str().unwrap().replace("H404", "H2");
+    assert_eq!(unknown(1), unknown(2), "a household out of reach reads as an unknown one");
+    // Nothing moved: H2, its resident and the organisation stay in gw2's grid.
+    let h2 = w.get("/api/v1/households/H2", Some(&gw2)).await.json();
+    assert_eq!(h2["household"]["grid_code"], "XY-C02-G01");
+    assert_eq!(h2["members"][0]["name"], "李秀英");
+    assert_eq!(h2["household"]["address"], "崇文街2号和谐小区2号楼202室");
+    let orgs = w.get("/api/v1/organisations", Some(&gw2)).await.json();
+    assert_eq!(
+        (orgs["items"][0]["code"].as_str(), orgs["items"][0]["name"].as_str()),
+        (Some("O9"), Some("崇文棋牌室"))
+    );
+}
+
 /// The upload over the API, by the page's use case: every bad row named; nothing written
 /// unless all are good, or the good ones with `skip_invalid`; a row outside the caller's
 /// grid is one of the bad ones.
@@ -283,4 +381,5 @@ contract_tests!(
     registry_api_within_the_jurisdiction,
     registry_export_and_organisations,
     qr_sheet_within_reach,
+    imports_do_not_take_over_other_grids,
 );

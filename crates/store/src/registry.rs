@@ -287,6 +287,56 @@ pub async fn household_index(
     Ok(rows.into_iter().map(|(c, i, p)| (c, (i, p))).collect())
 }
 
+/// The grid path of each building by code, in one query (imports refuse to move a building
+/// out of another's reach).
+pub async fn building_paths(conn: &mut AnyConnection) -> StoreResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT b.code, g.path FROM buildings b JOIN units g ON g.id = b.grid_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The grid path of each organisation by code, in one query.
+pub async fn organisation_paths(conn: &mut AnyConnection) -> StoreResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT o.code, g.path FROM organisations o JOIN units g ON g.id = o.grid_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The grid paths of the households where the people with these ID numbers are registered,
+/// by ID number (those registered nowhere are absent). Imports refuse to move a person out of
+/// a household the importer may not handle.
+pub async fn resident_paths(
+    conn: &mut AnyConnection,
+    crypto: &crate::Crypto,
+    ids: &[&IdNumber],
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let hashes: Vec<(String, String)> =
+            chunk.iter().map(|id| (crypto.lookup_hash("id_number", id.as_str()), id.as_str().to_string())).collect();
+        let sql = format!(
+            "SELECT r.id_hash, g.path FROM residents r JOIN households h ON h.id = r.household_id \
+             JOIN units g ON g.id = h.grid_id WHERE r.id_hash IN ({})",
+            (1..=hashes.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+        for (h, _) in &hashes {
+            q = q.bind(h.clone());
+        }
+        let by_hash: std::collections::HashMap<String, String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+        for (h, id) in hashes {
+            if let Some(path) = by_hash.get(&h) {
+                out.insert(id, path.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every household's id by code, in one query.
 pub async fn household_ids(conn: &mut AnyConnection) -> StoreResult<std::collections::HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM households").fetch_all(&mut *conn).await?;

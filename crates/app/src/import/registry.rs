@@ -10,8 +10,8 @@ use fengqiao_domain::registry::{DwellingType, OrgKind, Relation, check_against_i
 use fengqiao_domain::{IdNumber, Phone};
 use fengqiao_store::audit::{self, AuditCtx, AuditEvent, Outcome};
 use fengqiao_store::registry::{
-    NewBuilding, NewHousehold, NewOrganisation, NewResident, bulk_upsert_households, bulk_upsert_residents,
-    household_index, upsert_buildings, upsert_organisation,
+    NewBuilding, NewHousehold, NewOrganisation, NewResident, building_paths, bulk_upsert_households,
+    bulk_upsert_residents, household_index, organisation_paths, resident_paths, upsert_buildings, upsert_organisation,
 };
 use fengqiao_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -93,6 +93,18 @@ async fn commit(
     Ok(())
 }
 
+/// Whether a record that exists at `path` is out of the importer's reach.
+fn out_of_reach(within: Option<&UnitPath>, path: Option<&String>) -> bool {
+    matches!((within, path), (Some(w), Some(p)) if !w.covers(&UnitPath(p.clone())))
+}
+
+/// The message for a code already used by a record out of the importer's reach: an import
+/// may create or update only what the importer may handle (it never moves another grid's
+/// record into theirs), and says nothing of the record.
+fn code_in_use(code: &str) -> String {
+    format!("\"{code}\" cannot be used: choose a code that is new, or one of your own grids'")
+}
+
 fn finish(table: &Table, mut report: ImportReport) -> CsvOutcome {
     report.rejected.sort_by_key(|e| e.line);
     let rejects_csv = if report.rejected.is_empty() { String::new() } else { table.rejects_csv(&report.rejected) };
@@ -112,6 +124,17 @@ pub async fn households(
     let mut errors = vec![];
     let mut good = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // Where the households and buildings named already are, for an importer with a
+    // jurisdiction: a row may not take over another grid's record.
+    let (existing, buildings_at) = match within {
+        Some(_) => {
+            let mut conn = store.begin().await?;
+            let h: HashMap<String, String> =
+                household_index(&mut conn).await?.into_iter().map(|(c, (_, p))| (c, p)).collect();
+            (h, building_paths(&mut conn).await?)
+        }
+        None => Default::default(),
+    };
     for row in &table.rows {
         let (l, before) = (row.line, errors.len());
         let code = table.get(row, "household_code");
@@ -119,6 +142,12 @@ pub async fn households(
             errors.push(err(l, "household_code", format!("\"{code}\": {e}")));
         } else if let Some(first) = seen.insert(code.to_string(), l) {
             errors.push(err(l, "household_code", format!("\"{code}\" appears twice (first at line {first})")));
+        } else if out_of_reach(within, existing.get(code)) {
+            errors.push(err(l, "household_code", code_in_use(code)));
+        }
+        let building = table.get(row, "building_code");
+        if !building.is_empty() && out_of_reach(within, buildings_at.get(building)) {
+            errors.push(err(l, "building_code", code_in_use(building)));
         }
         let address = text(l, "address", table.get(row, "address"), 128, &mut errors);
         let lat = parse_coord(table.get(row, "lat"), -90.0, 90.0).map_err(|m| errors.push(err(l, "lat", m))).ok();
@@ -219,6 +248,7 @@ pub async fn residents(
     let mut good = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut heads: HashMap<String, usize> = HashMap::new();
+    let mut good_lines: Vec<usize> = vec![];
     // All household codes in one query: a million residents need not mean a million lookups.
     let mut conn = store.begin().await?;
     let households: HashMap<String, (i64, String)> = household_index(&mut conn).await?;
@@ -228,10 +258,9 @@ pub async fn residents(
         let known = households.get(hcode);
         let outside = known.is_some_and(|(_, path)| within.is_some_and(|w| !w.covers(&UnitPath(path.clone()))));
         let household = known.filter(|_| !outside).map(|(id, _)| *id);
+        // A household out of reach reads as unknown: the import says nothing of it.
         if hcode.is_empty() {
             errors.push(err(l, "household_code", "missing"));
-        } else if outside {
-            errors.push(err(l, "household_code", format!("household \"{hcode}\" is outside your jurisdiction")));
         } else if household.is_none() {
             errors.push(err(l, "household_code", format!("unknown household \"{hcode}\" (import households first)")));
         }
@@ -280,6 +309,7 @@ pub async fn residents(
         }
         let care = parse_care(table.get(row, "care")).map_err(|m| errors.push(err(l, "care", m))).ok();
         if errors.len() == before {
+            good_lines.push(l);
             good.push(NewResident {
                 household_id: household.expect("checked"),
                 name: name.to_string(),
@@ -291,6 +321,29 @@ pub async fn residents(
                 care: care.expect("checked"),
             });
         }
+    }
+    // A person registered in a household out of reach is not moved into the importer's: the
+    // row is refused (the community police of their grid move them).
+    if within.is_some() {
+        let ids: Vec<&IdNumber> = good.iter().map(|r| &r.id_number).collect();
+        let registered = resident_paths(&mut conn, &store.crypto, &ids).await?;
+        let lines: Vec<usize> = good_lines.clone();
+        let mut kept = vec![];
+        for (r, l) in good.into_iter().zip(lines) {
+            if out_of_reach(within, registered.get(r.id_number.as_str())) {
+                errors.push(err(
+                    l,
+                    "id_number",
+                    format!(
+                        "{}: this person cannot be recorded from here; ask the community police",
+                        r.id_number.masked()
+                    ),
+                ));
+            } else {
+                kept.push(r);
+            }
+        }
+        good = kept;
     }
     let mut report = ImportReport { rejected: errors, ..Default::default() };
     if !report.rejected.is_empty() && !skip_invalid {
@@ -320,6 +373,13 @@ pub async fn organisations(
     let mut errors = vec![];
     let mut good = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let existing = match within {
+        Some(_) => {
+            let mut conn = store.begin().await?;
+            organisation_paths(&mut conn).await?
+        }
+        None => Default::default(),
+    };
     for row in &table.rows {
         let (l, before) = (row.line, errors.len());
         let code = table.get(row, "code");
@@ -327,6 +387,8 @@ pub async fn organisations(
             errors.push(err(l, "code", format!("\"{code}\": {e}")));
         } else if let Some(first) = seen.insert(code.to_string(), l) {
             errors.push(err(l, "code", format!("\"{code}\" appears twice (first at line {first})")));
+        } else if out_of_reach(within, existing.get(code)) {
+            errors.push(err(l, "code", code_in_use(code)));
         }
         let name = text(l, "name", table.get(row, "name"), 64, &mut errors);
         let kind_raw = table.get(row, "kind");

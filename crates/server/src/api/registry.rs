@@ -16,8 +16,12 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ResidentOut {
     pub name: String,
     pub sex: String,
-    pub birth_date: String,
-    /// Masked: `141***********0173`.
+    /// `YYYY-MM-DD`; only for roles with the personal-data permission.
+    pub birth_date: Option<String>,
+    /// Whole years.
+    pub age: Option<i64>,
+    /// Masked: `141***********0173`, or only the last 4 characters (`**************0173`)
+    /// for roles without the personal-data permission.
     pub id_number: String,
     /// Masked: `139****5678`.
     pub phone: Option<String>,
@@ -34,6 +38,7 @@ fn resident_out(r: ResidentView) -> ResidentOut {
         name: r.name,
         sex: r.sex,
         birth_date: r.birth_date,
+        age: r.age,
         id_number: r.id_number,
         phone: r.phone,
         relation: r.relation,
@@ -385,6 +390,5 @@ pub async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> AppResult<axum::response::Response> {
     let export = reg::export(&state, &actor, q.unit.as_deref()).await?;
-    let care = actor.may(fengqiao_domain::policy::Action::ViewCare);
-    Ok(crate::xlsx::registry_response(actor.lang, care, &export))
+    Ok(crate::xlsx::registry_response(actor.lang, crate::xlsx::Reader::of(&actor), &export))
 }

@@ -186,6 +186,9 @@ pub struct CaseFile {
     pub links: Vec<LinkOut>,
     /// Earlier and later matters of the same parties (by ID number, or name and phone).
     pub party_history: Vec<BriefOut>,
+    /// How many more matters of the same parties lie outside the caller's jurisdiction
+    /// (counted, not shown).
+    pub party_history_elsewhere: usize,
     /// Open matters of the same kind and category within a week and 300 m: proposed for
     /// merging.
     pub likely_duplicates: Vec<BriefOut>,
@@ -366,6 +369,7 @@ pub fn case_file(f: fengqiao_app::casefile::CaseFile) -> CaseFile {
         files,
         links,
         party_history,
+        party_history_elsewhere: f.party_history_elsewhere,
         likely_duplicates,
         history,
     }

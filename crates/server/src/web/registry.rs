@@ -25,6 +25,7 @@ fn resident_value(actor: &Actor, r: &ResidentView) -> Value {
         name => r.name.clone(),
         sex => if r.sex == "male" { "男" } else { "女" },
         birth_date => r.birth_date.clone(),
+        age => r.age,
         id_number => r.id_number.clone(),
         phone => r.phone.clone(),
         relation => labels::relation(actor.lang, &r.relation),
@@ -78,6 +79,7 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         page => page,
         pages => (total + PAGE - 1) / PAGE,
         can_import => actor.may(Action::ImportRegistry),
+        personal => actor.may(Action::ViewPersonalData),
         ..page_ctx(&state, &actor, "registry")
     };
     Ok(render(&state, "registry.html", ctx))
@@ -103,6 +105,7 @@ fn file_ctx(
         history => file.history.clone(),
         revealed => file.revealed,
         can_reveal => actor.may(Action::ViewPersonalData),
+        personal => actor.may(Action::ViewPersonalData) || file.revealed,
         can_visit => actor.may(Action::RecordVisit),
         can_care => actor.may(Action::ViewCare),
         errors => errors,
@@ -264,7 +267,7 @@ pub async fn export_xlsx(
 ) -> WebResult {
     let lang = actor.lang;
     let export = reg::export(&state, &actor, Some(&q.unit)).await.map_err(|e| WebError(e.into(), lang))?;
-    Ok(crate::xlsx::registry_response(lang, actor.may(Action::ViewCare), &export))
+    Ok(crate::xlsx::registry_response(lang, crate::xlsx::Reader::of(&actor), &export))
 }
 
 /// The upload page: import a households, residents or organisations CSV within the

@@ -8,9 +8,26 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fengqiao_app::registry::RegistryExport;
 
+/// What the reader's role may see in an export.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    /// Care categories (a column of their own).
+    pub care: bool,
+    /// Birth dates; an age otherwise.
+    pub birth_date: bool,
+}
+
+impl Reader {
+    pub fn of(actor: &fengqiao_app::Actor) -> Self {
+        use fengqiao_domain::policy::Action;
+        Reader { care: actor.may(Action::ViewCare), birth_date: actor.may(Action::ViewPersonalData) }
+    }
+}
+
 /// The registry of a unit as a workbook: households, residents (as exported: numbers
 /// masked) and organisations; the care column only when `care` (the reader's role sees it).
-pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> Vec<u8> {
+pub fn registry_workbook(lang: Lang, reader: Reader, export: &RegistryExport) -> Vec<u8> {
+    let care = reader.care;
     let (households, residents, orgs) = (&export.households, &export.residents, &export.organisations);
     let mut wb = workbook::Workbook::new();
     let t = |k: &str| crate::i18n::t(lang, k);
@@ -47,7 +64,7 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> Vec
             t("household_code"),
             t("person_name"),
             t("sex"),
-            t("birth_date"),
+            if reader.birth_date { t("birth_date") } else { t("age") },
             t("id_number"),
             t("phone"),
             t("relation"),
@@ -65,7 +82,12 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> Vec
             ws.write_string(r, 0, &m.household_code);
             ws.write_string(r, 1, &m.name);
             ws.write_string(r, 2, if m.sex == "male" { "男" } else { "女" });
-            ws.write_string(r, 3, &m.birth_date);
+            // The birth date for roles that may see it, else the age.
+            match (&m.birth_date, m.age) {
+                (Some(d), _) => ws.write_string(r, 3, d),
+                (None, Some(a)) => ws.write_number(r, 3, a as f64),
+                (None, None) => {}
+            }
             ws.write_string(r, 4, &m.id_number);
             ws.write_string(r, 5, phone);
             ws.write_string(r, 6, labels::relation(lang, &m.relation));
@@ -114,8 +136,8 @@ pub fn registry_workbook(lang: Lang, care: bool, export: &RegistryExport) -> Vec
 }
 
 /// The registry workbook as a download named after the unit.
-pub fn registry_response(lang: Lang, care: bool, export: &RegistryExport) -> Response {
-    let bytes = registry_workbook(lang, care, export);
+pub fn registry_response(lang: Lang, reader: Reader, export: &RegistryExport) -> Response {
+    let bytes = registry_workbook(lang, reader, export);
     let filename = format!("registry-{}.xlsx", export.unit_code);
     (
         [

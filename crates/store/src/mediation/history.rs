@@ -139,6 +139,8 @@ pub struct MatterBrief {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub created_at: i64,
+    /// The path of its grid (who may see it).
+    pub grid_path: String,
 }
 
 impl Store {
@@ -155,11 +157,13 @@ impl Store {
     /// phone), newest first: the case file's history and the risk score's facts.
     pub async fn party_history(&self, matter_id: i64) -> StoreResult<Vec<MatterBrief>> {
         Ok(sqlx::query_as(
-            "SELECT DISTINCT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at FROM matter_parties p \
+            "SELECT DISTINCT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at, g.path AS grid_path \
+             FROM matter_parties p \
              JOIN matter_parties q ON q.matter_id <> p.matter_id AND ( \
                  (p.id_number_hash IS NOT NULL AND q.id_number_hash = p.id_number_hash) \
                  OR (p.phone_hash IS NOT NULL AND q.phone_hash = p.phone_hash AND q.name = p.name)) \
-             JOIN matters m ON m.id = q.matter_id WHERE p.matter_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT 50",
+             JOIN matters m ON m.id = q.matter_id JOIN units g ON g.id = m.grid_id WHERE p.matter_id = $1 \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT 50",
         )
         .bind(matter_id)
         .fetch_all(&self.read)
@@ -171,7 +175,8 @@ impl Store {
     /// the real distance).
     pub async fn duplicate_candidates(&self, matter_id: i64, days: i64, deg: f64) -> StoreResult<Vec<MatterBrief>> {
         let me: Option<MatterBrief> = sqlx::query_as(
-            "SELECT id, code, kind, category, status, narrative, lat, lon, created_at FROM matters WHERE id = $1",
+            "SELECT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at, g.path AS grid_path \
+             FROM matters m JOIN units g ON g.id = m.grid_id WHERE m.id = $1",
         )
         .bind(matter_id)
         .fetch_optional(&self.read)
@@ -180,8 +185,8 @@ impl Store {
             return Ok(vec![]);
         };
         Ok(sqlx::query_as(
-            "SELECT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at FROM matters m \
-             WHERE m.id <> $1 AND m.kind = $2 AND m.category = $3 AND m.status <> 'closed' \
+            "SELECT m.id, m.code, m.kind, m.category, m.status, m.narrative, m.lat, m.lon, m.created_at, g.path AS grid_path \
+             FROM matters m JOIN units g ON g.id = m.grid_id WHERE m.id <> $1 AND m.kind = $2 AND m.category = $3 AND m.status <> 'closed' \
              AND m.created_at BETWEEN $4 AND $5 AND m.lat BETWEEN $6 AND $7 AND m.lon BETWEEN $8 AND $9 \
              AND NOT EXISTS (SELECT 1 FROM matter_links l WHERE l.kind = 'duplicate' AND \
                  ((l.from_matter_id = m.id AND l.to_matter_id = $1) OR (l.from_matter_id = $1 AND l.to_matter_id = m.id))) \

@@ -7,6 +7,7 @@
 use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
 use crate::{Store, StoreError, StoreResult, now_ms};
 use fengqiao_domain::mediation::{AgreementDraft, CaseFacts, Consent, PartyRole, Route, judicial_confirmation_due};
+use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::risk::{EscalationRisk, Facts, Lexicon};
 use fengqiao_domain::{IdNumber, Phone};
 use sqlx::FromRow;
@@ -31,6 +32,9 @@ pub struct NewParty {
     /// Marked vulnerable by the recorder (disabled, pregnant, ...); minors, people of 70
     /// and over and residents with a care category are vulnerable anyway.
     pub vulnerable: bool,
+    /// Link the party to a registered resident only when their household lies under this
+    /// path (the recorder's reach); `None`: never link.
+    pub link_within: Option<UnitPath>,
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -244,12 +248,19 @@ impl Store {
         let now = now_ms();
         let id_hash = p.id_number.as_ref().map(|i| self.crypto.lookup_hash("id_number", i.as_str()));
         let resident: Option<(i64, String)> = match &id_hash {
-            Some(h) => {
-                sqlx::query_as("SELECT id, care FROM residents WHERE id_hash = $1")
+            Some(h) => match &p.link_within {
+                Some(within) => {
+                    sqlx::query_as(
+                        "SELECT r.id, r.care FROM residents r JOIN households h ON h.id = r.household_id \
+                             JOIN units g ON g.id = h.grid_id WHERE r.id_hash = $1 AND g.path LIKE $2",
+                    )
                     .bind(h)
+                    .bind(format!("{}%", within.0))
                     .fetch_optional(&self.read)
                     .await?
-            }
+                }
+                None => None,
+            },
             None => None,
         };
         let age_vulnerable = p.id_number.as_ref().is_some_and(|i| {
