@@ -35,3 +35,27 @@ test('a grid worker sees only their own grid on the map', async () => {
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });
+
+// Issue 9, item 10: a grid's name is data. Renamed to markup, it shows as text in the
+// tooltip and nothing runs (and the content security policy forbids inline script anyway).
+test('a grid named like markup is shown as text on the map', async () => {
+  const page = await newPage(browser);
+  await login(page, demo, 'sysadmin');
+  const api = `${demo.base}/api/v1/units/XY-C01-G02`;
+  const unit = await (await page.request.get(api)).json();
+  const name = '<img src=x onerror="window.__xss=1">';
+  const put = await page.request.put(api, {
+    data: { name, address: unit.address, geometry: unit.geometry, sort_order: unit.sort_order },
+  });
+  assert.equal(put.status(), 200, await put.text());
+  const res = await page.goto(`${demo.base}/map`);
+  assert.match(res.headers()['content-security-policy'], /script-src 'self';/);
+  await page.locator('#map-status[data-count="156"]').waitFor();
+  await page.locator('#map path[data-grid="XY-C01-G02"]').hover();
+  const tip = page.locator('.leaflet-tooltip');
+  await tip.waitFor();
+  assert.equal((await tip.textContent()).trim(), name);
+  assert.equal(await tip.locator('img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  await page.context().close();
+});

@@ -115,8 +115,36 @@ pub fn roles_str(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 
+/// Failed logins one client address may make in the lockout window before it is refused
+/// outright (whatever the usernames it tries).
+pub const CLIENT_FAILURES_PER_WINDOW: i64 = 50;
+
+/// Check a password off the async workers: argon2 is deliberately slow, and a flood of
+/// logins must not stall every other request.
+async fn verify_off_thread(hash: Option<String>, password: &str) -> Result<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&h, &password),
+        None => {
+            verify_password(dummy_hash(), &password);
+            false
+        }
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))
+}
+
+fn locked() -> Error {
+    Error::Denied { code: "locked", message: "account locked; try again later".into() }
+}
+
 /// Check a username and password, with lockout. Every outcome is audited. Returns the user
 /// and what stands between the password and a full session.
+///
+/// An attempt is recorded before the password is checked, and counted with the others of
+/// the window: so however many attempts race, at most `lockout_threshold` of them are
+/// checked. Unknown usernames are counted and locked like real ones (the answers are the
+/// same), and one client address may fail only so often whatever names it tries.
 pub async fn check_credentials(
     app: &App,
     username: &str,
@@ -125,6 +153,7 @@ pub async fn check_credentials(
 ) -> Result<(User, SecondFactor)> {
     let s = &app.settings;
     let now = now_ms();
+    let since = now - s.lockout_window_minutes * 60_000;
     let user = match app.store.user_by_username(username).await {
         Ok(u) => Some(u),
         Err(StoreError::NotFound) => None,
@@ -132,36 +161,34 @@ pub async fn check_credentials(
     };
     let ctx = audit_ctx_for(user.as_ref(), username, client, "login");
     let bad = || Error::Unauthenticated { code: "invalid_credentials", message: "wrong username or password".into() };
-    let Some(user) = user else {
-        verify_password(dummy_hash(), password);
-        app.store.record_login_failure(&ctx, username, "unknown user").await?;
-        return Err(bad());
-    };
-    if let Some(until) = user.locked_until.filter(|u| *u > now) {
-        app.store.record_login_failure(&ctx, username, "account locked").await?;
-        let minutes = (until - now + 59_999) / 60_000;
-        return Err(Error::Denied {
-            code: "locked",
-            message: format!("account locked; try again in {minutes} minutes"),
-        });
+    if app.store.client_login_failures_since(client, since).await? >= CLIENT_FAILURES_PER_WINDOW {
+        let ev = AuditEvent::new("session.login", "user", username, Outcome::Denied).detail("client address limit");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(Error::Limited("too many failed logins from this address; try again later".into()));
     }
-    let ok = match &user.password_hash {
-        Some(h) => verify_password(h, password),
-        None => {
-            verify_password(dummy_hash(), password);
-            false
-        }
-    };
-    if !ok || user.disabled {
-        let reason = if user.disabled { "account disabled" } else { "wrong password" };
-        app.store.record_login_failure(&ctx, username, reason).await?;
-        let since = now - s.lockout_window_minutes * 60_000;
-        if app.store.login_failures_since(username, since).await? >= s.lockout_threshold {
-            app.store.lock_user(&ctx, user.id, now + s.lockout_minutes * 60_000).await?;
+    let attempt = app.store.reserve_login_attempt(username, client).await?;
+    let attempts = app.store.login_failures_since(username, since).await?;
+    let user_locked = user.as_ref().is_some_and(|u| u.locked_until.is_some_and(|t| t > now));
+    if user_locked || attempts > s.lockout_threshold {
+        let ev = AuditEvent::new("session.login", "user", username, Outcome::Failure).detail("account locked");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(locked());
+    }
+    let ok = verify_off_thread(user.as_ref().and_then(|u| u.password_hash.clone()), password).await?;
+    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        let reason = if !ok { "wrong password" } else { "account disabled" };
+        let ev = AuditEvent::new("session.login", "user", username, Outcome::Failure).detail(reason);
+        app.store.audit(&ctx, &ev).await?;
+        if attempts >= s.lockout_threshold
+            && let Ok(u) = app.store.user_by_username(username).await
+        {
+            app.store.lock_user(&ctx, u.id, now + s.lockout_minutes * 60_000).await?;
         }
         return Err(bad());
-    }
-    app.store.clear_login_failures(username).await?;
+    };
+    // The password was right: this attempt was no failure. Earlier failures (of passwords
+    // or second factors) are forgotten only once the login is complete.
+    app.store.release_login_attempt(attempt).await?;
     let step = if user.totp_enabled {
         SecondFactor::Code
     } else if s.require_totp_for_admins && user.roles.iter().any(|r| r.requires_totp_by_default()) {
@@ -169,26 +196,45 @@ pub async fn check_credentials(
     } else {
         SecondFactor::Done
     };
+    if step == SecondFactor::Done {
+        app.store.clear_login_failures(username).await?;
+    }
     app.store.audit(&ctx, &AuditEvent::new("session.password_ok", "user", &user.username, Outcome::Success)).await?;
     Ok((user, step))
 }
 
-/// Verify a TOTP code for a user (and burn its time step). Audited.
+/// Verify a TOTP code for a user (and burn its time step). Audited. A wrong code counts as a
+/// failed login: at the threshold the account locks and its sessions (the one waiting for
+/// this code too) end; a locked account's code is not checked. The right code completes the
+/// login and forgets the failures.
 pub async fn check_totp(app: &App, user: &User, code: &str, client: &str) -> Result<()> {
+    let s = &app.settings;
+    let now = now_ms();
     let ctx = audit_ctx_for(Some(user), &user.username, client, "login");
     let secret = match &user.totp_secret_enc {
         Some(enc) => app.store.crypto.open(enc)?,
         None => return Err(Error::field("totp", "no second factor is set up for this account")),
     };
-    let step = crate::totp::verify(&secret, code, now_ms() / 1000);
+    let fresh_user = app.store.user_by_id(user.id).await?;
+    if fresh_user.locked_until.is_some_and(|t| t > now) {
+        app.store.record_login_failure(&ctx, &user.username, "account locked (second factor)").await?;
+        return Err(locked());
+    }
+    let step = crate::totp::verify(&secret, code, now / 1000);
     let fresh = match step {
         Some(step) => app.store.use_totp_step(user.id, step).await?,
         None => false,
     };
     if !fresh {
         app.store.record_login_failure(&ctx, &user.username, "wrong TOTP code").await?;
+        let since = now - s.lockout_window_minutes * 60_000;
+        if app.store.login_failures_since(&user.username, since).await? >= s.lockout_threshold {
+            app.store.lock_user(&ctx, user.id, now + s.lockout_minutes * 60_000).await?;
+            app.store.delete_sessions_of(user.id, None).await?;
+        }
         return Err(Error::Unauthenticated { code: "invalid_totp", message: "wrong or reused one-time code".into() });
     }
+    app.store.clear_login_failures(&user.username).await?;
     Ok(())
 }
 
@@ -245,15 +291,23 @@ pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &
 }
 
 /// Complete a session waiting for its second factor with a TOTP code (audited as the login).
-pub async fn complete_second_factor(app: &App, actor: &Actor, code: &str) -> Result<()> {
+/// The session's token changes: the new one is returned.
+pub async fn complete_second_factor(app: &App, actor: &Actor, code: &str) -> Result<String> {
     if actor.second_factor != SecondFactor::Code {
         return Err(Error::Conflict { field: None, message: "this session is not waiting for a code".into() });
     }
     check_totp(app, &actor.user, code, &actor.client).await?;
-    app.store.complete_mfa(&actor.token_hash).await?;
+    let token = rotate(app, actor).await?;
     let ev = AuditEvent::new("session.login", "user", &actor.user.username, Outcome::Success).detail("web+totp");
     app.store.audit(&actor.audit_ctx("login"), &ev).await?;
-    Ok(())
+    Ok(token)
+}
+
+/// Mark the actor's session complete under a new token (and CSRF token); returns the token.
+async fn rotate(app: &App, actor: &Actor) -> Result<String> {
+    let token = random_token();
+    app.store.complete_mfa(&actor.token_hash, &token_hash(&token), &random_token()).await?;
+    Ok(token)
 }
 
 /// Start TOTP enrolment: a new secret, kept sealed and not yet enabled until a code from it
@@ -281,8 +335,9 @@ pub async fn pending_totp_secret(app: &App, actor: &Actor) -> Result<Option<Stri
 }
 
 /// Finish TOTP enrolment with a code from the new secret: the factor is enabled, and a
-/// session that had to enrol before use becomes a full session (audited as the login).
-pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
+/// session that had to enrol before use becomes a full session (audited as the login) under
+/// a new token, returned.
+pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<Option<String>> {
     let user = app.store.user_by_id(actor.user.id).await?;
     let Some(secret) = pending_totp_secret(app, actor).await? else {
         return Err(Error::Conflict { field: None, message: "no enrolment is in progress".into() });
@@ -290,12 +345,13 @@ pub async fn confirm_totp(app: &App, actor: &Actor, code: &str) -> Result<()> {
     check_totp(app, &user, code, &actor.client).await?;
     app.store.set_totp(&actor.audit_ctx("totp enrolment"), user.id, Some(&secret), true).await?;
     if actor.second_factor == SecondFactor::Enrol {
-        app.store.complete_mfa(&actor.token_hash).await?;
+        let token = rotate(app, actor).await?;
         let ev =
             AuditEvent::new("session.login", "user", &user.username, Outcome::Success).detail("web+totp enrolment");
         app.store.audit(&actor.audit_ctx("login"), &ev).await?;
+        return Ok(Some(token));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// End the actor's session (audited).

@@ -93,20 +93,45 @@ pub struct AgreementPrint {
     pub full: bool,
 }
 
-/// The agreement of a matter for printing: full numbers for those handling the case (they
-/// print it for signing; the read is audited), masked for everyone else.
-pub async fn agreement_for_print(app: &App, actor: &Actor, code: &str) -> Result<AgreementPrint> {
+/// The agreement of a matter for printing. As everyone who may see the matter sees it, the
+/// parties' numbers are masked as their role may see them. With a stated `purpose`, the
+/// printout for signing has the numbers in full: only for someone handling the case whose
+/// role has the personal-data permission, and the read is audited with its purpose.
+pub async fn agreement_for_print(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    purpose: Option<&str>,
+) -> Result<AgreementPrint> {
     let m = load(app, actor, code, Action::ViewMatters).await?;
     let Some((agreement, terms)) = app.store.agreement(m.id).await? else { return Err(Error::NotFound) };
-    let full = can_handle(app, actor, &m).await?;
-    let parties = app.store.parties(m.id, full).await?;
+    let full = match purpose {
+        None => false,
+        Some(purpose) => {
+            if !can_handle(app, actor, &m).await? {
+                actor
+                    .authorize(app, Action::HandleMatter, &UnitPath(m.handler_path.clone()), ("matter", &m.code))
+                    .await?;
+            }
+            actor.authorize(app, Action::ViewPersonalData, &UnitPath(m.grid_path.clone()), ("matter", &m.code)).await?;
+            if purpose.trim().chars().count() < 2 {
+                return Err(Error::field("purpose", "say why"));
+            }
+            true
+        }
+    };
+    let mut parties = app.store.parties(m.id, full).await?;
     if full {
         let ev = AuditEvent::new("personal_data.read", "matter", &m.code, Outcome::Success).detail(format!(
             "agreement {} printed with the full numbers of {} parties",
             agreement.number,
             parties.len()
         ));
-        app.store.audit(&actor.audit_ctx("print mediation agreement"), &ev).await?;
+        app.store.audit(&actor.audit_ctx(purpose.unwrap_or_default().trim()), &ev).await?;
+    } else if !actor.may(Action::ViewPersonalData) {
+        for p in &mut parties {
+            p.id_number = p.id_number.as_deref().map(fengqiao_domain::mask::mask_id_tail);
+        }
     }
     let committee = committee_name(app, &m).await?.unwrap_or_else(|| m.handler_name.clone());
     Ok(AgreementPrint { agreement, terms, parties, committee, full })

@@ -10,9 +10,14 @@ use fengqiao_store::audit::AuditCtx;
 
 pub use fengqiao_store::open311::{Open311Filter, Open311Request};
 
-/// Public requests matching the filter (what a `GET requests` shows).
+/// Public requests matching the filter (what a `GET requests` shows). Tips are never public:
+/// they name people and the ones who report them.
 pub async fn requests(app: &App, f: &Open311Filter) -> Result<Vec<Open311Request>> {
-    let f = Open311Filter { limit: f.limit.clamp(1, 1000), ..f.clone() };
+    let f = Open311Filter {
+        limit: f.limit.clamp(1, 1000),
+        exclude_kinds: vec![fengqiao_domain::matter::MatterKind::Tip.as_str().to_string()],
+        ..f.clone()
+    };
     Ok(app.store.open311_requests(&f).await?)
 }
 
@@ -48,10 +53,30 @@ pub async fn client(app: &App, api_key: &str) -> Result<Client> {
 
 /// Post a request as `client`; `media_url` is kept with the request.
 pub async fn post(app: &App, client: &Client, s: &Submission, media_url: Option<String>) -> Result<Posted> {
-    let (mut new, _, _) = build(app, s, Source::Open311).await?;
+    let (mut new, _, _) = build(app, s, Source::Open311).await.map_err(registry_silent)?;
     let token = crate::accounts::random_token();
     new.open311 = Some((client.id, token.clone(), media_url));
     let ctx = AuditCtx::system(&format!("open311:{}", client.name), "open311 request");
     let code = record(app, &ctx, &new).await?;
     Ok(Posted { code, token })
+}
+
+/// An API client learns nothing of the registry from a refusal: an unknown household code or
+/// address reads as "cannot be located" whatever the registry holds.
+fn registry_silent(e: Error) -> Error {
+    match e {
+        Error::Invalid(fields) => Error::Invalid(
+            fields
+                .into_iter()
+                .map(|f| match f.field.as_str() {
+                    "household_code" | "address" => fengqiao_domain::FieldError::new(
+                        f.field.clone(),
+                        "cannot be located from this; give lat and long",
+                    ),
+                    _ => f,
+                })
+                .collect(),
+        ),
+        e => e,
+    }
 }

@@ -60,7 +60,19 @@ pub async fn page(app: &App, h: &HouseholdRow) -> Result<ResidentPage> {
         officer: route.as_ref().and_then(|r| r.officer.as_ref()).map(contact),
         worker: route.as_ref().and_then(|r| r.worker.as_ref()).map(contact),
         grid_name: route.map(|r| r.grid.name).unwrap_or_default(),
-        matters: app.store.matters_of_household(h.id, 20).await?,
+        matters: app
+            .store
+            .matters_reported_by_code(h.id, 20)
+            .await?
+            .into_iter()
+            .map(|mut m| {
+                // A dispute's narrative names the neighbours; the page shows its state only.
+                if m.kind == "dispute" {
+                    m.narrative.clear();
+                }
+                m
+            })
+            .collect(),
     })
 }
 
@@ -134,8 +146,8 @@ pub struct RatingIn {
     pub comment: String,
 }
 
-/// Rate a matter of the household (a later rating replaces the earlier one). A matter of
-/// another household reads as not found.
+/// Rate a matter reported through the household's current code, once ([`Error::Conflict`]
+/// after). Any other matter reads as not found.
 pub async fn rate(app: &App, client: &str, h: &HouseholdRow, code: &str, r: &RatingIn) -> Result<()> {
     let score = |s: &str| s.trim().parse::<i64>().ok().filter(|v| (1..=5).contains(v));
     let mut fields = vec![];

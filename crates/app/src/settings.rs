@@ -73,6 +73,12 @@ pub struct ClockRule {
 }
 
 impl Settings {
+    /// Whether the site is served over HTTPS: configured so, or its public address is https.
+    /// Cookies are then `Secure` and browsers are told to keep to HTTPS (HSTS).
+    pub fn https(&self) -> bool {
+        self.secure_cookies || self.public_url.trim().to_ascii_lowercase().starts_with("https://")
+    }
+
     /// Minutes to acknowledge and to resolve a matter of this kind and priority.
     pub fn deadlines(
         &self,

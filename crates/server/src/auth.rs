@@ -41,8 +41,21 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 pub fn set_cookie(settings: &fengqiao_app::Settings, name: &str, value: &str, max_age_secs: i64) -> String {
-    let secure = if settings.secure_cookies { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+    cookie_for(settings, name, value, "/", "Strict", max_age_secs)
+}
+
+/// A `Set-Cookie` value: always `HttpOnly` (no script reads our cookies), `Secure` whenever
+/// the site is served over HTTPS.
+pub fn cookie_for(
+    settings: &fengqiao_app::Settings,
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age_secs: i64,
+) -> String {
+    let secure = if settings.https() { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{secure}")
 }
 
 /// Resolve the session of a request (bearer token, else the cookie), whatever its

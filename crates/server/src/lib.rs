@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod headers;
 pub mod i18n;
 pub mod i18n_fields;
 pub mod metrics;
@@ -67,6 +68,7 @@ pub fn app(state: AppState) -> Router {
         .merge(open311::router())
         .merge(web::router())
         .fallback(error::fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())

@@ -73,7 +73,8 @@
         return { color: '#7a1010', weight: 1, fillOpacity: 0.65, fillColor: colour(f.properties.figures[figure] || 0, max) };
       },
       onEachFeature: function (f, l) {
-        l.bindTooltip(f.properties.name, { sticky: true });
+        // As text: a string would be taken as HTML (a grid's name is data, not markup).
+        l.bindTooltip(text('span', f.properties.name), { sticky: true });
         l.on('click', function () {
           if (selected) layer.resetStyle(selected);
           selected = l;

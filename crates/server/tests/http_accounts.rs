@@ -392,7 +392,70 @@ async fn volunteers_and_security_over_the_api(db: &TestDb) {
     assert_eq!(w.get("/api/v1/me", Some(&t)).await.status, 401, "the administrator's sessions ended");
 }
 
+/// Issue 9, items 5 and 12: second-factor codes cannot be guessed without limit, racing
+/// attempts cannot outrun the lockout, unknown and locked accounts answer alike, one client
+/// address is limited whatever names it tries.
+async fn logins_cannot_be_guessed(db: &TestDb) {
+    use tower::ServiceExt;
+    let w = world(db).await;
+    let login = |user: &str, password: &str, totp: Option<&str>| {
+        let totp = totp.map(|t| format!(r#","totp":"{t}""#)).unwrap_or_default();
+        format!(r#"{{"username":"{user}","password":"{password}"{totp}}}"#)
+    };
+    // Wrong codes with the right password count as failures; the right password does not
+    // forgive them; at the threshold the account locks and the right code no longer works.
+    for i in 0..5 {
+        let r = w.post_json("/api/v1/session", None, &login("auditor", PASSWORD, Some("000000"))).await;
+        assert_error_body(&r, 401, "invalid_totp");
+        assert_eq!(r.json()["error"]["code"], "invalid_totp", "attempt {i}");
+    }
+    let right = totp_now("JBSWY3DPEHPK3PXP", 0);
+    let r = w.post_json("/api/v1/session", None, &login("auditor", PASSWORD, Some(&right))).await;
+    assert_error_body(&r, 403, "locked");
+    // An unknown username answers exactly as a locked real one once it has failed as often.
+    for _ in 0..5 {
+        assert_eq!(w.post_json("/api/v1/session", None, &login("nobody", "x", None)).await.status, 401);
+    }
+    let unknown = w.post_json("/api/v1/session", None, &login("nobody", "x", None)).await;
+    assert_eq!(unknown.status, 403);
+    assert_eq!(unknown.body, r.body, "the same answer for a name that does not exist");
+    // Thirty wrong passwords at once: no more than the threshold are checked at all.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(login("gw2", "wrong", None)))
+            .unwrap();
+        set.spawn(w.app.clone().oneshot(req));
+    }
+    let mut checked = 0;
+    while let Some(r) = set.join_next().await {
+        let status = r.unwrap().unwrap().status().as_u16();
+        assert!(status == 401 || status == 403, "{status}");
+        checked += usize::from(status == 401);
+    }
+    assert!(checked <= 5, "{checked} of 30 racing attempts were checked");
+    assert_error_body(&w.post_json("/api/v1/session", None, &login("gw2", PASSWORD, None)).await, 403, "locked");
+    // One address trying many names is stopped (another address is not).
+    let from = |addr: &str, user: &str| {
+        let mut req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(login(user, "wrong", None)))
+            .unwrap();
+        let sock: std::net::SocketAddr = format!("{addr}:5000").parse().unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(sock));
+        req
+    };
+    for i in 0..fengqiao_app::accounts::CLIENT_FAILURES_PER_WINDOW {
+        let r = w.send(from("198.51.100.7", &format!("guess{i}"))).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+    }
+    assert_error_body(&w.send(from("198.51.100.7", "guess-more")).await, 429, "too_many_requests");
+    assert_eq!(w.send(from("198.51.100.8", "guess-more")).await.status, 401);
+}
+
 contract_tests!(
+    logins_cannot_be_guessed,
     volunteers_and_security_over_the_api,
     organisation_edited_over_the_api,
     account_changes_over_the_api,

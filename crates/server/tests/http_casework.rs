@@ -154,6 +154,26 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     let pdf = w.get(&format!("/matters/{code}/agreement.pdf"), Some(&med)).await;
     assert_eq!(pdf.status, 200);
     assert!(pdf.body.starts_with("%PDF-"));
+    // Issue 9, item 7: the printout shows numbers as the reader's role may see them; the one
+    // for signing, with full numbers, needs the personal-data permission and a purpose, and
+    // is audited with it.
+    assert!(page.body.contains("139****0000") && !page.body.contains("13903580000"), "the mediator sees masks");
+    let full = format!("/matters/{code}/agreement?purpose={}", common::urlencode("双方现场签字"));
+    assert_eq!(w.get(&full, Some(&med)).await.status, 403, "a mediator has no personal-data permission");
+    let cmd = w.token("commander").await;
+    let masked = w.get(&format!("/matters/{code}/agreement"), Some(&cmd)).await;
+    assert!(!masked.body.contains("13903580000"), "no purpose, no full numbers");
+    assert_eq!(w.get(&format!("/matters/{code}/agreement?purpose=x"), Some(&cmd)).await.status, 422);
+    let signed = w.get(&full, Some(&cmd)).await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    assert!(signed.body.contains("13903580000") && signed.body.contains("data-testid=\"full-numbers\""));
+    let reads = w
+        .store
+        .search_audit(&AuditFilter { action: Some("personal_data.read".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(reads.iter().any(|r| r.actor == "commander" && r.purpose == "双方现场签字"), "{reads:?}");
+    assert_eq!(w.get(&format!("/matters/{code}/agreement.pdf?purpose=x"), Some(&cmd)).await.status, 422);
     let page = w.get(&format!("/matters/{code}"), Some(&med)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("调解协议书") && page.body.contains("赵立新"));

@@ -10,6 +10,60 @@ use fengqiao_store::audit::AuditFilter;
 use fengqiao_store::contract_tests;
 use fengqiao_store::testing::TestDb;
 
+/// Whether a page has no inline script: every `<script>` has a `src`, and no element has an
+/// event-handler attribute (`onclick=`, `onerror=`, ...).
+fn no_inline_script(html: &str) -> bool {
+    let scripts_have_src =
+        html.split("<script").skip(1).all(|t| t.split('>').next().is_some_and(|a| a.contains("src=")));
+    let handlers = html.match_indices(" on").any(|(i, _)| {
+        let rest = &html[i + 3..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_lowercase()).collect();
+        name.len() >= 3 && rest[name.len()..].starts_with('=')
+    });
+    scripts_have_src && !handlers
+}
+
+/// Issue 9, items 13 and 14: security headers on every response, `Secure` cookies when the
+/// site is served over HTTPS, no open redirect through the language switch.
+async fn security_headers_cookies_and_redirects(db: &TestDb) {
+    let w = world(db).await;
+    let r = w.get("/login", None).await;
+    for (name, value) in
+        [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")]
+    {
+        assert_eq!(r.headers[name], value, "{name}");
+    }
+    assert!(r.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(r.headers.get("strict-transport-security").is_none(), "plain HTTP: no HSTS");
+    let cookie = r.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && !cookie.contains("Secure"), "{cookie}");
+    let api = w.get("/api/v1/me", None).await;
+    assert_eq!(api.headers["x-content-type-options"], "nosniff", "the API too");
+    for (next, to) in [
+        ("/%5Cevil.example", "/dashboard"),
+        ("//evil.example", "/dashboard"),
+        ("https://evil.example", "/dashboard"),
+        ("/%09/evil.example", "/dashboard"),
+        ("/matters?status=closed", "/matters?status=closed"),
+    ] {
+        let r = w.get(&format!("/lang/en?next={next}"), None).await;
+        assert_eq!(r.headers["location"], to, "{next}");
+    }
+    // Served over HTTPS (its public address says so): Secure cookies and HSTS.
+    let mut state = w.state.clone();
+    let mut settings = (*state.app.settings).clone();
+    settings.public_url = "https://fengqiao.example.gov.cn".into();
+    state.app.settings = std::sync::Arc::new(settings);
+    let https = common::World { app: fengqiao_server::app(state.clone()), state, store: w.store.clone() };
+    let r = https.get("/login", None).await;
+    assert!(r.headers["set-cookie"].to_str().unwrap().contains("; Secure"));
+    assert_eq!(r.headers["strict-transport-security"], "max-age=31536000");
+    let r = https.post_json("/api/v1/session", None, &format!(r#"{{"username":"gw1","password":"{PASSWORD}"}}"#)).await;
+    assert_eq!(r.status, 201);
+    let r = https.get("/lang/en?next=/login", None).await;
+    assert!(r.headers["set-cookie"].to_str().unwrap().contains("; Secure"));
+}
+
 async fn every_page_renders(db: &TestDb) {
     let w = world(db).await;
     let t = w.token("commander").await;
@@ -34,6 +88,10 @@ async fn every_page_renders(db: &TestDb) {
         let r = w.get(path, Some(&t)).await;
         assert_eq!(r.status, 200, "{path}: {}", r.body);
         assert!(r.body.contains(needle), "{path} lacks {needle}");
+        // Issue 9, item 10: no inline script anywhere, so the policy can forbid it.
+        assert!(no_inline_script(&r.body), "{path} has inline script");
+        let csp = r.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self';") && !csp.contains("unsafe-inline"), "{path}: {csp}");
     }
     assert_eq!(w.get("/area/nowhere", Some(&t)).await.status, 404);
     assert_eq!(w.get("/area/map", Some(&t)).await.status, 404, "the map has its own page");
@@ -221,4 +279,5 @@ contract_tests!(
     operations_endpoints,
     readyz_reports_a_database_behind_the_binary,
     audit_api_pages_and_volunteer_form,
+    security_headers_cookies_and_redirects,
 );

@@ -237,6 +237,65 @@ async fn qr_sheet_within_reach(db: &TestDb) {
     assert_eq!(r.status, 403, "{}", r.body);
 }
 
+/// The residents' page of a household code, as a phone sees it: its CSRF cookie and token.
+async fn resident_page(w: &common::World, token: &str) -> (common::Resp, String, String) {
+    let r = w.get(&format!("/q/{token}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = r.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (r, cookie, csrf)
+}
+
+async fn resident_post(w: &common::World, path: &str, cookie: &str, form: &str) -> common::Resp {
+    let req = axum::http::Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(axum::body::Body::from(form.to_string()))
+        .unwrap();
+    w.send(req).await
+}
+
+/// Issue 9, item 9: the public QR page shows only what was reported through that code
+/// (not what staff recorded, not what a former tenant reported under the old code), no
+/// dispute's narrative, and a matter is rated once.
+async fn the_qr_page_shows_only_its_own_reports(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let staff = r#"{"kind":"dispute","category":"neighbour","narrative":"张家与李家因漏水争吵，李某扬言报复","household_code":"H1"}"#;
+    let r = w.post_json("/api/v1/matters", Some(&gw), staff).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let staff_code = r.json()["code"].as_str().unwrap().to_string();
+    let file = w.get("/households/H1", Some(&gw)).await.body;
+    let token_of = |html: &str| html.replace("&#x2f;", "/").split("/q/").nth(1).unwrap()[..43].to_string();
+    let token = token_of(&file);
+    let (page, cookie, csrf) = resident_page(&w, &token).await;
+    assert!(!page.body.contains(&staff_code) && !page.body.contains("扬言报复"), "staff records are not shown");
+    let form = format!("csrf={csrf}&kind=dispute&narrative={}", common::urlencode("楼上装修噪音到深夜"));
+    let r = resident_post(&w, &format!("/q/{token}/matters"), &cookie, &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (page, cookie, csrf) = resident_page(&w, &token).await;
+    let mine = page.body.split("data-testid=\"my-matters\"").nth(1).unwrap();
+    let code = mine.split("data-code=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(!page.body.contains("楼上装修噪音到深夜"), "a dispute's narrative is not shown on the public page");
+    let rating = format!("csrf={csrf}&attitude=5&speed=4&firmness=4&warmth=5&comment=");
+    let r = resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &rating).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (_, cookie, csrf) = resident_page(&w, &token).await;
+    let again = format!("csrf={csrf}&attitude=1&speed=1&firmness=1&warmth=1&comment=");
+    let r = resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &again).await;
+    assert_eq!(r.status, 409, "rated once");
+    assert!(r.body.contains("已经评价过了"));
+    let r = resident_post(&w, &format!("/q/{token}/ratings/{staff_code}"), &cookie, &again).await;
+    assert_eq!(r.status, 404, "a staff record cannot be rated through the code");
+    // A new code (a new tenant): what was reported under the old one is not shown.
+    assert_eq!(w.post_json("/api/v1/households/H1/qr", Some(&gw), "").await.status, 204);
+    let fresh = token_of(&w.get("/households/H1", Some(&gw)).await.body);
+    assert_ne!(fresh, token);
+    let (page, _, _) = resident_page(&w, &fresh).await;
+    assert!(!page.body.contains(&code), "the former tenant's report is not shown");
+}
+
 /// Issue 9, item 2: a grid worker cannot take over another grid's records by import. The
 /// world's H2 (with 李秀英) and an organisation are in gw2's grid; gw1 imports rows naming
 /// them with points in gw1's own grid. Every such row is refused, nothing moves, and the
@@ -382,4 +441,5 @@ contract_tests!(
     registry_export_and_organisations,
     qr_sheet_within_reach,
     imports_do_not_take_over_other_grids,
+    the_qr_page_shows_only_its_own_reports,
 );

@@ -226,4 +226,41 @@ async fn chinese_lengths(db: &TestDb) {
     assert_eq!(too_long.json()["error"]["fields"][0]["field"], "narrative");
 }
 
-contract_tests!(chinese_lengths, discovery_and_services, requests_posted_listed_and_found);
+/// Issue 9, item 11: a tip is never public (it names people and the one who reports them),
+/// and a refused request says nothing of what the registry holds.
+async fn tips_and_the_registry_stay_private(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let key = w.store.add_open311_client(&AuditCtx::system("test", "open311"), "市民热线").await.unwrap();
+    let tip = format!(
+        "api_key={key}&service_code=tip&lat=37.105&long=111.705&description={}",
+        enc("3号楼502室有人聚众赌博，举报人电话13900001111")
+    );
+    let r = w.send(post_form("/open311/v2/requests.json", &tip)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = r.json()[0]["service_request_id"].as_str().unwrap().to_string();
+    let list = w.get("/open311/v2/requests.json", None).await;
+    assert_eq!(list.status, 200);
+    assert!(!list.body.contains(&id) && !list.body.contains("502"), "{}", list.body);
+    let one = w.get(&format!("/open311/v2/requests/{id}.json"), None).await;
+    assert_eq!(one.status, 404, "{}", one.body);
+    // The staff still see it.
+    let cmd = w.token("commander").await;
+    assert_eq!(w.get(&format!("/api/v1/matters/{id}"), Some(&cmd)).await.status, 200);
+    // Unknown household code and unknown address: the same answer, naming no registry.
+    let by = |field: &str, value: &str| {
+        format!("api_key={key}&service_code=hazard&{field}={}&description={}", enc(value), enc("路灯不亮"))
+    };
+    for body in [by("address_id", "NOPE"), by("address_string", "不存在的地址1号")] {
+        let r = w.send(post_form("/open311/v2/requests.json", &body)).await;
+        assert_error(&r, 400, "cannot be located");
+        assert!(!r.body.contains("household") && !r.body.contains("registered"), "{}", r.body);
+    }
+}
+
+contract_tests!(
+    chinese_lengths,
+    discovery_and_services,
+    requests_posted_listed_and_found,
+    tips_and_the_registry_stay_private
+);

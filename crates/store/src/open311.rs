@@ -33,6 +33,8 @@ pub struct Open311Filter {
     pub end: Option<i64>,
     /// `open` or `closed`.
     pub status: Option<String>,
+    /// Kinds never listed (the app keeps tips out of the public view).
+    pub exclude_kinds: Vec<String>,
     pub limit: i64,
 }
 
@@ -117,6 +119,10 @@ impl Store {
         if f.end.is_some() {
             sql.push_str(&format!(" AND m.created_at <= {}", next()));
         }
+        if !f.exclude_kinds.is_empty() {
+            let marks: Vec<String> = f.exclude_kinds.iter().map(|_| next()).collect();
+            sql.push_str(&format!(" AND m.kind NOT IN ({})", marks.join(", ")));
+        }
         match f.status.as_deref() {
             Some("open") => sql.push_str(" AND m.status <> 'closed'"),
             Some("closed") => sql.push_str(" AND m.status = 'closed'"),
@@ -138,6 +144,9 @@ impl Store {
         }
         if let Some(e) = f.end {
             q = q.bind(e);
+        }
+        for k in &f.exclude_kinds {
+            q = q.bind(k);
         }
         Ok(q.bind(f.limit.clamp(1, 1000)).fetch_all(&self.read).await?)
     }

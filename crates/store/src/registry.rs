@@ -601,6 +601,23 @@ impl Store {
         .await?)
     }
 
+    /// The matters reported through the household's current QR code (since it was issued),
+    /// newest first: what the residents' page shows. Staff records and what former tenants
+    /// reported under an older code are not among them.
+    pub async fn matters_reported_by_code(&self, household_id: i64, limit: i64) -> StoreResult<Vec<MatterRow>> {
+        Ok(sqlx::query_as(
+            "SELECT m.id, m.code, m.kind, m.narrative, m.status, m.source, m.created_at, \
+             (SELECT COUNT(*) FROM matter_ratings r WHERE r.matter_id = m.id) AS rated \
+             FROM matters m JOIN households h ON h.id = m.household_id \
+             WHERE m.household_id = $1 AND m.source = 'household_qr' AND m.created_at >= COALESCE(h.qr_issued_at, 0) \
+             ORDER BY m.created_at DESC LIMIT $2",
+        )
+        .bind(household_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     pub async fn count_matters_of_household_since(&self, household_id: i64, since_ms: i64) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM matters WHERE household_id = $1 AND created_at >= $2")
             .bind(household_id)
@@ -620,13 +637,23 @@ impl Store {
         comment: &str,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query_scalar("SELECT id FROM matters WHERE code = $1 AND household_id = $2")
-            .bind(code)
-            .bind(household_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM matter_ratings WHERE matter_id = $1").bind(id).execute(&mut *tx).await?;
+        // Only a matter reported through the household's current code, and only once.
+        let id: i64 = sqlx::query_scalar(
+            "SELECT m.id FROM matters m JOIN households h ON h.id = m.household_id WHERE m.code = $1 \
+             AND m.household_id = $2 AND m.source = 'household_qr' AND m.created_at >= COALESCE(h.qr_issued_at, 0)",
+        )
+        .bind(code)
+        .bind(household_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let rated: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM matter_ratings WHERE matter_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if rated > 0 {
+            return Err(StoreError::Conflict { constraint: "matter_ratings_once".into() });
+        }
         sqlx::query("INSERT INTO matter_ratings (matter_id, attitude, speed, firmness, warmth, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id)
             .bind(scores[0])

@@ -87,11 +87,20 @@ impl Store {
         Ok(())
     }
 
-    pub async fn complete_mfa(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.write)
-            .await?;
+    /// Complete a session's second factor and rotate its token and CSRF token: the token
+    /// a pending session had (seen before the second factor) is worth nothing after.
+    pub async fn complete_mfa(&self, token_hash: &str, new_token_hash: &str, new_csrf: &str) -> StoreResult<()> {
+        let n =
+            sqlx::query("UPDATE sessions SET mfa_pending = 0, token_hash = $2, csrf_token = $3 WHERE token_hash = $1")
+                .bind(token_hash)
+                .bind(new_token_hash)
+                .bind(new_csrf)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        if n == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
         Ok(())
     }
 

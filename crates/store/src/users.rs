@@ -367,6 +367,34 @@ impl Store {
         Ok(())
     }
 
+    /// Record a login attempt before its password is checked (committed at once, so racing
+    /// attempts see each other); [`Store::release_login_attempt`] takes it back when the
+    /// password was right.
+    pub async fn reserve_login_attempt(&self, username: &str, client_addr: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO login_failures (username, at, client_addr) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(username)
+        .bind(now_ms())
+        .bind(client_addr)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    pub async fn release_login_attempt(&self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(id).execute(&self.write).await?;
+        Ok(())
+    }
+
+    /// Failed logins from one client address since a time, whatever the usernames.
+    pub async fn client_login_failures_since(&self, client_addr: &str, since_ms: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE client_addr = $1 AND at >= $2")
+            .bind(client_addr)
+            .bind(since_ms)
+            .fetch_one(&self.write)
+            .await?)
+    }
+
     pub async fn login_failures_since(&self, username: &str, since_ms: i64) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2")
             .bind(username)

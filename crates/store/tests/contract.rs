@@ -186,13 +186,15 @@ async fn sessions_roundtrip(db: &TestDb) {
         client_addr: "127.0.0.1".into(),
     };
     db.store.create_session(&s).await.unwrap();
-    db.store.complete_mfa("h1").await.unwrap();
-    db.store.touch_session("h1", 20).await.unwrap();
-    let got = db.store.session("h1").await.unwrap().unwrap();
+    db.store.complete_mfa("h1", "h2", "c2").await.unwrap();
+    assert!(db.store.session("h1").await.unwrap().is_none(), "the pending token is worth nothing after");
+    db.store.touch_session("h2", 20).await.unwrap();
+    let got = db.store.session("h2").await.unwrap().unwrap();
     assert_eq!((got.second_factor, got.last_seen_at), (fengqiao_domain::SecondFactor::Done, 20));
+    assert_eq!(got.csrf_token, "c2");
     assert_eq!(db.store.purge_sessions(500, 1000).await.unwrap(), 0);
     assert_eq!(db.store.purge_sessions(2000, 1000).await.unwrap(), 1);
-    assert!(db.store.session("h1").await.unwrap().is_none());
+    assert!(db.store.session("h2").await.unwrap().is_none());
     db.store.delete_sessions_of(UserId(id.0), None).await.unwrap();
 }
 

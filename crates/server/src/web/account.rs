@@ -13,14 +13,25 @@ use fengqiao_app::totp;
 use minijinja::context;
 use serde::Deserialize;
 
-pub async fn switch_lang(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+pub async fn switch_lang(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let value = if code == "en" { "en" } else { "zh-CN" };
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/dashboard".into());
-    (
-        [(header::SET_COOKIE, format!("{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000"))],
-        Redirect::to(&next),
-    )
-        .into_response()
+    let next = q.next.filter(|n| local_path(n)).unwrap_or_else(|| "/dashboard".into());
+    let cookie = auth::cookie_for(&state.settings, LANG_COOKIE, value, "/", "Lax", 31_536_000);
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+}
+
+/// A path on this site to return to: `/…`, not `//host` nor `/\host` (which browsers read as
+/// another site), and nothing a header could not carry.
+fn local_path(n: &str) -> bool {
+    let b = n.as_bytes();
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && n.len() <= 2000
+        && n.chars().all(|c| !c.is_control() && c != '\\')
 }
 
 #[derive(Deserialize)]
@@ -32,7 +43,7 @@ fn login_form(state: &AppState, lang: Lang, status: StatusCode, username: &str, 
     let csrf = fengqiao_app::accounts::random_token();
     let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => csrf.clone(), username => username, error => error };
     let mut resp = render_status(state, status, "login.html", ctx);
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
+    let cookie = auth::cookie_for(&state.settings, LOGIN_CSRF_COOKIE, &csrf, "/login", "Strict", 3600);
     resp.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("valid header"));
     resp
 }
@@ -97,8 +108,18 @@ pub async fn login_submit(
         Err(fengqiao_app::Error::Denied { code: "locked", .. }) => {
             login_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "account_locked")))
         }
+        Err(fengqiao_app::Error::Limited(_)) => {
+            login_form(&state, lang, StatusCode::TOO_MANY_REQUESTS, username, Some(i18n::t(lang, "login_limited")))
+        }
         Err(e) => WebError(e.into(), lang).into_response(),
     }
+}
+
+/// A redirect that sets the (new) session cookie.
+fn with_session(state: &AppState, token: &str, to: &str) -> Response {
+    let max_age = state.settings.session_absolute_hours * 3600;
+    ([(header::SET_COOKIE, auth::set_cookie(&state.settings, SESSION_COOKIE, token, max_age))], Redirect::to(to))
+        .into_response()
 }
 
 pub async fn totp_page(State(state): State<AppState>, PendingActor(actor): PendingActor) -> WebResult {
@@ -128,7 +149,7 @@ pub async fn totp_submit(
         return Ok(Redirect::to("/dashboard").into_response());
     }
     match fengqiao_app::accounts::complete_second_factor(&state, &actor, &form.code).await {
-        Ok(()) => Ok(Redirect::to("/dashboard").into_response()),
+        Ok(token) => Ok(with_session(&state, &token, "/dashboard")),
         Err(fengqiao_app::Error::Unauthenticated { .. }) | Err(fengqiao_app::Error::Invalid(_)) => {
             let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(), error => i18n::t(lang, "invalid_totp") };
             Ok(render_status(&state, StatusCode::UNAUTHORIZED, "totp.html", ctx))
@@ -261,7 +282,8 @@ pub async fn totp_setup_submit(
         return Ok(Redirect::to("/account/totp").into_response());
     };
     match fengqiao_app::accounts::confirm_totp(&state, &actor, &form.code).await {
-        Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
+        Ok(Some(token)) => Ok(with_session(&state, &token, "/account?saved=1")),
+        Ok(None) => Ok(Redirect::to("/account?saved=1").into_response()),
         Err(fengqiao_app::Error::Unauthenticated { .. }) => Ok(totp_setup_render(
             &state,
             &actor,

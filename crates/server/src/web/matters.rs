@@ -382,27 +382,43 @@ pub async fn schedule(
     done(&state, &actor, &code, r, "follow-ups").await
 }
 
-/// The agreement's blocks for this reader: full numbers for those handling the case (they
-/// print it for signing; the read is audited), masked for everyone else.
+/// The agreement's blocks for this reader: numbers masked as the role may see them, or in
+/// full for the printout for signing (with a purpose; see the use case).
 async fn agreement_blocks(
     state: &AppState,
     actor: &crate::auth::Actor,
     code: &str,
+    purpose: Option<&str>,
 ) -> WebResult<(String, Vec<crate::agreement::Block>)> {
-    let p = fengqiao_app::casefile::agreement_for_print(state, actor, code)
+    let p = fengqiao_app::casefile::agreement_for_print(state, actor, code, purpose)
         .await
         .map_err(|e| WebError(e.into(), actor.lang))?;
     let blocks = crate::agreement::blocks(&p.committee, &p.agreement, &p.parties, &p.terms);
     Ok((p.agreement.number, blocks))
 }
 
+/// `?purpose=…` asks for the printout for signing, with the parties' numbers in full.
+#[derive(Deserialize)]
+pub struct PrintQuery {
+    purpose: Option<String>,
+}
+
 pub async fn agreement_page(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
+    Query(q): Query<PrintQuery>,
 ) -> WebResult {
-    let (number, blocks) = agreement_blocks(&state, &actor, &code).await?;
-    let ctx = context! { code => code, number => number, blocks => Value::from_serialize(&blocks), ..page_ctx(&state, &actor, "matters") };
+    let purpose = q.purpose.as_deref().filter(|p| !p.is_empty());
+    let (number, blocks) = agreement_blocks(&state, &actor, &code, purpose).await?;
+    let pdf_query = purpose
+        .map(|p| format!("?{}", serde_urlencoded::to_string([("purpose", p)]).unwrap_or_default()))
+        .unwrap_or_default();
+    let ctx = context! {
+        code => code, number => number, blocks => Value::from_serialize(&blocks), full => purpose.is_some(),
+        pdf_query => pdf_query, may_print_full => actor.may(Action::ViewPersonalData),
+        ..page_ctx(&state, &actor, "matters")
+    };
     Ok(render(&state, "agreement.html", ctx))
 }
 
@@ -410,8 +426,10 @@ pub async fn agreement_pdf(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
+    Query(q): Query<PrintQuery>,
 ) -> WebResult {
-    let (number, blocks) = agreement_blocks(&state, &actor, &code).await?;
+    let purpose = q.purpose.as_deref().filter(|p| !p.is_empty());
+    let (number, blocks) = agreement_blocks(&state, &actor, &code, purpose).await?;
     let bytes =
         tokio::task::spawn_blocking(move || crate::agreement::pdf(&format!("人民调解协议书 {number}"), &blocks))
             .await

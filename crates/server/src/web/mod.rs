@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/favicon.ico", get(favicon))
         .route("/static/map.js", get(map_js))
         .route("/static/capture.js", get(capture_js))
+        .route("/static/print.js", get(print_js))
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
         .route("/matters", get(matters::list))
@@ -127,6 +128,13 @@ async fn capture_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/capture.js"),
+    )
+}
+
+async fn print_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/print.js"),
     )
 }
 

@@ -116,7 +116,7 @@ async fn page_for(
         error => error,
     };
     let mut resp = render_status(state, status, "resident.html", ctx);
-    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/q; HttpOnly; SameSite=Strict; Max-Age=7200");
+    let cookie = auth::cookie_for(&state.settings, CSRF_COOKIE, csrf, "/q", "Strict", 7200);
     resp.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("valid header"));
     resp.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("valid header"));
     resp.headers_mut().insert(header::REFERRER_POLICY, "no-referrer".parse().expect("valid header"));
@@ -186,6 +186,7 @@ async fn again(state: &AppState, h: &HouseholdRow, token: &str, lang: Lang, e: f
             (messages.join("；"), StatusCode::UNPROCESSABLE_ENTITY)
         }
         fengqiao_app::Error::Limited(_) => (i18n::t(lang, "qr_err_too_many"), StatusCode::TOO_MANY_REQUESTS),
+        fengqiao_app::Error::Conflict { .. } => (i18n::t(lang, "qr_err_rated_once"), StatusCode::CONFLICT),
         fengqiao_app::Error::NotFound => return super::not_found_page(),
         e => return WebError(e.into(), lang).into_response(),
     };
