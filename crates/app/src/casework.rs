@@ -29,8 +29,15 @@ pub async fn load(state: &App, actor: &Actor, code: &str, action: Action) -> Res
         Action::HandleMatter => &m.handler_path,
         _ => &m.grid_path,
     };
-    actor.authorize(state, action, &UnitPath(path.clone()), ("matter", &m.code)).await?;
-    Ok(m)
+    match actor.authorize(state, action, &UnitPath(path.clone()), ("matter", &m.code)).await {
+        Ok(()) => Ok(m),
+        // A matter the actor may not even see reads as one that does not exist (the refusal
+        // is audited all the same): its code tells nothing.
+        Err(Error::Denied { .. }) if !actor.can(Action::ViewMatters, &UnitPath(m.grid_path.clone())) => {
+            Err(Error::NotFound)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether the actor may act on a matter they can see: the answer of [`load`] with

@@ -46,7 +46,11 @@ pub async fn attach(state: &App, actor: &Actor, code: &str, name: &str, bytes: V
     let m = state.store.matter_by_code(code).await?;
     if !crate::casework::can_handle(state, actor, &m).await? {
         let grid = fengqiao_domain::org::UnitPath(m.grid_path.clone());
-        actor.authorize(state, Action::RecordMatter, &grid, ("matter", &m.code)).await?;
+        match actor.authorize(state, Action::RecordMatter, &grid, ("matter", &m.code)).await {
+            Ok(()) => {}
+            Err(Error::Denied { .. }) if !actor.can(Action::ViewMatters, &grid) => return Err(Error::NotFound),
+            Err(e) => return Err(e),
+        }
     }
     let content_type = check(state, "file", &bytes)?;
     let (matter_id, code) = (m.id, m.code.as_str());

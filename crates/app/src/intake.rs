@@ -189,7 +189,14 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
 /// named at once; nothing is written unless all is well.
 pub async fn submit(state: &App, actor: &Actor, s: &Submission, source: Source) -> Result<String> {
     let (mut new, path, grid_code) = build(state, s, source).await?;
-    actor.authorize(state, Action::RecordMatter, &path, ("unit", &grid_code)).await?;
+    if let Err(e) = actor.authorize(state, Action::RecordMatter, &path, ("unit", &grid_code)).await {
+        // A household out of the recorder's sight reads as one that does not exist.
+        let code = s.household_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        if let Some(code) = code.filter(|_| !actor.can(Action::ViewRegistry, &path)) {
+            return Err(Error::field("household_code", format!("no household \"{code}\"")));
+        }
+        return Err(e);
+    }
     if source == Source::Screening {
         // Found during the recorder's open screening round over this place.
         new.initial.screening_round_id = state.store.open_round_covering(&actor.user.username, &path.0).await?;

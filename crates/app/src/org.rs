@@ -68,8 +68,13 @@ pub async fn create_unit(
     kind: &str,
     u: &UnitIn,
 ) -> Result<Unit> {
+    // A parent out of the actor's reach reads as one that does not exist (the refusal is
+    // audited): unit codes elsewhere are not for probing. Without the role, it is refused.
     let parent = match unit(app, actor, parent_code, Action::EditOrg).await {
         Err(Error::NotFound) => {
+            return Err(Error::field("parent_code", format!("no unit with code '{}'", parent_code.trim())));
+        }
+        Err(Error::Denied { .. }) if actor.may(Action::EditOrg) => {
             return Err(Error::field("parent_code", format!("no unit with code '{}'", parent_code.trim())));
         }
         r => r?,

@@ -7,11 +7,16 @@ use fengqiao_domain::policy::Action;
 use fengqiao_domain::registry::VISIT_KINDS;
 use fengqiao_store::registry::VisitRecord;
 
-/// A household the actor may `action` (by its grid); out of reach reads as refused.
+/// A household the actor may `action` (by its grid). One the actor may not even see reads
+/// as one that does not exist (the refusal is audited): its code tells nothing.
 pub async fn household(app: &App, actor: &Actor, code: &str, action: Action) -> Result<HouseholdRow> {
     let h = app.store.household_by_code(code).await?;
-    actor.authorize(app, action, &UnitPath(h.grid_path.clone()), ("household", &h.code)).await?;
-    Ok(h)
+    let grid = UnitPath(h.grid_path.clone());
+    match actor.authorize(app, action, &grid, ("household", &h.code)).await {
+        Ok(()) => Ok(h),
+        Err(Error::Denied { .. }) if !actor.can(Action::ViewRegistry, &grid) => Err(Error::NotFound),
+        Err(e) => Err(e),
+    }
 }
 
 /// A visit as typed.

@@ -30,6 +30,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Reverse proxies in front of this node (their IP addresses). Only from these is
+    /// `X-Forwarded-For` believed, for the client address that limits and audit records use.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Name shown in the header.
     pub site_name: String,
     /// Map background tiles, e.g. `https://tiles.example/{z}/{x}/{y}.png`; empty for a blank
@@ -106,6 +109,7 @@ impl Default for Settings {
             require_totp_for_admins: true,
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             site_name: "枫桥".into(),
             map_tile_url: String::new(),
             map_tile_attribution: String::new(),

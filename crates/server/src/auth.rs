@@ -15,17 +15,33 @@ use std::net::SocketAddr;
 pub const SESSION_COOKIE: &str = "fq_session";
 pub const LOGIN_CSRF_COOKIE: &str = "fq_login_csrf";
 
-pub fn client_addr(parts: &Parts) -> String {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
+pub fn client_addr(settings: &fengqiao_app::Settings, parts: &Parts) -> String {
+    let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return "unknown".into();
+    };
+    if !settings.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    // Behind a trusted proxy: the nearest address in X-Forwarded-For that is not itself a
+    // trusted proxy (what a client wrote further left is not believed).
+    let forwarded: Vec<std::net::IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded.into_iter().rev().find(|a| !settings.trusted_proxies.contains(a)).unwrap_or(peer).to_string()
 }
 
 /// The client's IP address (from the socket), for audit records.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_addr(parts)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(&state.settings, parts)))
     }
 }
 
@@ -68,7 +84,7 @@ pub async fn resolve_session(state: &AppState, parts: &Parts) -> AppResult<Actor
         .and_then(|v| v.strip_prefix("Bearer "));
     let token = bearer.or_else(|| cookie(&parts.headers, SESSION_COOKIE)).ok_or_else(AppError::unauthenticated)?;
     let lang = i18n::lang_from_headers(&parts.headers);
-    Ok(fengqiao_app::accounts::session_actor(state, token, &client_addr(parts), lang).await?)
+    Ok(fengqiao_app::accounts::session_actor(state, token, &client_addr(&state.settings, parts), lang).await?)
 }
 
 impl FromRequestParts<AppState> for Actor {

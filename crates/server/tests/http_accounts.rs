@@ -290,7 +290,7 @@ async fn account_changes_over_the_api(db: &TestDb) {
     // A new QR code for a household of one's own grid; another grid's is refused.
     common::registry(&w).await;
     assert_eq!(w.post_json("/api/v1/households/H1/qr", Some(&gw), "").await.status, 204);
-    assert_error_body(&w.post_json("/api/v1/households/H2/qr", Some(&gw), "").await, 403, "forbidden");
+    assert_error_body(&w.post_json("/api/v1/households/H2/qr", Some(&gw), "").await, 404, "not_found");
 }
 
 /// The organisation tree over the API, through the same rules as its page: a unit added

@@ -201,7 +201,7 @@ async fn intake_form_with_photos_and_parties(db: &TestDb) {
     // Outside the worker's grid (H2 is in XY-C02-G01): refused, nothing written.
     let mut other = base.to_vec();
     other[3] = ("household_code", "H2");
-    assert_eq!(w.post_multipart("/matters/new", &gw, &other, &[]).await.status, 403);
+    assert_eq!(w.post_multipart("/matters/new", &gw, &other, &[]).await.status, 422, "H2 reads as unknown");
     // A good submission: routed by the household to its grid, with its photo and parties.
     let r = w.post_multipart("/matters/new", &gw, &base, &[("photos", "现场.png", png)]).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -220,7 +220,7 @@ async fn intake_form_with_photos_and_parties(db: &TestDb) {
     assert_eq!(got.status, 200);
     assert_eq!(got.raw, png);
     assert_eq!(got.headers["x-content-type-options"], "nosniff");
-    assert_eq!(w.get(file["url"].as_str().unwrap(), Some(&w.token("gw2").await)).await.status, 403);
+    assert_eq!(w.get(file["url"].as_str().unwrap(), Some(&w.token("gw2").await)).await.status, 404);
     let page = w.get(&format!("/matters/{code}"), Some(&gw)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("<img src=") && page.body.contains("alt=\"现场.png\""), "the photo is shown");
@@ -236,7 +236,7 @@ async fn intake_form_with_photos_and_parties(db: &TestDb) {
     assert_error_body(&w.post_body(&url, Some(&gw), "image/png", html).await, 422, "validation");
     assert_error_body(&w.post_body(&url, Some(&gw), "image/png", Vec::<u8>::new()).await, 422, "validation");
     let gw2 = w.token("gw2").await;
-    assert_error_body(&w.post_body(&url, Some(&gw2), "application/pdf", pdf).await, 403, "forbidden");
+    assert_error_body(&w.post_body(&url, Some(&gw2), "application/pdf", pdf).await, 404, "not_found");
     assert_error_body(&w.post_body(&url, None, "application/pdf", pdf).await, 401, "unauthenticated");
     let f = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
     assert_eq!(f["files"].as_array().unwrap().len(), 2, "the refused files left nothing behind");

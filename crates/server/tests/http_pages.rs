@@ -62,6 +62,38 @@ async fn security_headers_cookies_and_redirects(db: &TestDb) {
     assert_eq!(r.status, 201);
     let r = https.get("/lang/en?next=/login", None).await;
     assert!(r.headers["set-cookie"].to_str().unwrap().contains("; Secure"));
+
+    // X-Forwarded-For is believed only from a configured proxy (item 14).
+    let mut state = w.state.clone();
+    let mut settings = (*state.app.settings).clone();
+    settings.trusted_proxies = vec!["10.0.0.2".parse().unwrap()];
+    state.app.settings = std::sync::Arc::new(settings);
+    let proxied = common::World { app: fengqiao_server::app(state.clone()), state, store: w.store.clone() };
+    let attempt = |peer: &str, xff: &str, user: &str| {
+        let mut req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", xff)
+            .body(Body::from(format!(r#"{{"username":"{user}","password":"wrong"}}"#)))
+            .unwrap();
+        let sock: std::net::SocketAddr = format!("{peer}:4000").parse().unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(sock));
+        req
+    };
+    proxied.send(attempt("10.0.0.2", "1.2.3.4, 203.0.113.9", "via-proxy")).await;
+    proxied.send(attempt("198.51.100.3", "203.0.113.9", "direct")).await;
+    let addr_of = |user: &str| {
+        let store = w.store.clone();
+        let user = user.to_string();
+        async move {
+            let r = store
+                .search_audit(&AuditFilter { actor: Some(user.clone()), limit: 5, ..Default::default() })
+                .await
+                .unwrap();
+            r.iter().find(|r| r.actor == user).unwrap().client_addr.clone()
+        }
+    };
+    assert_eq!(addr_of("via-proxy").await, "203.0.113.9", "the nearest address the proxy saw");
+    assert_eq!(addr_of("direct").await, "198.51.100.3", "a client's own header is not believed");
 }
 
 async fn every_page_renders(db: &TestDb) {

@@ -134,7 +134,7 @@ async fn a_matter_offers_only_possible_steps(db: &TestDb) {
     let file = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
     assert_eq!(steps(file), ["reopen"]);
     // Another grid's worker cannot see it; the commander may act, a mediator not assigned may not see it.
-    assert_eq!(w.get(&format!("/api/v1/matters/{code}"), Some(&w.token("gw2").await)).await.status, 403);
+    assert_eq!(w.get(&format!("/api/v1/matters/{code}"), Some(&w.token("gw2").await)).await.status, 404);
     let cmd = w.get(&format!("/api/v1/matters/{code}"), Some(&w.token("commander").await)).await.json();
     assert_eq!(steps(cmd), ["reopen"]);
 }

@@ -4,7 +4,7 @@
 use fengqiao_app::audit::AuditRecord;
 
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -35,6 +35,8 @@ mod tests {
     #[test]
     fn formulas_are_neutralised_and_quotes_doubled() {
         assert_eq!(super::field("=cmd()"), "\"'=cmd()\"");
+        assert_eq!(super::field("\t=cmd()"), "\"'\t=cmd()\"", "a leading tab too");
+        assert_eq!(super::field("\r=cmd()"), "\"'\r=cmd()\"", "and a carriage return");
         assert_eq!(super::field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }
