@@ -131,6 +131,7 @@ pub async fn create_user(app: &App, actor: &Actor, p: &PersonIn) -> Result<User>
     actor.authorize(app, Action::ManagePeople, &home, ("people", &actor.user.unit_code)).await?;
     let c = check(app, actor, p, true).await?;
     actor.authorize(app, Action::ManagePeople, &c.unit.path, ("unit", &c.unit.code)).await?;
+    may_grant(app, actor, &c.unit.path, &[], &c.roles).await?;
     let nu = NewUser {
         username: p.username.trim().into(),
         display_name: p.display_name.trim().into(),
@@ -161,6 +162,7 @@ pub async fn update_user(app: &App, actor: &Actor, id: i64, p: &PersonIn, disabl
         return Err(Error::denied("you cannot change your own roles or unit"));
     }
     let c = check(app, actor, p, false).await?;
+    may_grant(app, actor, &user.unit_path, &user.roles, &c.roles).await?;
     let phone = match c.phone {
         Some(ph) => Some(ph),
         None => user
@@ -181,6 +183,77 @@ pub async fn update_user(app: &App, actor: &Actor, id: i64, p: &PersonIn, disabl
         disabled,
     };
     app.store.update_user(&actor.audit_ctx("edit account"), user.id, &up).await?;
+    Ok(app.store.user_by_id(user.id).await?)
+}
+
+/// Three-admin separation: granting or revoking a sensitive role (one that reads personal
+/// data, or an administrator's) is for the security administrator; the system administrator
+/// manages accounts with the other roles. Refusals are audited.
+async fn may_grant(
+    app: &App,
+    actor: &Actor,
+    unit: &fengqiao_domain::org::UnitPath,
+    before: &[Role],
+    after: &[Role],
+) -> Result<()> {
+    use fengqiao_domain::policy::is_sensitive;
+    let changed: Vec<Role> = after
+        .iter()
+        .filter(|r| !before.contains(r))
+        .chain(before.iter().filter(|r| !after.contains(r)))
+        .copied()
+        .filter(|r| is_sensitive(*r))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    match actor.authorize(app, Action::GrantRoles, unit, ("roles", changed[0].as_str())).await {
+        Ok(()) => Ok(()),
+        Err(Error::Denied { .. }) => Err(Error::denied(format!(
+            "only the security administrator grants or revokes {}",
+            changed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Set the roles of an account (the security administrator; nobody their own).
+pub async fn set_roles(app: &App, actor: &Actor, id: i64, roles: &[String]) -> Result<User> {
+    let user = person(app, actor, id, Action::ViewPeople).await?;
+    if user.id == actor.user.id {
+        return Err(Error::denied("you cannot change your own roles or unit"));
+    }
+    let mut parsed = vec![];
+    let mut fields = vec![];
+    for (i, r) in roles.iter().enumerate() {
+        match Role::parse(r.trim()) {
+            Some(r) if !parsed.contains(&r) => parsed.push(r),
+            Some(_) => {}
+            None => fields.push(FieldError::new(format!("roles[{i}]"), format!("unknown role '{r}'"))),
+        }
+    }
+    if roles.is_empty() {
+        fields.push(FieldError::new("roles", "at least one role"));
+    }
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    actor.authorize(app, Action::GrantRoles, &user.unit_path, ("user", &user.username)).await?;
+    let up = UserUpdate {
+        display_name: user.display_name.clone(),
+        unit_id: user.unit_id,
+        title: user.title.clone(),
+        officer_rank: user.officer_rank.clone(),
+        mediator_kind: user.mediator_kind.clone(),
+        roles: parsed,
+        phone: match &user.phone_enc {
+            Some(enc) => Phone::parse(&app.store.crypto.open(enc)?).ok(),
+            None => None,
+        },
+        disabled: user.disabled,
+    };
+    app.store.update_user(&actor.audit_ctx("grant roles"), user.id, &up).await?;
+    app.store.delete_sessions_of(user.id, None).await?;
     Ok(app.store.user_by_id(user.id).await?)
 }
 

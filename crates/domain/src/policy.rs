@@ -39,6 +39,9 @@ pub enum Action {
     RecordMatter,
     /// Move a matter through its workflow (accept, mediate, close, escalate, ...).
     HandleMatter,
+    /// Grant or revoke the roles that read personal data or administer the system (the
+    /// security administrator's alone, MLPS 2.0 three-admin separation).
+    GrantRoles,
 }
 
 impl Action {
@@ -58,6 +61,7 @@ impl Action {
         Action::ViewMatters,
         Action::RecordMatter,
         Action::HandleMatter,
+        Action::GrantRoles,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +81,7 @@ impl Action {
             Action::ViewMatters => "view_matters",
             Action::RecordMatter => "record_matter",
             Action::HandleMatter => "handle_matter",
+            Action::GrantRoles => "grant_roles",
         }
     }
 }
@@ -89,7 +94,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
         // personal data in full nor the audit log; the security administrator holds the
         // security settings; the audit administrator only reviews.
         Role::SystemAdmin => matches!(action, ViewOrg | EditOrg | ViewPeople | ManagePeople),
-        Role::SecurityAdmin => matches!(action, ViewOrg | ViewPeople | ManageSecurity),
+        Role::SecurityAdmin => matches!(action, ViewOrg | ViewPeople | ManageSecurity | GrantRoles),
         Role::AuditAdmin => matches!(action, ViewOrg | ViewAudit | ExportAudit),
         // The command room sees everything, identifies people and handles matters.
         Role::Commander | Role::DutyCommander => matches!(
@@ -170,6 +175,12 @@ pub fn decide(roles: &[Role], jurisdiction: &UnitPath, action: Action, target: &
 }
 
 /// Whether any role of the actor grants the action somewhere (for showing a menu item).
+/// A role only the security administrator grants: one that reads personal data in full, or
+/// one of the three administrators.
+pub fn is_sensitive(role: Role) -> bool {
+    role_grants(role, Action::ViewPersonalData) || role.requires_totp_by_default()
+}
+
 pub fn may(roles: &[Role], action: Action) -> bool {
     roles.iter().any(|r| role_grants(*r, action))
 }
@@ -190,7 +201,7 @@ mod tests {
     fn expected(role: Role) -> &'static [Action] {
         match role {
             Role::SystemAdmin => &[ViewOrg, EditOrg, ViewPeople, ManagePeople],
-            Role::SecurityAdmin => &[ViewOrg, ViewPeople, ManageSecurity],
+            Role::SecurityAdmin => &[ViewOrg, ViewPeople, ManageSecurity, GrantRoles],
             Role::AuditAdmin => &[ViewOrg, ViewAudit, ExportAudit],
             Role::Commander | Role::DutyCommander => &[
                 ViewOrg,

@@ -454,7 +454,79 @@ async fn logins_cannot_be_guessed(db: &TestDb) {
     assert_eq!(w.send(from("198.51.100.8", "guess-more")).await.status, 401);
 }
 
+/// Issue 9, item 4 (part): three-admin separation of roles. The system administrator
+/// manages accounts but grants no role that reads personal data or administers the system;
+/// the security administrator grants and revokes roles; nobody changes their own.
+async fn only_the_security_administrator_grants_sensitive_roles(db: &TestDb) {
+    use fengqiao_store::audit::AuditCtx;
+    let w = world(db).await;
+    let admin = w.sysadmin_token().await;
+    let cmd_account = r#"{"username":"boss2","display_name":"新指挥长","unit_code":"XY","roles":["commander"]}"#;
+    let r = w.post_json("/api/v1/users", Some(&admin), cmd_account).await;
+    assert_error_body(&r, 403, "forbidden");
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("security administrator"), "{}", r.body);
+    for role in ["security_admin", "audit_admin", "community_officer"] {
+        let body = format!(r#"{{"username":"x{role}","display_name":"试","unit_code":"XY","roles":["{role}"]}}"#);
+        assert_eq!(w.post_json("/api/v1/users", Some(&admin), &body).await.status, 403, "{role}");
+    }
+    let gw = r#"{"username":"gw9","display_name":"网格员九","unit_code":"XY-C01-G01","roles":["grid_worker"]}"#;
+    let r = w.post_json("/api/v1/users", Some(&admin), gw).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    // Nor may the system administrator raise an account by editing it.
+    let raise = r#"{"display_name":"网格员九","unit_code":"XY-C01-G01","roles":["grid_worker","commander"]}"#;
+    assert_error_body(&w.put_json(&format!("/api/v1/users/{id}"), Some(&admin), raise).await, 403, "forbidden");
+    let roles = |r: &str| format!(r#"{{"roles":{r}}}"#);
+    assert_error_body(
+        &w.put_json(&format!("/api/v1/users/{id}/roles"), Some(&admin), &roles(r#"["commander"]"#)).await,
+        403,
+        "forbidden",
+    );
+    // The security administrator may.
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJR";
+    let ctx = AuditCtx::system("test", "setup");
+    let station = w.store.unit_by_code("XY").await.unwrap();
+    let nu = fengqiao_store::users::NewUser {
+        username: "secadmin".into(),
+        display_name: "安全管理员".into(),
+        unit_id: station.id,
+        title: None,
+        officer_rank: None,
+        mediator_kind: None,
+        roles: vec![fengqiao_domain::Role::SecurityAdmin],
+        phone: None,
+        password_hash: Some(common::password_hash().into()),
+    };
+    let sec_id = w.store.create_user(&ctx, &nu).await.unwrap();
+    w.store.set_totp(&ctx, sec_id, Some(secret), true).await.unwrap();
+    let body = format!(r#"{{"username":"secadmin","password":"{PASSWORD}","totp":"{}"}}"#, totp_now(secret, 0));
+    let sec = w.post_json("/api/v1/session", None, &body).await.json()["token"].as_str().unwrap().to_string();
+    let r =
+        w.put_json(&format!("/api/v1/users/{id}/roles"), Some(&sec), &roles(r#"["grid_worker","grid_officer"]"#)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut got: Vec<String> = serde_json::from_value(r.json()["roles"].clone()).unwrap();
+    got.sort();
+    assert_eq!(got, ["grid_officer", "grid_worker"]);
+    assert_error_body(
+        &w.put_json(&format!("/api/v1/users/{}/roles", sec_id.0), Some(&sec), &roles(r#"["commander"]"#)).await,
+        403,
+        "forbidden",
+    );
+    assert_error_body(
+        &w.put_json(&format!("/api/v1/users/{id}/roles"), Some(&sec), &roles(r#"["king"]"#)).await,
+        422,
+        "validation",
+    );
+    let denied = w
+        .store
+        .search_audit(&AuditFilter { action: Some("grant_roles".into()), limit: 20, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(denied.iter().any(|r| r.actor == "sysadmin" && r.result == "denied"), "refusals are audited");
+}
+
 contract_tests!(
+    only_the_security_administrator_grants_sensitive_roles,
     logins_cannot_be_guessed,
     volunteers_and_security_over_the_api,
     organisation_edited_over_the_api,

@@ -33,7 +33,7 @@ use utoipa::OpenApi;
         session::create, session::delete, session::me, session::change_password,
         org::list_units, org::get_unit, org::create_unit, org::update_unit,
         people::list_users, people::get_user, people::create_user, people::update_user, people::set_password,
-        people::unlock, people::reset_totp, people::volunteers, people::create_volunteer,
+        people::unlock, people::reset_totp, people::set_roles, people::volunteers, people::create_volunteer,
         audit::search, audit::export,
         locate::locate,
         map::grids,
@@ -136,6 +136,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/password", post(people::set_password))
         .route("/users/{id}/unlock", post(people::unlock))
         .route("/users/{id}/totp-reset", post(people::reset_totp))
+        .route("/users/{id}/roles", axum::routing::put(people::set_roles))
         .route("/volunteers", get(people::volunteers).post(people::create_volunteer))
         .route("/audit", get(audit::search))
         .route("/audit/export", get(audit::export))

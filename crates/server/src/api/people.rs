@@ -220,6 +220,26 @@ pub async fn unlock(State(state): State<AppState>, actor: Actor, ApiPath(id): Ap
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesIn {
+    pub roles: Vec<String>,
+}
+
+/// Set an account's roles: the security administrator's (three-admin separation); nobody
+/// their own. The person's sessions end.
+#[utoipa::path(put, path = "/users/{id}/roles", tag = "people", params(("id" = i64, Path)), request_body = RolesIn, security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<RolesIn>,
+) -> AppResult<Json<UserOut>> {
+    let user = fengqiao_app::people::set_roles(&state, &actor, id, &r.roles).await?;
+    Ok(Json(out(&state, &user, None)?))
+}
+
 /// Remove an account's second factor (security administrators); the person enrols again.
 #[utoipa::path(post, path = "/users/{id}/totp-reset", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
