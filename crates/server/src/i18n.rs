@@ -38,6 +38,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Your role requires two-factor verification. Add the key below to your authenticator app, then enter a code.",
     ),
     ("totp_secret", "密钥", "Secret key"),
+    ("totp_start", "生成密钥，开始设置", "Create a key and start"),
     ("totp_enabled", "已启用双因素验证", "Two-factor verification is on"),
     ("totp_not_enabled", "未启用双因素验证", "Two-factor verification is off"),
     ("enable", "启用", "Enable"),

@@ -525,7 +525,58 @@ async fn only_the_security_administrator_grants_sensitive_roles(db: &TestDb) {
     assert!(denied.iter().any(|r| r.actor == "sysadmin" && r.result == "denied"), "refusals are audited");
 }
 
+/// Issue 9, item 14: looking at the enrolment page changes nothing; a POST starts the
+/// enrolment, and the code completes it under a new session token.
+async fn totp_enrolment_starts_with_a_post(db: &TestDb) {
+    let w = world(db).await;
+    let page = w.get("/login", None).await;
+    let cookie = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    let csrf = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    let form = format!("username=sysadmin&password={}&csrf={csrf}", PASSWORD.replace('@', "%40"));
+    let r = w
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, format!("fq_login_csrf={csrf}"))
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.headers[header::LOCATION], "/account/totp", "the administrator must enrol");
+    let session = r.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let get = |path: &str| Request::get(path).header(header::COOKIE, &session).body(Body::empty()).unwrap();
+    for _ in 0..2 {
+        let p = w.send(get("/account/totp")).await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        assert!(p.body.contains("totp-start") && !p.body.contains("totp-secret"));
+    }
+    let admin = w.store.user_by_username("sysadmin").await.unwrap();
+    assert!(admin.totp_secret_enc.is_none(), "a GET wrote nothing");
+    let csrf = w.send(get("/account/totp")).await.body;
+    let csrf = csrf.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let post = |path: &str, body: String| {
+        Request::post(path)
+            .header(header::COOKIE, &session)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    assert_eq!(w.send(post("/account/totp/start", format!("csrf={csrf}"))).await.status, 303);
+    let p = w.send(get("/account/totp")).await;
+    let secret = p.body.split("data-testid=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(w.send(get("/account/totp")).await.body.contains(&secret), "the same secret again");
+    let r = w.send(post("/account/totp", format!("csrf={csrf}&code={}", totp_now(&secret, 0)))).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let fresh = r.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_ne!(fresh, session, "the session token rotates after the second factor");
+    let old = w.send(get("/dashboard")).await;
+    assert_eq!(old.status, 303, "the pre-enrolment token is worth nothing now");
+    let dash = w.send(Request::get("/dashboard").header(header::COOKIE, &fresh).body(Body::empty()).unwrap()).await;
+    assert_eq!(dash.status, 200);
+}
+
 contract_tests!(
+    totp_enrolment_starts_with_a_post,
     only_the_security_administrator_grants_sensitive_roles,
     logins_cannot_be_guessed,
     volunteers_and_security_over_the_api,

@@ -241,10 +241,33 @@ pub async fn totp_setup_page(State(state): State<AppState>, PendingActor(actor):
     if actor.second_factor == SecondFactor::Code {
         return Ok(Redirect::to("/login/totp").into_response());
     }
+    // Already set up: a security administrator resets it instead.
+    if actor.user.totp_enabled {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    // A GET changes nothing: it shows the enrolment in progress, or offers to start one.
+    match fengqiao_app::accounts::pending_totp_secret(&state, &actor).await {
+        Ok(Some(secret)) => Ok(totp_setup_render(&state, &actor, &secret, None, StatusCode::OK)),
+        Ok(None) => {
+            let ctx = context! {
+                lang => actor.lang.code(), site_name => state.settings.site_name.clone(), csrf => actor.csrf_token.clone(),
+                secret => None::<String>, required => actor.second_factor == SecondFactor::Enrol, error => None::<String>,
+            };
+            Ok(render(&state, "totp_setup.html", ctx))
+        }
+        Err(e) => Err(WebError(e.into(), actor.lang)),
+    }
+}
+
+/// Start an enrolment: a new secret (the form's POST; a GET never makes one).
+pub async fn totp_setup_start(
+    State(state): State<AppState>,
+    PendingActor(actor): PendingActor,
+    Form(form): Form<CsrfForm>,
+) -> WebResult {
+    actor.check_csrf(&form.csrf).map_err(|e| WebError(e.into(), actor.lang))?;
     match fengqiao_app::accounts::start_totp_enrolment(&state, &actor).await {
-        Ok(secret) => Ok(totp_setup_render(&state, &actor, &secret, None, StatusCode::OK)),
-        // Already set up: a security administrator resets it instead.
-        Err(fengqiao_app::Error::Conflict { .. }) => Ok(Redirect::to("/account").into_response()),
+        Ok(_) | Err(fengqiao_app::Error::Conflict { .. }) => Ok(Redirect::to("/account/totp").into_response()),
         Err(e) => Err(WebError(e.into(), actor.lang)),
     }
 }

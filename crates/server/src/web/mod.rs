@@ -86,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account::account_page))
         .route("/account/password", post(account::change_password))
         .route("/account/totp", get(account::totp_setup_page).post(account::totp_setup_submit))
+        .route("/account/totp/start", post(account::totp_setup_start))
         .route("/dashboard", get(dashboard::page))
         .route("/org", get(org::tree))
         .route("/org/{code}", get(org::unit_page).post(org::unit_update))
