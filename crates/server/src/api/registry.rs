@@ -89,7 +89,8 @@ pub struct SearchQuery {
 
 /// Find residents in the caller's jurisdiction.
 #[utoipa::path(get, path = "/residents", tag = "registry", params(SearchQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<ResidentOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ResidentOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, description = "exact ID or phone searches over the hourly allowance", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     actor: Actor,

@@ -61,6 +61,7 @@ fn me_of(u: &fengqiao_app::people::User) -> Me {
         (status = 401, description = "wrong credentials, or `totp_required` / `invalid_totp`", body = ErrorBody),
         (status = 403, description = "account locked, or `totp_enrolment_required`", body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "too many failed logins from this address", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
