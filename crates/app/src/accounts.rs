@@ -175,14 +175,13 @@ pub async fn check_credentials(
         return Err(locked());
     }
     let ok = verify_off_thread(user.as_ref().and_then(|u| u.password_hash.clone()), password).await?;
+    let user_id = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
         let reason = if !ok { "wrong password" } else { "account disabled" };
         let ev = AuditEvent::new("session.login", "user", username, Outcome::Failure).detail(reason);
         app.store.audit(&ctx, &ev).await?;
-        if attempts >= s.lockout_threshold
-            && let Ok(u) = app.store.user_by_username(username).await
-        {
-            app.store.lock_user(&ctx, u.id, now + s.lockout_minutes * 60_000).await?;
+        if let Some(id) = user_id.filter(|_| attempts >= s.lockout_threshold) {
+            app.store.lock_user(&ctx, id, now + s.lockout_minutes * 60_000).await?;
         }
         return Err(bad());
     };

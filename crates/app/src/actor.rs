@@ -69,6 +69,17 @@ impl Actor {
         }
     }
 
+    /// The stated purpose of a read of personal data, as recorded in the audit log: 2–100
+    /// characters (`message` says what is asked for when it is missing).
+    pub fn purpose<'a>(purpose: &'a str, message: &str) -> Result<&'a str> {
+        let p = purpose.trim();
+        match p.chars().count() {
+            0..=1 => Err(Error::field("purpose", message)),
+            101.. => Err(Error::field("purpose", "at most 100 characters")),
+            _ => Ok(p),
+        }
+    }
+
     /// A browser's form must carry its session's token; API sessions (bearer tokens, no
     /// cookies) cannot be forged across sites.
     pub fn check_csrf(&self, submitted: &str) -> Result<()> {

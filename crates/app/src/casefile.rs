@@ -105,8 +105,8 @@ pub async fn agreement_for_print(
 ) -> Result<AgreementPrint> {
     let m = load(app, actor, code, Action::ViewMatters).await?;
     let Some((agreement, terms)) = app.store.agreement(m.id).await? else { return Err(Error::NotFound) };
-    let full = match purpose {
-        None => false,
+    let purpose = match purpose {
+        None => None,
         Some(purpose) => {
             if !can_handle(app, actor, &m).await? {
                 actor
@@ -114,12 +114,10 @@ pub async fn agreement_for_print(
                     .await?;
             }
             actor.authorize(app, Action::ViewPersonalData, &UnitPath(m.grid_path.clone()), ("matter", &m.code)).await?;
-            if purpose.trim().chars().count() < 2 {
-                return Err(Error::field("purpose", "say why"));
-            }
-            true
+            Some(Actor::purpose(purpose, "say why")?)
         }
     };
+    let full = purpose.is_some();
     let mut parties = app.store.parties(m.id, full).await?;
     if full {
         let ev = AuditEvent::new("personal_data.read", "matter", &m.code, Outcome::Success).detail(format!(
@@ -127,7 +125,7 @@ pub async fn agreement_for_print(
             agreement.number,
             parties.len()
         ));
-        app.store.audit(&actor.audit_ctx(purpose.unwrap_or_default().trim()), &ev).await?;
+        app.store.audit(&actor.audit_ctx(purpose.unwrap_or_default()), &ev).await?;
     } else if !actor.may(Action::ViewPersonalData) {
         for p in &mut parties {
             p.id_number = p.id_number.as_deref().map(fengqiao_domain::mask::mask_id_tail);

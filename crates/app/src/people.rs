@@ -261,10 +261,7 @@ pub async fn set_roles(app: &App, actor: &Actor, id: i64, roles: &[String]) -> R
 /// as a read of personal data. `None` when no number is recorded.
 pub async fn reveal_phone(app: &App, actor: &Actor, user: &User, purpose: &str) -> Result<Option<String>> {
     actor.authorize(app, Action::ViewPersonalData, &user.unit_path, ("user", &user.username)).await?;
-    let purpose = purpose.trim();
-    if purpose.chars().count() < 2 {
-        return Err(Error::field("purpose", "state why you need the full number"));
-    }
+    let purpose = Actor::purpose(purpose, "state why you need the full number")?;
     let Some(enc) = &user.phone_enc else { return Ok(None) };
     let phone = app.store.crypto.open(enc)?;
     let ev = AuditEvent::new("person.read_personal", "user", &user.username, Outcome::Success).detail("phone");

@@ -74,10 +74,7 @@ pub async fn reissue_qr(app: &App, actor: &Actor, code: &str) -> Result<Househol
 pub async fn reveal_household(app: &App, actor: &Actor, code: &str, purpose: &str) -> Result<HouseholdRow> {
     let h = household(app, actor, code, Action::ViewRegistry).await?;
     actor.authorize(app, Action::ViewPersonalData, &UnitPath(h.grid_path.clone()), ("household", &h.code)).await?;
-    let purpose = purpose.trim();
-    if purpose.chars().count() < 2 {
-        return Err(Error::field("purpose", "state why you need the full numbers"));
-    }
+    let purpose = Actor::purpose(purpose, "state why you need the full numbers")?;
     let ev = fengqiao_store::audit::AuditEvent::new(
         "household.read_personal",
         "household",

@@ -422,6 +422,8 @@ async fn household_numbers_revealed_over_the_api(db: &TestDb) {
     assert_eq!(masked["members"][0]["id_number"], "141***********0173");
     let r = w.post_json("/api/v1/households/H1/reveal", Some(&cmd), r#"{"purpose":""}"#).await;
     assert_error_body(&r, 422, "validation");
+    let long = format!(r#"{{"purpose":"{}"}}"#, "查".repeat(101));
+    assert_error_body(&w.post_json("/api/v1/households/H1/reveal", Some(&cmd), &long).await, 422, "validation");
     assert_eq!(r.json()["error"]["fields"][0]["field"], "purpose");
     let r = w.post_json("/api/v1/households/H1/reveal", Some(&cmd), r#"{"purpose":"核实身份"}"#).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -43,9 +43,7 @@ pub fn registry_workbook(lang: Lang, reader: Reader, export: &RegistryExport) ->
             "lat".into(),
             "lon".into(),
         ];
-        for (c, h) in head.iter().enumerate() {
-            ws.write_bold(0, c as u16, h);
-        }
+        ws.write_header(&head);
         for (r, h) in households.iter().enumerate() {
             let r = r as u32 + 1;
             ws.write_string(r, 0, &h.code);
@@ -73,9 +71,7 @@ pub fn registry_workbook(lang: Lang, reader: Reader, export: &RegistryExport) ->
         if care {
             head.push(t("care"));
         }
-        for (c, h) in head.iter().enumerate() {
-            ws.write_bold(0, c as u16, h);
-        }
+        ws.write_header(&head);
         for (r, m) in residents.iter().enumerate() {
             let r = r as u32 + 1;
             let phone = m.phone.clone().unwrap_or_default();
@@ -117,9 +113,7 @@ pub fn registry_workbook(lang: Lang, reader: Reader, export: &RegistryExport) ->
             t("responsible"),
             t("last_inspection"),
         ];
-        for (c, h) in head.iter().enumerate() {
-            ws.write_bold(0, c as u16, h);
-        }
+        ws.write_header(&head);
         for (r, o) in orgs.iter().enumerate() {
             let r = r as u32 + 1;
             ws.write_string(r, 0, &o.code);

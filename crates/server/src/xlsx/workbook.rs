@@ -31,6 +31,13 @@ impl Worksheet {
         self.cells.insert((row, col), Cell::Text { text: text.as_ref().to_string(), bold: true });
     }
 
+    /// The first row: column titles in bold.
+    pub fn write_header<S: AsRef<str>>(&mut self, titles: &[S]) {
+        for (c, t) in titles.iter().enumerate() {
+            self.write_bold(0, c as u16, t);
+        }
+    }
+
     /// A number; not-a-number and infinities are left empty (a spreadsheet has neither).
     pub fn write_number(&mut self, row: u32, col: u16, value: f64) {
         if value.is_finite() {
