@@ -237,6 +237,139 @@ pub async fn check_totp(app: &App, user: &User, code: &str, client: &str) -> Res
     Ok(())
 }
 
+// ---- one-time reset codes ------------------------------------------------------------------
+
+/// How long a password reset code stays valid.
+pub const RESET_CODE_HOURS: i64 = 24;
+
+/// Symbols of a reset code: no 0/O, 1/I/L or U, so it can be read out over the phone.
+const RESET_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
+
+/// A new reset code: 16 symbols (78 bits) in groups of four, `ABCD-EFGH-JKMN-PQRS`.
+pub fn new_reset_code() -> String {
+    let mut out = String::with_capacity(19);
+    let mut i = 0;
+    while i < 16 {
+        let mut b = [0u8; 1];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        // 240 = 8 × 30: reject the rest so every symbol is equally likely.
+        if b[0] >= 240 {
+            continue;
+        }
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(RESET_ALPHABET[(b[0] % 30) as usize] as char);
+        i += 1;
+    }
+    out
+}
+
+/// The stored form of a reset code, whatever its case, spaces or dashes as typed.
+pub fn reset_code_hash(code: &str) -> String {
+    let normal: String =
+        code.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    token_hash(&normal)
+}
+
+/// A password reset as the account's owner types it.
+#[derive(Debug, Clone, Default)]
+pub struct ResetIn {
+    pub username: String,
+    pub code: String,
+    pub password: String,
+    /// The current code of the account's second factor, when one is enrolled.
+    pub totp: Option<String>,
+}
+
+/// Redeem a reset code: the owner of the account sets a new password. The code must be the
+/// account's pending, unexpired one, and with a second factor enrolled its current code is
+/// needed too — so the administrator who issued the code cannot use it on an account with a
+/// second factor. A wrong code counts as a failed login (per account and per client
+/// address, with the same lockout); unknown accounts, disabled ones and wrong or expired
+/// codes get one answer. On success every session of the account ends and a lockout lifts.
+/// Audited either way.
+pub async fn redeem_reset_code(app: &App, r: &ResetIn, client: &str) -> Result<()> {
+    let username = r.username.trim();
+    let mut fields = vec![];
+    if username.is_empty() || username.len() > 64 {
+        fields.push(fengqiao_domain::FieldError::new("username", "1–64 characters"));
+    }
+    if r.code.trim().is_empty() || r.code.len() > 64 {
+        fields.push(fengqiao_domain::FieldError::new("code", "the code you were given (16 letters and digits)"));
+    }
+    if r.password.is_empty() || r.password.len() > 512 {
+        fields.push(fengqiao_domain::FieldError::new("password", "at most 128 characters").keyed("pw_too_long"));
+    }
+    if !fields.is_empty() {
+        return Err(Error::Invalid(fields));
+    }
+    let s = &app.settings;
+    let now = now_ms();
+    let since = now - s.lockout_window_minutes * 60_000;
+    let user = match app.store.user_by_username(username).await {
+        Ok(u) => Some(u),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let ctx = audit_ctx_for(user.as_ref(), username, client, "password reset");
+    if app.store.client_login_failures_since(client, since).await? >= CLIENT_FAILURES_PER_WINDOW {
+        let ev =
+            AuditEvent::new("user.password.reset", "user", username, Outcome::Denied).detail("client address limit");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(Error::Limited("too many failed attempts from this address; try again later".into()));
+    }
+    let attempt = app.store.reserve_login_attempt(username, client).await?;
+    let attempts = app.store.login_failures_since(username, since).await?;
+    if attempts > s.lockout_threshold {
+        let ev = AuditEvent::new("user.password.reset", "user", username, Outcome::Failure).detail("account locked");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(locked());
+    }
+    let hash = reset_code_hash(&r.code);
+    let matches = match &user {
+        Some(u) if !u.disabled => app.store.reset_code_matches(u.id, &hash, now).await?,
+        _ => false,
+    };
+    let Some(user) = user.filter(|_| matches) else {
+        let ev = AuditEvent::new("user.password.reset", "user", username, Outcome::Failure).detail("wrong reset code");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(Error::Unauthenticated {
+            code: "invalid_reset_code",
+            message: "wrong or expired reset code for this username".into(),
+        });
+    };
+    // The code was right: this attempt was no failure (a wrong second-factor code is
+    // counted by `check_totp` itself).
+    app.store.release_login_attempt(attempt).await?;
+    if user.totp_enabled {
+        let code = r.totp.as_deref().map(str::trim).unwrap_or("");
+        if code.is_empty() {
+            return Err(Error::field("totp", "this account has a second factor: enter its current code"));
+        }
+        check_totp(app, &user, code, client).await?;
+    }
+    if let Err(key) = check_password_policy(s.password_policy, &user.username, &r.password) {
+        return Err(Error::Invalid(vec![
+            fengqiao_domain::FieldError::new("password", password_rule_message(key)).keyed(key),
+        ]));
+    }
+    let new_hash = tokio::task::spawn_blocking({
+        let pw = r.password.clone();
+        move || hash_password(&pw)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?;
+    if !app.store.redeem_reset_code(&ctx, user.id, &hash, &new_hash, now_ms()).await? {
+        return Err(Error::Unauthenticated {
+            code: "invalid_reset_code",
+            message: "wrong or expired reset code for this username".into(),
+        });
+    }
+    app.store.clear_login_failures(username).await?;
+    Ok(())
+}
+
 /// Create a session (`kind`: `web` or `api`) and return its token and expiry.
 pub async fn start_session(
     app: &App,

@@ -1,5 +1,5 @@
 //! Staff accounts: create and edit them (one set of rules for every front-end), a person
-//! within reach, the audited reveal of a phone number, a password set by an administrator.
+//! within reach, the audited reveal of a phone number, a one-time password reset code.
 
 use crate::{Actor, App, Error, Result};
 use fengqiao_domain::ids::UserId;
@@ -36,8 +36,6 @@ pub struct PersonIn {
     pub officer_rank: Option<String>,
     pub mediator_kind: Option<String>,
     pub phone: Option<String>,
-    /// Initial password (new accounts); checked against the password policy.
-    pub password: Option<String>,
 }
 
 struct Checked {
@@ -104,12 +102,6 @@ async fn check(app: &App, actor: &Actor, p: &PersonIn, new: bool) -> Result<Chec
     if title.as_deref().is_some_and(|t| t.chars().count() > 32) {
         fields.push(FieldError::new("title", "at most 32 characters"));
     }
-    if new
-        && let Some(pw) = &p.password
-        && let Err(key) = crate::accounts::check_password_policy(app.settings.password_policy, p.username.trim(), pw)
-    {
-        fields.push(FieldError::new("password", crate::accounts::password_rule_message(key)).keyed(key));
-    }
     let code = p.unit_code.trim();
     let unit = match app.store.unit_by_code(code).await {
         Ok(u) if actor.jurisdiction().covers(&u.path) => Some(u),
@@ -125,7 +117,8 @@ async fn check(app: &App, actor: &Actor, p: &PersonIn, new: bool) -> Result<Chec
     Ok(Checked { unit: unit.expect("checked"), roles, phone, title, officer_rank, mediator_kind })
 }
 
-/// Create an account under a unit of the actor's jurisdiction.
+/// Create an account under a unit of the actor's jurisdiction, without a password: the
+/// person sets one with a code from [`issue_reset_code`].
 pub async fn create_user(app: &App, actor: &Actor, p: &PersonIn) -> Result<User> {
     let home = actor.jurisdiction().clone();
     actor.authorize(app, Action::ManagePeople, &home, ("people", &actor.user.unit_code)).await?;
@@ -141,7 +134,8 @@ pub async fn create_user(app: &App, actor: &Actor, p: &PersonIn) -> Result<User>
         mediator_kind: c.mediator_kind,
         roles: c.roles,
         phone: c.phone,
-        password_hash: p.password.as_deref().map(crate::accounts::hash_password),
+        // No administrator chooses anyone's password: the person sets one with a reset code.
+        password_hash: None,
     };
     let id = app.store.create_user(&actor.audit_ctx("create account"), &nu).await?;
     Ok(app.store.user_by_id(id).await?)
@@ -269,18 +263,35 @@ pub async fn reveal_phone(app: &App, actor: &Actor, user: &User, purpose: &str) 
     Ok(Some(phone))
 }
 
-/// Set another person's password (their sessions end).
-pub async fn set_password(app: &App, actor: &Actor, id: i64, password: &str) -> Result<()> {
-    let user = person(app, actor, id, Action::ManagePeople).await?;
-    if let Err(key) = crate::accounts::check_password_policy(app.settings.password_policy, &user.username, password) {
-        return Err(Error::Invalid(vec![
-            FieldError::new("password", crate::accounts::password_rule_message(key)).keyed(key),
-        ]));
+/// Issue a one-time code with which the person sets a new password themselves (issue 9,
+/// item 4): no administrator sets or sees anyone's password. The code replaces a pending
+/// one, lives [`crate::accounts::RESET_CODE_HOURS`] hours and is shown once; only its hash
+/// is kept. The account's owner redeems it ([`crate::accounts::redeem_reset_code`]) with
+/// their second factor when one is enrolled. An account holding a sensitive role (one that
+/// reads personal data, or an administrator's) is the security administrator's to reset,
+/// as its roles are theirs to grant; the rest are the system administrator's. Nobody resets
+/// their own (they change it on their account page). Audited.
+pub async fn issue_reset_code(app: &App, actor: &Actor, id: i64) -> Result<(String, i64)> {
+    let user = person(app, actor, id, Action::ViewPeople).await?;
+    if user.id == actor.user.id {
+        return Err(Error::denied("change your own password on your account page"));
     }
-    let hash = crate::accounts::hash_password(password);
-    app.store.set_password(&actor.audit_ctx("set password"), user.id, &hash).await?;
-    app.store.delete_sessions_of(user.id, None).await?;
-    Ok(())
+    actor.authorize(app, reset_action(&user), &user.unit_path, ("user", &user.username)).await?;
+    let code = crate::accounts::new_reset_code();
+    let expires_at = fengqiao_store::now_ms() + crate::accounts::RESET_CODE_HOURS * 3_600_000;
+    let ctx = actor.audit_ctx("issue password reset code");
+    app.store.issue_reset_code(&ctx, user.id, &crate::accounts::reset_code_hash(&code), expires_at).await?;
+    Ok((code, expires_at))
+}
+
+/// Who resets an account's password: the security administrator for an account with a
+/// sensitive role, the system administrator for the rest.
+pub fn reset_action(user: &User) -> Action {
+    if user.roles.iter().any(|r| fengqiao_domain::policy::is_sensitive(*r)) {
+        Action::GrantRoles
+    } else {
+        Action::ManagePeople
+    }
 }
 
 /// Unlock an account locked by failed logins (security administrators).

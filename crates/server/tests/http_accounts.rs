@@ -179,28 +179,189 @@ async fn phones_are_masked_and_reveals_audited(db: &TestDb) {
 async fn accounts_created_over_the_api(db: &TestDb) {
     let w = world(db).await;
     let cmd = w.token("commander").await;
-    let body = r#"{"username":"gw3","display_name":"新网格员","unit_code":"XY-C01-G01","roles":["grid_worker"],"password":"Xinwangge#2026"}"#;
+    let body = r#"{"username":"gw3","display_name":"新网格员","unit_code":"XY-C01-G01","roles":["grid_worker"]}"#;
     assert_error_body(&w.post_json("/api/v1/users", Some(&cmd), body).await, 403, "forbidden");
+    // Issue 9, item 14: authorisation comes before validation, so a caller who may not
+    // create accounts learns nothing from the field errors (which unit codes exist).
+    let probe = r#"{"username":"X!","display_name":"","unit_code":"XY-C02-G01","roles":["king"]}"#;
+    assert_error_body(&w.post_json("/api/v1/users", Some(&cmd), probe).await, 403, "forbidden");
     // The system administrator needs a second factor first: enrol over the store, then log in.
     let t = w.sysadmin_token().await;
     let r = w.post_json("/api/v1/users", Some(&t), body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["unit_code"], "XY-C01-G01");
+    let id = r.json()["id"].as_i64().unwrap();
     assert_error_body(&w.post_json("/api/v1/users", Some(&t), body).await, 409, "conflict");
-    let bad =
-        r#"{"username":"X!","display_name":"","unit_code":"NOPE","roles":["king"],"phone":"123","password":"short"}"#;
+    // Issue 9, item 4: nobody sets another person's password, not even at creation.
+    let with_pw = r#"{"username":"gw4","display_name":"新网格员","unit_code":"XY-C01-G01","roles":["grid_worker"],"password":"Xinwangge#2026"}"#;
+    assert_error_body(&w.post_json("/api/v1/users", Some(&t), with_pw).await, 422, "validation");
+    let bad = r#"{"username":"X!","display_name":"","unit_code":"NOPE","roles":["king"],"phone":"123"}"#;
     let r = w.post_json("/api/v1/users", Some(&t), bad).await;
     assert_error_body(&r, 422, "validation");
     let j = r.json();
     let fields: Vec<&str> =
         j["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    for f in ["username", "display_name", "roles[0]", "phone", "password", "unit_code"] {
+    for f in ["username", "display_name", "roles[0]", "phone", "unit_code"] {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }
-    assert_eq!(
-        w.post_json("/api/v1/session", None, r#"{"username":"gw3","password":"Xinwangge#2026"}"#).await.status,
-        201
+    // The new account has no password: the person sets one with a code the administrator
+    // hands over.
+    let login = |pw: &str| format!(r#"{{"username":"gw3","password":"{pw}"}}"#);
+    assert_eq!(w.post_json("/api/v1/session", None, &login("Xinwangge#2026")).await.status, 401);
+    let r = w.post_json(&format!("/api/v1/users/{id}/reset-code"), Some(&t), "").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let code = r.json()["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 19, "{code}");
+    let redeem = |code: &str, pw: &str| format!(r#"{{"username":"gw3","code":"{code}","password":"{pw}"}}"#);
+    let r = w.post_json("/api/v1/password-reset", None, &redeem("AAAA-BBBB-CCCC-DDDD", "Xinwangge#2026")).await;
+    assert_error_body(&r, 401, "invalid_reset_code");
+    let r = w.post_json("/api/v1/password-reset", None, &redeem(&code, "short")).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "password");
+    // Case, spaces and dashes as typed do not matter.
+    let typed = code.to_lowercase().replace('-', " ");
+    assert_eq!(w.post_json("/api/v1/password-reset", None, &redeem(&typed, "Xinwangge#2026")).await.status, 204);
+    assert_eq!(w.post_json("/api/v1/session", None, &login("Xinwangge#2026")).await.status, 201);
+    let again = w.post_json("/api/v1/password-reset", None, &redeem(&code, "Another#Pass2026")).await;
+    assert_error_body(&again, 401, "invalid_reset_code");
+    assert_eq!(w.post_json("/api/v1/session", None, &login("Xinwangge#2026")).await.status, 201, "used once");
+}
+
+/// Issue 9, item 4: a reset code is useful only to the account's owner — with their second
+/// factor when they have one — and the system administrator cannot reach accounts that read
+/// personal data; nobody resets their own; every step is audited.
+async fn password_resets_need_the_owner(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.sysadmin_token().await;
+    let store = &w.store;
+    let id = |name: &'static str| async move { store.user_by_username(name).await.unwrap().id.0 };
+    let commander = id("commander").await;
+    let auditor = id("auditor").await;
+    let admin = id("sysadmin").await;
+    // The commander reads personal data: the system administrator cannot take the account
+    // over by resetting its password; nor reset their own, nor anyone's as a grid worker.
+    let path = |id: i64| format!("/api/v1/users/{id}/reset-code");
+    assert_error_body(&w.post_json(&path(commander), Some(&t), "").await, 403, "forbidden");
+    assert_error_body(&w.post_json(&path(admin), Some(&t), "").await, 403, "forbidden");
+    let gw = w.token("gw1").await;
+    assert_error_body(&w.post_json(&path(id("gw2").await), Some(&gw), "").await, 403, "forbidden");
+    assert_error_body(&w.post_json(&path(99_999), Some(&t), "").await, 404, "not_found");
+    // The auditor (an administrator, with TOTP) is the security administrator's to reset,
+    // and the code alone does not do: the auditor's current TOTP code is needed too.
+    let station = w.store.unit_by_code("XY").await.unwrap();
+    let sec = fengqiao_store::users::NewUser {
+        username: "secadmin".into(),
+        display_name: "安全管理员".into(),
+        unit_id: station.id,
+        title: None,
+        officer_rank: None,
+        mediator_kind: None,
+        roles: vec![fengqiao_domain::role::Role::SecurityAdmin],
+        phone: None,
+        password_hash: Some(common::password_hash().into()),
+    };
+    let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
+    let sid = w.store.create_user(&ctx, &sec).await.unwrap();
+    w.store.set_totp(&ctx, sid, Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), true).await.unwrap();
+    let body = format!(
+        r#"{{"username":"secadmin","password":"{PASSWORD}","totp":"{}"}}"#,
+        totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0)
     );
+    let s = w.post_json("/api/v1/session", None, &body).await.json()["token"].as_str().unwrap().to_string();
+    assert_error_body(&w.post_json(&path(auditor), Some(&t), "").await, 403, "forbidden");
+    let auditor_session = w.post_json(&path(commander), Some(&s), "").await;
+    assert_eq!(auditor_session.status, 201, "the security administrator resets the commander");
+    let r = w.post_json(&path(auditor), Some(&s), "").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let code = r.json()["code"].as_str().unwrap().to_string();
+    let redeem = |totp: &str| {
+        format!(r#"{{"username":"auditor","code":"{code}","password":"Shenji#Mima2026","totp":"{totp}"}}"#)
+    };
+    let r = w.post_json("/api/v1/password-reset", None, &redeem("")).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "totp");
+    assert_error_body(&w.post_json("/api/v1/password-reset", None, &redeem("000000")).await, 401, "invalid_totp");
+    let login =
+        format!(r#"{{"username":"auditor","password":"{PASSWORD}","totp":"{}"}}"#, totp_now("JBSWY3DPEHPK3PXP", 0));
+    let before = w.post_json("/api/v1/session", None, &login).await;
+    assert_eq!(before.status, 201, "the old password works until the code is redeemed");
+    let old_session = before.json()["token"].as_str().unwrap().to_string();
+    let r = w.post_json("/api/v1/password-reset", None, &redeem(&totp_now("JBSWY3DPEHPK3PXP", 1))).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(w.get("/api/v1/me", Some(&old_session)).await.status, 401, "every session ended");
+    assert_eq!(w.post_json("/api/v1/session", None, &login).await.status, 401, "the old password is gone");
+    // Each step is in the audit log: who issued which code, and the reset.
+    let events = w
+        .store
+        .search_audit(&AuditFilter { action: Some("user.password.reset".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    let seen: Vec<(&str, &str)> = events.iter().map(|e| (e.actor.as_str(), e.action.as_str())).collect();
+    assert!(seen.contains(&("auditor", "user.password.reset")), "{seen:?}");
+    assert!(seen.contains(&("secadmin", "user.password.reset_issued")), "{seen:?}");
+    // A code is not a key to guess: wrong codes count as failed logins and lock the account.
+    let wrong = r#"{"username":"gw1","code":"AAAA-BBBB-CCCC-DDDD","password":"Wangge#Mima2026"}"#;
+    for _ in 0..5 {
+        assert_error_body(&w.post_json("/api/v1/password-reset", None, wrong).await, 401, "invalid_reset_code");
+    }
+    assert_error_body(&w.post_json("/api/v1/password-reset", None, wrong).await, 403, "locked");
+}
+
+/// The same reset on the pages: the administrator's button shows the code once; the person
+/// redeems it on the login page's reset form (with its CSRF cookie), then logs in.
+async fn password_reset_on_the_pages(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.sysadmin_token().await;
+    let gw1 = w.store.user_by_username("gw1").await.unwrap().id.0;
+    let commander = w.store.user_by_username("commander").await.unwrap().id.0;
+    let page = w.get(&format!("/people/{gw1}"), Some(&t)).await;
+    assert!(page.body.contains("签发重置码") && !page.body.contains("设置密码"), "{}", page.body);
+    assert!(!page.body.contains("授予角色"), "the system administrator grants no roles");
+    let cmd_page = w.get(&format!("/people/{commander}"), Some(&t)).await;
+    assert!(!cmd_page.body.contains("签发重置码"), "the commander's account is the security administrator's");
+    let csrf = |body: &str| body.split(r#"name="csrf" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let form = |path: String, body: String, token: Option<&str>, cookie: Option<String>| {
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    let r =
+        w.send(form(format!("/people/{gw1}/reset-code"), format!("csrf={}", csrf(&page.body)), Some(&t), None)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let code = r.body.split(r#"data-testid="reset-code">"#).nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(code.len(), 19, "{code}");
+    let r = w
+        .send(form(format!("/people/{commander}/reset-code"), format!("csrf={}", csrf(&page.body)), Some(&t), None))
+        .await;
+    assert_eq!(r.status, 403);
+    // The person, not logged in: the reset form.
+    let login = w.get("/login", None).await;
+    assert!(login.body.contains(r#"href="/login/reset""#));
+    let reset = w.get("/login/reset", None).await;
+    assert_eq!(reset.status, 200);
+    let c = csrf(&reset.body);
+    let cookie = Some(format!("fq_login_csrf={c}"));
+    let body =
+        |code: &str, pw: &str| format!("csrf={c}&username=gw1&code={code}&password={}&totp=", pw.replace('#', "%23"));
+    let r = w.send(form("/login/reset".into(), body(&code, "Wangge#Mima2026"), None, None)).await;
+    assert_eq!(r.status, 403, "no CSRF cookie");
+    let r =
+        w.send(form("/login/reset".into(), body("AAAA-BBBB-CCCC-DDDD", "Wangge#Mima2026"), None, cookie.clone())).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("重置码错误或已过期"));
+    let r = w.send(form("/login/reset".into(), body(&code, "short"), None, cookie.clone())).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("field-error"), "{}", r.body);
+    let r = w.send(form("/login/reset".into(), body(&code, "Wangge#Mima2026"), None, cookie.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("密码已设置"));
+    let api = r#"{"username":"gw1","password":"Wangge#Mima2026"}"#;
+    assert_eq!(w.post_json("/api/v1/session", None, api).await.status, 201);
 }
 
 async fn web_login_uses_csrf_and_strict_cookies(db: &TestDb) {
@@ -269,7 +430,7 @@ async fn account_changes_over_the_api(db: &TestDb) {
     assert_eq!(w.post_json("/api/v1/session", None, &login(PASSWORD)).await.status, 401);
     assert_eq!(w.get("/api/v1/me", Some(&gw)).await.status, 200, "the session that changed it goes on");
 
-    // The system administrator edits an account and sets its password; not their own.
+    // The system administrator edits an account and issues its reset code; not their own.
     let admin = w.store.user_by_username("sysadmin").await.unwrap();
     let t = w.sysadmin_token().await;
     let gw2 = w.store.user_by_username("gw2").await.unwrap();
@@ -280,11 +441,11 @@ async fn account_changes_over_the_api(db: &TestDb) {
     assert_eq!(r.json()["phone"], "138****0004", "an absent phone keeps the stored one");
     let own = w.put_json(&format!("/api/v1/users/{}", admin.id.0), Some(&t), edit).await;
     assert_error_body(&own, 403, "forbidden");
-    let pw = w.post_json(&format!("/api/v1/users/{}/password", gw2.id.0), Some(&t), r#"{"password":"abc"}"#).await;
-    assert_error_body(&pw, 422, "validation");
     let pw =
         w.post_json(&format!("/api/v1/users/{}/password", gw2.id.0), Some(&t), r#"{"password":"Chongwen#2026"}"#).await;
-    assert_eq!(pw.status, 204, "{}", pw.body);
+    assert_eq!(pw.status, 404, "no administrator sets another's password: {}", pw.body);
+    let code = w.post_json(&format!("/api/v1/users/{}/reset-code", gw2.id.0), Some(&t), "").await;
+    assert_eq!(code.status, 201, "{}", code.body);
     assert_error_body(&w.put_json(&format!("/api/v1/users/{}", gw2.id.0), Some(&gw), edit).await, 403, "forbidden");
 
     // A new QR code for a household of one's own grid; another grid's is refused.
@@ -576,6 +737,8 @@ async fn totp_enrolment_starts_with_a_post(db: &TestDb) {
 }
 
 contract_tests!(
+    password_resets_need_the_owner,
+    password_reset_on_the_pages,
     totp_enrolment_starts_with_a_post,
     only_the_security_administrator_grants_sensitive_roles,
     logins_cannot_be_guessed,

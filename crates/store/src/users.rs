@@ -31,6 +31,8 @@ pub struct User {
     pub totp_last_step: Option<i64>,
     pub disabled: bool,
     pub locked_until: Option<i64>,
+    /// When the pending one-time reset code (if any) expires.
+    pub reset_code_expires_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -54,12 +56,13 @@ struct UserRow {
     totp_last_step: Option<i64>,
     disabled: i64,
     locked_until: Option<i64>,
+    reset_code_expires_at: Option<i64>,
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.unit_id, n.code AS unit_code, n.name AS unit_name, \
      n.kind AS unit_kind, n.path AS unit_path, u.title, u.officer_rank, u.mediator_kind, u.phone_enc, u.password_hash, \
-     u.password_changed_at, u.totp_secret_enc, u.totp_enabled, u.totp_last_step, u.disabled, u.locked_until \
-     FROM users u JOIN units n ON n.id = u.unit_id";
+     u.password_changed_at, u.totp_secret_enc, u.totp_enabled, u.totp_last_step, u.disabled, u.locked_until, \
+     u.reset_code_expires_at FROM users u JOIN units n ON n.id = u.unit_id";
 
 impl UserRow {
     fn into_user(self, roles: Vec<Role>) -> StoreResult<User> {
@@ -85,6 +88,7 @@ impl UserRow {
             totp_last_step: self.totp_last_step,
             disabled: self.disabled != 0,
             locked_until: self.locked_until,
+            reset_code_expires_at: self.reset_code_expires_at,
         })
     }
 }
@@ -316,6 +320,80 @@ impl Store {
         audit::append(&mut tx, ctx, &AuditEvent::new("user.password.set", "user", id, Outcome::Success)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Record a one-time reset code (its hash) for an account, replacing any pending one.
+    pub async fn issue_reset_code(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE users SET reset_code_hash = $1, reset_code_expires_at = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(code_hash)
+        .bind(expires_at)
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(&mut tx, ctx, &AuditEvent::new("user.password.reset_issued", "user", id, Outcome::Success))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `code_hash` is the account's pending, unexpired reset code.
+    pub async fn reset_code_matches(&self, id: UserId, code_hash: &str, now: i64) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE id = $1 AND reset_code_hash = $2 AND reset_code_expires_at > $3",
+        )
+        .bind(id.0)
+        .bind(code_hash)
+        .bind(now)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(n == 1)
+    }
+
+    /// Redeem a reset code: set the new password, spend the code, lift a lockout and end
+    /// every session, at once. `false` (and nothing changed) when the code is not the
+    /// account's pending one or has expired — so a code is used once however many race.
+    pub async fn redeem_reset_code(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        code_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2, locked_until = NULL, \
+             reset_code_hash = NULL, reset_code_expires_at = NULL \
+             WHERE id = $3 AND reset_code_hash = $4 AND reset_code_expires_at > $2",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(id.0)
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+        audit::append(&mut tx, ctx, &AuditEvent::new("user.password.reset", "user", id, Outcome::Success)).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Store a (sealed) TOTP secret; `enabled` once the user has proven a code.

@@ -30,9 +30,9 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "Fengqiao API", version = "1", description = "Community policing and dispute resolution. Errors always have the body {\"error\": {\"code\", \"message\", \"fields\"}}."),
     paths(
-        session::create, session::delete, session::me, session::change_password,
+        session::create, session::delete, session::me, session::change_password, session::reset_password,
         org::list_units, org::get_unit, org::create_unit, org::update_unit,
-        people::list_users, people::get_user, people::create_user, people::update_user, people::set_password,
+        people::list_users, people::get_user, people::create_user, people::update_user, people::issue_reset_code,
         people::unlock, people::reset_totp, people::set_roles, people::volunteers, people::create_volunteer,
         audit::search, audit::export,
         locate::locate,
@@ -129,11 +129,12 @@ pub fn router() -> Router<AppState> {
         .route("/session", post(session::create).delete(session::delete))
         .route("/me", get(session::me))
         .route("/me/password", post(session::change_password))
+        .route("/password-reset", post(session::reset_password))
         .route("/units", get(org::list_units).post(org::create_unit))
         .route("/units/{code}", get(org::get_unit).put(org::update_unit))
         .route("/users", get(people::list_users).post(people::create_user))
         .route("/users/{id}", get(people::get_user).put(people::update_user))
-        .route("/users/{id}/password", post(people::set_password))
+        .route("/users/{id}/reset-code", post(people::issue_reset_code))
         .route("/users/{id}/unlock", post(people::unlock))
         .route("/users/{id}/totp-reset", post(people::reset_totp))
         .route("/users/{id}/roles", axum::routing::put(people::set_roles))

@@ -123,9 +123,6 @@ pub struct NewUserIn {
     pub officer_rank: Option<String>,
     pub mediator_kind: Option<String>,
     pub phone: Option<String>,
-    /// Initial password; checked against the password policy. Without it the account
-    /// cannot log in until one is set.
-    pub password: Option<String>,
 }
 
 /// Create a staff account.
@@ -145,7 +142,6 @@ pub async fn create_user(
         officer_rank: req.officer_rank,
         mediator_kind: req.mediator_kind,
         phone: req.phone,
-        password: req.password,
     };
     let user = fengqiao_app::people::create_user(&state, &actor, &p).await?;
     Ok((StatusCode::CREATED, Json(out(&state, &user, None)?)))
@@ -186,30 +182,33 @@ pub async fn update_user(
         officer_rank,
         mediator_kind,
         phone,
-        password: None,
     };
     let user = fengqiao_app::people::update_user(&state, &actor, id, &p, disabled).await?;
     Ok(Json(out(&state, &user, None)?))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordSet {
-    /// Checked against the password policy.
-    pub password: String,
+#[derive(Serialize, ToSchema)]
+pub struct ResetCodeOut {
+    /// Shown once: hand it to the person, who sets their password with it at
+    /// `POST /password-reset` (or the 重置密码 page).
+    pub code: String,
+    /// Milliseconds since the epoch.
+    pub expires_at: i64,
 }
 
-/// Set another person's password (their sessions end).
-#[utoipa::path(post, path = "/users/{id}/password", tag = "people", params(("id" = i64, Path)), request_body = PasswordSet, security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_password(
+/// Issue a one-time password reset code for another person (a new account gets its first
+/// password this way). No administrator sets anyone's password. Accounts with a role that
+/// reads personal data, or an administrator's, are the security administrator's to reset;
+/// the rest the system administrator's. Replaces a pending code; audited.
+#[utoipa::path(post, path = "/users/{id}/reset-code", tag = "people", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 201, body = ResetCodeOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn issue_reset_code(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(p): ApiJson<PasswordSet>,
-) -> AppResult<StatusCode> {
-    fengqiao_app::people::set_password(&state, &actor, id, &p.password).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> AppResult<(StatusCode, Json<ResetCodeOut>)> {
+    let (code, expires_at) = fengqiao_app::people::issue_reset_code(&state, &actor, id).await?;
+    Ok((StatusCode::CREATED, Json(ResetCodeOut { code, expires_at })))
 }
 
 /// Unlock an account locked by failed logins (security administrators).

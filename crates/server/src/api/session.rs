@@ -137,3 +137,41 @@ pub async fn change_password(
     fengqiao_app::accounts::change_own_password(&state, &actor, &p.current, &p.new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub username: String,
+    /// The one-time code an administrator issued (`POST /users/{id}/reset-code`); case,
+    /// spaces and dashes do not matter.
+    pub code: String,
+    /// The new password, checked against the password policy.
+    pub password: String,
+    /// The current TOTP code, for accounts with a second factor.
+    pub totp: Option<String>,
+}
+
+/// Set one's password with a one-time reset code (no session needed). Every session of the
+/// account ends. A wrong code counts as a failed login.
+#[utoipa::path(post, path = "/password-reset", tag = "session", request_body = PasswordReset,
+    responses(
+        (status = 204),
+        (status = 401, description = "`invalid_reset_code`, or `invalid_totp`", body = ErrorBody),
+        (status = 403, description = "account locked", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "too many failed attempts from this address", body = ErrorBody),
+    ))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(req): ApiJson<PasswordReset>,
+) -> AppResult<StatusCode> {
+    let r = fengqiao_app::accounts::ResetIn {
+        username: req.username,
+        code: req.code,
+        password: req.password,
+        totp: req.totp,
+    };
+    fengqiao_app::accounts::redeem_reset_code(&state, &r, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

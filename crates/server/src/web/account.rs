@@ -317,3 +317,99 @@ pub async fn totp_setup_submit(
         Err(e) => Err(WebError(e.into(), lang)),
     }
 }
+
+// ---- password reset with a one-time code --------------------------------------------------
+
+fn reset_form(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    username: &str,
+    error: Option<String>,
+    errors: std::collections::HashMap<String, String>,
+) -> Response {
+    let csrf = fengqiao_app::accounts::random_token();
+    let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), csrf => csrf.clone(), username => username, error => error, errors => errors, done => false };
+    let mut resp = render_status(state, status, "password_reset.html", ctx);
+    // The login page's CSRF cookie: its path, /login, covers this page too.
+    let cookie = auth::cookie_for(&state.settings, LOGIN_CSRF_COOKIE, &csrf, "/login", "Strict", 3600);
+    resp.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("valid header"));
+    resp
+}
+
+pub async fn reset_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = crate::i18n::lang_from_headers(&headers);
+    reset_form(&state, lang, StatusCode::OK, "", None, Default::default())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Set one's password with the one-time code an administrator handed over.
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth::ClientAddr(client): auth::ClientAddr,
+    form: Result<Form<ResetForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang = crate::i18n::lang_from_headers(&headers);
+    let none = std::collections::HashMap::new;
+    let Ok(Form(form)) = form else {
+        return reset_form(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some(i18n::t(lang, "invalid_reset_code")),
+            none(),
+        );
+    };
+    let username = form.username.trim();
+    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+        return reset_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "csrf_expired")), none());
+    }
+    let r = fengqiao_app::accounts::ResetIn {
+        username: username.to_string(),
+        code: form.code,
+        password: form.password,
+        totp: Some(form.totp),
+    };
+    match fengqiao_app::accounts::redeem_reset_code(&state, &r, &client).await {
+        Ok(()) => {
+            let ctx = context! { lang => lang.code(), site_name => state.settings.site_name.clone(), done => true };
+            render(&state, "password_reset.html", ctx)
+        }
+        Err(fengqiao_app::Error::Invalid(fields)) => {
+            let errors = super::field_errors(lang, &fields, &[]);
+            let error = ["username", "code"].iter().find_map(|f| errors.get(*f).cloned());
+            reset_form(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, username, error, errors)
+        }
+        Err(fengqiao_app::Error::Unauthenticated { code, .. }) => {
+            let key = if code == "invalid_totp" { "invalid_totp" } else { "invalid_reset_code" };
+            reset_form(&state, lang, StatusCode::UNAUTHORIZED, username, Some(i18n::t(lang, key)), none())
+        }
+        Err(fengqiao_app::Error::Denied { code: "locked", .. }) => {
+            reset_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "account_locked")), none())
+        }
+        Err(fengqiao_app::Error::Limited(_)) => reset_form(
+            &state,
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            username,
+            Some(i18n::t(lang, "login_limited")),
+            none(),
+        ),
+        Err(e) => WebError(e.into(), lang).into_response(),
+    }
+}

@@ -97,6 +97,9 @@ fn person_ctx(
         all_roles => Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         mediator_kinds => MediatorKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         can_manage => actor.may(Action::ManagePeople) && actor.user.id != user.id,
+        can_reset => actor.may(fengqiao_app::people::reset_action(user)) && actor.user.id != user.id,
+        can_grant => actor.may(Action::GrantRoles) && actor.user.id != user.id,
+        reset_pending => user.reset_code_expires_at.is_some_and(|t| t > crate::present::now_ms()),
         can_reveal => actor.may(Action::ViewPersonalData) && user.phone_enc.is_some(),
         can_secure => actor.may(Action::ManageSecurity),
         ..page_ctx(state, actor, "people")
@@ -122,7 +125,6 @@ pub struct PersonForm {
     roles: Vec<String>,
     disabled: bool,
     purpose: String,
-    password: String,
 }
 
 fn parse_form(body: &Bytes) -> Result<PersonForm, AppError> {
@@ -142,7 +144,6 @@ fn parse_form(body: &Bytes) -> Result<PersonForm, AppError> {
             "roles" => f.roles.push(v),
             "disabled" => f.disabled = v == "1" || v == "on",
             "purpose" => f.purpose = v.trim().to_string(),
-            "password" => f.password = v,
             _ => {}
         }
     }
@@ -160,7 +161,6 @@ fn person_in(f: &PersonForm) -> fengqiao_app::people::PersonIn {
         officer_rank: Some(f.rank.clone()),
         mediator_kind: Some(f.mediator_kind.clone()),
         phone: Some(f.phone.clone()),
-        password: None,
     }
 }
 
@@ -284,20 +284,46 @@ pub async fn reveal(
     }
 }
 
-pub async fn set_password(
+/// Issue a one-time reset code and show it once, with its expiry, on the person's page.
+pub async fn issue_reset_code(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> WebResult {
     let lang = actor.lang;
-    let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
-    match fengqiao_app::people::set_password(&state, &actor, user.id.0, &f.password).await {
-        Ok(()) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
+    let (_, user) = person_form(&state, &actor, id, &body, Action::ViewPeople).await?;
+    let (code, expires_at) = fengqiao_app::people::issue_reset_code(&state, &actor, user.id.0)
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
+    let user = load_person(&state, &actor, id, Action::ViewPeople).await?;
+    let ctx = context! {
+        reset_code => code,
+        reset_expires => crate::present::beijing_time(expires_at),
+        ..person_ctx(&state, &actor, &user, None, HashMap::new(), None)
+    };
+    Ok(render(&state, "person.html", ctx))
+}
+
+/// The security administrator's form: the roles of an account (three-admin separation).
+pub async fn set_roles(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> WebResult {
+    let lang = actor.lang;
+    let (f, user) = person_form(&state, &actor, id, &body, Action::ViewPeople).await?;
+    match fengqiao_app::people::set_roles(&state, &actor, user.id.0, &f.roles).await {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
         Err(fengqiao_app::Error::Invalid(fields)) => {
-            let errors = super::field_errors(lang, &fields, &[]);
-            let message = errors.get("password").cloned().unwrap_or_default();
-            Ok(field_error(&state, &actor, &user, "password", message))
+            let errors = super::field_errors(lang, &fields, FORM_FIELDS);
+            Ok(render_status(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "person.html",
+                person_ctx(&state, &actor, &user, None, errors, Some(&f)),
+            ))
         }
         Err(e) => Err(WebError(e.into(), lang)),
     }

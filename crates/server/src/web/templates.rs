@@ -16,6 +16,7 @@ templates!(
     "base.html",
     "login.html",
     "totp.html",
+    "password_reset.html",
     "totp_setup.html",
     "dashboard.html",
     "org_tree.html",
