@@ -30,6 +30,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Serve HTTPS directly (for a station without a reverse proxy): the PEM certificate
+    /// chain and its private key. Both or neither. Renewed files are read at the next start.
+    pub tls_cert_file: Option<std::path::PathBuf>,
+    pub tls_key_file: Option<std::path::PathBuf>,
     /// Reverse proxies in front of this node (their IP addresses). Only from these is
     /// `X-Forwarded-For` believed, for the client address that limits and audit records use.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -79,7 +83,9 @@ impl Settings {
     /// Whether the site is served over HTTPS: configured so, or its public address is https.
     /// Cookies are then `Secure` and browsers are told to keep to HTTPS (HSTS).
     pub fn https(&self) -> bool {
-        self.secure_cookies || self.public_url.trim().to_ascii_lowercase().starts_with("https://")
+        self.secure_cookies
+            || self.tls_cert_file.is_some()
+            || self.public_url.trim().to_ascii_lowercase().starts_with("https://")
     }
 
     /// Minutes to acknowledge and to resolve a matter of this kind and priority.
@@ -109,6 +115,8 @@ impl Default for Settings {
             require_totp_for_admins: true,
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
+            tls_cert_file: None,
+            tls_key_file: None,
             trusted_proxies: Vec::new(),
             site_name: "枫桥".into(),
             map_tile_url: String::new(),
@@ -161,6 +169,9 @@ impl Settings {
                     "response_clock[{n}]: acknowledge_minutes must be at least 1 and resolve_minutes at least acknowledge_minutes"
                 ));
             }
+        }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err("tls_cert_file and tls_key_file go together: set both or neither".into());
         }
         if self.max_body_bytes < 1024 {
             return Err(format!("max_body_bytes must be at least 1024, got {}", self.max_body_bytes));

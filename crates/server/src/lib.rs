@@ -15,6 +15,7 @@ pub mod open311;
 mod ops;
 pub mod present;
 pub mod ratelimit;
+pub mod tls;
 pub mod web;
 pub mod xlsx;
 
@@ -76,18 +77,36 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Bind and serve until Ctrl-C / SIGTERM. The periodic jobs are not run here: the CLI's
-/// `serve` runs them beside this (see `fengqiao_app::jobs`). Returns the bound address through `on_bound`
-/// (useful with port 0).
+/// Bind and serve until Ctrl-C / SIGTERM: HTTPS when the settings name a certificate and
+/// key (see [`tls`]), plain HTTP otherwise (behind a proxy that terminates TLS). The
+/// periodic jobs are not run here: the CLI's `serve` runs them beside this (see
+/// `fengqiao_app::jobs`). Returns the bound address through `on_bound` (useful with port 0).
 pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    let tls = match (&state.settings.tls_cert_file, &state.settings.tls_key_file) {
+        (Some(cert), Some(key)) => Some(tls::config(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!("tls_cert_file and tls_key_file go together: set both or neither"),
+    };
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let bound = listener.local_addr()?;
-    on_bound(bound);
     // The full-text index follows the database: every two seconds, and before each search.
     state.spawn_index_sync();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    match tls {
+        Some(config) => {
+            // `tap_io` (doing nothing) gives the TLS listener axum's connect info: the peer's
+            // socket address, as over plain TCP.
+            let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            on_bound(bound);
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        }
+        None => {
+            on_bound(bound);
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        }
+    }
     Ok(())
 }
 
