@@ -66,6 +66,8 @@ pub struct App {
     pub taxonomy: Arc<fengqiao_domain::matter::Taxonomy>,
     /// Group commit for intake, when the process started it.
     pub intake: Option<Arc<intake::Writer>>,
+    /// The address this node listens on, once bound (see [`App::public_base`]).
+    bound: Arc<std::sync::OnceLock<std::net::SocketAddr>>,
 }
 
 impl App {
@@ -79,7 +81,28 @@ impl App {
             search: Arc::new(search::SearchIndex::in_memory().expect("an index in memory")),
             taxonomy,
             intake: None,
+            bound: Arc::default(),
         }
+    }
+
+    /// Record the address the server is bound to (by the server, once).
+    pub fn serving_on(&self, addr: std::net::SocketAddr) {
+        let _ = self.bound.set(addr);
+    }
+
+    /// The address residents reach this site at, for the links in household QR codes and
+    /// Open311's discovery: `public_url`, or — when that is unset — the address this node
+    /// listens on if it is a definite one (the demo's `127.0.0.1:port`). Never the `Host`
+    /// header of a request, which a client or a misconfigured proxy chooses (issue 9, item
+    /// 14). `None` when neither is known: printing codes then asks for `public_url`.
+    pub fn public_base(&self) -> Option<String> {
+        let configured = self.settings.public_url.trim().trim_end_matches('/');
+        if !configured.is_empty() {
+            return Some(configured.to_string());
+        }
+        let addr = self.bound.get().filter(|a| !a.ip().is_unspecified() && a.port() != 0)?;
+        let scheme = if self.settings.tls_cert_file.is_some() { "https" } else { "http" };
+        Some(format!("{scheme}://{addr}"))
     }
 
     /// Write concurrent new matters together (see [`intake::Writer`]); needs a runtime.

@@ -91,6 +91,7 @@ pub async fn serve(state: AppState, listen: SocketAddr, on_bound: impl FnOnce(So
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let bound = listener.local_addr()?;
+    state.serving_on(bound);
     // The full-text index follows the database: every two seconds, and before each search.
     state.spawn_index_sync();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();

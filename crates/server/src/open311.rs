@@ -147,12 +147,10 @@ fn service_of(t: &Taxonomy, code: &str) -> Option<(MatterKind, Option<String>)> 
     services(t).into_iter().find(|s| s.0 == code).map(|s| (s.1, s.2.map(|c| c.0)))
 }
 
-fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    if !state.settings.public_url.is_empty() {
-        return state.settings.public_url.trim_end_matches('/').to_string();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
+/// This site's address for discovery: [`fengqiao_app::App::public_base`], never the
+/// request's `Host`; relative when unknown.
+fn base_url(state: &AppState) -> String {
+    state.public_base().unwrap_or_default()
 }
 
 fn rfc(ms: i64) -> String {
@@ -207,12 +205,7 @@ fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default()).unwrap_or_default()
 }
 
-async fn get_resource(
-    State(state): State<AppState>,
-    Path(path): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: axum::http::HeaderMap,
-) -> Response {
+async fn get_resource(State(state): State<AppState>, Path(path): Path<String>, RawQuery(query): RawQuery) -> Response {
     let (res, fmt) = match split_format(&path) {
         Ok(x) => x,
         Err(r) => return *r,
@@ -222,7 +215,7 @@ async fn get_resource(
     let parts: Vec<&str> = res.split('/').collect();
     match parts.as_slice() {
         ["discovery"] => {
-            let base = base_url(&state, &headers);
+            let base = base_url(&state);
             let v = json!({
                 "changeset": "2026-11-30T00:00:00+08:00",
                 "contact": "派出所综合指挥室",

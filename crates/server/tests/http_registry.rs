@@ -243,6 +243,50 @@ async fn qr_sheet_within_reach(db: &TestDb) {
     assert_eq!(r.status, 403, "{}", r.body);
 }
 
+/// Issue 9, item 14: a QR code's link is never built from the request's `Host` (which a
+/// client or a misconfigured proxy chooses): it comes from `public_url`, or the definite
+/// address the node is bound to; with neither, printing asks for `public_url`.
+async fn qr_links_never_follow_the_host_header(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let get = |app: axum::Router, path: &'static str| {
+        let gw = gw.clone();
+        async move {
+            let req = axum::http::Request::get(path)
+                .header("host", "evil.example")
+                .header("authorization", format!("Bearer {gw}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let r = tower::ServiceExt::oneshot(app, req).await.unwrap();
+            let status = r.status().as_u16();
+            let body = http_body_util::BodyExt::collect(r.into_body()).await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).replace("&#x2f;", "/"))
+        }
+    };
+    let (status, page) = get(w.app.clone(), "/households/H1").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("http://127.0.0.1:8080/q/") && !page.contains("evil.example"), "{page}");
+    // Configured: public_url, whatever the Host.
+    let settings =
+        fengqiao_server::Settings { public_url: "https://fengqiao.example.gov.cn/".into(), ..Default::default() };
+    let configured =
+        fengqiao_server::app(fengqiao_server::AppState::with_app(fengqiao_app::App::new(db.store.clone(), settings)));
+    let (_, page) = get(configured, "/households/H1").await;
+    assert!(page.contains("https://fengqiao.example.gov.cn/q/") && !page.contains("evil.example"));
+    // Neither: no code is printed, and the answer says what to configure.
+    let unknown = fengqiao_server::app(fengqiao_server::AppState::with_app(fengqiao_app::App::new(
+        db.store.clone(),
+        fengqiao_server::Settings::default(),
+    )));
+    let (status, body) = get(unknown.clone(), "/households/H1/qr.svg").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("public_url"), "{body}");
+    let (status, page) = get(unknown, "/households/H1").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("/q/") && !page.contains("evil.example"), "{page}");
+}
+
 /// The residents' page of a household code, as a phone sees it: its CSRF cookie and token.
 async fn resident_page(w: &common::World, token: &str) -> (common::Resp, String, String) {
     let r = w.get(&format!("/q/{token}"), None).await;
@@ -442,6 +486,7 @@ async fn household_numbers_revealed_over_the_api(db: &TestDb) {
 }
 
 contract_tests!(
+    qr_links_never_follow_the_host_header,
     household_numbers_revealed_over_the_api,
     registry_import_over_the_api,
     locate_routes_points_to_grids,

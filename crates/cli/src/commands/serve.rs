@@ -35,6 +35,9 @@ pub async fn serve(cfg: Config, store: fengqiao_store::Store, on_bound: impl FnO
     // The periodic jobs run beside the server; leases keep them to once per period however
     // many nodes run (see fengqiao_app::jobs).
     tokio::spawn(fengqiao_app::jobs::Runner::standard(app.clone()).run_forever(JOB_TICK));
+    if app.settings.public_url.trim().is_empty() && listen.ip().is_unspecified() {
+        tracing::warn!(%listen, "public_url is not set: household QR codes cannot be printed until it is");
+    }
     let scheme = if app.settings.tls_cert_file.is_some() { "https" } else { "http" };
     fengqiao_server::serve(fengqiao_server::AppState::with_app(app), listen, move |addr| {
         println!("Fengqiao is serving on {scheme}://{addr}");

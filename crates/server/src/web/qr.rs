@@ -23,15 +23,17 @@ use serde::Deserialize;
 
 const CSRF_COOKIE: &str = "fq_q_csrf";
 
-/// The URL a household's QR code encodes.
-fn qr_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
-    let base = if state.settings.public_url.is_empty() {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-        format!("http://{host}")
-    } else {
-        state.settings.public_url.trim_end_matches('/').to_string()
-    };
-    format!("{base}/q/{token}")
+/// The URL a household's QR code encodes: under [`fengqiao_app::App::public_base`], never
+/// the request's `Host`. Without a known public address no code is printed: a code pointing
+/// at the wrong host would send residents elsewhere for years.
+fn qr_url(state: &AppState, token: &str) -> Result<String, AppError> {
+    match state.public_base() {
+        Some(base) => Ok(format!("{base}/q/{token}")),
+        None => Err(AppError::Conflict {
+            field: Some("public_url".into()),
+            message: "set public_url (the address residents reach this site at) before printing QR codes".into(),
+        }),
+    }
 }
 
 pub fn qr_svg(data: &str, size: u32) -> Result<String, AppError> {
@@ -267,7 +269,6 @@ pub async fn rate(
 
 pub async fn qr_image(
     State(state): State<AppState>,
-    headers: HeaderMap,
     WebActor(actor): WebActor,
     Path(file): Path<(String, String)>,
 ) -> WebResult {
@@ -278,7 +279,7 @@ pub async fn qr_image(
     let (_, token) = fengqiao_app::registry::qr_token(&state, &actor, &code, &format)
         .await
         .map_err(|e| WebError(e.into(), actor.lang))?;
-    let url = qr_url(&state, &headers, &token);
+    let url = qr_url(&state, &token).map_err(|e| WebError(e, actor.lang))?;
     if format == "qr.svg" {
         Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")], qr_svg(&url, 240)?)
             .into_response())
@@ -310,7 +311,6 @@ pub async fn reissue(
 /// A printable sheet of the QR codes of the households of a building within reach.
 pub async fn building_sheet(
     State(state): State<AppState>,
-    headers: HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
 ) -> WebResult {
@@ -318,7 +318,7 @@ pub async fn building_sheet(
     let sheet = fengqiao_app::registry::qr_sheet(&state, &actor, &code).await.map_err(|e| WebError(e.into(), lang))?;
     let mut cards = vec![];
     for (h, token) in &sheet.cards {
-        let url = qr_url(&state, &headers, token);
+        let url = qr_url(&state, token).map_err(|e| WebError(e, lang))?;
         let svg = qr_svg(&url, 160)?;
         cards.push(context! { code => h.code.clone(), address => h.address.clone(), svg => Value::from_safe_string(svg), url => url });
     }
@@ -330,6 +330,6 @@ pub async fn building_sheet(
 }
 
 /// The resident-page address of a household, for staff who may print its code.
-pub fn household_qr_url(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> Option<String> {
-    token.map(|t| qr_url(state, headers, t))
+pub fn household_qr_url(state: &AppState, token: Option<&str>) -> Option<String> {
+    token.and_then(|t| qr_url(state, t).ok())
 }

@@ -85,20 +85,14 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     Ok(render(&state, "registry.html", ctx))
 }
 
-fn file_ctx(
-    state: &AppState,
-    actor: &Actor,
-    file: &reg::HouseholdFile,
-    errors: Vec<(&str, String)>,
-    headers: &axum::http::HeaderMap,
-) -> Value {
+fn file_ctx(state: &AppState, actor: &Actor, file: &reg::HouseholdFile, errors: Vec<(&str, String)>) -> Value {
     let h = &file.household;
     let errors: std::collections::HashMap<&str, String> = errors.into_iter().collect();
     context! {
         household => household_value(actor, h),
         household_phone => file.phone.clone(),
         household_building => h.building_code.clone(),
-        qr_url => super::qr::household_qr_url(state, headers, file.qr_token.as_deref()),
+        qr_url => super::qr::household_qr_url(state, file.qr_token.as_deref()),
         members => file.members.iter().map(|m| resident_value(actor, m)).collect::<Vec<_>>(),
         visits => file.visits.iter().take(24).collect::<Vec<_>>(),
         matters => file.matters.clone(),
@@ -114,26 +108,19 @@ fn file_ctx(
 }
 
 /// The household file again, masked, with the form's errors beside their fields.
-async fn file_with_errors(
-    state: &AppState,
-    actor: &Actor,
-    code: &str,
-    errors: Vec<(&str, String)>,
-    headers: &axum::http::HeaderMap,
-) -> WebResult {
+async fn file_with_errors(state: &AppState, actor: &Actor, code: &str, errors: Vec<(&str, String)>) -> WebResult {
     let file = reg::household_file(state, actor, code).await.map_err(|e| WebError(e.into(), actor.lang))?;
-    let ctx = file_ctx(state, actor, &file, errors, headers);
+    let ctx = file_ctx(state, actor, &file, errors);
     Ok(render_status(state, StatusCode::UNPROCESSABLE_ENTITY, "household.html", ctx))
 }
 
 pub async fn household(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
 ) -> WebResult {
     let file = reg::household_file(&state, &actor, &code).await.map_err(|e| WebError(e.into(), actor.lang))?;
-    Ok(render(&state, "household.html", file_ctx(&state, &actor, &file, vec![], &headers)))
+    Ok(render(&state, "household.html", file_ctx(&state, &actor, &file, vec![])))
 }
 
 #[derive(Deserialize)]
@@ -148,7 +135,6 @@ pub struct RevealForm {
 /// purpose, one audit record.
 pub async fn reveal(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
     Form(f): Form<RevealForm>,
@@ -156,10 +142,10 @@ pub async fn reveal(
     let lang = actor.lang;
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
     match reg::revealed_household_file(&state, &actor, &code, &f.purpose).await {
-        Ok(file) => Ok(render(&state, "household.html", file_ctx(&state, &actor, &file, vec![], &headers))),
+        Ok(file) => Ok(render(&state, "household.html", file_ctx(&state, &actor, &file, vec![]))),
         Err(fengqiao_app::Error::Invalid(_)) => {
             let errors = vec![("purpose", crate::i18n::t(lang, "required"))];
-            file_with_errors(&state, &actor, &code, errors, &headers).await
+            file_with_errors(&state, &actor, &code, errors).await
         }
         Err(e) => Err(WebError(e.into(), lang)),
     }
@@ -179,7 +165,6 @@ pub struct VisitForm {
 
 pub async fn record_visit(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
     Form(f): Form<VisitForm>,
@@ -192,7 +177,7 @@ pub async fn record_visit(
         Err(fengqiao_app::Error::Invalid(fields)) => {
             let errors =
                 fields.iter().map(|f| (f.field.as_str(), crate::i18n_fields::field_message(lang, f))).collect();
-            return file_with_errors(&state, &actor, &code, errors, &headers).await;
+            return file_with_errors(&state, &actor, &code, errors).await;
         }
         Err(e) => return Err(WebError(e.into(), lang)),
     }

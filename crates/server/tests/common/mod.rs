@@ -86,6 +86,8 @@ pub async fn world(db: &TestDb) -> World {
         ..Settings::default()
     };
     let mut state = AppState::with_app(fengqiao_app::App::new(s.clone(), settings).with_group_commit());
+    // As the demo: no public_url, the node bound to a definite address (QR links use it).
+    state.serving_on("127.0.0.1:8080".parse().unwrap());
     // Look at the grids on every request, so a test sees an edit at once.
     state.app.router = std::sync::Arc::new(fengqiao_app::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
     World { app: app(state.clone()), state, store: s.clone() }
