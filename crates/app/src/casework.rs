@@ -722,11 +722,12 @@ pub async fn merge(state: &App, actor: &Actor, duplicate: &str, into: &str) -> R
     if duplicate == into {
         return Err(Error::field("into", "a matter cannot be merged into itself"));
     }
+    // The matter acted on first: nothing about `into` is told to whom may not act on it.
+    let dup = load(state, actor, duplicate, Action::HandleMatter).await?;
     let kept = load(state, actor, into, Action::HandleMatter).await.map_err(|e| match e {
         Error::NotFound => Error::field("into", format!("no matter \"{into}\"")),
         e => e,
     })?;
-    let dup = load(state, actor, duplicate, Action::HandleMatter).await?;
     if kept.kind != dup.kind {
         return Err(Error::field("into", "only matters of the same kind are merged"));
     }

@@ -18,6 +18,10 @@ pub async fn rounds(state: &App, actor: &Actor, limit: i64) -> Result<Vec<RoundR
 
 /// Start a round over `unit` (the actor's own unit when `None`); returns the round.
 pub async fn start_round(state: &App, actor: &Actor, unit: Option<&str>) -> Result<RoundRow> {
+    // Whether the role may start rounds at all, before anything is looked up: a caller who
+    // may not learns nothing of which unit codes exist.
+    let home = actor.jurisdiction().clone();
+    actor.authorize(state, Action::RecordMatter, &home, ("unit", &actor.user.unit_code)).await?;
     let code = unit.map(str::trim).filter(|u| !u.is_empty()).unwrap_or(&actor.user.unit_code).to_string();
     let u = state.store.unit_by_code(&code).await.map_err(|e| match e {
         StoreError::NotFound => Error::field("unit", format!("no unit \"{code}\"")),
