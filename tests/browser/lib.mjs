@@ -1,7 +1,7 @@
 // Shared helpers for the browser tests: start the real `fengqiao demo` binary on a free
 // port with a fresh database, launch Debian's Chromium through playwright-core, log in.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -15,12 +15,16 @@ export async function startDemo() {
   const dir = mkdtempSync(join(tmpdir(), 'fq-browser-'));
   const child = spawn(BIN, ['demo', '--database', `sqlite://${dir}/demo.db`, '--listen', '127.0.0.1:0', '--households', process.env.FENGQIAO_DEMO_HOUSEHOLDS || '2000'], {
     cwd: dir,
-    env: { ...process.env, FENGQIAO_LOG_LEVEL: 'warn' },
+    // Debug level, every request: scripts/scan-logs searches these logs for personal data.
+    env: { ...process.env, FENGQIAO_LOG_LEVEL: 'debug,sqlx=warn,tantivy=warn,hyper=info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const logs = new URL('../../target/test-logs/', import.meta.url).pathname;
+  mkdirSync(logs, { recursive: true });
+  const log = createWriteStream(join(logs, `browser-${child.pid}.log`));
   let out = '';
   let err = '';
-  child.stderr.on('data', (d) => { err += d; });
+  child.stderr.on('data', (d) => { log.write(d); if (err.length < 100_000) err += d; });
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo did not start in 60 s:\n${out}\n${err}`)), 60_000);
     child.stdout.on('data', (d) => {

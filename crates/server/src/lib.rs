@@ -72,9 +72,17 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
+}
+
+/// The span of a request in the logs: its method and the route it matched — never the
+/// path or query as sent, which carry searched ID and phone numbers (`?q=`), QR tokens
+/// (`/q/{token}`) and whatever a client types (issue 9: no personal data in logs).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str()).unwrap_or("(no route)");
+    tracing::debug_span!("request", method = %req.method(), route)
 }
 
 /// Bind and serve until Ctrl-C / SIGTERM: HTTPS when the settings name a certificate and

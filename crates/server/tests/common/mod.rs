@@ -36,6 +36,7 @@ pub struct World {
 /// auditor (station, TOTP secret `JBSWY3DPEHPK3PXP`), sysadmin (station, no TOTP yet),
 /// med1 (a lawyer of the mediation centre XY-MC, under the street).
 pub async fn world(db: &TestDb) -> World {
+    log_to_file();
     let s = &db.store;
     let ctx = AuditCtx::system("test", "setup");
     let station = s.create_unit(&ctx, &NewUnit::new("XY", UnitKind::Station, "新义派出所", None)).await.unwrap();
@@ -91,6 +92,24 @@ pub async fn world(db: &TestDb) -> World {
     // Look at the grids on every request, so a test sees an edit at once.
     state.app.router = std::sync::Arc::new(fengqiao_app::routing::GridRouter::with_recheck(std::time::Duration::ZERO));
     World { app: app(state.clone()), state, store: s.clone() }
+}
+
+/// Log what the server does, at debug level, into `target/test-logs/` (one file per test
+/// process), for `scripts/scan-logs` to search for personal data after the run.
+pub fn log_to_file() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-logs");
+        let _ = std::fs::create_dir_all(&dir);
+        let name = format!("rust-{}.log", std::process::id());
+        let Ok(file) = std::fs::File::create(dir.join(name)) else { return };
+        let filter = tracing_subscriber::EnvFilter::new("debug,sqlx=warn,tantivy=warn,h2=warn,hyper=info");
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
 }
 
 /// A GeoJSON rectangle.
