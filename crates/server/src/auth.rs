@@ -91,6 +91,16 @@ impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // The API changes things only for a bearer token: a browser sends the session cookie
+        // by itself, so a write carried by the cookie alone could be forged by a page of a
+        // sibling site (SameSite does not separate subdomains). Reading with it is fine.
+        let bearer = parts.headers.contains_key(axum::http::header::AUTHORIZATION);
+        if !bearer && !parts.method.is_safe() && cookie(&parts.headers, SESSION_COOKIE).is_some() {
+            return Err(AppError::Forbidden {
+                code: "bearer_required",
+                message: "changes over the API need an Authorization: Bearer token, not the session cookie".into(),
+            });
+        }
         let actor = resolve_session(state, parts).await?;
         if actor.second_factor != SecondFactor::Done {
             return Err(AppError::Unauthorized {

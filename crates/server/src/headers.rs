@@ -47,6 +47,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     set_default(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(h, header::X_FRAME_OPTIONS, "DENY");
     set_default(h, header::REFERRER_POLICY, "same-origin");
+    // Pages and answers carry personal data: no shared or browser cache keeps them (static
+    // files set their own caching first, and keep it).
+    set_default(h, header::CACHE_CONTROL, "no-store");
     if state.settings.https() {
         set_default(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }

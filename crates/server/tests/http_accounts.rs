@@ -364,6 +364,39 @@ async fn password_reset_on_the_pages(db: &TestDb) {
     assert_eq!(w.post_json("/api/v1/session", None, api).await.status, 201);
 }
 
+/// ASVS review: the API changes nothing for the session cookie alone (a sibling site could
+/// forge it); nothing personal is cached; a long password in Chinese that the policy
+/// accepts also logs in (the login counted bytes).
+async fn api_writes_need_a_bearer_token(db: &TestDb) {
+    let w = world(db).await;
+    let t = w.token("gw1").await;
+    let with_cookie = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, format!("fq_session={t}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"current":"x","new":"y"}"#))
+            .unwrap()
+    };
+    let r = w.send(with_cookie("GET", "/api/v1/me")).await;
+    assert_eq!(r.status, 200, "reading with the cookie is fine");
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+    let r = w.send(with_cookie("POST", "/api/v1/me/password")).await;
+    assert_error_body(&r, 403, "bearer_required");
+    assert_error_body(&w.post_json("/api/v1/me/password", None, "{}").await, 401, "unauthenticated");
+    let page = w.get("/dashboard", Some(&t)).await;
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    let css = w.get("/static/app.css", None).await;
+    assert!(css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"), "static files keep theirs");
+    // 100 Chinese characters: 300 bytes, within the policy's 128 characters.
+    let long = format!("{}Aa1", "枫桥经验".repeat(25));
+    let body = format!(r#"{{"current":"{PASSWORD}","new":"{long}"}}"#);
+    assert_eq!(w.post_json("/api/v1/me/password", Some(&t), &body).await.status, 204);
+    let login = format!(r#"{{"username":"gw1","password":"{long}"}}"#);
+    assert_eq!(w.post_json("/api/v1/session", None, &login).await.status, 201);
+}
+
 async fn web_login_uses_csrf_and_strict_cookies(db: &TestDb) {
     let w = world(db).await;
     let page = w.get("/login", None).await;
@@ -737,6 +770,7 @@ async fn totp_enrolment_starts_with_a_post(db: &TestDb) {
 }
 
 contract_tests!(
+    api_writes_need_a_bearer_token,
     password_resets_need_the_owner,
     password_reset_on_the_pages,
     totp_enrolment_starts_with_a_post,

@@ -73,7 +73,7 @@ pub async fn create(
     if username.is_empty() || username.len() > 64 {
         fields.push(fengqiao_domain::FieldError::new("username", "1–64 characters"));
     }
-    if req.password.is_empty() || req.password.len() > 256 {
+    if req.password.is_empty() || req.password.chars().count() > 256 {
         fields.push(fengqiao_domain::FieldError::new("password", "1–256 characters"));
     }
     if !fields.is_empty() {

@@ -76,7 +76,7 @@ pub async fn login_submit(
     if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty() {
         return login_form(&state, lang, StatusCode::FORBIDDEN, username, Some(i18n::t(lang, "csrf_expired")));
     }
-    if username.is_empty() || form.password.is_empty() || username.len() > 64 || form.password.len() > 256 {
+    if username.is_empty() || form.password.is_empty() || username.len() > 64 || form.password.chars().count() > 256 {
         return login_form(
             &state,
             lang,
