@@ -25,13 +25,12 @@ fn nonempty(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
 }
 
-/// A GeoJSON geometry a grid may have: a Polygon or MultiPolygon with coordinates.
+/// A GeoJSON geometry a grid may have: a Polygon or MultiPolygon of closed rings of
+/// longitudes and latitudes, at most [`fengqiao_geo::MAX_POSITIONS`] positions — the same
+/// reading the grid router gives it, so what is stored can be routed to.
 pub fn check_geometry(g: &str) -> std::result::Result<(), String> {
     let v: serde_json::Value = serde_json::from_str(g).map_err(|e| format!("not valid JSON: {e}"))?;
-    match v.get("type").and_then(|t| t.as_str()) {
-        Some("Polygon" | "MultiPolygon") if v.get("coordinates").is_some_and(|c| c.is_array()) => Ok(()),
-        _ => Err("must be a GeoJSON Polygon or MultiPolygon".into()),
-    }
+    fengqiao_geo::parse_geometry(&v).map(|_| ())
 }
 
 fn check(u: &UnitIn, fields: &mut Vec<FieldError>) {

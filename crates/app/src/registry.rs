@@ -169,7 +169,9 @@ async fn authorize_registry(app: &App, actor: &Actor) -> Result<UnitPath> {
 pub async fn search_residents(app: &App, actor: &Actor, q: &str, limit: i64) -> Result<Vec<ResidentView>> {
     let mut fields = vec![];
     let query = ResidentQuery::parse(q);
-    if query.is_none() {
+    if q.chars().count() > 100 {
+        fields.push(FieldError::new("q", "at most 100 characters"));
+    } else if query.is_none() {
         fields.push(FieldError::new("q", "required").keyed("required"));
     }
     if !(1..=200).contains(&limit) {

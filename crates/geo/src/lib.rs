@@ -13,7 +13,7 @@ mod validate;
 
 pub use rtree::PackedRTree;
 
-pub use validate::{TilingProblem, parse_geometry, validate_tiling};
+pub use validate::{MAX_POSITIONS, TilingProblem, parse_geometry, validate_tiling};
 
 /// A grid's shape: polygons, each a list of rings (the first exterior, the rest holes);
 /// a ring is a closed list of `[lon, lat]`.

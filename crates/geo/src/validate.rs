@@ -4,8 +4,18 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Relate, Validation};
 
-/// Parse a GeoJSON `Polygon` or `MultiPolygon` geometry object.
+/// Positions one grid's geometry may have, all rings together: a street's most detailed
+/// survey has a few thousand; more would slow every point-in-grid lookup and the tiling
+/// check, so more is refused.
+pub const MAX_POSITIONS: usize = 20_000;
+
+/// Parse a GeoJSON `Polygon` or `MultiPolygon` geometry object (at most [`MAX_POSITIONS`]
+/// positions).
 pub fn parse_geometry(v: &serde_json::Value) -> Result<MultiPolygon<f64>, String> {
+    let positions = count_positions(v.get("coordinates").unwrap_or(&serde_json::Value::Null), 0);
+    if positions > MAX_POSITIONS {
+        return Err(format!("at most {MAX_POSITIONS} positions in a geometry (this one has {positions})"));
+    }
     let kind = v.get("type").and_then(|t| t.as_str()).ok_or("geometry has no \"type\"")?;
     let coords = v.get("coordinates").ok_or("geometry has no \"coordinates\"")?;
     match kind {
@@ -18,6 +28,25 @@ pub fn parse_geometry(v: &serde_json::Value) -> Result<MultiPolygon<f64>, String
             Ok(MultiPolygon(parts.iter().map(polygon).collect::<Result<_, _>>()?))
         }
         other => Err(format!("geometry type must be Polygon or MultiPolygon, not {other}")),
+    }
+}
+
+/// Positions (arrays of numbers) within nested coordinate arrays, counted without building
+/// anything; stops counting past the limit, and at an absurd depth.
+fn count_positions(v: &serde_json::Value, depth: usize) -> usize {
+    match v.as_array() {
+        Some(a) if a.first().is_some_and(|x| x.is_number()) => 1,
+        Some(a) if depth < 4 => {
+            let mut n = 0;
+            for x in a {
+                n += count_positions(x, depth + 1);
+                if n > MAX_POSITIONS {
+                    break;
+                }
+            }
+            n
+        }
+        _ => 0,
     }
 }
 

@@ -109,7 +109,13 @@ impl AppError {
                 message.clone(),
                 field.iter().map(|f| FieldMessage { field: f.clone(), message: message.clone(), key: None }).collect(),
             ),
-            AppError::PayloadTooLarge => ("payload_too_large", "request body too large".into(), vec![]),
+            AppError::PayloadTooLarge => (
+                "payload_too_large",
+                "request body too large: at most max_body_bytes (1 MiB unless configured); imports 64 MiB, \
+                 attached files 16 MiB, the intake form with photos 80 MiB"
+                    .into(),
+                vec![],
+            ),
             AppError::TooManyRequests(m) => ("too_many_requests", m.clone(), vec![]),
             AppError::Internal(_) => ("internal", "internal server error".into(), vec![]),
         };

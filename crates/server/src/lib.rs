@@ -69,12 +69,35 @@ pub fn app(state: AppState) -> Router {
         .merge(open311::router())
         .merge(web::router())
         .fallback(error::fallback)
+        .layer(axum::middleware::from_fn(bounded_uri))
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
+}
+
+/// Longest path and query a request may have: no page or API needs more, and every
+/// handler then works on bounded text.
+pub const MAX_PATH_BYTES: usize = 2048;
+pub const MAX_QUERY_BYTES: usize = 4096;
+
+/// Refuse a path or query longer than the limits, naming the limit (422).
+async fn bounded_uri(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = req.uri();
+    let path = uri.path().len();
+    let query = uri.query().map_or(0, str::len);
+    if path > MAX_PATH_BYTES {
+        return AppError::field("path", format!("at most {MAX_PATH_BYTES} bytes (this one has {path})"))
+            .into_response();
+    }
+    if query > MAX_QUERY_BYTES {
+        return AppError::field("query", format!("at most {MAX_QUERY_BYTES} bytes (this one has {query})"))
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// The span of a request in the logs: its method and the route it matched — never the

@@ -5,6 +5,13 @@
 use super::{ImportError, RowError};
 use std::collections::HashMap;
 
+/// Rows one file may have: a station's residents are about 100,000.
+pub const MAX_ROWS: usize = 200_000;
+/// Columns a file may have: the widest template has 15.
+pub const MAX_COLUMNS: usize = 60;
+/// Characters one value may have.
+pub const MAX_VALUE_CHARS: usize = 1_000;
+
 pub struct Table {
     pub headers: Vec<String>,
     index: HashMap<String, usize>,
@@ -26,6 +33,12 @@ impl Table {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        if headers.len() > MAX_COLUMNS {
+            return Err(ImportError::File(format!(
+                "at most {MAX_COLUMNS} columns in a file (the header has {})",
+                headers.len()
+            )));
+        }
         let index: HashMap<String, usize> = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
         let missing: Vec<&str> = required.iter().copied().filter(|c| !index.contains_key(*c)).collect();
         if !missing.is_empty() {
@@ -44,6 +57,23 @@ impl Table {
             let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
             if rec.iter().all(|v| v.trim().is_empty()) {
                 continue;
+            }
+            if rec.len() > MAX_COLUMNS {
+                return Err(ImportError::File(format!(
+                    "line {line}: at most {MAX_COLUMNS} columns in a file (this line has {})",
+                    rec.len()
+                )));
+            }
+            if let Some(i) = rec.iter().position(|v| v.chars().count() > MAX_VALUE_CHARS) {
+                let column = headers.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1));
+                return Err(ImportError::File(format!(
+                    "line {line}, column {column}: at most {MAX_VALUE_CHARS} characters in a value"
+                )));
+            }
+            if rows.len() == MAX_ROWS {
+                return Err(ImportError::File(format!(
+                    "at most {MAX_ROWS} rows in a file; split it (line {line} is one too many)"
+                )));
             }
             rows.push(Row { line, values: rec.iter().map(|v| v.trim().to_string()).collect() });
         }

@@ -48,6 +48,9 @@ fn feature_lines(text: &str) -> Vec<usize> {
     out
 }
 
+/// Grids one file may have (a city's are a few thousand; a province imports by city).
+pub const MAX_GRIDS: usize = 5_000;
+
 /// Parse and check each feature on its own. Returns good features and errors.
 pub fn parse(text: &str) -> Result<(Vec<GridFeature>, Vec<RowError>), ImportError> {
     let doc: Value = serde_json::from_str(text)
@@ -59,6 +62,12 @@ pub fn parse(text: &str) -> Result<(Vec<GridFeature>, Vec<RowError>), ImportErro
         .get("features")
         .and_then(Value::as_array)
         .ok_or_else(|| ImportError::File("the FeatureCollection has no \"features\" array".into()))?;
+    if features.len() > MAX_GRIDS {
+        return Err(ImportError::File(format!(
+            "at most {MAX_GRIDS} grids in a file (this one has {})",
+            features.len()
+        )));
+    }
     let lines = feature_lines(text);
     let (mut good, mut errors) = (vec![], vec![]);
     let mut seen: HashMap<String, usize> = HashMap::new();

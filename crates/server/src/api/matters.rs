@@ -227,7 +227,7 @@ pub async fn attach(
     actor: Actor,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<FileQuery>,
-    body: axum::body::Bytes,
+    super::ApiBytes(body): super::ApiBytes,
 ) -> AppResult<(StatusCode, Json<FileCreated>)> {
     let name = q.name.unwrap_or_default();
     let id = fengqiao_app::files::attach(&state, &actor, &code, &name, body.to_vec()).await?;

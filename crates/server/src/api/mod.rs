@@ -162,7 +162,11 @@ pub fn router() -> Router<AppState> {
         .route("/alerts", get(casework::alerts))
         .route("/supervision", get(oversight::supervision))
         .route("/risky-matters", get(oversight::risky))
-        .route("/matters/{code}/files", post(matters::attach))
+        .route(
+            "/matters/{code}/files",
+            // A file up to max_file_bytes (the app checks it and names the limit).
+            post(matters::attach).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
         .route("/matters/{code}/files/{id}", get(matters::file))
         .route("/alerts/{id}/acknowledge", post(casework::acknowledge))
         .route("/residents", get(registry::search))
@@ -228,6 +232,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 other => AppError::BadRequest(other.body_text()),
             }),
         }
+    }
+}
+
+/// A raw body (an attached file) whose rejections use the error body: too large → 413.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(ApiBytes(b)),
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::PayloadTooLarge),
+            Err(rej) => Err(AppError::BadRequest(rej.body_text())),
+        }
+    }
+}
+
+/// A text body (a CSV file) whose rejections use the error body: too large → 413, not
+/// UTF-8 → 422 saying so.
+pub struct ApiText(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for ApiText {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiBytes(b) = ApiBytes::from_request(req, state).await?;
+        String::from_utf8(b.to_vec()).map(ApiText).map_err(|e| {
+            AppError::field(
+                "body",
+                format!("not UTF-8 text (byte {}): save the file as UTF-8", e.utf8_error().valid_up_to()),
+            )
+        })
     }
 }
 

@@ -255,7 +255,7 @@ pub async fn import(
     actor: Actor,
     ApiPath(kind): ApiPath<String>,
     ApiQuery(q): ApiQuery<ImportQuery>,
-    body: String,
+    super::ApiText(body): super::ApiText,
 ) -> AppResult<(StatusCode, Json<ImportResult>)> {
     let filename = q.filename.unwrap_or_else(|| format!("{kind}.csv"));
     let o = fengqiao_app::import::upload(&state, &actor, &kind, &filename, &body, q.skip_invalid).await?;
