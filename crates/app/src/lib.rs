@@ -123,7 +123,7 @@ impl App {
 
     /// A sealed phone number, masked (`138****5678`). Front-ends show numbers this way; a
     /// number in full comes only from a use case that authorises and audits the read.
-    pub fn masked_phone(&self, sealed: Option<&[u8]>) -> Option<String> {
+    pub fn masked_phone(&self, sealed: Option<&fengqiao_store::Sealed>) -> Option<String> {
         sealed.and_then(|e| self.store.crypto.open(e).ok()).map(|p| fengqiao_domain::mask::mask_phone(&p))
     }
 

@@ -127,13 +127,9 @@ pub struct ResidentView {
 
 fn resident_view(app: &App, actor: &Actor, r: &ResidentRow, reveal: bool) -> ResidentView {
     let personal = reveal || actor.may(Action::ViewPersonalData);
-    let phone = r
-        .phone_enc
-        .as_ref()
-        .and_then(|e| app.store.crypto.open(e).ok())
-        .map(|p| if reveal { p } else { mask_phone(&p) });
+    let phone = r.phone().and_then(|e| app.store.crypto.open(&e).ok()).map(|p| if reveal { p } else { mask_phone(&p) });
     let id_number = if reveal {
-        app.store.crypto.open(&r.id_enc).unwrap_or_else(|_| r.id_masked.clone())
+        app.store.crypto.open(&r.id_number()).unwrap_or_else(|_| r.id_masked.clone())
     } else if personal {
         r.id_masked.clone()
     } else {
@@ -322,11 +318,7 @@ async fn file_of(app: &App, actor: &Actor, h: HouseholdRow, reveal: bool) -> Res
         .take(30)
         .map(|r| HistoryEntry { at: r.at, action: r.action, actor: r.actor, detail: r.detail })
         .collect();
-    let phone = h
-        .phone_enc
-        .as_ref()
-        .and_then(|e| app.store.crypto.open(e).ok())
-        .map(|p| if reveal { p } else { mask_phone(&p) });
+    let phone = h.phone().and_then(|e| app.store.crypto.open(&e).ok()).map(|p| if reveal { p } else { mask_phone(&p) });
     Ok(HouseholdFile {
         phone,
         members: members.iter().map(|m| resident_view(app, actor, m, reveal)).collect(),
@@ -340,7 +332,7 @@ async fn file_of(app: &App, actor: &Actor, h: HouseholdRow, reveal: bool) -> Res
 }
 
 fn qr_token_of(app: &App, h: &HouseholdRow) -> Option<String> {
-    h.qr_token_enc.as_ref().and_then(|e| app.store.crypto.open(e).ok())
+    h.qr_token().and_then(|e| app.store.crypto.open(&e).ok())
 }
 
 /// The household file with numbers masked; audited as a read.
@@ -393,7 +385,7 @@ fn organisation_view(app: &App, o: &OrganisationRow, today: chrono::NaiveDate) -
         grid_name: o.grid_name.clone(),
         alliance: o.alliance.clone(),
         responsible: o.responsible_name.clone(),
-        phone: o.responsible_phone_enc.as_ref().and_then(|e| app.store.crypto.open(e).ok()).map(|p| mask_phone(&p)),
+        phone: o.responsible_phone().and_then(|e| app.store.crypto.open(&e).ok()).map(|p| mask_phone(&p)),
         last_inspection: o.last_inspection.clone(),
         inspection_overdue: overdue,
     }

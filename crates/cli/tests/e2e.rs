@@ -167,18 +167,22 @@ async fn the_sqlite_file_holds_no_plaintext_id_or_phone_number() {
     let crypto = fengqiao_store::Crypto::new(&fengqiao_store_key(&dir.path().join("fengqiao-demo.key")));
     let pool = raw_sqlite(&db).await;
     let mut secrets = std::collections::HashSet::new();
-    for sql in [
-        "SELECT phone_enc FROM users WHERE phone_enc IS NOT NULL",
-        "SELECT phone_enc FROM volunteers WHERE phone_enc IS NOT NULL",
-        "SELECT phone_enc FROM households WHERE phone_enc IS NOT NULL",
-        "SELECT id_enc FROM residents",
-        "SELECT phone_enc FROM residents WHERE phone_enc IS NOT NULL",
-        "SELECT responsible_phone_enc FROM organisations WHERE responsible_phone_enc IS NOT NULL",
+    // Every sealed value opens at its own place (table, column, row key) — issue 9, item 14.
+    for (column, sql) in [
+        ("users.phone_enc", "SELECT CAST(id AS TEXT), phone_enc FROM users WHERE phone_enc IS NOT NULL"),
+        ("volunteers.phone_enc", "SELECT CAST(id AS TEXT), phone_enc FROM volunteers WHERE phone_enc IS NOT NULL"),
+        ("households.phone_enc", "SELECT code, phone_enc FROM households WHERE phone_enc IS NOT NULL"),
+        ("residents.id_enc", "SELECT id_hash, id_enc FROM residents"),
+        ("residents.phone_enc", "SELECT id_hash, phone_enc FROM residents WHERE phone_enc IS NOT NULL"),
+        (
+            "organisations.responsible_phone_enc",
+            "SELECT code, responsible_phone_enc FROM organisations WHERE responsible_phone_enc IS NOT NULL",
+        ),
     ] {
-        let rows: Vec<(Vec<u8>,)> = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
         assert!(!rows.is_empty(), "{sql}");
-        for (blob,) in rows {
-            secrets.insert(crypto.open(&blob).unwrap());
+        for (row, blob) in rows {
+            secrets.insert(crypto.open(&fengqiao_store::Sealed::new(blob, column, row)).unwrap());
         }
     }
     pool.close().await;

@@ -49,6 +49,36 @@ impl fmt::Debug for DataKey {
 #[derive(Clone)]
 pub struct Crypto(Arc<Keys>);
 
+/// The associated data of a sealed value: where it lives.
+fn place(column: &str, row: &str) -> Vec<u8> {
+    format!("fengqiao sealed v2\0{column}\0{row}").into_bytes()
+}
+
+/// A sealed value as read from the database, with the place it was read from: it opens
+/// only if it was sealed for that place ([`Crypto::seal_at`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub blob: Vec<u8>,
+    pub column: &'static str,
+    pub row: String,
+}
+
+impl Sealed {
+    pub fn new(blob: Vec<u8>, column: &'static str, row: impl ToString) -> Self {
+        Self { blob, column, row: row.to_string() }
+    }
+
+    pub fn at(blob: Option<Vec<u8>>, column: &'static str, row: impl ToString) -> Option<Self> {
+        blob.map(|b| Self::new(b, column, row))
+    }
+}
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sealed({} of {})", self.column, self.row)
+    }
+}
+
 struct Keys {
     cipher: Aes256Gcm,
     hash_key: [u8; 32],
@@ -73,23 +103,48 @@ impl Crypto {
         Self(Arc::new(Keys { cipher: Aes256Gcm::new_from_slice(&enc).expect("32 bytes"), hash_key }))
     }
 
-    pub fn seal(&self, plaintext: &str) -> Vec<u8> {
+    /// Seal a value for its place: `column` (`table.column`) of the row whose key is `row`.
+    /// The place is the associated data of AES-GCM: the value opens only there, so a value
+    /// copied to another row or column (by anyone who can write to the database but has no
+    /// key) does not open, it is reported as corrupt.
+    pub fn seal_at(&self, column: &str, row: &str, plaintext: &str) -> Vec<u8> {
+        self.seal_with(plaintext, &place(column, row))
+    }
+
+    /// Open a value read from its place (see [`Sealed`]).
+    pub fn open(&self, s: &Sealed) -> Result<String, crate::StoreError> {
+        self.open_with(&s.blob, &place(s.column, &s.row))
+            .map_err(|_| crate::StoreError::Corrupt(format!("{} of row {} cannot be opened here", s.column, s.row)))
+    }
+
+    /// A value bound to no place: the data key's own check marker, and values sealed before
+    /// migration 15 (re-sealed at their place by [`crate::Store::reseal_at_places`]).
+    pub fn seal_unbound(&self, plaintext: &str) -> Vec<u8> {
+        self.seal_with(plaintext, b"")
+    }
+
+    pub fn open_unbound(&self, blob: &[u8]) -> Result<String, crate::StoreError> {
+        self.open_with(blob, b"")
+    }
+
+    fn seal_with(&self, plaintext: &str, aad: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed =
-            self.0.cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes()).expect("in-memory encryption");
+        let payload = aes_gcm::aead::Payload { msg: plaintext.as_bytes(), aad };
+        let sealed = self.0.cipher.encrypt(Nonce::from_slice(&nonce), payload).expect("in-memory encryption");
         let mut out = Vec::with_capacity(12 + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
         out
     }
 
-    pub fn open(&self, blob: &[u8]) -> Result<String, crate::StoreError> {
+    fn open_with(&self, blob: &[u8], aad: &[u8]) -> Result<String, crate::StoreError> {
         let fail = || crate::StoreError::Corrupt("sealed field cannot be opened with this data key".into());
         if blob.len() < 12 + 16 {
             return Err(fail());
         }
-        let plain = self.0.cipher.decrypt(Nonce::from_slice(&blob[..12]), &blob[12..]).map_err(|_| fail())?;
+        let payload = aes_gcm::aead::Payload { msg: &blob[12..], aad };
+        let plain = self.0.cipher.decrypt(Nonce::from_slice(&blob[..12]), payload).map_err(|_| fail())?;
         String::from_utf8(plain).map_err(|_| fail())
     }
 
@@ -111,14 +166,29 @@ mod tests {
     #[test]
     fn seals_and_opens_and_detects_tampering() {
         let c = Crypto::new(&DataKey::generate());
-        let mut blob = c.seal("13812345678");
+        let mut blob = c.seal_at("users.phone_enc", "7", "13812345678");
         assert!(!blob.windows(11).any(|w| w == b"13812345678"));
-        assert_eq!(c.open(&blob).unwrap(), "13812345678");
+        assert_eq!(c.open(&Sealed::new(blob.clone(), "users.phone_enc", 7)).unwrap(), "13812345678");
         let last = blob.len() - 1;
         blob[last] ^= 1;
-        assert!(c.open(&blob).is_err());
+        assert!(c.open(&Sealed::new(blob, "users.phone_enc", 7)).is_err());
         let other = Crypto::new(&DataKey::generate());
-        assert!(other.open(&c.seal("x")).is_err());
+        assert!(other.open(&Sealed::new(c.seal_at("users.phone_enc", "7", "x"), "users.phone_enc", 7)).is_err());
+    }
+
+    /// Issue 9, item 14: a sealed value opens only at the place it was sealed for — not in
+    /// another row, not in another column, not unbound.
+    #[test]
+    fn a_sealed_value_opens_only_where_it_was_sealed() {
+        let c = Crypto::new(&DataKey::generate());
+        let blob = c.seal_at("residents.phone_enc", "abc", "13812345678");
+        assert!(c.open(&Sealed::new(blob.clone(), "residents.phone_enc", "abc")).is_ok());
+        assert!(c.open(&Sealed::new(blob.clone(), "residents.phone_enc", "abd")).is_err(), "another row");
+        assert!(c.open(&Sealed::new(blob.clone(), "users.phone_enc", "abc")).is_err(), "another column");
+        assert!(c.open_unbound(&blob).is_err(), "unbound");
+        let old = c.seal_unbound("13812345678");
+        assert!(c.open(&Sealed::new(old.clone(), "residents.phone_enc", "abc")).is_err());
+        assert_eq!(c.open_unbound(&old).unwrap(), "13812345678");
     }
 
     #[test]

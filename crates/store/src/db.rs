@@ -230,19 +230,72 @@ impl Store {
         match stored {
             Some(hexed) => {
                 let blob = hex::decode(&hexed).map_err(|_| StoreError::Corrupt("data_key_check is not hex".into()))?;
-                match self.crypto.open(&blob) {
-                    Ok(m) if m == MARKER => Ok(()),
-                    _ => Err(StoreError::WrongDataKey),
+                match self.crypto.open_unbound(&blob) {
+                    Ok(m) if m == MARKER => {}
+                    _ => return Err(StoreError::WrongDataKey),
                 }
             }
             None => {
                 sqlx::query("INSERT INTO settings (key, value) VALUES ('data_key_check', $1)")
-                    .bind(hex::encode(self.crypto.seal(MARKER)))
+                    .bind(hex::encode(self.crypto.seal_unbound(MARKER)))
                     .execute(&self.write)
                     .await?;
-                Ok(())
             }
         }
+        self.reseal_at_places().await?;
+        Ok(())
+    }
+
+    /// Re-seal, once, the values sealed before they were bound to their places (issue 9,
+    /// item 14): each is opened unbound and sealed again for its table, column and row key.
+    /// All in one transaction, claimed by a settings row, so of several nodes starting at
+    /// once one does it and the others wait and find it done. Returns how many were re-sealed.
+    pub async fn reseal_at_places(&self) -> StoreResult<u64> {
+        /// (table, column, the row key: `id` or a unique text column).
+        const PLACES: &[(&str, &str, &str)] = &[
+            ("users", "phone_enc", "id"),
+            ("users", "totp_secret_enc", "id"),
+            ("volunteers", "phone_enc", "id"),
+            ("households", "phone_enc", "code"),
+            ("households", "qr_token_enc", "code"),
+            ("residents", "id_enc", "id_hash"),
+            ("residents", "phone_enc", "id_hash"),
+            ("organisations", "responsible_phone_enc", "code"),
+            ("matters", "reporter_phone_enc", "id"),
+            ("matter_parties", "id_number_enc", "id"),
+            ("matter_parties", "phone_enc", "id"),
+        ];
+        let mut tx = self.begin().await?;
+        let claimed = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('sealed_at_places', 'v2') ON CONFLICT (key) DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            return Ok(0);
+        }
+        let mut n = 0;
+        for (table, column, key) in PLACES {
+            let sql = format!("SELECT CAST({key} AS TEXT), {column} FROM {table} WHERE {column} IS NOT NULL");
+            let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+            let place = format!("{table}.{column}");
+            let update = format!("UPDATE {table} SET {column} = $1 WHERE {key} = $2");
+            for (row, blob) in rows {
+                let plain = self.crypto.open_unbound(&blob).map_err(|_| {
+                    StoreError::Corrupt(format!("{place} of row {row} cannot be opened to be re-sealed"))
+                })?;
+                let q = sqlx::query(&update).bind(self.crypto.seal_at(&place, &row, &plain));
+                let q = match *key {
+                    "id" => q.bind(row.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("{table} id {row}")))?),
+                    _ => q.bind(row.clone()),
+                };
+                q.execute(&mut *tx).await?;
+                n += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Begin a write transaction (on the writer pool).

@@ -28,7 +28,7 @@ pub mod testing;
 pub mod users;
 pub mod volunteers;
 
-pub use crypto::{Crypto, DataKey};
+pub use crypto::{Crypto, DataKey, Sealed};
 pub use db::{Backend, DatabaseUrl, SchemaStatus, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 /// A connection (or a transaction, through `&mut *tx`) for the low-level `insert_*` helpers.

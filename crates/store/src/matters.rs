@@ -525,7 +525,7 @@ async fn insert_new_matter(
         .bind(m.lat)
         .bind(m.lon)
         .bind(&m.reporter_name)
-        .bind(m.reporter_phone.as_ref().map(|p| crypto.seal(p.as_str())))
+        .bind(None::<Vec<u8>>)
         .bind(m.reporter_phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
         .bind(m.tier.map(|t| t.as_str()))
         .bind(m.approach.map(|a| a.as_str()))
@@ -543,7 +543,16 @@ async fn insert_new_matter(
         .map(|t| t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y%m%d").to_string())
         .unwrap_or_default();
     let code = format!("M{day}-{id:06}");
-    sqlx::query("UPDATE matters SET code = $1 WHERE id = $2").bind(&code).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE matters SET code = $1, reporter_phone_enc = $2 WHERE id = $3")
+        .bind(&code)
+        .bind(
+            m.reporter_phone
+                .as_ref()
+                .map(|p| crypto.seal_at("matters.reporter_phone_enc", &id.to_string(), p.as_str())),
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) VALUES ($1, 'register', '', 'registered', $2, $3, $4, $5)")
             .bind(id)
             .bind(m.tier.map(|t| t.as_str()))

@@ -10,6 +10,10 @@ use fengqiao_domain::org::UnitPath;
 use fengqiao_domain::registry::{CareCategory, DwellingType, OrgKind, Relation, Sex, pinyin_of};
 use sqlx::{AnyConnection, FromRow};
 
+#[path = "registry_rows.rs"]
+mod rows;
+pub use rows::{HouseholdRow, OrganisationRow, ResidentRow};
+
 #[derive(Debug, Clone)]
 pub struct NewHousehold {
     pub code: String,
@@ -60,7 +64,10 @@ pub async fn upsert_organisation(
     o: &NewOrganisation,
 ) -> StoreResult<bool> {
     let now = now_ms();
-    let phone_enc = o.responsible_phone.as_ref().map(|p| crypto.seal(p.as_str()));
+    let phone_enc = o
+        .responsible_phone
+        .as_ref()
+        .map(|p| crypto.seal_at("organisations.responsible_phone_enc", &o.code, p.as_str()));
     let phone_hash = o.responsible_phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str()));
     let n = sqlx::query(
         "UPDATE organisations SET name = $1, kind = $2, is_key_place = $3, grid_id = $4, alliance_id = $5, address = $6, lat = $7, lon = $8, \
@@ -147,17 +154,18 @@ pub async fn bulk_upsert_residents(
         for r in chunk {
             let (pinyin, initials) = pinyin_of(&r.name);
             let care: Vec<&str> = r.care.iter().map(|c| c.as_str()).collect();
+            let id_hash = crypto.lookup_hash("id_number", r.id_number.as_str());
             q = q
                 .bind(r.household_id)
                 .bind(r.name.clone())
                 .bind(pinyin)
                 .bind(initials)
-                .bind(crypto.seal(r.id_number.as_str()))
-                .bind(crypto.lookup_hash("id_number", r.id_number.as_str()))
+                .bind(crypto.seal_at("residents.id_enc", &id_hash, r.id_number.as_str()))
+                .bind(id_hash.clone())
                 .bind(r.id_number.masked())
                 .bind(Sex::of(&r.id_number).as_str())
                 .bind(r.id_number.birth_date().format("%Y-%m-%d").to_string())
-                .bind(r.phone.as_ref().map(|p| crypto.seal(p.as_str())))
+                .bind(r.phone.as_ref().map(|p| crypto.seal_at("residents.phone_enc", &id_hash, p.as_str())))
                 .bind(r.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
                 .bind(r.relation.as_str())
                 .bind(i64::from(r.registered_here))
@@ -202,12 +210,12 @@ pub async fn bulk_upsert_households(
                 .bind(h.lon)
                 .bind(h.dwelling_type.as_str())
                 .bind(i64::from(h.is_rental))
-                .bind(h.phone.as_ref().map(|p| crypto.seal(p.as_str())))
+                .bind(h.phone.as_ref().map(|p| crypto.seal_at("households.phone_enc", &h.code, p.as_str())))
                 .bind(h.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
                 .bind(now)
                 .bind(now)
                 .bind(h.building_id)
-                .bind(h.qr_token.as_ref().map(|t| crypto.seal(t)))
+                .bind(h.qr_token.as_ref().map(|t| crypto.seal_at("households.qr_token_enc", &h.code, t)))
                 .bind(h.qr_token.as_ref().map(|t| crypto.lookup_hash("qr", t)))
                 .bind(h.qr_token.as_ref().map(|_| now));
         }
@@ -265,8 +273,12 @@ pub async fn set_qr_token(
     household_id: i64,
     token: Option<&str>,
 ) -> StoreResult<()> {
+    let code: String = sqlx::query_scalar("SELECT code FROM households WHERE id = $1")
+        .bind(household_id)
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::query("UPDATE households SET qr_token_enc = $1, qr_token_hash = $2, qr_issued_at = $3 WHERE id = $4")
-        .bind(token.map(|t| crypto.seal(t)))
+        .bind(token.map(|t| crypto.seal_at("households.qr_token_enc", &code, t)))
         .bind(token.map(|t| crypto.lookup_hash("qr", t)))
         .bind(token.map(|_| now_ms()))
         .bind(household_id)
@@ -359,66 +371,6 @@ pub async fn bulk_insert_visits(conn: &mut AnyConnection, rows: &[(i64, i64, &st
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
-pub struct HouseholdRow {
-    pub id: i64,
-    pub code: String,
-    pub address: String,
-    pub dwelling_type: String,
-    pub is_rental: i64,
-    pub grid_code: String,
-    pub grid_name: String,
-    pub grid_path: String,
-    pub members: i64,
-    pub lat: f64,
-    pub lon: f64,
-    #[serde(skip)]
-    pub phone_enc: Option<Vec<u8>>,
-    #[serde(skip)]
-    pub qr_token_enc: Option<Vec<u8>>,
-    pub building_code: Option<String>,
-    pub building_name: Option<String>,
-    pub updated_at: i64,
-}
-
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
-pub struct ResidentRow {
-    pub id: i64,
-    pub household_id: i64,
-    pub household_code: String,
-    pub address: String,
-    pub grid_path: String,
-    pub name: String,
-    pub id_masked: String,
-    #[serde(skip)]
-    pub id_enc: Vec<u8>,
-    pub sex: String,
-    pub birth_date: String,
-    #[serde(skip)]
-    pub phone_enc: Option<Vec<u8>>,
-    pub relation: String,
-    pub registered_here: i64,
-    pub registered_address: Option<String>,
-    pub care: String,
-}
-
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
-pub struct OrganisationRow {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub kind: String,
-    pub is_key_place: i64,
-    pub address: String,
-    pub grid_code: String,
-    pub grid_name: String,
-    pub alliance: Option<String>,
-    pub responsible_name: Option<String>,
-    #[serde(skip)]
-    pub responsible_phone_enc: Option<Vec<u8>>,
-    pub last_inspection: Option<String>,
-}
-
 /// A visit as recorded by a grid worker or officer.
 #[derive(Debug, Clone, Copy)]
 pub struct VisitRecord<'a> {
@@ -446,7 +398,7 @@ const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.code, h.address, h.dwelling_type,
      FROM households h JOIN units g ON g.id = h.grid_id LEFT JOIN buildings b ON b.id = h.building_id";
 
 const RESIDENT_SELECT: &str = "SELECT r.id, r.household_id, h.code AS household_code, h.address, g.path AS grid_path, r.name, r.id_masked, \
-     r.id_enc, r.sex, r.birth_date, r.phone_enc, r.relation, r.registered_here, r.registered_address, r.care \
+     r.id_enc, r.id_hash, r.sex, r.birth_date, r.phone_enc, r.relation, r.registered_here, r.registered_address, r.care \
      FROM residents r JOIN households h ON h.id = r.household_id JOIN units g ON g.id = h.grid_id";
 
 /// What a search string is taken for.

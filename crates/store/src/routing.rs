@@ -17,7 +17,7 @@ pub struct StaffRef {
     pub user_id: i64,
     pub username: String,
     pub name: String,
-    pub phone_enc: Option<Vec<u8>>,
+    pub phone_enc: Option<crate::Sealed>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ impl Store {
                 user_id: s.user_id,
                 username: s.username,
                 name: s.display_name,
-                phone_enc: s.phone_enc,
+                phone_enc: crate::Sealed::at(s.phone_enc, "users.phone_enc", s.user_id),
             });
         }
         let mut out = vec![];

@@ -23,10 +23,10 @@ pub struct User {
     pub mediator_kind: Option<String>,
     pub roles: Vec<Role>,
     /// Sealed phone number; open with `Store::crypto` only where the role allows, and audit it.
-    pub phone_enc: Option<Vec<u8>>,
+    pub phone_enc: Option<crate::Sealed>,
     pub password_hash: Option<String>,
     pub password_changed_at: Option<i64>,
-    pub totp_secret_enc: Option<Vec<u8>>,
+    pub totp_secret_enc: Option<crate::Sealed>,
     pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,
     pub disabled: bool,
@@ -80,10 +80,10 @@ impl UserRow {
             officer_rank: self.officer_rank,
             mediator_kind: self.mediator_kind,
             roles,
-            phone_enc: self.phone_enc,
+            phone_enc: crate::Sealed::at(self.phone_enc, "users.phone_enc", self.id),
             password_hash: self.password_hash,
             password_changed_at: self.password_changed_at,
-            totp_secret_enc: self.totp_secret_enc,
+            totp_secret_enc: crate::Sealed::at(self.totp_secret_enc, "users.totp_secret_enc", self.id),
             totp_enabled: self.totp_enabled != 0,
             totp_last_step: self.totp_last_step,
             disabled: self.disabled != 0,
@@ -141,13 +141,20 @@ pub async fn insert_user(conn: &mut AnyConnection, crypto: &crate::Crypto, new: 
     .bind(&new.title)
     .bind(&new.officer_rank)
     .bind(&new.mediator_kind)
-    .bind(new.phone.as_ref().map(|p| crypto.seal(p.as_str())))
+    .bind(None::<Vec<u8>>)
     .bind(new.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
     .bind(&new.password_hash)
     .bind(new.password_hash.as_ref().map(|_| now))
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    if let Some(p) = &new.phone {
+        sqlx::query("UPDATE users SET phone_enc = $1 WHERE id = $2")
+            .bind(crypto.seal_at("users.phone_enc", &id.to_string(), p.as_str()))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     set_roles(conn, UserId(id), &new.roles).await?;
     Ok(UserId(id))
 }
@@ -160,7 +167,7 @@ pub async fn enable_totp_in(
     secret: &str,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE users SET totp_secret_enc = $1, totp_enabled = 1 WHERE id = $2")
-        .bind(crypto.seal(secret))
+        .bind(crypto.seal_at("users.totp_secret_enc", &id.0.to_string(), secret))
         .bind(id.0)
         .execute(&mut *conn)
         .await?;
@@ -276,7 +283,7 @@ impl Store {
         .bind(&up.title)
         .bind(&up.officer_rank)
         .bind(&up.mediator_kind)
-        .bind(up.phone.as_ref().map(|p| self.crypto.seal(p.as_str())))
+        .bind(up.phone.as_ref().map(|p| self.crypto.seal_at("users.phone_enc", &id.0.to_string(), p.as_str())))
         .bind(up.phone.as_ref().map(|p| self.crypto.lookup_hash("phone", p.as_str())))
         .bind(i64::from(up.disabled))
         .bind(now_ms())
@@ -400,7 +407,7 @@ impl Store {
     pub async fn set_totp(&self, ctx: &AuditCtx, id: UserId, secret: Option<&str>, enabled: bool) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET totp_secret_enc = $1, totp_enabled = $2, totp_last_step = NULL, updated_at = $3 WHERE id = $4")
-            .bind(secret.map(|s| self.crypto.seal(s)))
+            .bind(secret.map(|s| self.crypto.seal_at("users.totp_secret_enc", &id.0.to_string(), s)))
             .bind(i64::from(enabled))
             .bind(now_ms())
             .bind(id.0)

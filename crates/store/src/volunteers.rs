@@ -18,6 +18,13 @@ pub struct Volunteer {
     pub skills: Option<String>,
 }
 
+impl Volunteer {
+    /// The phone number, sealed at its place.
+    pub fn phone(&self) -> Option<crate::Sealed> {
+        crate::Sealed::at(self.phone_enc.clone(), "volunteers.phone_enc", self.id)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewVolunteer {
     pub name: String,
@@ -43,12 +50,19 @@ pub async fn insert_volunteer(
     .bind(&v.name)
     .bind(v.unit_id.0)
     .bind(&v.kind)
-    .bind(v.phone.as_ref().map(|p| crypto.seal(p.as_str())))
+    .bind(None::<Vec<u8>>)
     .bind(v.phone.as_ref().map(|p| crypto.lookup_hash("phone", p.as_str())))
     .bind(&v.skills)
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    if let Some(p) = &v.phone {
+        sqlx::query("UPDATE volunteers SET phone_enc = $1 WHERE id = $2")
+            .bind(crypto.seal_at("volunteers.phone_enc", &id.to_string(), p.as_str()))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(VolunteerId(id))
 }
 

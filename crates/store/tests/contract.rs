@@ -118,7 +118,10 @@ async fn users_roles_and_sealed_phone(db: &TestDb) {
     assert_eq!(u.roles, [Role::CommunityOfficer, Role::GridOfficer]);
     assert_eq!(u.unit_code, "C01");
     let sealed = u.phone_enc.clone().unwrap();
-    assert!(!sealed.windows(11).any(|w| w == b"13812345678"));
+    assert!(!sealed.blob.windows(11).any(|w| w == b"13812345678"));
+    // Bound to its row (issue 9, item 14): the same value read as another row's is refused.
+    let moved = fengqiao_store::Sealed::new(sealed.blob.clone(), "users.phone_enc", u.id.0 + 1);
+    assert!(db.store.crypto.open(&moved).is_err());
     assert_eq!(db.store.crypto.open(&sealed).unwrap(), "13812345678");
 
     let err = db.store.create_user(&ctx(), &new_user("zhangsc", &community, &[Role::GridWorker])).await.unwrap_err();
@@ -266,6 +269,31 @@ async fn deleted_audit_record_is_found(db: &TestDb) {
     }
 }
 
+/// Issue 9, item 14: values sealed before they were bound to their places (a database of an
+/// earlier release) are re-sealed once, at the first start, and then open at their place.
+async fn old_sealed_values_are_resealed_at_their_places(db: &TestDb) {
+    let (_, _, community) = tree(db).await;
+    let id = db.store.create_user(&ctx(), &new_user("lisi", &community, &[Role::GridWorker])).await.unwrap();
+    // As an earlier release wrote it: sealed unbound, and no record of the re-sealing.
+    let old = db.store.crypto.seal_unbound("13812345678");
+    db.execute_raw(&format!("UPDATE users SET phone_enc = {} WHERE id = {}", hex_literal(db, &old), id.0)).await;
+    db.execute_raw("DELETE FROM settings WHERE key = 'sealed_at_places'").await;
+    let before = db.store.user_by_id(id).await.unwrap();
+    assert!(db.store.crypto.open(before.phone_enc.as_ref().unwrap()).is_err(), "not yet at its place");
+    db.store.check_data_key().await.unwrap();
+    let after = db.store.user_by_id(id).await.unwrap();
+    assert_eq!(db.store.crypto.open(after.phone_enc.as_ref().unwrap()).unwrap(), "13812345678");
+    // Once only: a second start changes nothing.
+    assert_eq!(db.store.reseal_at_places().await.unwrap(), 0);
+    assert_eq!(db.store.user_by_id(id).await.unwrap().phone_enc, after.phone_enc);
+}
+
+/// A blob as an SQL literal of the backend.
+fn hex_literal(db: &TestDb, b: &[u8]) -> String {
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    if db.url.expose().starts_with("postgres") { format!("'\\x{h}'::bytea") } else { format!("X'{h}'") }
+}
+
 async fn data_key_must_match(db: &TestDb) {
     db.store.check_data_key().await.unwrap();
     db.store.check_data_key().await.unwrap();
@@ -318,6 +346,7 @@ async fn intake_batch_is_isolated(db: &TestDb) {
 contract_tests!(
     intake_batch_is_isolated,
     data_key_must_match,
+    old_sealed_values_are_resealed_at_their_places,
     migrations_are_current_and_idempotent,
     newer_schema_is_refused,
     org_tree_paths_and_jurisdiction,

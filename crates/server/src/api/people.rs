@@ -34,7 +34,7 @@ pub struct UserOut {
 /// An account as returned: the phone masked, or `revealed` (read by the use case that
 /// authorised and audited it).
 fn out(state: &AppState, u: &User, revealed: Option<String>) -> AppResult<UserOut> {
-    let phone = revealed.or_else(|| state.masked_phone(u.phone_enc.as_deref()));
+    let phone = revealed.or_else(|| state.masked_phone(u.phone_enc.as_ref()));
     Ok(UserOut {
         id: u.id.0,
         username: u.username.clone(),
@@ -285,7 +285,7 @@ pub async fn volunteers(
     let items = rows
         .into_iter()
         .map(|v| {
-            let phone = state.masked_phone(v.phone_enc.as_deref());
+            let phone = state.masked_phone(v.phone().as_ref());
             Ok(VolunteerOut { id: v.id, name: v.name, team: v.unit_name, kind: v.kind, phone, skills: v.skills })
         })
         .collect::<AppResult<Vec<_>>>()?;

@@ -21,7 +21,7 @@ const PAGE: i64 = 50;
 
 /// A row of a people list, with the phone masked (first 3 and last 4 digits).
 pub fn person_row(app: &fengqiao_app::App, u: &User) -> Value {
-    let phone = app.masked_phone(u.phone_enc.as_deref());
+    let phone = app.masked_phone(u.phone_enc.as_ref());
     context! {
         id => u.id.0,
         username => u.username.clone(),
@@ -369,7 +369,7 @@ pub async fn volunteers(
     let rows: Vec<Value> = list
         .iter()
         .map(|v| {
-            let phone = state.masked_phone(v.phone_enc.as_deref());
+            let phone = state.masked_phone(v.phone().as_ref());
             context! { name => v.name.clone(), team => v.unit_name.clone(), kind => v.kind.clone(), phone => phone, skills => v.skills.clone() }
         })
         .collect();

@@ -41,18 +41,24 @@ pub async fn insert_past_casework(
     c: &PastCasework,
 ) -> StoreResult<()> {
     for (role, name, phone, consent_at) in &c.parties {
-        sqlx::query(
-            "INSERT INTO matter_parties (matter_id, role, name, phone_enc, phone_hash, consent, consent_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'given', $6, $6)",
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO matter_parties (matter_id, role, name, phone_hash, consent, consent_at, created_at) \
+             VALUES ($1, $2, $3, $4, 'given', $5, $5) RETURNING id",
         )
         .bind(matter_id)
         .bind(role)
         .bind(name)
-        .bind(phone.as_ref().map(|p| crypto.seal(p)))
         .bind(phone.as_ref().map(|p| crypto.lookup_hash("phone", p)))
         .bind(consent_at)
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
+        if let Some(p) = phone {
+            sqlx::query("UPDATE matter_parties SET phone_enc = $1 WHERE id = $2")
+                .bind(crypto.seal_at("matter_parties.phone_enc", &id.to_string(), p))
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     for (held_at, place, participants, record) in &c.sessions {
         sqlx::query(

@@ -213,9 +213,11 @@ fn age_on(birth: chrono::NaiveDate, now_ms: i64) -> i64 {
 
 impl Store {
     fn show_party(&self, r: PartyRow, reveal: bool) -> StoreResult<Party> {
-        let open = |b: &Option<Vec<u8>>| b.as_ref().map(|b| self.crypto.open(b)).transpose();
-        let id = open(&r.id_number_enc)?;
-        let phone = open(&r.phone_enc)?;
+        let open = |b: &Option<Vec<u8>>, column: &'static str| {
+            b.as_ref().map(|b| self.crypto.open(&crate::Sealed::new(b.clone(), column, r.id))).transpose()
+        };
+        let id = open(&r.id_number_enc, "matter_parties.id_number_enc")?;
+        let phone = open(&r.phone_enc, "matter_parties.phone_enc")?;
         Ok(Party {
             id: r.id,
             role: r.role,
@@ -278,15 +280,27 @@ impl Store {
         .bind(p.role.as_str())
         .bind(p.name.trim())
         .bind(resident.as_ref().map(|r| r.0))
-        .bind(p.id_number.as_ref().map(|i| self.crypto.seal(i.as_str())))
+        .bind(None::<Vec<u8>>)
         .bind(&id_hash)
-        .bind(p.phone.as_ref().map(|x| self.crypto.seal(x.as_str())))
+        .bind(None::<Vec<u8>>)
         .bind(p.phone.as_ref().map(|x| self.crypto.lookup_hash("phone", x.as_str())))
         .bind(p.address.trim())
         .bind(i64::from(vulnerable))
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        sqlx::query("UPDATE matter_parties SET id_number_enc = $1, phone_enc = $2 WHERE id = $3")
+            .bind(
+                p.id_number
+                    .as_ref()
+                    .map(|i| self.crypto.seal_at("matter_parties.id_number_enc", &id.to_string(), i.as_str())),
+            )
+            .bind(
+                p.phone.as_ref().map(|x| self.crypto.seal_at("matter_parties.phone_enc", &id.to_string(), x.as_str())),
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let ev = AuditEvent::new("matter.party.add", "matter", code, Outcome::Success).detail(format!(
             "{} {}{}",
             p.role.as_str(),
