@@ -138,6 +138,53 @@ fn locked() -> Error {
     Error::Denied { code: "locked", message: "account locked; try again later".into() }
 }
 
+/// An attempt at an account's secret (a password, a reset code), reserved before the secret
+/// is checked: see [`check_credentials`].
+struct Attempt {
+    user: Option<User>,
+    ctx: AuditCtx,
+    /// The failure recorded in advance; released when the secret proves right.
+    id: i64,
+    now: i64,
+    /// Failures of the account in the lockout window, this one included.
+    attempts: i64,
+}
+
+/// Start an attempt: refused (and audited as `action`) when the client address has failed
+/// too often, or the account has — or, with `honour_lock`, is locked.
+async fn begin_attempt(
+    app: &App,
+    username: &str,
+    client: &str,
+    action: &str,
+    purpose: &str,
+    honour_lock: bool,
+) -> Result<Attempt> {
+    let s = &app.settings;
+    let now = now_ms();
+    let since = now - s.lockout_window_minutes * 60_000;
+    let user = match app.store.user_by_username(username).await {
+        Ok(u) => Some(u),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let ctx = audit_ctx_for(user.as_ref(), username, client, purpose);
+    if app.store.client_login_failures_since(client, since).await? >= CLIENT_FAILURES_PER_WINDOW {
+        let ev = AuditEvent::new(action, "user", username, Outcome::Denied).detail("client address limit");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(Error::Limited("too many failed attempts from this address; try again later".into()));
+    }
+    let id = app.store.reserve_login_attempt(username, client).await?;
+    let attempts = app.store.login_failures_since(username, since).await?;
+    let user_locked = honour_lock && user.as_ref().is_some_and(|u| u.locked_until.is_some_and(|t| t > now));
+    if user_locked || attempts > s.lockout_threshold {
+        let ev = AuditEvent::new(action, "user", username, Outcome::Failure).detail("account locked");
+        app.store.audit(&ctx, &ev).await?;
+        return Err(locked());
+    }
+    Ok(Attempt { user, ctx, id, now, attempts })
+}
+
 /// Check a username and password, with lockout. Every outcome is audited. Returns the user
 /// and what stands between the password and a full session.
 ///
@@ -152,28 +199,9 @@ pub async fn check_credentials(
     client: &str,
 ) -> Result<(User, SecondFactor)> {
     let s = &app.settings;
-    let now = now_ms();
-    let since = now - s.lockout_window_minutes * 60_000;
-    let user = match app.store.user_by_username(username).await {
-        Ok(u) => Some(u),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let ctx = audit_ctx_for(user.as_ref(), username, client, "login");
+    let Attempt { user, ctx, id: attempt, now, attempts } =
+        begin_attempt(app, username, client, "session.login", "login", true).await?;
     let bad = || Error::Unauthenticated { code: "invalid_credentials", message: "wrong username or password".into() };
-    if app.store.client_login_failures_since(client, since).await? >= CLIENT_FAILURES_PER_WINDOW {
-        let ev = AuditEvent::new("session.login", "user", username, Outcome::Denied).detail("client address limit");
-        app.store.audit(&ctx, &ev).await?;
-        return Err(Error::Limited("too many failed logins from this address; try again later".into()));
-    }
-    let attempt = app.store.reserve_login_attempt(username, client).await?;
-    let attempts = app.store.login_failures_since(username, since).await?;
-    let user_locked = user.as_ref().is_some_and(|u| u.locked_until.is_some_and(|t| t > now));
-    if user_locked || attempts > s.lockout_threshold {
-        let ev = AuditEvent::new("session.login", "user", username, Outcome::Failure).detail("account locked");
-        app.store.audit(&ctx, &ev).await?;
-        return Err(locked());
-    }
     let ok = verify_off_thread(user.as_ref().and_then(|u| u.password_hash.clone()), password).await?;
     let user_id = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
@@ -305,27 +333,10 @@ pub async fn redeem_reset_code(app: &App, r: &ResetIn, client: &str) -> Result<(
         return Err(Error::Invalid(fields));
     }
     let s = &app.settings;
-    let now = now_ms();
-    let since = now - s.lockout_window_minutes * 60_000;
-    let user = match app.store.user_by_username(username).await {
-        Ok(u) => Some(u),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let ctx = audit_ctx_for(user.as_ref(), username, client, "password reset");
-    if app.store.client_login_failures_since(client, since).await? >= CLIENT_FAILURES_PER_WINDOW {
-        let ev =
-            AuditEvent::new("user.password.reset", "user", username, Outcome::Denied).detail("client address limit");
-        app.store.audit(&ctx, &ev).await?;
-        return Err(Error::Limited("too many failed attempts from this address; try again later".into()));
-    }
-    let attempt = app.store.reserve_login_attempt(username, client).await?;
-    let attempts = app.store.login_failures_since(username, since).await?;
-    if attempts > s.lockout_threshold {
-        let ev = AuditEvent::new("user.password.reset", "user", username, Outcome::Failure).detail("account locked");
-        app.store.audit(&ctx, &ev).await?;
-        return Err(locked());
-    }
+    // A lock from failed logins does not stop a reset (it is how a locked-out person gets
+    // back in); failed codes count and lock like passwords.
+    let Attempt { user, ctx, id: attempt, now, .. } =
+        begin_attempt(app, username, client, "user.password.reset", "password reset", false).await?;
     let hash = reset_code_hash(&r.code);
     let matches = match &user {
         Some(u) if !u.disabled => app.store.reset_code_matches(u.id, &hash, now).await?,

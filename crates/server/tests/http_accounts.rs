@@ -248,21 +248,7 @@ async fn password_resets_need_the_owner(db: &TestDb) {
     assert_error_body(&w.post_json(&path(99_999), Some(&t), "").await, 404, "not_found");
     // The auditor (an administrator, with TOTP) is the security administrator's to reset,
     // and the code alone does not do: the auditor's current TOTP code is needed too.
-    let station = w.store.unit_by_code("XY").await.unwrap();
-    let sec = fengqiao_store::users::NewUser {
-        username: "secadmin".into(),
-        display_name: "安全管理员".into(),
-        unit_id: station.id,
-        title: None,
-        officer_rank: None,
-        mediator_kind: None,
-        roles: vec![fengqiao_domain::role::Role::SecurityAdmin],
-        phone: None,
-        password_hash: Some(common::password_hash().into()),
-    };
-    let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
-    let sid = w.store.create_user(&ctx, &sec).await.unwrap();
-    w.store.set_totp(&ctx, sid, Some("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"), true).await.unwrap();
+    common::add_secadmin(&w.store, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").await;
     let body = format!(
         r#"{{"username":"secadmin","password":"{PASSWORD}","totp":"{}"}}"#,
         totp_now("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 0)
@@ -549,21 +535,8 @@ async fn volunteers_and_security_over_the_api(db: &TestDb) {
     assert_error_body(&w.get("/api/v1/volunteers?offset=1000000000000", Some(&gw)).await, 422, "validation");
 
     // A security administrator unlocks an account and resets a second factor; others may not.
-    let station = db.store.unit_by_code("XY").await.unwrap();
-    let sec = fengqiao_store::users::NewUser {
-        username: "secadmin".into(),
-        display_name: "安全管理员".into(),
-        unit_id: station.id,
-        title: None,
-        officer_rank: None,
-        mediator_kind: None,
-        roles: vec![fengqiao_domain::role::Role::SecurityAdmin],
-        phone: None,
-        password_hash: Some(common::password_hash().into()),
-    };
     let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
-    let id = db.store.create_user(&ctx, &sec).await.unwrap();
-    db.store.set_totp(&ctx, id, Some("JBSWY3DPEHPK3PXP"), true).await.unwrap();
+    common::add_secadmin(&db.store, "JBSWY3DPEHPK3PXP").await;
     let body =
         format!(r#"{{"username":"secadmin","password":"{PASSWORD}","totp":"{}"}}"#, totp_now("JBSWY3DPEHPK3PXP", 0));
     let r = w.post_json("/api/v1/session", None, &body).await;
@@ -652,7 +625,6 @@ async fn logins_cannot_be_guessed(db: &TestDb) {
 /// manages accounts but grants no role that reads personal data or administers the system;
 /// the security administrator grants and revokes roles; nobody changes their own.
 async fn only_the_security_administrator_grants_sensitive_roles(db: &TestDb) {
-    use fengqiao_store::audit::AuditCtx;
     let w = world(db).await;
     let admin = w.sysadmin_token().await;
     let cmd_account = r#"{"username":"boss2","display_name":"新指挥长","unit_code":"XY","roles":["commander"]}"#;
@@ -678,21 +650,7 @@ async fn only_the_security_administrator_grants_sensitive_roles(db: &TestDb) {
     );
     // The security administrator may.
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJR";
-    let ctx = AuditCtx::system("test", "setup");
-    let station = w.store.unit_by_code("XY").await.unwrap();
-    let nu = fengqiao_store::users::NewUser {
-        username: "secadmin".into(),
-        display_name: "安全管理员".into(),
-        unit_id: station.id,
-        title: None,
-        officer_rank: None,
-        mediator_kind: None,
-        roles: vec![fengqiao_domain::Role::SecurityAdmin],
-        phone: None,
-        password_hash: Some(common::password_hash().into()),
-    };
-    let sec_id = w.store.create_user(&ctx, &nu).await.unwrap();
-    w.store.set_totp(&ctx, sec_id, Some(secret), true).await.unwrap();
+    let sec_id = common::add_secadmin(&w.store, secret).await;
     let body = format!(r#"{{"username":"secadmin","password":"{PASSWORD}","totp":"{}"}}"#, totp_now(secret, 0));
     let sec = w.post_json("/api/v1/session", None, &body).await.json()["token"].as_str().unwrap().to_string();
     let r =

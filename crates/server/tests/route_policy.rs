@@ -483,20 +483,7 @@ async fn every_route_as_every_role(db: &TestDb) {
         password_hash: Some(common::password_hash().into()),
     };
     let target = store.create_user(&ctx, &target).await.unwrap();
-    let station = store.unit_by_code("XY").await.unwrap();
-    let sec = fengqiao_store::users::NewUser {
-        username: "secadmin".into(),
-        display_name: "安全管理员".into(),
-        unit_id: station.id,
-        title: None,
-        officer_rank: None,
-        mediator_kind: None,
-        roles: vec![Role::SecurityAdmin],
-        phone: None,
-        password_hash: Some(common::password_hash().into()),
-    };
-    let sid = store.create_user(&ctx, &sec).await.unwrap();
-    store.set_totp(&ctx, sid, Some("MFRGGZDFMZTWQ2LK"), true).await.unwrap();
+    common::add_secadmin(store, "MFRGGZDFMZTWQ2LK").await;
     db.execute_raw(
         "INSERT INTO buildings (code, compound, name, grid_id, lat, lon, created_at, updated_at) \
          SELECT 'B1', '幸福小区', '1号楼', grid_id, lat, lon, 0, 0 FROM households WHERE code = 'H1'",

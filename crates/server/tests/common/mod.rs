@@ -228,6 +228,27 @@ impl World {
     }
 }
 
+/// A security administrator, `secadmin` (station XY, password [`PASSWORD`]), with a second
+/// factor of `secret`.
+pub async fn add_secadmin(store: &fengqiao_store::Store, secret: &str) -> fengqiao_domain::ids::UserId {
+    let ctx = AuditCtx::system("test", "setup");
+    let station = store.unit_by_code("XY").await.unwrap();
+    let nu = NewUser {
+        username: "secadmin".into(),
+        display_name: "安全管理员".into(),
+        unit_id: station.id,
+        title: None,
+        officer_rank: None,
+        mediator_kind: None,
+        roles: vec![Role::SecurityAdmin],
+        phone: None,
+        password_hash: Some(password_hash().into()),
+    };
+    let id = store.create_user(&ctx, &nu).await.unwrap();
+    store.set_totp(&ctx, id, Some(secret), true).await.unwrap();
+    id
+}
+
 /// The current TOTP code of a base32 secret.
 pub fn totp_now(secret: &str, offset: i64) -> String {
     let key = fengqiao_app::totp::base32_decode(secret).unwrap();
