@@ -14,6 +14,7 @@ macro_rules! templates {
 
 templates!(
     "base.html",
+    "auth_base.html",
     "login.html",
     "totp.html",
     "password_reset.html",
