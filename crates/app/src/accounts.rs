@@ -326,7 +326,9 @@ pub async fn redeem_reset_code(app: &App, r: &ResetIn, client: &str) -> Result<(
     if r.code.trim().is_empty() || r.code.len() > 64 {
         fields.push(fengqiao_domain::FieldError::new("code", "the code you were given (16 letters and digits)"));
     }
-    if r.password.is_empty() || r.password.len() > 512 {
+    if r.password.is_empty() {
+        fields.push(fengqiao_domain::FieldError::new("password", "required").keyed("required"));
+    } else if r.password.len() > 512 {
         fields.push(fengqiao_domain::FieldError::new("password", "at most 128 characters").keyed("pw_too_long"));
     }
     if !fields.is_empty() {

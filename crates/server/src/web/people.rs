@@ -222,17 +222,26 @@ pub async fn update(
     let (f, user) = person_form(&state, &actor, id, &body, Action::ManagePeople).await?;
     match fengqiao_app::people::update_user(&state, &actor, user.id.0, &person_in(&f), f.disabled).await {
         Ok(_) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
-        Err(fengqiao_app::Error::Invalid(fields)) => {
-            let errors = super::field_errors(lang, &fields, FORM_FIELDS);
-            Ok(render_status(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "person.html",
-                person_ctx(&state, &actor, &user, None, errors, Some(&f)),
-            ))
-        }
+        Err(fengqiao_app::Error::Invalid(fields)) => Ok(form_errors(&state, &actor, &user, &fields, &f)),
         Err(e) => Err(WebError(e.into(), lang)),
     }
+}
+
+/// The person's page again with the form as sent and its field errors (422).
+fn form_errors(
+    state: &AppState,
+    actor: &Actor,
+    user: &User,
+    fields: &[fengqiao_domain::FieldError],
+    f: &PersonForm,
+) -> axum::response::Response {
+    let errors = super::field_errors(actor.lang, fields, FORM_FIELDS);
+    render_status(
+        state,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "person.html",
+        person_ctx(state, actor, user, None, errors, Some(f)),
+    )
 }
 
 /// The start of every per-person form: parse it, check its CSRF token, load the person and
@@ -296,7 +305,6 @@ pub async fn issue_reset_code(
     let (code, expires_at) = fengqiao_app::people::issue_reset_code(&state, &actor, user.id.0)
         .await
         .map_err(|e| WebError(e.into(), lang))?;
-    let user = load_person(&state, &actor, id, Action::ViewPeople).await?;
     let ctx = context! {
         reset_code => code,
         reset_expires => crate::present::beijing_time(expires_at),
@@ -316,15 +324,7 @@ pub async fn set_roles(
     let (f, user) = person_form(&state, &actor, id, &body, Action::ViewPeople).await?;
     match fengqiao_app::people::set_roles(&state, &actor, user.id.0, &f.roles).await {
         Ok(_) => Ok(Redirect::to(&format!("/people/{}", user.id)).into_response()),
-        Err(fengqiao_app::Error::Invalid(fields)) => {
-            let errors = super::field_errors(lang, &fields, FORM_FIELDS);
-            Ok(render_status(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "person.html",
-                person_ctx(&state, &actor, &user, None, errors, Some(&f)),
-            ))
-        }
+        Err(fengqiao_app::Error::Invalid(fields)) => Ok(form_errors(&state, &actor, &user, &fields, &f)),
         Err(e) => Err(WebError(e.into(), lang)),
     }
 }
