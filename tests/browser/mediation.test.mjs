@@ -97,11 +97,12 @@ test('the command room takes an accepted dispute from consent to a signed agreem
   const page = await newPage(browser);
   await login(page, demo, 'duty1');
   await page.getByRole('link', { name: '事件受理' }).click();
+  await page.getByText('更多筛选条件').click();
   await page.getByLabel('状态').selectOption('accepted');
   await page.getByLabel('类型').selectOption('dispute');
-  await page.getByRole('button', { name: '查询' }).click();
+  await page.getByRole('button', { name: '查询' }).first().click();
   const first = page.getByTestId('matters').locator('tbody tr a').first();
-  const code = (await first.textContent()).trim();
+  const code = (await first.getAttribute('href')).split('/').pop();
   await first.click();
   assert.equal(await status(page), '已受理');
 

@@ -11,7 +11,7 @@ try {
   await page.goto(`${demo.base}/login`);
   await page.screenshot({ path: `${out}/login.png` });
   await login(page, demo, 'commander');
-  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B'], ['matters', '/matters?kind=dispute'], ['supervision', '/disputes'], ['warning', '/warning']]) {
+  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B'], ['matters', '/matters?kind=dispute'], ['supervision', '/supervision'], ['warning', '/warning']]) {
     await page.goto(`${demo.base}${path}`);
     if (name === 'map') await page.locator('#map-status[data-count]').waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });

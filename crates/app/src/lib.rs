@@ -29,6 +29,7 @@ pub mod search;
 pub mod settings;
 pub mod totp;
 pub mod volunteers;
+pub mod workbench;
 
 pub use actor::Actor;
 pub use error::{Error, Result};

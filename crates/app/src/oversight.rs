@@ -1,5 +1,5 @@
 //! What the jurisdiction's overseers look at: early-warning alerts (民转刑), matters at yellow
-//! risk or above, the supervision lists (督办), and the dashboard's figures. Reads only, each
+//! risk or above, the supervision lists (督办), and the organisation's figures. Reads only, each
 //! authorised on the actor's jurisdiction.
 
 use crate::{Actor, App, Result};
@@ -32,29 +32,26 @@ pub async fn supervision(app: &App, actor: &Actor) -> Result<Supervision> {
     Ok(app.store.supervision_under(&home, fengqiao_store::now_ms()).await?)
 }
 
-/// The dashboard's figures, computed from data.
+/// The organisation's figures of a jurisdiction, computed from data: units by kind, staff,
+/// volunteers by kind (the organisation page shows them; they are not work).
 #[derive(Debug, Clone)]
-pub struct Dashboard {
+pub struct OrgFigures {
     /// Units by kind, in the order of the organisation tree.
     pub units: Vec<KindCount>,
     pub staff: i64,
     /// Volunteers by kind.
     pub volunteers: Vec<(String, i64)>,
-    /// Open alerts, for roles that see matters (empty otherwise).
-    pub alerts: Vec<AlertRow>,
 }
 
-/// The figures of the actor's own jurisdiction (every signed-in user sees their own).
-pub async fn dashboard(app: &App, actor: &Actor) -> Result<Dashboard> {
+/// The figures of the actor's own jurisdiction (whoever may see the organisation).
+pub async fn org_figures(app: &App, actor: &Actor) -> Result<OrgFigures> {
     let path = actor.jurisdiction().clone();
+    actor.authorize(app, Action::ViewOrg, &path, ("unit", &actor.user.unit_code)).await?;
     let mut units = app.store.count_units_by_kind(&path).await?;
     units.sort_by_key(|k| fengqiao_domain::org::UnitKind::ALL.iter().position(|x| *x == k.kind));
-    let alerts =
-        if actor.may(Action::ViewMatters) { app.store.alerts_under(&path.0, false, 20).await? } else { vec![] };
-    Ok(Dashboard {
+    Ok(OrgFigures {
         units,
         staff: app.store.count_users_under(&path).await?,
         volunteers: app.store.count_volunteers_by_kind(&path).await?,
-        alerts,
     })
 }

@@ -243,10 +243,18 @@ impl SearchIndex {
         if let Some(u) = &q.unit {
             must.push((Occur::Must, term(self.f.path, u)));
         }
+        // `open`: every status but closed.
+        let (status, open) = match q.status.as_deref() {
+            Some("open") => (None, true),
+            _ => (q.status.clone(), false),
+        };
+        if open {
+            must.push((Occur::MustNot, term(self.f.status, "closed")));
+        }
         for (f, v) in [
             (self.f.kind, &q.kind),
             (self.f.category, &q.category),
-            (self.f.status, &q.status),
+            (self.f.status, &status),
             (self.f.tier, &q.tier),
             (self.f.risk, &q.risk),
         ] {
@@ -360,7 +368,14 @@ fn nonempty(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
 }
 
-fn day_start(field: &str, s: &str) -> Result<i64, fengqiao_domain::FieldError> {
+/// The Beijing date (`YYYY-MM-DD`) of a time in milliseconds.
+pub fn beijing_date(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid");
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().with_timezone(&tz).format("%Y-%m-%d").to_string()
+}
+
+/// The first millisecond of a Beijing date given as `YYYY-MM-DD` (the error names `field`).
+pub fn day_start(field: &str, s: &str) -> Result<i64, fengqiao_domain::FieldError> {
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| fengqiao_domain::FieldError::new(field, "a date, YYYY-MM-DD"))?;
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid");
@@ -397,8 +412,8 @@ pub async fn find(
     if category.as_deref().is_some_and(|c| state.taxonomy.all().iter().all(|d| d.code != c)) {
         errs.push(FieldError::new("category", "a category code (neighbour, marriage_family, ...)"));
     }
-    if status.as_deref().is_some_and(|s| s != "closed" && Status::from_parts(s, None).is_none()) {
-        errs.push(FieldError::new("status", "a status (registered, accepted, mediating, ..., closed)"));
+    if status.as_deref().is_some_and(|s| s != "closed" && s != "open" && Status::from_parts(s, None).is_none()) {
+        errs.push(FieldError::new("status", "a status (registered, accepted, mediating, ..., closed) or open"));
     }
     if tier.as_deref().is_some_and(|t| Tier::parse(t).is_none()) {
         errs.push(FieldError::new("tier", "grid, community or street"));
@@ -516,10 +531,13 @@ pub struct Found {
     pub index_incomplete: bool,
 }
 
-/// The status column's value of a status filter (`closed` covers every closure).
+/// The status column's value of a status filter (`closed` covers every closure; `open`
+/// every status but closed).
 fn status_column(s: &str) -> Option<&'static str> {
-    if s == "closed" {
-        return Some("closed");
+    match s {
+        "closed" => return Some("closed"),
+        "open" => return Some("open"),
+        _ => {}
     }
     fengqiao_domain::matter::Status::from_parts(s, None).map(|st| st.code())
 }

@@ -126,7 +126,7 @@ async fn mediation_as_the_law_requires(db: &TestDb) {
     assert!(w.store.judicial_confirmation_reminders(now, 7).await.unwrap().is_empty(), "reminded once");
     // The supervision page lists the closing window.
     let cmd = w.token("commander").await;
-    let sv = w.get("/disputes", Some(&cmd)).await;
+    let sv = w.get("/supervision", Some(&cmd)).await;
     assert_eq!(sv.status, 200, "{}", sv.body);
     let section =
         sv.body.split("data-testid=\"sv_confirmation_due\"").nth(1).unwrap().split("</section>").next().unwrap();
@@ -298,7 +298,7 @@ async fn early_warning_of_escalation(db: &TestDb) {
     );
     let dash = w.get("/dashboard", Some(&cmd)).await;
     assert!(
-        dash.body.contains("dashboard-alerts") && dash.body.contains(&code),
+        dash.body.contains("data-testid=\"wb-alerts\"") && dash.body.contains(&code),
         "the alert is on the commander's dashboard"
     );
     let page = w.get("/warning", Some(&cmd)).await;

@@ -287,24 +287,6 @@ async fn qr_links_never_follow_the_host_header(db: &TestDb) {
     assert!(!page.contains("/q/") && !page.contains("evil.example"), "{page}");
 }
 
-/// The residents' page of a household code, as a phone sees it: its CSRF cookie and token.
-async fn resident_page(w: &common::World, token: &str) -> (common::Resp, String, String) {
-    let r = w.get(&format!("/q/{token}"), None).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let cookie = r.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let csrf = r.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    (r, cookie, csrf)
-}
-
-async fn resident_post(w: &common::World, path: &str, cookie: &str, form: &str) -> common::Resp {
-    let req = axum::http::Request::post(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie)
-        .body(axum::body::Body::from(form.to_string()))
-        .unwrap();
-    w.send(req).await
-}
-
 /// Issue 9, item 9: the public QR page shows only what was reported through that code
 /// (not what staff recorded, not what a former tenant reported under the old code), no
 /// dispute's narrative, and a matter is rated once.
@@ -319,30 +301,30 @@ async fn the_qr_page_shows_only_its_own_reports(db: &TestDb) {
     let file = w.get("/households/H1", Some(&gw)).await.body;
     let token_of = |html: &str| html.replace("&#x2f;", "/").split("/q/").nth(1).unwrap()[..43].to_string();
     let token = token_of(&file);
-    let (page, cookie, csrf) = resident_page(&w, &token).await;
+    let (page, cookie, csrf) = common::resident_page(&w, &token).await;
     assert!(!page.body.contains(&staff_code) && !page.body.contains("扬言报复"), "staff records are not shown");
     let form = format!("csrf={csrf}&kind=dispute&narrative={}", common::urlencode("楼上装修噪音到深夜"));
-    let r = resident_post(&w, &format!("/q/{token}/matters"), &cookie, &form).await;
+    let r = common::resident_post(&w, &format!("/q/{token}/matters"), &cookie, &form).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let (page, cookie, csrf) = resident_page(&w, &token).await;
+    let (page, cookie, csrf) = common::resident_page(&w, &token).await;
     let mine = page.body.split("data-testid=\"my-matters\"").nth(1).unwrap();
     let code = mine.split("data-code=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     assert!(!page.body.contains("楼上装修噪音到深夜"), "a dispute's narrative is not shown on the public page");
     let rating = format!("csrf={csrf}&attitude=5&speed=4&firmness=4&warmth=5&comment=");
-    let r = resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &rating).await;
+    let r = common::resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &rating).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let (_, cookie, csrf) = resident_page(&w, &token).await;
+    let (_, cookie, csrf) = common::resident_page(&w, &token).await;
     let again = format!("csrf={csrf}&attitude=1&speed=1&firmness=1&warmth=1&comment=");
-    let r = resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &again).await;
+    let r = common::resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &again).await;
     assert_eq!(r.status, 409, "rated once");
     assert!(r.body.contains("已经评价过了"));
-    let r = resident_post(&w, &format!("/q/{token}/ratings/{staff_code}"), &cookie, &again).await;
+    let r = common::resident_post(&w, &format!("/q/{token}/ratings/{staff_code}"), &cookie, &again).await;
     assert_eq!(r.status, 404, "a staff record cannot be rated through the code");
     // A new code (a new tenant): what was reported under the old one is not shown.
     assert_eq!(w.post_json("/api/v1/households/H1/qr", Some(&gw), "").await.status, 204);
     let fresh = token_of(&w.get("/households/H1", Some(&gw)).await.body);
     assert_ne!(fresh, token);
-    let (page, _, _) = resident_page(&w, &fresh).await;
+    let (page, _, _) = common::resident_page(&w, &fresh).await;
     assert!(!page.body.contains(&code), "the former tenant's report is not shown");
 }
 

@@ -39,6 +39,8 @@ enum Access {
     /// An account whose role grants the action and whose jurisdiction covers the object,
     /// which lies in this unit.
     At(Action, &'static str),
+    /// An account whose role works by assignment (a mediator's own cases).
+    Assigned,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,6 +99,7 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("POST", "/session", "/session", Public, r#"{"username":"nobody","password":"x"}"#)),
         a(Entry { ends_session: true, ..api("DELETE", "/session", "/session", SignedIn, "") }),
         a(api("GET", "/me", "/me", SignedIn, "")),
+        a(api("GET", "/workbench", "/workbench", SignedIn, "")),
         a(api("POST", "/me/password", "/me/password", SignedIn, r#"{"current":"wrong","new":"x"}"#)),
         a(api("POST", "/password-reset", "/password-reset", Public, r#"{"username":"","code":"","password":""}"#)),
         a(api("GET", "/units", "/units", Home(ViewOrg), "")),
@@ -267,7 +270,8 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/matters/new", "/matters/new", At(RecordMatter, G01), MULTIPART_MATTER)),
         w(web("GET", "/warning", "/warning", Home(ViewMatters), "")),
         w(web("POST", "/warning/{id}/acknowledge", "/warning/{A2}/acknowledge", At(HandleMatter, ST), "")),
-        w(web("GET", "/disputes", "/disputes", Home(ViewMatters), "")),
+        w(web("GET", "/supervision", "/supervision", Home(ViewMatters), "")),
+        w(web("GET", "/cases", "/cases", Assigned, "")),
         w(web("GET", "/screening", "/screening", Home(ViewMatters), "")),
         w(web("POST", "/screening", "/screening", At(RecordMatter, G01), "unit=XY-C01-G01")),
         w(web(
@@ -381,7 +385,6 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/volunteers", "/volunteers", Home(ManagePeople), "name=&kind=x")),
         w(web("GET", "/audit", "/audit", Home(ViewAudit), "")),
         w(web("GET", "/audit.csv", "/audit.csv", Home(ExportAudit), "")),
-        w(web("GET", "/area/{slug}", "/area/statistics", SignedIn, "")),
     ]
 }
 
@@ -439,6 +442,7 @@ fn expected_allowed(c: &Caller, access: Access, paths: &HashMap<&str, UnitPath>)
         Access::Public => true,
         Access::SignedIn => c.token.is_some(),
         Access::Home(action) => c.token.is_some() && policy::may(&c.roles, action),
+        Access::Assigned => c.token.is_some() && policy::allowed_by_assignment(&c.roles, Action::HandleMatter),
         Access::At(action, unit) => {
             c.token.is_some() && policy::decide(&c.roles, &c.jurisdiction, action, &paths[unit]).allowed()
         }

@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod testing;
 pub mod users;
 pub mod volunteers;
+pub mod workbench;
 
 pub use crypto::{Crypto, DataKey, Sealed};
 pub use db::{Backend, DatabaseUrl, SchemaStatus, Store, StoreOptions};

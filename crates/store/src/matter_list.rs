@@ -33,7 +33,7 @@ impl Cursor {
 pub struct MatterFilter {
     /// The grids of the jurisdiction; `None`: every grid (the station's whole area).
     pub grids: Option<Vec<i64>>,
-    /// The status column (`closed` for every closure).
+    /// The status column (`closed` for every closure), or `open` for every status but closed.
     pub status: Option<&'static str>,
     pub kind: Option<MatterKind>,
 }
@@ -72,7 +72,9 @@ impl MatterFilter {
             assert!(v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "a vocabulary code");
             format!("'{v}'")
         };
-        if let Some(st) = self.status {
+        if self.status == Some("open") {
+            conds.push("m.status <> 'closed'".into());
+        } else if let Some(st) = self.status {
             conds.push(format!("m.status = {}", literal(st)));
         }
         if let Some(k) = self.kind {

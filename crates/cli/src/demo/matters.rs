@@ -8,7 +8,7 @@ use super::names::Rng;
 use super::registry::DemoGrid;
 use fengqiao_domain::matter::{Category, Difficulty, MatterKind, Priority, Source, Tier, deadlines_minutes};
 use fengqiao_store::matters::{NewMatter, PastMatter, insert_past_matter};
-use fengqiao_store::mediation::{PastAgreement, PastCasework, insert_past_casework};
+use fengqiao_store::mediation::{PastAgreement, PastCasework, PastPlan, insert_past_casework};
 use fengqiao_store::{Conn, Crypto, StoreResult};
 
 const DAY: i64 = 86_400_000;
@@ -137,6 +137,28 @@ fn casework(
     c
 }
 
+/// A case plan (一案一策) begun when mediation started: its steps done by `finished`, or
+/// those already past done while the case is open.
+fn case_plan(started: i64, finished: Option<i64>, now: i64) -> PastPlan {
+    let steps = [
+        ("分别约谈双方当事人，了解各自诉求", 1),
+        ("组织双方面对面调解，释法明理", 3),
+        ("起草调解协议，约定履行方式", 7),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (what, days))| {
+        let due = started + days * DAY;
+        let done = match finished {
+            Some(f) => Some(due.min(f)),
+            None => (i == 0 && due < now).then_some(due),
+        };
+        (what.to_string(), due, done)
+    })
+    .collect();
+    ("促成双方自愿达成调解协议，案结事了人和".to_string(), steps)
+}
+
 #[derive(Default)]
 struct CaseTimes {
     mediation_started: Option<i64>,
@@ -150,9 +172,13 @@ pub async fn generate(
     crypto: &Crypto,
     rng: &mut Rng,
     grids: &[DemoGrid],
+    mediators: &[i64],
     now: i64,
 ) -> StoreResult<usize> {
     let mut n = 0;
+    // The centre's mediators take the disputes settled at the street (in turn) and the open
+    // ones being mediated (two each, med01 first): each with a case plan naming them.
+    let (mut settled_assigned, mut open_assigned) = (0usize, 0usize);
     let year_ago = now - 365 * DAY;
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     // 443 settled disputes, 12 still open (4 of them being mediated); 300 other matters, 20
@@ -164,7 +190,10 @@ pub async fn generate(
     let mut open_disputes = 0;
     for (kind, done) in plan {
         n += 1;
-        let g = &grids[rng.below(grids.len())];
+        let picked = &grids[rng.below(grids.len())];
+        // A third of the open matters lie in the first grid, so that its worker (gw001, whose
+        // login the demo prints) finds work on the workbench.
+        let g = if !done && n % 3 == 0 { &grids[0] } else { picked };
         // Settled ones spread over the year; open ones in the last ten days (never ahead of now).
         let created = if done {
             // Early enough that the whole history (up to about four weeks) lies in the past.
@@ -197,8 +226,13 @@ pub async fn generate(
             category: cat.as_str().into(),
             priority,
             narrative: text,
-            source: [Source::Screening, Source::Patrol, Source::HouseholdQr, Source::WalkIn, Source::Phone]
-                [rng.below(5)],
+            source: match [Source::Screening, Source::Patrol, Source::HouseholdQr, Source::WalkIn, Source::Phone]
+                [rng.below(5)]
+            {
+                // Some of the open requests, hazards and tips are residents' reports waiting.
+                _ if !done && !dispute && n % 2 == 0 => Source::HouseholdQr,
+                s => s,
+            },
             grid_id: g.id.0,
             household_id: None,
             lat: None,
@@ -269,10 +303,14 @@ pub async fn generate(
             }
         } else {
             at += rng.below(120) as i64 * 60_000;
-            push("accept", "registered", "accepted", None, at);
-            if !done {
+            if !done && matter.source == Source::HouseholdQr {
+                // A resident's report nobody has accepted yet.
+                ("registered", None)
+            } else if !done {
+                push("accept", "registered", "accepted", None, at);
                 ("accepted", None)
             } else {
+                push("accept", "registered", "accepted", None, at);
                 push("start_work", "accepted", "in_progress", None, at + 3_600_000);
                 at += (1 + rng.below(3) as i64) * DAY;
                 push("resolve", "in_progress", "closed:resolved", None, at.min(now));
@@ -286,8 +324,23 @@ pub async fn generate(
         let past = PastMatter { matter, status: status.into(), closure, created_at: created, steps };
         let code = format!("M{day}-D{n:05}");
         let id = insert_past_matter(conn, &code, &past).await?;
-        if dispute && times.mediation_started.is_some() {
-            let c = casework(rng, &narrative, cat, &code, &times, &actor, now);
+        if dispute && let Some(started) = times.mediation_started {
+            let mut c = casework(rng, &narrative, cat, &code, &times, &actor, now);
+            let who = if status == "mediating" {
+                open_assigned += 1;
+                Some((open_assigned - 1) / 2)
+            } else if done && final_tier == "street" {
+                settled_assigned += 1;
+                Some(settled_assigned - 1)
+            } else {
+                None
+            };
+            if let Some(i) = who
+                && !mediators.is_empty()
+            {
+                c.mediators = vec![mediators[i % mediators.len()]];
+                c.plan = Some(case_plan(started, times.performed, now));
+            }
             insert_past_casework(conn, crypto, id, &c).await?;
         }
     }

@@ -213,8 +213,10 @@ pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResul
         g.user(c, &format!("desk{}", i + 1), station, &[Role::DeskOfficer], d, Some(rank), None).await?;
     }
     g.user(c, "street", street, &[Role::StreetLeader], "街道党工委书记", None, None).await?;
+    let mut mediators = vec![];
     for (i, kind) in CENTRE.iter().enumerate() {
-        g.user(c, &format!("med{:02}", i + 1), centre, &[Role::Mediator], "专职调解员", None, Some(*kind)).await?;
+        let name = format!("med{:02}", i + 1);
+        mediators.push(g.user(c, &name, centre, &[Role::Mediator], "专职调解员", None, Some(*kind)).await?);
     }
     for (i, d) in departments.iter().enumerate().take(6) {
         g.user(c, &format!("liaison{}", i + 1), *d, &[Role::DepartmentLiaison], "联络员", None, None).await?;
@@ -317,7 +319,8 @@ pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResul
 
     g.summary.registry =
         registry::generate(c, &store.crypto, &mut g.rng, &lattice, &demo_grids, &alliances, households).await?;
-    g.summary.matters = matters::generate(c, &store.crypto, &mut g.rng, &demo_grids, fengqiao_store::now_ms()).await?;
+    g.summary.matters =
+        matters::generate(c, &store.crypto, &mut g.rng, &demo_grids, &mediators, fengqiao_store::now_ms()).await?;
 
     let ctx = AuditCtx::system("demo", "generate demo jurisdiction");
     let ev = AuditEvent::new("demo.generate", "unit", "XY", Outcome::Success).detail(format!(

@@ -44,7 +44,7 @@ use utoipa::OpenApi;
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
         casework::follow_up, casework::alerts, casework::acknowledge, casework::merge,
         screening::start, screening::finish, screening::list,
-        oversight::supervision, oversight::risky, matters::attach, matters::file,
+        oversight::supervision, oversight::risky, oversight::workbench, matters::attach, matters::file,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -128,6 +128,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/session", post(session::create).delete(session::delete))
         .route("/me", get(session::me))
+        .route("/workbench", get(oversight::workbench))
         .route("/me/password", post(session::change_password))
         .route("/password-reset", post(session::reset_password))
         .route("/units", get(org::list_units).post(org::create_unit))

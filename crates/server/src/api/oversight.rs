@@ -105,3 +105,154 @@ pub async fn risky(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
             .collect(),
     ))
 }
+
+/// One item of a workbench section: a matter (by its code) or a household (by its code).
+#[derive(Serialize, ToSchema)]
+pub struct WorkItemOut {
+    /// `matter` or `household`.
+    pub object: &'static str,
+    /// The matter's or household's code.
+    pub code: String,
+    /// What it is about: the narrative, the detail of what is due, or the address.
+    pub title: String,
+    pub grid: String,
+    /// The matter's status code, where the item is a matter.
+    pub status: Option<String>,
+    /// yellow, orange or red, where a risk is known.
+    pub risk: Option<String>,
+    /// Which deadline was missed (`unacknowledged`, `unresolved`, `terms_overdue`,
+    /// `confirmation_due`), in the overdue section.
+    pub overdue: Option<&'static str>,
+    /// When it is due (the matter's resolution deadline, the follow-up, the plan's step).
+    pub due_at: Option<String>,
+    /// The next step of an assigned case's plan.
+    pub next_step: Option<String>,
+    /// The household's last visit, in the visits-due section.
+    pub last_visit_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkSectionOut {
+    /// my_cases, alerts, new_reports, overdue, open_matters, follow_ups_due or visits_due.
+    pub code: &'static str,
+    /// How many there are in all (the items are the first of them).
+    pub total: usize,
+    pub items: Vec<WorkItemOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FigureOut {
+    pub code: String,
+    pub count: i64,
+    /// The query of `GET /matters` that lists what is counted.
+    pub query: String,
+}
+
+/// A person's workbench: their sections of work, most urgent first, and the figures of
+/// their area.
+#[derive(Serialize, ToSchema)]
+pub struct WorkbenchOut {
+    pub sections: Vec<WorkSectionOut>,
+    pub figures: Vec<FigureOut>,
+}
+
+fn matter_item(m: &fengqiao_app::casefile::MatterDetail) -> WorkItemOut {
+    WorkItemOut {
+        object: "matter",
+        code: m.code.clone(),
+        title: m.narrative.clone(),
+        grid: m.grid_name.clone(),
+        status: Some(m.status.code().to_string()),
+        risk: Some(m.escalation_risk_level.as_str().to_string()).filter(|r| r != "none"),
+        overdue: None,
+        due_at: m.resolve_due_at.filter(|_| !m.is_closed()).map(rfc3339),
+        next_step: None,
+        last_visit_at: None,
+    }
+}
+
+fn due_item(r: &DueRow, overdue: Option<&'static str>) -> WorkItemOut {
+    WorkItemOut {
+        object: "matter",
+        code: r.code.clone(),
+        title: r.detail.clone(),
+        grid: r.grid_name.clone(),
+        status: None,
+        risk: None,
+        overdue,
+        due_at: Some(rfc3339(r.due_at)),
+        next_step: None,
+        last_visit_at: None,
+    }
+}
+
+/// The caller's workbench: what they have to do, most urgent first — a mediator's
+/// assigned cases, open alerts, new reports from residents, what is overdue, the open
+/// matters of their area, follow-up and care visits due — and their area's figures.
+#[utoipa::path(get, path = "/workbench", tag = "casework", security(("bearer" = [])),
+    responses((status = 200, body = WorkbenchOut)))]
+pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult<Json<WorkbenchOut>> {
+    use fengqiao_app::workbench::Section;
+    let wb = fengqiao_app::workbench::for_actor(&state, &actor, crate::present::now_ms()).await?;
+    let sections = wb
+        .sections
+        .iter()
+        .map(|s| {
+            let (items, total): (Vec<WorkItemOut>, usize) = match s {
+                Section::MyCases { cases, total } => (
+                    cases
+                        .iter()
+                        .map(|(m, step)| WorkItemOut {
+                            next_step: step.as_ref().map(|s| s.description.clone()),
+                            due_at: step.as_ref().map(|s| rfc3339(s.due_at)),
+                            ..matter_item(m)
+                        })
+                        .collect(),
+                    *total as usize,
+                ),
+                Section::Alerts(a) => (
+                    a.iter()
+                        .map(|a| WorkItemOut {
+                            object: "matter",
+                            code: a.matter_code.clone(),
+                            title: a.factors.clone(),
+                            grid: a.grid_name.clone(),
+                            status: None,
+                            risk: Some(a.level.clone()),
+                            overdue: None,
+                            due_at: None,
+                            next_step: None,
+                            last_visit_at: None,
+                        })
+                        .collect(),
+                    a.len(),
+                ),
+                Section::NewReports(ms) => (ms.iter().map(matter_item).collect(), ms.len()),
+                Section::OpenMatters { matters, total } => (matters.iter().map(matter_item).collect(), *total as usize),
+                Section::Overdue(rows) => (rows.iter().map(|(k, r)| due_item(r, Some(k.code()))).collect(), rows.len()),
+                Section::FollowUpsDue(rows) => (rows.iter().map(|r| due_item(r, None)).collect(), rows.len()),
+                Section::VisitsDue { households, total } => (
+                    households
+                        .iter()
+                        .map(|h| WorkItemOut {
+                            object: "household",
+                            code: h.code.clone(),
+                            title: h.address.clone(),
+                            grid: h.grid_name.clone(),
+                            status: None,
+                            risk: None,
+                            overdue: None,
+                            due_at: None,
+                            next_step: None,
+                            last_visit_at: h.last_visit_at.map(rfc3339),
+                        })
+                        .collect(),
+                    *total as usize,
+                ),
+            };
+            WorkSectionOut { code: s.code(), total, items }
+        })
+        .collect();
+    let figures = wb.figures.into_iter().map(|f| FigureOut { code: f.code, count: f.count, query: f.query }).collect();
+    Ok(Json(WorkbenchOut { sections, figures }))
+}

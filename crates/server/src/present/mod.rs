@@ -26,3 +26,18 @@ pub fn beijing_time(ms: i64) -> String {
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+/// A category's label in the page's language: the taxonomy's own (installations name their
+/// categories in Chinese), or the built-in category's English name in English.
+pub fn category_label(state: &crate::AppState, lang: crate::i18n::Lang, code: &str) -> String {
+    let key = format!("cat_{code}");
+    if lang == crate::i18n::Lang::En && crate::i18n::has_key(&key) {
+        return crate::i18n::t(lang, &key);
+    }
+    state.taxonomy.label(code).to_string()
+}
+
+/// A care category's label in the page's language.
+pub fn care_label(lang: crate::i18n::Lang, c: fengqiao_domain::registry::CareCategory) -> String {
+    crate::i18n::t(lang, &format!("care_{}", c.as_str()))
+}

@@ -1,19 +1,169 @@
-//! The dashboard: figures of the user's jurisdiction, computed from data.
+//! The workbench (工作台): the signed-in person's to-do list, most urgent first, each item a
+//! link to its page; then the figures of their area, each a link to the list it counts.
+//! What it holds is decided on the application layer (`fengqiao_app::workbench`).
 
 use super::{WebActor, WebError, WebResult, page_ctx, render};
 use crate::AppState;
+use crate::i18n::{Lang, t};
+use crate::present::now_ms;
 use axum::extract::State;
-use minijinja::context;
+use fengqiao_app::casefile::MatterDetail;
+use fengqiao_app::workbench::{self, Section};
+use minijinja::{Value, context};
 
 pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
-    let d = fengqiao_app::oversight::dashboard(&state, &actor).await.map_err(|e| WebError(e.into(), actor.lang))?;
-    let kinds: Vec<_> = d.units.iter().map(|k| context! { kind => k.kind.as_str(), count => k.count }).collect();
-    let volunteers: Vec<_> = d.volunteers.into_iter().map(|(k, n)| context! { kind => k, count => n }).collect();
-    // Open early-warning alerts come first for those who see matters (the command room,
-    // the duty commander, the community police): the alert reaches them at once.
-    let ctx = context! {
-        kinds => kinds, staff => d.staff, volunteers => volunteers, alerts => d.alerts,
-        ..page_ctx(&state, &actor, "dashboard")
-    };
+    let now = now_ms();
+    let wb = workbench::for_actor(&state, &actor, now).await.map_err(|e| WebError(e.into(), actor.lang))?;
+    let lang = actor.lang;
+    let sections: Vec<Value> = wb.sections.iter().map(|s| section(&state, lang, s, now)).collect();
+    let figures: Vec<Value> = wb
+        .figures
+        .iter()
+        .map(|f| context! { code => f.code.clone(), count => f.count, href => format!("/matters?{}", f.query) })
+        .collect();
+    let ctx = context! { sections => sections, figures => figures, ..page_ctx(&state, &actor, "dashboard") };
     Ok(render(&state, "dashboard.html", ctx))
+}
+
+/// A short line of a longer text: its first `n` characters and an ellipsis.
+fn excerpt(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+}
+
+fn date(ms: i64) -> String {
+    crate::present::beijing_time(ms).chars().take(10).collect()
+}
+
+/// A matter as a workbench item: what it is about, its kind, state and place, its deadline.
+pub(super) fn matter_item(state: &AppState, lang: Lang, m: &MatterDetail, now: i64) -> Value {
+    let overdue = !m.is_closed() && m.resolve_due_at.is_some_and(|d| d < now);
+    let mut tags = vec![context! { class => "", text => t(lang, &format!("ms_{}", m.status.code())) }];
+    if m.escalation_risk_level.as_str() != "none" {
+        let level = m.escalation_risk_level.as_str();
+        tags.push(context! { class => format!("risk-{level}"), text => t(lang, &format!("rl_{level}")) });
+    }
+    if overdue {
+        tags.push(context! { class => "care", text => t(lang, "overdue") });
+    }
+    let what = match m.kind {
+        fengqiao_domain::matter::MatterKind::Dispute => crate::present::category_label(state, lang, &m.category),
+        k => t(lang, &format!("mk_{}", k.as_str())),
+    };
+    context! {
+        href => format!("/matters/{}", m.code),
+        title => excerpt(&m.narrative, 40),
+        sub => format!("{what} · {}", m.grid_name),
+        tags => tags,
+        when => m.resolve_due_at.filter(|_| !m.is_closed()).map(|d| format!("{} {}", t(lang, "wb_due"), date(d))),
+        code => m.code.clone(),
+    }
+}
+
+/// An assigned case: the matter, and the next step of its plan (late when past its date).
+pub(super) fn case_item(
+    state: &AppState,
+    lang: Lang,
+    m: &MatterDetail,
+    step: Option<&fengqiao_app::workbench::NextStep>,
+    now: i64,
+) -> Value {
+    let base = matter_item(state, lang, m, now);
+    match step {
+        Some(st) => context! {
+            next => format!("{}：{}（{} {}）", t(lang, "wb_next_step"), excerpt(&st.description, 30), t(lang, "wb_due"), date(st.due_at)),
+            late => st.due_at < now,
+            ..base
+        },
+        None => base,
+    }
+}
+
+fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
+    let (items, total, more): (Vec<Value>, usize, Option<&str>) = match s {
+        Section::MyCases { cases, total } => (
+            cases.iter().map(|(m, step)| case_item(state, lang, m, step.as_ref(), now)).collect(),
+            *total as usize,
+            Some("/cases"),
+        ),
+        Section::Alerts(alerts) => (
+            alerts
+                .iter()
+                .map(|a| context! {
+                    href => format!("/matters/{}", a.matter_code),
+                    title => excerpt(&a.factors, 40),
+                    sub => a.grid_name.clone(),
+                    tags => vec![context! { class => format!("risk-{}", a.level), text => format!("{} {}", t(lang, &format!("rl_{}", a.level)), a.score) }],
+                    when => date(a.created_at),
+                    code => a.matter_code.clone(),
+                })
+                .collect(),
+            alerts.len(),
+            Some("/warning"),
+        ),
+        Section::NewReports(ms) => (
+            ms.iter().map(|m| matter_item(state, lang, m, now)).collect(),
+            ms.len(),
+            Some("/matters?status=registered"),
+        ),
+        Section::OpenMatters { matters, total } => (
+            matters.iter().map(|m| matter_item(state, lang, m, now)).collect(),
+            *total as usize,
+            Some("/matters?status=open"),
+        ),
+        Section::Overdue(rows) => (
+            rows.iter()
+                .map(|(kind, r)| context! {
+                    href => format!("/matters/{}", r.code),
+                    title => excerpt(&r.detail, 40),
+                    sub => format!("{} · {}", r.grid_name, r.handler_name),
+                    tags => vec![context! { class => "care", text => t(lang, &format!("sv_{}", kind.code())) }],
+                    when => format!("{} {}", t(lang, "wb_due"), date(r.due_at)),
+                    code => r.code.clone(),
+                })
+                .collect(),
+            rows.len(),
+            Some("/supervision"),
+        ),
+        Section::FollowUpsDue(rows) => (
+            rows.iter()
+                .map(|r| context! {
+                    href => format!("/matters/{}#follow-ups", r.code),
+                    title => excerpt(&r.detail, 40),
+                    sub => r.grid_name.clone(),
+                    tags => Vec::<Value>::new(),
+                    when => format!("{} {}", t(lang, "wb_due"), date(r.due_at)),
+                    code => r.code.clone(),
+                })
+                .collect(),
+            rows.len(),
+            Some("/supervision#sv_follow_ups_due"),
+        ),
+        Section::VisitsDue { households, total } => (
+            households
+                .iter()
+                .map(|h| {
+                    let care: Vec<Value> = h
+                        .care
+                        .split(',')
+                        .filter_map(fengqiao_domain::registry::CareCategory::parse)
+                        .map(|c| context! { class => "care", text => crate::present::care_label(lang, c) })
+                        .collect();
+                    context! {
+                        href => format!("/households/{}#visit", h.code),
+                        title => h.address.clone(),
+                        sub => h.grid_name.clone(),
+                        tags => care,
+                        when => match h.last_visit_at {
+                            Some(at) => format!("{} {}", t(lang, "wb_last_visit"), date(at)),
+                            None => t(lang, "wb_never_visited"),
+                        },
+                    }
+                })
+                .collect(),
+            *total as usize,
+            None,
+        ),
+    };
+    context! { code => s.code(), items => items, total => total, more => more }
 }

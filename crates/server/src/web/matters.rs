@@ -75,7 +75,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         not_first => cursor.is_some(), qs => qs, error => error, index_incomplete => found.index_incomplete,
         f => context! { q => v(&f.q), unit => v(&f.unit), kind => v(&f.kind), category => v(&f.category), status => v(&f.status),
             tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to) },
-        statuses => ["registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
+        statuses => ["open", "registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
         kinds => ["dispute", "hazard", "request", "incident", "tip"],
         categories => state.taxonomy.all().iter().map(|c| context! { code => c.code.clone(), label => c.label.clone() }).collect::<Vec<_>>(),
         tiers => ["grid", "community", "street"],
@@ -477,7 +477,7 @@ fn intake_ctx(state: &AppState, actor: &crate::auth::Actor, v: &IntakeValues, er
         difficulties => Difficulty::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
         five_small => FiveSmall::ALL.iter().map(|f| coded(f.as_str(), f.label_zh())).collect::<Vec<_>>(),
         sources => Source::STAFF.iter().map(|s| coded(s.as_str(), s.label_zh())).collect::<Vec<_>>(),
-        ..page_ctx(state, actor, "matters")
+        ..page_ctx(state, actor, "new_matter")
     }
 }
 
@@ -692,6 +692,29 @@ pub async fn acknowledge(
 }
 
 /// 督办: what is overdue or due soon in the jurisdiction, list by list.
+#[derive(Deserialize)]
+pub struct CasesQuery {
+    #[serde(default)]
+    closed: String,
+}
+
+/// A mediator's cases: those whose case plan names them, open first.
+pub async fn my_cases(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<CasesQuery>,
+) -> WebResult {
+    let lang = actor.lang;
+    let closed = q.closed == "1";
+    let cases =
+        fengqiao_app::workbench::my_cases(&state, &actor, closed).await.map_err(|e| WebError(e.into(), lang))?;
+    let now = now_ms();
+    let items: Vec<Value> =
+        cases.iter().map(|(m, step)| super::dashboard::case_item(&state, lang, m, step.as_ref(), now)).collect();
+    let ctx = context! { items => items, closed => closed, ..page_ctx(&state, &actor, "cases") };
+    Ok(render(&state, "cases.html", ctx))
+}
+
 pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
     let lang = actor.lang;
     let s = fengqiao_app::oversight::supervision(&state, &actor).await.map_err(|e| WebError(e.into(), lang))?;
@@ -705,7 +728,7 @@ pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): We
     ];
     let ctx = context! {
         lists => lists.iter().map(|(key, rows)| context! { key => *key, rows => Value::from_serialize(rows) }).collect::<Vec<_>>(),
-        ..page_ctx(&state, &actor, "disputes")
+        ..page_ctx(&state, &actor, "supervision")
     };
     Ok(render(&state, "supervision.html", ctx))
 }
@@ -741,7 +764,7 @@ async fn screening_render(
     let ctx = context! {
         rounds => rounds, mine => mine, error => error, unit => actor.user.unit_code.clone(),
         may_record => actor.may(Action::RecordMatter),
-        ..page_ctx(state, actor, "matters")
+        ..page_ctx(state, actor, "screening")
     };
     Ok(render_status(state, status, "screening.html", ctx))
 }

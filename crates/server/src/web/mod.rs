@@ -37,7 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/matters", get(matters::list))
         .route("/warning", get(matters::warning_page))
         .route("/warning/{id}/acknowledge", post(matters::acknowledge))
-        .route("/disputes", get(matters::supervision_page))
+        .route("/supervision", get(matters::supervision_page))
+        .route("/cases", get(matters::my_cases))
         .route("/screening", get(matters::screening_page).post(matters::screening_start))
         .route("/screening/{id}/finish", post(matters::screening_finish))
         .route(
@@ -103,7 +104,7 @@ pub fn router() -> Router<AppState> {
         .route("/volunteers", get(people::volunteers).post(people::create_volunteer))
         .route("/audit", get(audit::page))
         .route("/audit.csv", get(audit::export_csv))
-        .route("/area/{slug}", get(coming))
+        .layer(axum::middleware::from_fn(remember_path))
 }
 
 async fn css() -> impl IntoResponse {
@@ -179,45 +180,87 @@ struct NavItem {
     href: &'static str,
     key: &'static str,
     active: bool,
+    /// Shown in the phone's bottom bar (at most four are).
+    primary: bool,
 }
 
-/// Areas of the product; those without their own module yet show the "coming" page.
-const AREAS: &[(&str, &str, &str)] = &[
-    ("map", "/map", "nav_map"),
-    ("registry", "/registry", "nav_registry"),
-    ("matters", "/matters", "nav_matters"),
-    ("disputes", "/disputes", "nav_disputes"),
-    ("warning", "/warning", "nav_warning"),
-    ("command", "/area/command", "nav_command"),
-    ("lists", "/area/lists", "nav_lists"),
-    ("meetings", "/area/meetings", "nav_meetings"),
-    ("assessment", "/area/assessment", "nav_assessment"),
-    ("statistics", "/area/statistics", "nav_statistics"),
+/// Whether a role of the actor may use a page of the navigation.
+type Gate = fn(&Actor) -> bool;
+
+/// The pages of daily work, in menu order: (slug, href, label key — the page's own title,
+/// who may use it, in the phone's bottom bar).
+const WORK: &[(&str, &str, &str, Gate, bool)] = &[
+    ("dashboard", "/dashboard", "nav_dashboard", |_| true, true),
+    (
+        "cases",
+        "/cases",
+        "nav_cases",
+        |a| fengqiao_domain::policy::allowed_by_assignment(a.roles(), Action::HandleMatter),
+        true,
+    ),
+    ("matters", "/matters", "nav_matters", |a| a.may(Action::ViewMatters), true),
+    ("new_matter", "/matters/new", "new_matter", |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit), true),
+    ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),
+    ("supervision", "/supervision", "nav_supervision", |a| a.may(Action::ViewMatters), true),
+    ("warning", "/warning", "nav_warning", |a| a.may(Action::ViewMatters), false),
+    (
+        "screening",
+        "/screening",
+        "screening_title",
+        |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit),
+        false,
+    ),
+    (
+        "map",
+        "/map",
+        "nav_map",
+        |a| a.may(Action::ViewRegistry) || a.may(Action::ViewMatters) || a.may(Action::EditOrg),
+        false,
+    ),
 ];
 
+/// The pages of administration.
+const ADMIN: &[(&str, &str, &str, Gate)] = &[
+    ("org", "/org", "nav_org", |a| a.may(Action::ViewOrg)),
+    ("people", "/people", "nav_people", |a| a.may(Action::ViewPeople)),
+    ("volunteers", "/volunteers", "nav_volunteers", |a| a.may(Action::ViewPeople)),
+    ("audit", "/audit", "nav_audit", |a| a.may(Action::ViewAudit)),
+];
+
+/// The menu of what the actor may use (nothing else is listed): work, then administration.
+/// Four work pages go in the phone's bottom bar.
 fn nav(actor: &Actor, active: &str) -> (Vec<NavItem>, Vec<NavItem>) {
-    let mut work = vec![NavItem { href: "/dashboard", key: "nav_dashboard", active: active == "dashboard" }];
-    for (slug, href, key) in AREAS {
-        if (*slug == "registry" && !actor.may(Action::ViewRegistry))
-            || (*slug == "matters" && !actor.may(Action::ViewMatters))
-        {
-            continue;
-        }
-        work.push(NavItem { href, key, active: active == *slug });
-    }
-    let mut admin = vec![];
-    if actor.may(Action::ViewOrg) {
-        admin.push(NavItem { href: "/org", key: "nav_org", active: active == "org" });
-    }
-    if actor.may(Action::ViewPeople) {
-        admin.push(NavItem { href: "/people", key: "nav_people", active: active == "people" });
-        admin.push(NavItem { href: "/volunteers", key: "nav_volunteers", active: active == "volunteers" });
-    }
-    if actor.may(Action::ViewAudit) {
-        admin.push(NavItem { href: "/audit", key: "nav_audit", active: active == "audit" });
-    }
-    admin.push(NavItem { href: "/account", key: "nav_account", active: active == "account" });
+    let mut primaries = 0;
+    let work = WORK
+        .iter()
+        .filter(|(.., gate, _)| gate(actor))
+        .map(|(slug, href, key, _, primary)| {
+            let primary = *primary && primaries < 4;
+            primaries += primary as usize;
+            NavItem { href, key, active: active == *slug, primary }
+        })
+        .collect();
+    let admin = ADMIN
+        .iter()
+        .filter(|(.., gate)| gate(actor))
+        .map(|(slug, href, key, _)| NavItem { href, key, active: active == *slug, primary: false })
+        .collect();
     (work, admin)
+}
+
+tokio::task_local! {
+    /// The path and query of the page being rendered (GET requests), for the language
+    /// switch to come back to.
+    static PAGE_PATH: String;
+}
+
+/// Remember the page's own address while it is rendered.
+async fn remember_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = match (req.method(), req.uri().path_and_query()) {
+        (&axum::http::Method::GET, Some(pq)) => pq.as_str().to_string(),
+        _ => "/dashboard".into(),
+    };
+    PAGE_PATH.scope(path, next.run(req)).await
 }
 
 /// The context every logged-in page shares.
@@ -228,12 +271,14 @@ pub fn page_ctx(state: &AppState, actor: &Actor, active: &str) -> Value {
         lang => actor.lang.code(),
         site_name => state.settings.site_name.clone(),
         csrf => actor.csrf_token.clone(),
+        here => PAGE_PATH.try_with(|p| p.clone()).unwrap_or_else(|_| "/dashboard".into()),
         me => context! {
             name => actor.user.display_name.clone(),
             username => actor.user.username.clone(),
             unit => actor.user.unit_name.clone(),
             roles => roles,
         },
+        account_active => active == "account",
         nav_work => nav_work,
         nav_admin => nav_admin,
     }
@@ -322,18 +367,6 @@ impl axum::extract::FromRequestParts<AppState> for WebActor {
 
 pub fn not_found_page() -> Response {
     WebError(AppError::NotFound, Lang::ZhCn).into_response()
-}
-
-async fn coming(
-    state: axum::extract::State<AppState>,
-    WebActor(actor): WebActor,
-    axum::extract::Path(slug): axum::extract::Path<String>,
-) -> WebResult {
-    let Some((_, _, key)) = AREAS.iter().find(|(s, href, _)| *s == slug && href.starts_with("/area/")) else {
-        return Err(WebError(AppError::NotFound, actor.lang));
-    };
-    let ctx = context! { area => *key, ..page_ctx(&state, &actor, &slug) };
-    Ok(render(&state, "coming.html", ctx))
 }
 
 /// Field errors for a form: each under the form's own name for the field (`rename` maps the

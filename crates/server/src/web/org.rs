@@ -40,7 +40,13 @@ pub async fn tree(State(state): State<AppState>, WebActor(actor): WebActor) -> W
         context! { code => u.code.clone(), name => u.name.clone(), kind => u.kind.as_str(), children => kids }
     }
     let tree = node(&root, &by_parent, 0);
-    let ctx = context! { tree => tree, total => units.len(), ..page_ctx(&state, &actor, "org") };
+    let f = fengqiao_app::oversight::org_figures(&state, &actor).await.map_err(|e| WebError(e.into(), actor.lang))?;
+    let kinds: Vec<_> = f.units.iter().map(|k| context! { kind => k.kind.as_str(), count => k.count }).collect();
+    let volunteers: Vec<_> = f.volunteers.into_iter().map(|(k, n)| context! { kind => k, count => n }).collect();
+    let ctx = context! {
+        tree => tree, total => units.len(), kinds => kinds, staff => f.staff, volunteers => volunteers,
+        ..page_ctx(&state, &actor, "org")
+    };
     Ok(render(&state, "org_tree.html", ctx))
 }
 

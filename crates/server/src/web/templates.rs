@@ -28,7 +28,6 @@ templates!(
     "volunteers.html",
     "audit.html",
     "account.html",
-    "coming.html",
     "error.html",
     "map.html",
     "registry.html",
@@ -44,6 +43,8 @@ templates!(
     "warning.html",
     "supervision.html",
     "screening.html",
+    "cases.html",
+    "items.html",
 );
 
 fn lang_of(state: &State) -> Lang {

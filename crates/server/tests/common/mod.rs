@@ -309,3 +309,27 @@ pub async fn new_dispute(w: &World, token: &str, category: &str, narrative: &str
 pub fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+/// The residents' page of a household code, as a phone sees it: its CSRF cookie and token.
+pub async fn resident_page(w: &World, token: &str) -> (Resp, String, String) {
+    let r = w.get(&format!("/q/{token}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = r.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (r, cookie, csrf)
+}
+
+pub async fn resident_post(w: &World, path: &str, cookie: &str, form: &str) -> Resp {
+    let req = axum::http::Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(axum::body::Body::from(form.to_string()))
+        .unwrap();
+    w.send(req).await
+}
+
+/// The household's current QR token, read from its file as a grid worker sees it.
+pub async fn qr_token(w: &World, token: &str, household: &str) -> String {
+    let html = w.get(&format!("/households/{household}"), Some(token)).await.body;
+    html.replace("&#x2f;", "/").split("/q/").nth(1).expect("a QR link")[..43].to_string()
+}

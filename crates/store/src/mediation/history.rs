@@ -15,7 +15,14 @@ pub struct PastCasework {
     /// (due at, done: (at, outcome, rating 1–5 on the four degrees))
     pub follow_ups: Vec<(i64, Option<FollowUpDone>)>,
     pub recorded_by: String,
+    /// The case plan: its goal and steps (description, due at, done at).
+    pub plan: Option<PastPlan>,
+    /// Mediators of the centre assigned to the case (user ids), from the plan.
+    pub mediators: Vec<i64>,
 }
+
+/// A case plan: its goal and steps (description, due at, done at).
+pub type PastPlan = (String, Vec<(String, i64, Option<i64>)>);
 
 /// A follow-up visit done: when, its outcome, the rating on the four degrees.
 pub type FollowUpDone = (i64, String, [i64; 4]);
@@ -107,6 +114,36 @@ pub async fn insert_past_casework(
             .bind(performed)
             .execute(&mut *conn)
             .await?;
+        }
+    }
+    if let Some((goal, steps)) = &c.plan {
+        let at = steps.first().map_or(0, |s| s.1 - 2 * DAY_MS);
+        sqlx::query("INSERT INTO case_plans (matter_id, goal, updated_by, updated_at) VALUES ($1, $2, $3, $4)")
+            .bind(matter_id)
+            .bind(goal)
+            .bind(&c.recorded_by)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        for (i, (description, due, done)) in steps.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO case_plan_steps (matter_id, seq, description, due_at, done_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(matter_id)
+            .bind(i as i64 + 1)
+            .bind(description)
+            .bind(due)
+            .bind(done)
+            .execute(&mut *conn)
+            .await?;
+        }
+        for user in &c.mediators {
+            sqlx::query("INSERT INTO matter_mediators (matter_id, user_id, assigned_at) VALUES ($1, $2, $3)")
+                .bind(matter_id)
+                .bind(user)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
         }
     }
     for (due, done) in &c.follow_ups {

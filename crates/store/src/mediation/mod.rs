@@ -19,7 +19,7 @@ mod risk;
 mod supervision;
 
 pub use agreement::Reminder;
-pub use history::{MatterBrief, PastAgreement, PastCasework, insert_past_casework};
+pub use history::{MatterBrief, PastAgreement, PastCasework, PastPlan, insert_past_casework};
 pub use supervision::{DueRow, RiskyRow, Supervision};
 
 #[derive(Debug, Clone)]
