@@ -39,6 +39,8 @@ pub struct CaseFile {
     pub likely_duplicates: Vec<(MatterBrief, f64)>,
     pub events: Vec<MatterEventRow>,
     pub next_steps: Vec<OfferedStep>,
+    /// The display names of the accounts that acted on it (events, sessions, the plan).
+    pub names: std::collections::HashMap<String, String>,
 }
 
 /// The case file of a matter the actor may see.
@@ -61,11 +63,21 @@ pub async fn case_file(app: &App, actor: &Actor, code: &str) -> Result<CaseFile>
             p.id_number = p.id_number.as_deref().map(fengqiao_domain::mask::mask_id_tail);
         }
     }
+    let events = s.matter_events(m.id).await?;
+    let sessions = s.sessions(m.id).await?;
+    let plan = s.plan(m.id).await?;
+    let who: Vec<String> = events
+        .iter()
+        .map(|e| e.actor.clone())
+        .chain(sessions.iter().map(|x| x.recorded_by.clone()))
+        .chain(plan.iter().map(|p| p.updated_by.clone()))
+        .collect();
     Ok(CaseFile {
+        names: s.display_names(&who).await?,
         can_handle: handle,
         parties,
-        plan: s.plan(m.id).await?,
-        sessions: s.sessions(m.id).await?,
+        plan,
+        sessions,
         agreement: s.agreement(m.id).await?,
         risk_factors: s.risk_factors(m.id).await?,
         follow_ups: s.follow_ups(m.id).await?,
@@ -74,7 +86,7 @@ pub async fn case_file(app: &App, actor: &Actor, code: &str) -> Result<CaseFile>
         party_history,
         party_history_elsewhere: elsewhere.len(),
         likely_duplicates,
-        events: s.matter_events(m.id).await?,
+        events,
         next_steps: next_steps_given(app, &m, handle).await?,
         matter: m,
     })

@@ -259,7 +259,7 @@ pub async fn add_party(state: &App, actor: &Actor, code: &str, p: &PartyIn) -> R
     if role.is_none() {
         errs.push(FieldError::new("role", "applicant, respondent or third_party"));
     }
-    if let Err(e) = fengqiao_domain::registry::check_name(p.name.trim()) {
+    if let Err(e) = fengqiao_domain::registry::check_party_name(p.name.trim()) {
         errs.push(FieldError::new("name", e));
     }
     let id_number = match p.id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -47,6 +47,7 @@ pub fn new_matter(
         household_id,
         lat,
         lon,
+        address: None,
         reporter_name: i.reporter_name,
         reporter_phone: i.reporter_phone,
         tier: dispute.then_some(Tier::Grid),
@@ -267,6 +268,10 @@ pub async fn build(
         return Err(Error::Invalid(fields));
     }
     // Where: a household, an address, or a point.
+    let typed_address = s.address.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(String::from);
+    if typed_address.as_ref().is_some_and(|a| a.chars().count() > 200) {
+        return Err(Error::field("address", "at most 200 characters"));
+    }
     let (point, household_id) = if let Some(code) = s.household_code.as_deref().map(str::trim).filter(|c| !c.is_empty())
     {
         match state.store.household_by_code(code).await {
@@ -276,11 +281,14 @@ pub async fn build(
             }
             Err(e) => return Err(e.into()),
         }
-    } else if let Some(address) = s.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+    } else if let Some(address) = typed_address.as_deref() {
         match state.store.point_of_address(address).await? {
             Some(p) => (p, None),
             None => return Err(Error::field("address", "no registered household has this address")),
         }
+    } else if s.lat.is_none() && s.lon.is_none() {
+        // One rule, one message: a location, a household code or an address, any one.
+        return Err(Error::field("location", "give a location, a household code or an address"));
     } else {
         (crate::locate::coordinates(s.lat, s.lon)?, None)
     };
@@ -306,6 +314,7 @@ pub async fn build(
         difficulty: difficulty.expect("checked"),
         five_small,
     };
-    let new = new_matter(&state.settings, intake, route.grid_id, household_id, Some(point.0), Some(point.1));
+    let mut new = new_matter(&state.settings, intake, route.grid_id, household_id, Some(point.0), Some(point.1));
+    new.address = typed_address;
     Ok((new, route.path.clone(), route.grid.code.clone()))
 }

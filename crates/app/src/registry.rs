@@ -281,6 +281,8 @@ pub struct HistoryEntry {
     pub at: i64,
     pub action: String,
     pub actor: String,
+    /// The actor's display name (the username when it is no account).
+    pub actor_name: String,
     pub detail: String,
 }
 
@@ -316,7 +318,23 @@ async fn file_of(app: &App, actor: &Actor, h: HouseholdRow, reveal: bool) -> Res
             r.object_type == "household" && r.object_id == h.code && !r.action.contains("read") && r.result == "success"
         })
         .take(30)
-        .map(|r| HistoryEntry { at: r.at, action: r.action, actor: r.actor, detail: r.detail })
+        .map(|r| HistoryEntry {
+            at: r.at,
+            action: r.action,
+            actor_name: r.actor.clone(),
+            actor: r.actor,
+            detail: r.detail,
+        })
+        .collect::<Vec<_>>();
+    let names = app.store.display_names(&history.iter().map(|e| e.actor.clone()).collect::<Vec<_>>()).await?;
+    let history = history
+        .into_iter()
+        .map(|mut e| {
+            if let Some(n) = names.get(&e.actor) {
+                e.actor_name = n.clone();
+            }
+            e
+        })
         .collect();
     let phone = h.phone().and_then(|e| app.store.crypto.open(&e).ok()).map(|p| if reveal { p } else { mask_phone(&p) });
     Ok(HouseholdFile {

@@ -381,6 +381,24 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event's name, as [`Event::parse`] reads it (`refer` for every referral).
+    pub fn name(self) -> &'static str {
+        match self {
+            Event::Accept => "accept",
+            Event::StartMediation => "start_mediation",
+            Event::ConsentRefused => "consent_refused",
+            Event::ReachAgreement => "reach_agreement",
+            Event::FailMediation => "fail_mediation",
+            Event::StartPerforming => "start_performing",
+            Event::Perform => "perform",
+            Event::Refer(_) => "refer",
+            Event::Withdraw => "withdraw",
+            Event::StartWork => "start_work",
+            Event::Resolve => "resolve",
+            Event::Reopen => "reopen",
+        }
+    }
+
     /// Parse an event name; `refer` needs the closure (`referred_court`, ...).
     pub fn parse(name: &str, closure: Option<&str>) -> Option<Event> {
         Some(match name {
@@ -418,7 +436,7 @@ impl Event {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{event:?} is not allowed when the matter is {status:?}")]
+#[error("\"{}\" is not allowed when the matter is \"{}\"", event.name(), status.code())]
 pub struct IllegalTransition {
     pub status: Status,
     pub event: Event,

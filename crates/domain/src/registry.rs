@@ -177,6 +177,21 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A party's name as recorded on a matter: a person's name, or — when the name is not known
+/// yet — how they are described (楼上301住户, 3号楼快递员): 1–32 characters, no control
+/// characters or markup brackets.
+pub fn check_party_name(name: &str) -> Result<(), String> {
+    let n = name.trim();
+    let len = n.chars().count();
+    if len == 0 || len > 32 {
+        return Err("1–32 characters".into());
+    }
+    if n.chars().any(|c| c.is_control() || matches!(c, '<' | '>')) {
+        return Err("a name or a description (no control characters or angle brackets)".into());
+    }
+    Ok(())
+}
+
 /// Full pinyin without tones (`zhangshichuan`) and initials (`zsc`); characters without
 /// pinyin are kept as they are, lower-cased.
 pub fn pinyin_of(name: &str) -> (String, String) {

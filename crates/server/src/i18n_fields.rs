@@ -59,6 +59,8 @@ const FIXED: &[(&str, &str)] = &[
     ("what is to be done", "请填写履行内容"),
     ("who carries it out", "请填写履行人"),
     ("choose a kind of visit", "请选择走访类型"),
+    ("give a location, a household code or an address", "定位、户码或地址，请任选其一填写"),
+    ("a name or a description (no control characters or angle brackets)", "请填写姓名或描述（不能含尖括号等特殊字符）"),
     ("choose a kind", "请选择类型"),
     ("unknown kind", "未知类型"),
     ("must be a whole number", "须为整数"),
@@ -166,6 +168,15 @@ fn shaped(m: &str) -> Option<String> {
     if let Some(n) = between(m, "", " terms not yet carried out") {
         return Some(format!("尚有 {n} 项条款未履行"));
     }
+    if let Some(r) = m.strip_prefix('"')
+        && let Some((event, rest)) = r.split_once("\" is not allowed when the matter is \"")
+        && let Some(status) = rest.strip_suffix('"')
+    {
+        let (ev, st) = (format!("ev_{event}"), format!("ms_{status}"));
+        if has_key(&ev) && has_key(&st) {
+            return Some(format!("事件当前为“{}”，不能“{}”", t(Lang::ZhCn, &st), t(Lang::ZhCn, &ev)));
+        }
+    }
     if let Some(r) = m.strip_prefix("state ")
         && let Some(what) = r.strip_suffix(" (at least 4 characters)")
     {
@@ -194,6 +205,11 @@ mod tests {
         assert_eq!(zh("unknown role 'king'"), "未知角色“king”");
         assert_eq!(zh("no unit with code 'NOPE' in your jurisdiction"), "管辖范围内没有代码为“NOPE”的单位");
         assert_eq!(zh("required"), "必填");
+        let step = fengqiao_domain::matter::IllegalTransition {
+            status: fengqiao_domain::matter::Status::Registered,
+            event: fengqiao_domain::matter::Event::ReachAgreement,
+        };
+        assert_eq!(zh(&step.to_string()), "事件当前为“已登记”，不能“达成调解协议”");
         assert_eq!(field_label(Lang::ZhCn, "photos[2] evil.jpg"), "照片[2] evil.jpg");
         assert_eq!(field_label(Lang::ZhCn, "narrative"), "具体情况");
         assert_eq!(field_label(Lang::ZhCn, "mystery"), "mystery");

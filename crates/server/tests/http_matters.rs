@@ -597,7 +597,57 @@ async fn matters_lists_page_by_cursor(db: &TestDb) {
     assert!(page.body.contains("共 7 条"), "{}", page.body);
 }
 
+/// Issue 10, items 4 and 5: recording without GPS. One rule for where (a location, a
+/// household code or an address), said once beside the place fields; a typed address is
+/// kept and shown; a party may be described rather than named; a refused step reads in
+/// Chinese.
+async fn recording_without_gps(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let base = [
+        ("kind", "dispute"),
+        ("category", "neighbour"),
+        ("narrative", "楼上住户深夜拖动家具噪音扰民"),
+        ("source", "patrol"),
+        ("respondent", "楼上301住户"),
+    ];
+    let r = w.post_multipart("/matters/new", &gw, &base, &[]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body.matches("定位、户码或地址，请任选其一填写").count(), 1, "{}", r.body);
+    assert!(r.body.contains("id=\"err-location\""), "beside the place fields");
+    assert!(!r.body.contains("err-lat") && !r.body.contains("err-lon") && !r.body.contains("必填"), "{}", r.body);
+    // By the address alone: routed by it, the address kept and shown with the location.
+    let mut by_address = base.to_vec();
+    by_address.push(("address", "府前街1号幸福小区1号楼101室"));
+    let r = w.post_multipart("/matters/new", &gw, &by_address, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let code = r.headers["location"].to_str().unwrap().trim_start_matches("/matters/").to_string();
+    let f = w.get(&format!("/api/v1/matters/{code}"), Some(&gw)).await.json();
+    assert_eq!(f["matter"]["address"], "府前街1号幸福小区1号楼101室");
+    assert_eq!(f["matter"]["grid"]["code"], "XY-C01-G01");
+    assert_eq!(f["parties"][0]["name"], "楼上301住户", "a description with digits is a party's name");
+    let page = w.get(&format!("/matters/{code}"), Some(&gw)).await.body;
+    assert!(page.contains("data-testid=\"matter-address\">府前街1号幸福小区1号楼101室<"), "{page}");
+    assert!(page.contains("data-testid=\"matter-location\""), "{page}");
+    // The history names the source in Chinese, and the recorder by name.
+    assert!(page.contains("来源：巡查发现") && page.contains("测试gw1"), "{page}");
+    // A step the workflow does not allow now reads in Chinese, once.
+    let r = w
+        .post_body(
+            &format!("/matters/{code}/events"),
+            Some(&gw),
+            "application/x-www-form-urlencoded",
+            "event=reach_agreement",
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.body.matches("事件当前为“已登记”，不能“达成调解协议”").count(), 1, "{}", r.body);
+    assert!(!r.body.contains("ReachAgreement") && !r.body.contains("is not allowed"), "{}", r.body);
+}
+
 contract_tests!(
+    recording_without_gps,
     matters_lists_page_by_cursor,
     matters_intake_and_workflow,
     tier_rules_move_disputes_up,

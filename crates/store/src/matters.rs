@@ -21,6 +21,8 @@ pub struct NewMatter {
     pub household_id: Option<i64>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// The address as typed by whoever reported it, if any.
+    pub address: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<Phone>,
     /// Disputes start at the grid tier; other kinds have none.
@@ -109,6 +111,11 @@ pub struct MatterDetail {
     pub mediation_started_at: Option<i64>,
     pub difficulty: Difficulty,
     pub five_small: Option<FiveSmall>,
+    /// The address as typed at intake, if one was.
+    pub address: Option<String>,
+    /// Where it was located (a household's point, an address's, or the reporter's GPS).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 impl MatterDetail {
@@ -151,6 +158,9 @@ struct MatterRow {
     mediation_started_at: Option<i64>,
     difficulty: String,
     five_small: Option<String>,
+    address: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
 }
 
 impl TryFrom<MatterRow> for MatterDetail {
@@ -190,6 +200,9 @@ impl TryFrom<MatterRow> for MatterDetail {
             code: r.code,
             category: r.category,
             narrative: r.narrative,
+            address: r.address,
+            lat: r.lat,
+            lon: r.lon,
             grid_code: r.grid_code,
             grid_name: r.grid_name,
             grid_path: r.grid_path,
@@ -219,7 +232,7 @@ pub struct MatterEventRow {
 
 const MATTER_SELECT: &str = "SELECT m.id, m.code, m.kind, m.category, m.priority, m.narrative, m.status, m.closure, m.source, m.tier, m.approach, \
      g.code AS grid_code, g.name AS grid_name, g.path AS grid_path, h.code AS household_code, m.ack_due_at, m.resolve_due_at, m.created_at, m.updated_at, \
-     hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at, m.difficulty, m.five_small \
+     hu.path AS handler_path, hu.name AS handler_name, m.escalation_risk_score, m.escalation_risk_level, m.routes_told, m.mediation_started_at, m.difficulty, m.five_small, m.address, m.lat, m.lon \
      FROM matters m JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
      LEFT JOIN households h ON h.id = m.household_id";
 
@@ -511,8 +524,8 @@ async fn insert_new_matter(
     let id: i64 = sqlx::query_scalar(
             "INSERT INTO matters (code, kind, category, priority, narrative, status, source, grid_id, household_id, lat, lon, reporter_name, \
              reporter_phone_enc, reporter_phone_hash, tier, approach, ack_due_at, resolve_due_at, created_at, updated_at, handler_unit_id, difficulty, five_small, \
-             open311_client_id, open311_token, media_url) \
-             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20, $21, $22, $23) RETURNING id",
+             open311_client_id, open311_token, media_url, address) \
+             VALUES ($1, $2, $3, $4, $5, 'registered', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $7, $19, $20, $21, $22, $23, $24) RETURNING id",
         )
         .bind(&temp)
         .bind(m.kind.as_str())
@@ -537,6 +550,7 @@ async fn insert_new_matter(
         .bind(m.open311.as_ref().map(|o| o.0))
         .bind(m.open311.as_ref().map(|o| o.1.clone()))
         .bind(m.open311.as_ref().and_then(|o| o.2.clone()))
+        .bind(&m.address)
         .fetch_one(&mut *tx)
         .await?;
     let day = chrono::DateTime::from_timestamp_millis(now)

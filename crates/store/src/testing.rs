@@ -150,6 +150,7 @@ pub fn new_hazard(grid_id: i64, i: usize) -> crate::matters::NewMatter {
         household_id: None,
         lat: None,
         lon: None,
+        address: None,
         reporter_name: None,
         reporter_phone: None,
         tier: None,

@@ -187,6 +187,25 @@ async fn set_roles(conn: &mut AnyConnection, id: UserId, roles: &[Role]) -> Stor
 }
 
 impl Store {
+    /// The display names of these usernames (those that are accounts), for showing who did
+    /// something by name.
+    pub async fn display_names(&self, usernames: &[String]) -> StoreResult<std::collections::HashMap<String, String>> {
+        let mut wanted: Vec<&str> = usernames.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.truncate(500);
+        if wanted.is_empty() {
+            return Ok(Default::default());
+        }
+        let marks = (1..=wanted.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT username, display_name FROM users WHERE username IN ({marks})");
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+        for u in &wanted {
+            q = q.bind(*u);
+        }
+        Ok(q.fetch_all(&self.read).await?.into_iter().collect())
+    }
+
     async fn roles_of(&self, ids: &[i64]) -> StoreResult<std::collections::HashMap<i64, Vec<Role>>> {
         let mut out: std::collections::HashMap<i64, Vec<Role>> = Default::default();
         if ids.is_empty() {

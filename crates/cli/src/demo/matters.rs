@@ -237,6 +237,7 @@ pub async fn generate(
             household_id: None,
             lat: None,
             lon: None,
+            address: None,
             reporter_name: None,
             reporter_phone: None,
             // Open disputes are still at the grid; settled ones ended where they were settled.

@@ -33,7 +33,10 @@ pub struct SessionOut {
     pub place: String,
     pub participants: String,
     pub record: String,
+    /// The username of who recorded it.
     pub recorded_by: String,
+    /// Their display name (the username when it is no account).
+    pub recorded_by_name: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -244,6 +247,7 @@ pub fn case_file(f: fengqiao_app::casefile::CaseFile) -> CaseFile {
             place: x.place,
             participants: x.participants,
             record: x.record,
+            recorded_by_name: name_of(&f.names, &x.recorded_by),
             recorded_by: x.recorded_by,
         })
         .collect();
@@ -336,6 +340,7 @@ pub fn case_file(f: fengqiao_app::casefile::CaseFile) -> CaseFile {
             from_status: e.from_status,
             to_status: e.to_status,
             tier: e.tier,
+            actor_name: name_of(&f.names, &e.actor),
             actor: e.actor,
             note: e.note,
             at: rfc3339(e.at),
@@ -373,4 +378,10 @@ pub fn case_file(f: fengqiao_app::casefile::CaseFile) -> CaseFile {
         likely_duplicates,
         history,
     }
+}
+
+/// The display name of an account in a case file's names, else who it was (a system actor
+/// or an account since removed) as recorded.
+fn name_of(names: &std::collections::HashMap<String, String>, username: &str) -> String {
+    names.get(username).cloned().unwrap_or_else(|| username.to_string())
 }

@@ -37,6 +37,11 @@ pub struct MatterOut {
     pub source: String,
     pub grid: GridRef,
     pub household_code: Option<String>,
+    /// The address as typed when it was reported, if one was.
+    pub address: Option<String>,
+    /// Where it was located (WGS 84 degrees).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
     pub deadlines: Deadlines,
     pub difficulty: String,
     pub five_small: Option<String>,
@@ -61,6 +66,9 @@ pub(crate) fn out(m: &MatterDetail) -> MatterOut {
         source: m.source.as_str().into(),
         grid: GridRef { code: m.grid_code.clone(), name: m.grid_name.clone() },
         household_code: m.household_code.clone(),
+        address: m.address.clone(),
+        lat: m.lat,
+        lon: m.lon,
         deadlines: Deadlines { acknowledge_by: m.ack_due_at.map(rfc3339), resolve_by: m.resolve_due_at.map(rfc3339) },
         difficulty: m.difficulty.as_str().into(),
         five_small: m.five_small.map(|f| f.as_str().into()),
@@ -76,7 +84,10 @@ pub struct StepOut {
     pub from_status: String,
     pub to_status: String,
     pub tier: Option<String>,
+    /// The username of who took the step.
     pub actor: String,
+    /// Their display name.
+    pub actor_name: String,
     pub note: String,
     pub at: String,
 }

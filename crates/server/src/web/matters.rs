@@ -24,6 +24,8 @@ fn row(taxonomy: &fengqiao_domain::matter::Taxonomy, m: &MatterDetail, now: i64)
         tier => m.tier.map(|t| t.as_str()), approach => m.approach.map(|a| a.as_str()),
         grid_code => m.grid_code.clone(), grid_name => m.grid_name.clone(),
         household_code => m.household_code.clone(), source => m.source.as_str(),
+        address => m.address.clone(),
+        location => m.lat.zip(m.lon).map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")),
         created_at => m.created_at, resolve_due_at => m.resolve_due_at, overdue => overdue,
     }
 }
@@ -465,12 +467,44 @@ struct IntakeValues {
     respondent: String,
 }
 
-fn intake_ctx(state: &AppState, actor: &crate::auth::Actor, v: &IntakeValues, error: Option<String>) -> Value {
+/// The intake form's context; a failed submission's errors beside their fields (a
+/// problem of no one field, such as a point outside every grid, above the form).
+fn intake_ctx(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    v: &IntakeValues,
+    failed: Option<&crate::AppError>,
+) -> Value {
+    let (error, errors) = match failed {
+        Some(crate::AppError::Validation(fields)) => {
+            let mut errors = super::field_errors(actor.lang, fields, &[]);
+            // A bad photo is named (照片[2] evil.jpg) beside the one file input.
+            let photos: Vec<String> = fields
+                .iter()
+                .filter(|f| f.field.starts_with("photos"))
+                .map(|f| {
+                    let msg = crate::i18n_fields::field_message(actor.lang, f);
+                    if f.field == "photos" {
+                        msg
+                    } else {
+                        format!("{}：{msg}", crate::i18n_fields::field_label(actor.lang, &f.field))
+                    }
+                })
+                .collect();
+            if !photos.is_empty() {
+                errors.insert("photos".into(), photos.join("；"));
+            }
+            (None, errors)
+        }
+        Some(e) => (Some(error_message(actor.lang, e)), Default::default()),
+        None => (None, Default::default()),
+    };
     use fengqiao_domain::matter::{Difficulty, FiveSmall, MatterKind, Priority, Source};
     let coded = |code: &str, label: &str| context! { code => code.to_string(), label => label.to_string() };
     context! {
         v => Value::from_serialize(v),
         error => error,
+        errors => errors,
         kinds => MatterKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         categories => state.taxonomy.all().iter().map(|c| coded(&c.code, &c.label)).collect::<Vec<_>>(),
         priorities => Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
@@ -559,14 +593,8 @@ pub async fn new_submit(
         *slot = text;
     }
     actor.check_csrf(&csrf).map_err(|e| WebError(e.into(), lang))?;
-    let again = |e: AppError| {
-        render_status(
-            &state,
-            e.status(),
-            "new_matter.html",
-            intake_ctx(&state, &actor, &v, Some(error_message(actor.lang, &e))),
-        )
-    };
+    let again =
+        |e: AppError| render_status(&state, e.status(), "new_matter.html", intake_ctx(&state, &actor, &v, Some(&e)));
     // Everything is checked before anything is written.
     let mut errs = Vec::new();
     if photos.len() > 6 {
@@ -594,7 +622,7 @@ pub async fn new_submit(
     let lon = num("lon", &v.lon).map_err(|e| errs.push(e)).ok().flatten();
     for (field, name) in [("applicant", &v.applicant), ("respondent", &v.respondent)] {
         if !name.trim().is_empty()
-            && let Err(e) = fengqiao_domain::registry::check_name(name)
+            && let Err(e) = fengqiao_domain::registry::check_party_name(name)
         {
             errs.push(fengqiao_domain::FieldError::new(field, e));
         }

@@ -99,6 +99,26 @@ pub fn environment() -> Environment<'static> {
             None => kind.into(),
         }
     });
+    // An audit action or policy action code as people read it (the code itself when new).
+    env.add_filter("action_label", |state: &State, code: &str| -> String {
+        let key = format!("act_{}", code.replace('.', "_"));
+        if i18n::has_key(&key) {
+            return i18n::t(lang_of(state), &key);
+        }
+        match code.strip_prefix("matter.").map(|e| format!("ev_{e}")) {
+            Some(k) if i18n::has_key(&k) => i18n::t(lang_of(state), &k),
+            _ => code.into(),
+        }
+    });
+    // Who did something: a system actor by its label, an account by its name as given.
+    env.add_filter("actor_label", |state: &State, who: &str| -> String {
+        let key = format!("actor_{who}");
+        if i18n::has_key(&key) { i18n::t(lang_of(state), &key) } else { who.into() }
+    });
+    env.add_filter("source_label", |state: &State, code: &str| -> String {
+        let key = format!("src_{code}");
+        if i18n::has_key(&key) { i18n::t(lang_of(state), &key) } else { code.into() }
+    });
     env.add_filter("replace_n", |s: &str, n: Value| s.replace("{n}", &n.to_string()));
     env
 }
