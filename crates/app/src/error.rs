@@ -64,6 +64,7 @@ fn conflict_for(constraint: &str) -> Error {
         "users_username_key" => ("username", "this username is taken"),
         "units_code_key" => ("code", "a unit with this code exists"),
         "matter_ratings_once" => ("rating", "this matter has been rated"),
+        "matter_ratings_closed" => ("rating", "a matter is rated once it is closed"),
         "foreign_key" | "users_unit_id_fkey" => ("unit", "the referenced unit does not exist"),
         _ => return Error::Conflict { field: None, message: "conflicts with existing data".into() },
     };

@@ -49,17 +49,47 @@ pub struct ResidentPage {
     pub matters: Vec<HouseholdMatter>,
 }
 
-pub async fn page(app: &App, h: &HouseholdRow) -> Result<ResidentPage> {
+/// Who answers for a grid: its name, its officer and its grid worker.
+async fn grid_contacts(app: &App, grid_code: &str) -> Result<(String, Option<Contact>, Option<Contact>)> {
     let routes = app.store.grid_routes().await?;
-    let route = routes.into_iter().find(|r| r.grid.code == h.grid_code);
+    let route = routes.into_iter().find(|r| r.grid.code == grid_code);
     let contact = |s: &fengqiao_store::routing::StaffRef| Contact {
         name: s.name.clone(),
         phone: s.phone_enc.as_ref().and_then(|e| app.store.crypto.open(e).ok()),
     };
+    Ok((
+        route.as_ref().map(|r| r.grid.name.clone()).unwrap_or_default(),
+        route.as_ref().and_then(|r| r.officer.as_ref()).map(contact),
+        route.as_ref().and_then(|r| r.worker.as_ref()).map(contact),
+    ))
+}
+
+/// A code that was replaced by a newer one: whom its household can ask for the new one
+/// (nothing else of the household is shown).
+#[derive(Debug, Clone)]
+pub struct ReplacedCode {
+    pub grid_name: String,
+    pub officer: Option<Contact>,
+    pub worker: Option<Contact>,
+}
+
+/// Whether `token` is a household code since replaced, and whom to contact then.
+pub async fn replaced(app: &App, token: &str) -> Result<Option<ReplacedCode>> {
+    let plausible = token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !plausible {
+        return Ok(None);
+    }
+    let Some(grid) = app.store.replaced_qr_grid(token).await? else { return Ok(None) };
+    let (grid_name, officer, worker) = grid_contacts(app, &grid).await?;
+    Ok(Some(ReplacedCode { grid_name, officer, worker }))
+}
+
+pub async fn page(app: &App, h: &HouseholdRow) -> Result<ResidentPage> {
+    let (grid_name, officer, worker) = grid_contacts(app, &h.grid_code).await?;
     Ok(ResidentPage {
-        officer: route.as_ref().and_then(|r| r.officer.as_ref()).map(contact),
-        worker: route.as_ref().and_then(|r| r.worker.as_ref()).map(contact),
-        grid_name: route.map(|r| r.grid.name).unwrap_or_default(),
+        officer,
+        worker,
+        grid_name,
         matters: app
             .store
             .matters_reported_by_code(h.id, 20)

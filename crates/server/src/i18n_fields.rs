@@ -59,6 +59,7 @@ const FIXED: &[(&str, &str)] = &[
     ("what is to be done", "请填写履行内容"),
     ("who carries it out", "请填写履行人"),
     ("choose a kind of visit", "请选择走访类型"),
+    ("confirm that the old code stops working", "请确认旧二维码将作废"),
     ("give a location, a household code or an address", "定位、户码或地址，请任选其一填写"),
     ("a name or a description (no control characters or angle brackets)", "请填写姓名或描述（不能含尖括号等特殊字符）"),
     ("choose a kind", "请选择类型"),

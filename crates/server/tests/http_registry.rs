@@ -310,6 +310,29 @@ async fn the_qr_page_shows_only_its_own_reports(db: &TestDb) {
     let mine = page.body.split("data-testid=\"my-matters\"").nth(1).unwrap();
     let code = mine.split("data-code=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     assert!(!page.body.contains("楼上装修噪音到深夜"), "a dispute's narrative is not shown on the public page");
+    // Issue 10, item 6: a rating is asked only once the matter is closed, nothing chosen.
+    assert!(!page.body.contains("data-testid=\"rating-form\""), "no rating while it is open");
+    let rating = format!("csrf={csrf}&attitude=5&speed=4&firmness=4&warmth=5&comment=");
+    let r = common::resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &rating).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("事项办结后才能评价"), "{}", r.body);
+    let closed = w
+        .post_json(
+            &format!("/api/v1/matters/{code}/events"),
+            Some(&gw),
+            r#"{"event":"withdraw","note":"当事人自行和解"}"#,
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let (page, cookie, csrf) = common::resident_page(&w, &token).await;
+    let form = page.body.split("data-testid=\"rating-form\"").nth(1).expect("a rating form once closed");
+    let form = form.split("</form>").next().unwrap();
+    assert_eq!(form.matches("type=\"radio\"").count(), 20, "four degrees, 1 to 5 each");
+    assert!(!form.contains("checked") && !form.contains("selected"), "nothing chosen for the resident");
+    let untouched = format!("csrf={csrf}&comment=");
+    let r = common::resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &untouched).await;
+    assert_eq!(r.status, 422, "an untouched form is no rating: {}", r.body);
+    let (_, cookie, csrf) = common::resident_page(&w, &token).await;
     let rating = format!("csrf={csrf}&attitude=5&speed=4&firmness=4&warmth=5&comment=");
     let r = common::resident_post(&w, &format!("/q/{token}/ratings/{code}"), &cookie, &rating).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -326,6 +349,15 @@ async fn the_qr_page_shows_only_its_own_reports(db: &TestDb) {
     assert_ne!(fresh, token);
     let (page, _, _) = common::resident_page(&w, &fresh).await;
     assert!(!page.body.contains(&code), "the former tenant's report is not shown");
+    // The old sticker says it was replaced and whom to ask; nothing of the household.
+    let old = w.get(&format!("/q/{token}"), None).await;
+    assert_eq!(old.status, 410, "{}", old.body);
+    assert!(old.body.contains("这个二维码已更换") && old.body.contains("tel:110"), "{}", old.body);
+    assert!(!old.body.contains("府前街1号") && !old.body.contains(&code), "{}", old.body);
+    // A code that never was: the residents' own page, not the staff 404.
+    let none = w.get(&format!("/q/{}", "A".repeat(43)), None).await;
+    assert_eq!(none.status, 404);
+    assert!(none.body.contains("二维码无效") && none.body.contains("tel:110"), "{}", none.body);
 }
 
 /// Issue 9, item 2: a grid worker cannot take over another grid's records by import. The

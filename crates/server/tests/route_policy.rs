@@ -341,7 +341,7 @@ fn entries() -> Vec<(Kind, Entry)> {
             "purpose=%E6%A0%B8%E5%AE%9E",
         )),
         w(web("POST", "/households/{code}/visits", "/households/{H}/visits", At(RecordVisit, G01), "note=")),
-        w(web("POST", "/households/{code}/qr", "/households/{H}/qr", At(RecordVisit, G01), "")),
+        w(web("POST", "/households/{code}/qr", "/households/{H}/qr", At(RecordVisit, G01), "confirm=1")),
         w(web("GET", "/households/{code}/{file}", "/households/{H}/qr.svg", At(ViewRegistry, G01), "")),
         w(web("GET", "/buildings/{code}/qr-sheet", "/buildings/B1/qr-sheet", At(ViewRegistry, G01), "")),
         w(web("GET", "/q/{token}", "/q/{T}", Public, "")),

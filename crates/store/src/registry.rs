@@ -273,10 +273,21 @@ pub async fn set_qr_token(
     household_id: i64,
     token: Option<&str>,
 ) -> StoreResult<()> {
-    let code: String = sqlx::query_scalar("SELECT code FROM households WHERE id = $1")
-        .bind(household_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (code, old): (String, Option<String>) =
+        sqlx::query_as("SELECT code, qr_token_hash FROM households WHERE id = $1")
+            .bind(household_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    // The code it replaces is remembered (by its hash) so that its sticker can say so.
+    if let Some(old) = old {
+        sqlx::query("DELETE FROM replaced_qr_codes WHERE token_hash = $1").bind(&old).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO replaced_qr_codes (token_hash, household_id, replaced_at) VALUES ($1, $2, $3)")
+            .bind(&old)
+            .bind(household_id)
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query("UPDATE households SET qr_token_enc = $1, qr_token_hash = $2, qr_issued_at = $3 WHERE id = $4")
         .bind(token.map(|t| crypto.seal_at("households.qr_token_enc", &code, t)))
         .bind(token.map(|t| crypto.lookup_hash("qr", t)))
@@ -457,6 +468,18 @@ impl Store {
             .await?)
     }
 
+    /// The grid code of the household whose code `token` was before it was replaced, if it
+    /// was one.
+    pub async fn replaced_qr_grid(&self, token: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT g.code FROM replaced_qr_codes r JOIN households h ON h.id = r.household_id \
+             JOIN units g ON g.id = h.grid_id WHERE r.token_hash = $1",
+        )
+        .bind(self.crypto.lookup_hash("qr", token))
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     /// Issue (or with `None`, revoke) a household's QR token, audited.
     pub async fn reissue_qr(
         &self,
@@ -589,9 +612,10 @@ impl Store {
         comment: &str,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        // Only a matter reported through the household's current code, and only once.
-        let id: i64 = sqlx::query_scalar(
-            "SELECT m.id FROM matters m JOIN households h ON h.id = m.household_id WHERE m.code = $1 \
+        // Only a matter reported through the household's current code, once it is closed,
+        // and only once.
+        let (id, status): (i64, String) = sqlx::query_as(
+            "SELECT m.id, m.status FROM matters m JOIN households h ON h.id = m.household_id WHERE m.code = $1 \
              AND m.household_id = $2 AND m.source = 'household_qr' AND m.created_at >= COALESCE(h.qr_issued_at, 0)",
         )
         .bind(code)
@@ -599,6 +623,9 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
+        if status != "closed" {
+            return Err(StoreError::Conflict { constraint: "matter_ratings_closed".into() });
+        }
         let rated: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM matter_ratings WHERE matter_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)

@@ -74,7 +74,7 @@ pub fn qr_png(data: &str, scale: u32) -> Result<Vec<u8>, AppError> {
 
 // ---- the residents' page ---------------------------------------------------------------
 
-async fn household_for(state: &AppState, token: &str, client: &str) -> Result<HouseholdRow, Response> {
+async fn household_for(state: &AppState, token: &str, client: &str, lang: Lang) -> Result<HouseholdRow, Response> {
     if !state.qr_limiter.allow(client) {
         return Err((
             StatusCode::TOO_MANY_REQUESTS,
@@ -84,9 +84,29 @@ async fn household_for(state: &AppState, token: &str, client: &str) -> Result<Ho
     }
     match resident::household(state, token).await {
         Ok(Some(h)) => Ok(h),
-        Ok(None) => Err(super::not_found_page()),
-        Err(e) => Err(WebError(e.into(), Lang::ZhCn).into_response()),
+        Ok(None) => Err(not_current(state, token, lang).await),
+        Err(e) => Err(WebError(e.into(), lang).into_response()),
     }
+}
+
+/// A code that opens no household, on the residents' own page: a replaced code says so and
+/// whom to ask for the new one (410); any other says the code is not valid (404). Both
+/// say what to do in an emergency.
+async fn not_current(state: &AppState, token: &str, lang: Lang) -> Response {
+    let replaced = match resident::replaced(state, token).await {
+        Ok(r) => r,
+        Err(e) => return WebError(e.into(), lang).into_response(),
+    };
+    let status = if replaced.is_some() { StatusCode::GONE } else { StatusCode::NOT_FOUND };
+    let ctx = match replaced {
+        Some(r) => context! {
+            lang => lang.code(), replaced => true, grid_name => r.grid_name, officer => r.officer, worker => r.worker,
+        },
+        None => context! { lang => lang.code(), replaced => false },
+    };
+    let mut resp = render_status(state, status, "resident_gone.html", ctx);
+    resp.headers_mut().insert(header::REFERRER_POLICY, "no-referrer".parse().expect("valid header"));
+    resp
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -138,7 +158,7 @@ pub async fn resident_page(
     Path(token): Path<String>,
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Response {
-    let h = match household_for(&state, &token, &client).await {
+    let h = match household_for(&state, &token, &client, crate::i18n::lang_from_headers(&headers)).await {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -188,6 +208,9 @@ async fn again(state: &AppState, h: &HouseholdRow, token: &str, lang: Lang, e: f
             (messages.join("；"), StatusCode::UNPROCESSABLE_ENTITY)
         }
         fengqiao_app::Error::Limited(_) => (i18n::t(lang, "qr_err_too_many"), StatusCode::TOO_MANY_REQUESTS),
+        fengqiao_app::Error::Conflict { message, .. } if message.contains("once it is closed") => {
+            (i18n::t(lang, "qr_err_not_closed"), StatusCode::CONFLICT)
+        }
         fengqiao_app::Error::Conflict { .. } => (i18n::t(lang, "qr_err_rated_once"), StatusCode::CONFLICT),
         fengqiao_app::Error::NotFound => return super::not_found_page(),
         e => return WebError(e.into(), lang).into_response(),
@@ -203,7 +226,7 @@ pub async fn submit_matter(
     Form(f): Form<MatterForm>,
 ) -> Response {
     let lang = crate::i18n::lang_from_headers(&headers);
-    let h = match household_for(&state, &token, &client).await {
+    let h = match household_for(&state, &token, &client, crate::i18n::lang_from_headers(&headers)).await {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -243,7 +266,7 @@ pub async fn rate(
     Form(f): Form<RatingForm>,
 ) -> Response {
     let lang = crate::i18n::lang_from_headers(&headers);
-    let h = match household_for(&state, &token, &client).await {
+    let h = match household_for(&state, &token, &client, crate::i18n::lang_from_headers(&headers)).await {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -290,9 +313,12 @@ pub async fn qr_image(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfOnly {
+pub struct ReissueForm {
     #[serde(default)]
     csrf: String,
+    /// The old code stops working at once: the page asks for a tick first.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// Issue a new code, revoking the old one.
@@ -300,9 +326,13 @@ pub async fn reissue(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
     Path(code): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<ReissueForm>,
 ) -> WebResult {
     actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), actor.lang))?;
+    if f.confirm != "1" {
+        let e = fengqiao_domain::FieldError::new("confirm", "confirm that the old code stops working");
+        return Err(WebError(AppError::Validation(vec![e]), actor.lang));
+    }
     let h =
         fengqiao_app::registry::reissue_qr(&state, &actor, &code).await.map_err(|e| WebError(e.into(), actor.lang))?;
     Ok(Redirect::to(&format!("/households/{}", h.code)).into_response())

@@ -33,6 +33,7 @@ templates!(
     "registry.html",
     "household.html",
     "resident.html",
+    "resident_gone.html",
     "qr_sheet.html",
     "organisations.html",
     "import.html",
