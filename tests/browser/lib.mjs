@@ -5,6 +5,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 export const PASSWORD = 'Fengqiao@2026';
@@ -91,9 +92,10 @@ export async function launch() {
   });
 }
 
-/** A new page that records console errors and uncaught exceptions. */
-export async function newPage(browser, viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+/** A new page that records console errors and uncaught exceptions. `bypassCSP` lets a
+ * test inject axe-core (the pages' policy forbids any script but their own). */
+export async function newPage(browser, viewport = { width: 1280, height: 860 }, { bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', bypassCSP });
   const page = await context.newPage();
   page.consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
@@ -114,4 +116,30 @@ export async function login(page, demo, username) {
     await page.getByRole('button', { name: /验证|Verify/ }).click();
   }
   await page.waitForURL(/\/dashboard/);
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Accessibility violations of the page as axe-core (WCAG 2.1 A and AA rules) finds them,
+ * serious and critical only: [{ id, impact, help, nodes: [selector, ...] }]. The page must
+ * come from `newPage(..., { bypassCSP: true })`. */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    resultTypes: ['violations'],
+  }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+}
+
+/** A bearer token for `username` (API writes need one). */
+export async function apiToken(demo, username) {
+  const r = await fetch(`${demo.base}/api/v1/session`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (!r.ok) throw new Error(`login ${username}: ${r.status} ${await r.text()}`);
+  return (await r.json()).token;
 }

@@ -32,8 +32,9 @@ test('a grid worker opens a household file on the phone and records a visit', as
   assert.equal(await page.getByTestId('visits').locator('tbody tr').count(), before + 1);
   // The change is in the household's history, the reads are not.
   const history = await page.getByTestId('history').textContent();
-  assert.match(history, /household\.visit/);
-  assert.doesNotMatch(history, /household\.read/);
+  // In words: what was done, by whom (the worker's name, not the login), which visit.
+  assert.match(history, /入户走访钱芳入户宣传/);
+  assert.doesNotMatch(history, /household|gw001|查看一户一档/);
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });

@@ -30,11 +30,26 @@ try {
   await login(auditor, demo, 'auditor');
   await auditor.goto(`${demo.base}/audit`);
   await auditor.screenshot({ path: `${out}/audit.png` });
-  const phone = await newPage(browser, { width: 390, height: 844 });
-  await login(phone, demo, 'gw001');
-  await phone.screenshot({ path: `${out}/phone-dashboard.png` });
-  await phone.goto(`${demo.base}/matters/new`);
-  await phone.screenshot({ path: `${out}/phone-intake.png`, fullPage: true });
+  // Each role's workbench on a phone.
+  for (const user of ['gw001', 'co01', 'med01', 'commander', 'street']) {
+    const phone = await newPage(browser, { width: 390, height: 844 });
+    await login(phone, demo, user);
+    await phone.screenshot({ path: `${out}/phone-workbench-${user}.png` });
+    if (user === 'gw001') {
+      await phone.goto(`${demo.base}/matters/new`);
+      await phone.screenshot({ path: `${out}/phone-intake.png`, fullPage: true });
+      await phone.goto(`${demo.base}/dashboard#nav`);
+      await phone.screenshot({ path: `${out}/phone-menu.png` });
+      const code = await phone.evaluate(async () => (await (await fetch('/api/v1/households?limit=1')).json()).items[0].code);
+      await phone.goto(`${demo.base}/households/${code}`);
+      const url = (await phone.getByTestId('qr-url').textContent()).trim();
+      const resident = await newPage(browser, { width: 390, height: 844 });
+      await resident.goto(url);
+      await resident.screenshot({ path: `${out}/phone-resident.png`, fullPage: true });
+      await resident.context().close();
+    }
+    await phone.context().close();
+  }
 } finally {
   await browser.close();
   demo.stop();

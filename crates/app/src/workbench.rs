@@ -43,8 +43,9 @@ pub enum Section {
     NewReports(Vec<MatterDetail>),
     /// Open matters of the area, overdue or risky first, then the newest.
     OpenMatters { matters: Vec<MatterDetail>, total: i64 },
-    /// What is past a deadline, soonest due first, by kind of deadline.
-    Overdue(Vec<(OverdueKind, DueRow)>),
+    /// What is past a deadline, soonest due first: each matter once, with every deadline
+    /// it missed.
+    Overdue(Vec<(Vec<OverdueKind>, DueRow)>),
     /// Follow-up visits after closure that are due.
     FollowUpsDue(Vec<DueRow>),
     /// Households with someone in care not visited lately.
@@ -154,8 +155,16 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
         .flat_map(|(k, rows)| rows.iter().map(move |r| (k, r.clone())))
         .collect();
         due.sort_by_key(|(_, r)| r.due_at);
-        due.truncate(SECTION_ITEMS as usize * 2);
-        wb.sections.push(Section::Overdue(due));
+        let mut once: Vec<(Vec<OverdueKind>, DueRow)> = vec![];
+        for (k, r) in due {
+            match once.iter_mut().find(|(_, seen)| seen.code == r.code) {
+                Some((kinds, _)) if !kinds.contains(&k) => kinds.push(k),
+                Some(_) => {}
+                None => once.push((vec![k], r)),
+            }
+        }
+        once.truncate(SECTION_ITEMS as usize * 2);
+        wb.sections.push(Section::Overdue(once));
     }
     if visits {
         let (ids, total) = app.store.open_matter_ids_under(&path, now, SECTION_ITEMS).await?;

@@ -120,9 +120,9 @@ pub struct WorkItemOut {
     pub status: Option<String>,
     /// yellow, orange or red, where a risk is known.
     pub risk: Option<String>,
-    /// Which deadline was missed (`unacknowledged`, `unresolved`, `terms_overdue`,
-    /// `confirmation_due`), in the overdue section.
-    pub overdue: Option<&'static str>,
+    /// Which deadlines were missed (`unacknowledged`, `unresolved`, `terms_overdue`,
+    /// `confirmation_due`), in the overdue section; empty elsewhere.
+    pub overdue: Vec<&'static str>,
     /// When it is due (the matter's resolution deadline, the follow-up, the plan's step).
     pub due_at: Option<String>,
     /// The next step of an assigned case's plan.
@@ -164,14 +164,14 @@ fn matter_item(m: &fengqiao_app::casefile::MatterDetail) -> WorkItemOut {
         grid: m.grid_name.clone(),
         status: Some(m.status.code().to_string()),
         risk: Some(m.escalation_risk_level.as_str().to_string()).filter(|r| r != "none"),
-        overdue: None,
+        overdue: vec![],
         due_at: m.resolve_due_at.filter(|_| !m.is_closed()).map(rfc3339),
         next_step: None,
         last_visit_at: None,
     }
 }
 
-fn due_item(r: &DueRow, overdue: Option<&'static str>) -> WorkItemOut {
+fn due_item(r: &DueRow, overdue: Vec<&'static str>) -> WorkItemOut {
     WorkItemOut {
         object: "matter",
         code: r.code.clone(),
@@ -219,7 +219,7 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                             grid: a.grid_name.clone(),
                             status: None,
                             risk: Some(a.level.clone()),
-                            overdue: None,
+                            overdue: vec![],
                             due_at: None,
                             next_step: None,
                             last_visit_at: None,
@@ -229,8 +229,11 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                 ),
                 Section::NewReports(ms) => (ms.iter().map(matter_item).collect(), ms.len()),
                 Section::OpenMatters { matters, total } => (matters.iter().map(matter_item).collect(), *total as usize),
-                Section::Overdue(rows) => (rows.iter().map(|(k, r)| due_item(r, Some(k.code()))).collect(), rows.len()),
-                Section::FollowUpsDue(rows) => (rows.iter().map(|r| due_item(r, None)).collect(), rows.len()),
+                Section::Overdue(rows) => (
+                    rows.iter().map(|(kinds, r)| due_item(r, kinds.iter().map(|k| k.code()).collect())).collect(),
+                    rows.len(),
+                ),
+                Section::FollowUpsDue(rows) => (rows.iter().map(|r| due_item(r, vec![])).collect(), rows.len()),
                 Section::VisitsDue { households, total } => (
                     households
                         .iter()
@@ -241,7 +244,7 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                             grid: h.grid_name.clone(),
                             status: None,
                             risk: None,
-                            overdue: None,
+                            overdue: vec![],
                             due_at: None,
                             next_step: None,
                             last_visit_at: h.last_visit_at.map(rfc3339),

@@ -113,11 +113,11 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
         ),
         Section::Overdue(rows) => (
             rows.iter()
-                .map(|(kind, r)| context! {
+                .map(|(kinds, r)| context! {
                     href => format!("/matters/{}", r.code),
                     title => excerpt(&r.detail, 40),
-                    sub => format!("{} · {}", r.grid_name, r.handler_name),
-                    tags => vec![context! { class => "care", text => t(lang, &format!("sv_{}", kind.code())) }],
+                    sub => if r.handler_name == r.grid_name { r.grid_name.clone() } else { format!("{} · {}", r.grid_name, r.handler_name) },
+                    tags => kinds.iter().map(|k| context! { class => "care", text => t(lang, &format!("sv_{}", k.code())) }).collect::<Vec<_>>(),
                     when => format!("{} {}", t(lang, "wb_due"), date(r.due_at)),
                     code => r.code.clone(),
                 })
