@@ -13,22 +13,26 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bump when the schema or the analysis changes: the index is then rebuilt.
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
 /// Re-read this far behind the watermark, for writes that committed late.
 const OVERLAP_MS: i64 = 5_000;
 const BATCH: i64 = 2_000;
 
 struct Fields {
     id: Field,
+    /// Words as jieba segments them (stored: the matched passage is cut from it).
     text: Field,
+    /// The same text one character at a time, with positions: any run of characters is
+    /// found as a phrase (狗 inside 宠物狗, a partial name, digits of a room number).
+    chars: Field,
     path: Field,
     kind: Field,
     category: Field,
@@ -64,16 +68,74 @@ pub struct SearchQuery {
     pub to: Option<i64>,
     pub limit: usize,
     pub offset: usize,
+    /// Best match first; otherwise (the default) the newest first.
+    pub relevance: bool,
+}
+
+/// One character per token, letters and digits only, lower-cased, at consecutive positions.
+#[derive(Clone, Default)]
+struct CharTokenizer {
+    token: Token,
+}
+
+struct CharStream<'a> {
+    chars: std::str::CharIndices<'a>,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for CharTokenizer {
+    type TokenStream<'a> = CharStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CharStream<'a> {
+        self.token.reset();
+        CharStream { chars: text.char_indices(), token: &mut self.token }
+    }
+}
+
+impl TokenStream for CharStream<'_> {
+    fn advance(&mut self) -> bool {
+        for (at, c) in self.chars.by_ref() {
+            if c.is_alphanumeric() {
+                self.token.text.clear();
+                self.token.text.extend(c.to_lowercase());
+                self.token.offset_from = at;
+                self.token.offset_to = at + c.len_utf8();
+                self.token.position = self.token.position.wrapping_add(1);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// The characters a word is found by in the `chars` field.
+fn char_terms(word: &str) -> Vec<String> {
+    word.chars().filter(|c| c.is_alphanumeric()).map(|c| c.to_lowercase().collect()).collect()
 }
 
 fn schema() -> (Schema, Fields) {
     let mut sb = Schema::builder();
-    let text_opts = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer("jieba").set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    let text_opts = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("jieba")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let char_opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("chars").set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let f = Fields {
         id: sb.add_i64_field("id", INDEXED | STORED | FAST),
         text: sb.add_text_field("text", text_opts),
+        chars: sb.add_text_field("chars", char_opts),
         path: sb.add_text_field("path", STRING),
         kind: sb.add_text_field("kind", STRING),
         category: sb.add_text_field("category", STRING),
@@ -134,6 +196,7 @@ impl SearchIndex {
 
     fn finish(index: Index, f: Fields, wm: (i64, i64)) -> anyhow::Result<SearchIndex> {
         index.tokenizers().register("jieba", analyzer());
+        index.tokenizers().register("chars", TextAnalyzer::builder(CharTokenizer::default()).build());
         let writer: IndexWriter = index.writer(64_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, sync: tokio::sync::Mutex::new(wm) })
@@ -149,6 +212,7 @@ impl SearchIndex {
             text.push_str(t);
         }
         d.add_text(self.f.text, &text);
+        d.add_text(self.f.chars, &text);
         // Every ancestor path, so a filter on any unit is one term.
         let mut prefix = String::from("/");
         for seg in r.grid_path.split('/').filter(|s| !s.is_empty()) {
@@ -221,7 +285,8 @@ impl SearchIndex {
         Ok(Some(self.sync(store).await?))
     }
 
-    fn tokens(&self, text: &str) -> Vec<String> {
+    /// The words of a query as the index reads them.
+    pub fn tokens(&self, text: &str) -> Vec<String> {
         let mut a = analyzer();
         let mut stream = a.token_stream(text);
         let mut out: Vec<String> = Vec::new();
@@ -234,8 +299,9 @@ impl SearchIndex {
         out
     }
 
-    /// Matching matter ids, best first, and how many match in all.
-    pub fn search(&self, q: &SearchQuery) -> anyhow::Result<(Vec<i64>, usize)> {
+    /// Matching matters (id and the indexed text), newest or best first, and how many match
+    /// in all.
+    pub fn search(&self, q: &SearchQuery) -> anyhow::Result<(Vec<(i64, String)>, usize)> {
         let term = |f: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(f, v), IndexRecordOption::Basic))
         };
@@ -269,9 +335,18 @@ impl SearchIndex {
         }
         let words = self.tokens(&q.text);
         for w in &words {
+            // A word as jieba segments it, or else its characters in a row.
+            let as_word: Box<dyn Query> =
+                Box::new(TermQuery::new(Term::from_field_text(self.f.text, w), IndexRecordOption::WithFreqs));
+            let chars: Vec<Term> = char_terms(w).iter().map(|c| Term::from_field_text(self.f.chars, c)).collect();
+            let as_chars: Box<dyn Query> = match chars.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(chars[0].clone(), IndexRecordOption::WithFreqs)),
+                _ => Box::new(PhraseQuery::new(chars)),
+            };
             must.push((
                 Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.f.text, w), IndexRecordOption::WithFreqs)),
+                Box::new(BooleanQuery::new(vec![(Occur::Should, as_word), (Occur::Should, as_chars)])),
             ));
         }
         if !q.text.trim().is_empty() && words.is_empty() {
@@ -280,8 +355,8 @@ impl SearchIndex {
         let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 500);
-        // Words: best first. Filters only: every match scores the same, so newest first.
-        let (addrs, count): (Vec<tantivy::DocAddress>, usize) = if words.is_empty() {
+        // Newest first, unless the best match is asked for (filters alone score the same).
+        let (addrs, count): (Vec<tantivy::DocAddress>, usize) = if words.is_empty() || !q.relevance {
             let by_date = TopDocs::with_limit(limit)
                 .and_offset(q.offset)
                 .order_by_fast_field::<i64>("created_at", tantivy::Order::Desc);
@@ -296,7 +371,8 @@ impl SearchIndex {
         for addr in addrs {
             let d: TantivyDocument = searcher.doc(addr)?;
             if let Some(id) = d.get_first(self.f.id).and_then(|v| v.as_i64()) {
-                ids.push(id);
+                let text = d.get_first(self.f.text).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                ids.push((id, text));
             }
         }
         Ok((ids, count))
@@ -325,6 +401,25 @@ mod tests {
         drop(building);
         assert!(ix.sync_if_idle(&db.store).await.unwrap().is_some());
         db.finish().await;
+    }
+
+    #[test]
+    fn the_passage_marks_the_words_where_they_were_found() {
+        let text = "邻居家的宠物狗夜间吠叫。\n调解记录：双方同意晚上九点后把狗关在室内，减少噪音。";
+        let p = passage(text, &["噪音".into()]).unwrap();
+        let marked: Vec<&str> = p.iter().filter(|(_, hit)| *hit).map(|(t, _)| t.as_str()).collect();
+        assert_eq!(marked, ["噪音"]);
+        let joined: String = p.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(joined.starts_with("调解记录") || joined.starts_with("…"), "{joined}");
+        assert!(joined.contains("减少噪音"), "{joined}");
+        let p = passage(text, &["狗".into()]).unwrap();
+        assert_eq!(p.iter().filter(|(_, hit)| *hit).count(), 2, "every occurrence: {p:?}");
+        assert!(passage(text, &["仲裁".into()]).is_none());
+        let long = "甲".repeat(200) + "噪音" + &"乙".repeat(200);
+        let p = passage(&long, &["噪音".into()]).unwrap();
+        let n: usize = p.iter().map(|(t, _)| t.chars().count()).sum();
+        assert!(n <= PASSAGE_CHARS + 2, "{n}");
+        assert!(p.first().unwrap().0.starts_with('…') && p.last().unwrap().0.ends_with('…'));
     }
 
     #[test]
@@ -362,6 +457,9 @@ pub struct Filters {
     /// Created on or before (YYYY-MM-DD).
     #[serde(default)]
     pub to: Option<String>,
+    /// `newest` (the default) or `relevance` (the best match to the words first).
+    #[serde(default)]
+    pub sort: Option<String>,
 }
 
 fn nonempty(v: &Option<String>) -> Option<String> {
@@ -421,6 +519,14 @@ pub async fn find(
     if risk.as_deref().is_some_and(|r| fengqiao_domain::risk::Level::parse(r).is_none()) {
         errs.push(FieldError::new("risk", "none, yellow, orange or red"));
     }
+    let relevance = match nonempty(&f.sort).as_deref() {
+        None | Some("newest") => false,
+        Some("relevance") => true,
+        Some(_) => {
+            errs.push(FieldError::new("sort", "newest or relevance"));
+            false
+        }
+    };
     if q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         errs.push(FieldError::new("q", "at most 100 characters"));
     }
@@ -468,6 +574,7 @@ pub async fn find(
             .flatten();
         let counted = state.store.count_matters(&filter, COUNT_CAP + 1).await?;
         return Ok(Found {
+            passages: Default::default(),
             rows,
             total: counted.min(COUNT_CAP),
             total_is_capped: counted > COUNT_CAP,
@@ -499,12 +606,17 @@ pub async fn find(
         to,
         limit: limit as usize,
         offset: offset as usize,
+        relevance,
     };
-    let (ids, total) = state.search.search(&sq).map_err(Error::Internal)?;
+    let (hits, total) = state.search.search(&sq).map_err(Error::Internal)?;
+    let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
     let rows = state.store.matters_by_ids(&ids).await?;
+    let marks = state.search.tokens(&sq.text);
+    let passages = hits.iter().filter_map(|(id, text)| passage(text, &marks).map(|p| (*id, p))).collect();
     let total = total as i64;
     let next = (offset + limit < total.min(COUNT_CAP)).then(|| format!("s{}", offset + limit));
     Ok(Found {
+        passages,
         rows,
         total: total.min(COUNT_CAP),
         total_is_capped: total > COUNT_CAP,
@@ -516,9 +628,69 @@ pub async fn find(
 /// Lists count at most this many matters ("10,000+") and search goes no deeper.
 pub const COUNT_CAP: i64 = 10_000;
 
+/// The part of a matter's text where the words were found: up to [`PASSAGE_CHARS`]
+/// characters around the first match, as pieces, each marked when it is a searched word.
+pub type Passage = Vec<(String, bool)>;
+
+/// How long a matched passage is.
+pub const PASSAGE_CHARS: usize = 80;
+
+/// The passage of `text` around the first of `words` found in it (any case), with every
+/// occurrence of a word marked; `None` when no word occurs as such (nothing to show).
+pub fn passage(text: &str, words: &[String]) -> Option<Passage> {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    if lower.len() != chars.len() {
+        return None;
+    }
+    let mut words: Vec<Vec<char>> = words
+        .iter()
+        .map(|w| w.chars().flat_map(char::to_lowercase).collect::<Vec<char>>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    let at = |i: usize| words.iter().find(|w| lower[i..].starts_with(w)).map(Vec::len);
+    let first = (0..chars.len()).find(|&i| at(i).is_some())?;
+    // Start at the beginning of the line (or sentence) with the word, if it is close.
+    let mut start = first.saturating_sub(PASSAGE_CHARS / 4);
+    if let Some(b) = (start..first).rev().find(|&i| matches!(chars[i], '\n' | '。' | '；' | '！' | '？')) {
+        start = b + 1;
+    }
+    let end = (start + PASSAGE_CHARS).min(chars.len());
+    let mut out: Passage = vec![];
+    let push = |out: &mut Passage, s: String, hit: bool| match out.last_mut() {
+        Some((t, h)) if *h == hit && !hit => t.push_str(&s),
+        _ => out.push((s, hit)),
+    };
+    if start > 0 {
+        push(&mut out, "…".into(), false);
+    }
+    let mut i = start;
+    while i < end {
+        match at(i) {
+            Some(n) => {
+                let n = n.min(end - i);
+                push(&mut out, chars[i..i + n].iter().collect(), true);
+                i += n;
+            }
+            None => {
+                let c = if chars[i] == '\n' { ' ' } else { chars[i] };
+                push(&mut out, c.to_string(), false);
+                i += 1;
+            }
+        }
+    }
+    if end < chars.len() {
+        push(&mut out, "…".into(), false);
+    }
+    Some(out)
+}
+
 /// One page of a matters list.
 #[derive(Debug, Clone)]
 pub struct Found {
+    /// For a word search, the passage where the words were found, by matter id.
+    pub passages: std::collections::HashMap<i64, Passage>,
     pub rows: Vec<fengqiao_store::matters::MatterDetail>,
     /// How many match, up to [`COUNT_CAP`].
     pub total: i64,

@@ -356,10 +356,31 @@ async fn full_text_search_with_filters(db: &TestDb) {
         .map(|f| f["field"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(fields, ["tier", "risk", "from"]);
-    // The list page searches too.
+    // The list page searches too, and shows where the words were found: 欠薪 is in the
+    // mediation record, not the narrative, and is marked there.
     let page = w.get(&format!("/matters?q={}", urlencode("欠薪")), Some(&gw)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&wages) && !page.body.contains(&noise));
+    assert!(page.body.contains("包工头承诺月底前结清<mark>欠薪</mark>"), "{}", page.body);
+    let r = w.get(&format!("/api/v1/matters?q={}", urlencode("欠薪")), Some(&gw)).await.json();
+    let hits: Vec<&str> = r["items"][0]["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["hit"] == true)
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(hits, ["欠薪"]);
+    // Issue 10, item 7: a single character is found inside a word (楼上 → 楼), and a run of
+    // characters jieba does not segment as a word (三个).
+    assert_eq!(find(gw.clone(), &format!("q={}", urlencode("楼"))).await, [noise.as_str()]);
+    assert_eq!(find(gw.clone(), &format!("q={}", urlencode("三个"))).await, [wages.as_str()]);
+    // Words: the newest first unless the best match is asked for.
+    let both = format!("q={}", urlencode("装修"));
+    assert_eq!(find(gw.clone(), &both).await, [noise.as_str(), wages.as_str()], "newest first");
+    let best = find(gw.clone(), &format!("{both}&sort=relevance")).await;
+    assert_eq!(best.len(), 2);
+    assert_error_body(&w.get("/api/v1/matters?q=x&sort=sideways", Some(&gw)).await, 422, "validation");
 }
 
 async fn screening_rounds_link_what_they_find(db: &TestDb) {

@@ -435,8 +435,12 @@ impl ResidentQuery {
         if let Ok(p) = Phone::parse(q) {
             return Some(ResidentQuery::Phone(p));
         }
-        if q.chars().all(|c| c.is_ascii_alphabetic()) {
-            return Some(ResidentQuery::Pinyin(q.to_ascii_lowercase()));
+        // Pinyin as people type it: "zhong rui", "Zhong-Rui", "zhongrui" and "zr" alike.
+        if q.chars().all(|c| c.is_ascii_alphabetic() || matches!(c, ' ' | '-' | '\'' | '·'))
+            && q.chars().any(|c| c.is_ascii_alphabetic())
+        {
+            let joined: String = q.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+            return Some(ResidentQuery::Pinyin(joined.to_ascii_lowercase()));
         }
         Some(ResidentQuery::Text(q.to_string()))
     }
@@ -854,5 +858,20 @@ impl Store {
         .bind(format!("{}%", path.0))
         .fetch_one(&self.read)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::ResidentQuery;
+
+    #[test]
+    fn pinyin_is_read_as_people_type_it() {
+        for q in ["zhong rui", "Zhong Rui", "zhong-rui", "zhongrui", " ZHONGRUI "] {
+            assert_eq!(ResidentQuery::parse(q), Some(ResidentQuery::Pinyin("zhongrui".into())), "{q}");
+        }
+        assert_eq!(ResidentQuery::parse("zr"), Some(ResidentQuery::Pinyin("zr".into())));
+        assert!(matches!(ResidentQuery::parse("钟 瑞"), Some(ResidentQuery::Text(_))));
+        assert!(matches!(ResidentQuery::parse("- '"), Some(ResidentQuery::Text(_))));
     }
 }

@@ -6,7 +6,7 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::present::matter::{MatterOut, out};
+use crate::present::matter::{MatterOut, PassagePiece, out};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -109,6 +109,8 @@ pub struct ListQuery {
     pub from: Option<String>,
     /// Created on or before (YYYY-MM-DD).
     pub to: Option<String>,
+    /// `newest` (the default) or `relevance` (best match to the words first).
+    pub sort: Option<String>,
     /// 1–500, default 50.
     pub limit: Option<i64>,
     /// Where the page starts: the `next_cursor` of the previous page.
@@ -130,7 +132,8 @@ pub struct MatterPage {
     pub index_incomplete: bool,
 }
 
-/// Matters in the caller's jurisdiction: newest first, or best first when searching words.
+/// Matters in the caller's jurisdiction: newest first, or with `sort=relevance` the best
+/// match to the words first. A word search gives each matter's matched passage.
 #[utoipa::path(get, path = "/matters", tag = "matters", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = MatterPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
@@ -152,10 +155,21 @@ pub async fn list(
         risk: q.risk,
         from: q.from,
         to: q.to,
+        sort: q.sort,
     };
     let found = fengqiao_app::search::find(&state, &actor, &f, limit, q.cursor.as_deref()).await?;
     Ok(Json(MatterPage {
-        items: found.rows.iter().map(out).collect(),
+        items: found
+            .rows
+            .iter()
+            .map(|m| MatterOut {
+                matched: found
+                    .passages
+                    .get(&m.id)
+                    .map(|p| p.iter().map(|(text, hit)| PassagePiece { text: text.clone(), hit: *hit }).collect()),
+                ..out(m)
+            })
+            .collect(),
         total: found.total,
         total_is_capped: found.total_is_capped,
         next_cursor: found.next_cursor,

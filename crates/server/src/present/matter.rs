@@ -50,6 +50,16 @@ pub struct MatterOut {
     /// none, yellow, orange or red.
     pub escalation_risk_level: String,
     pub created_at: String,
+    /// In a word search, where the words were found (narrative, mediation records, notes):
+    /// the passage in pieces, `hit` on the searched words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Vec<PassagePiece>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PassagePiece {
+    pub text: String,
+    pub hit: bool,
 }
 
 pub(crate) fn out(m: &MatterDetail) -> MatterOut {
@@ -75,6 +85,7 @@ pub(crate) fn out(m: &MatterDetail) -> MatterOut {
         escalation_risk_score: m.escalation_risk_score,
         escalation_risk_level: m.escalation_risk_level.as_str().into(),
         created_at: rfc3339(m.created_at),
+        matched: None,
     }
 }
 

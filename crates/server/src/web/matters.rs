@@ -45,6 +45,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         Ok(found) => (found, None),
         Err(fengqiao_app::Error::Invalid(f)) => (
             fengqiao_app::search::Found {
+                passages: Default::default(),
                 rows: vec![],
                 total: 0,
                 total_is_capped: false,
@@ -69,14 +70,24 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         ("risk", v(&f.risk)),
         ("from", v(&f.from)),
         ("to", v(&f.to)),
+        ("sort", v(&f.sort)),
     ])
     .unwrap_or_default();
     let ctx = context! {
-        rows => found.rows.iter().map(|m| row(&state.taxonomy, m, now)).collect::<Vec<_>>(),
+        rows => found
+            .rows
+            .iter()
+            .map(|m| {
+                let matched = found.passages.get(&m.id).map(|p| {
+                    p.iter().map(|(text, hit)| context! { text => text.clone(), hit => *hit }).collect::<Vec<_>>()
+                });
+                context! { matched => matched, ..row(&state.taxonomy, m, now) }
+            })
+            .collect::<Vec<_>>(),
         total => found.total, total_is_capped => found.total_is_capped, next_cursor => found.next_cursor,
         not_first => cursor.is_some(), qs => qs, error => error, index_incomplete => found.index_incomplete,
         f => context! { q => v(&f.q), unit => v(&f.unit), kind => v(&f.kind), category => v(&f.category), status => v(&f.status),
-            tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to) },
+            tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to), sort => v(&f.sort) },
         statuses => ["open", "registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
         kinds => ["dispute", "hazard", "request", "incident", "tip"],
         categories => state.taxonomy.all().iter().map(|c| context! { code => c.code.clone(), label => c.label.clone() }).collect::<Vec<_>>(),
