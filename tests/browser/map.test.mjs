@@ -21,6 +21,22 @@ test('the commander sees all 156 grids and a click opens the grid card', async (
   assert.match(text, /XY-C05-G03/);
   assert.match(text, /振兴社区第\d警格/);
   assert.match(text, /网格警/);
+  // Issue 10, item 8: the legend's classes are whole numbers that share none; every grid is
+  // labelled; the card leads to the grid's open matters.
+  for (const figure of ['households', 'open_matters', 'volunteers', 'visit_coverage']) {
+    await page.getByLabel('着色指标').selectOption(figure);
+    const rows = (await page.getByTestId('map-legend').locator('div').allTextContents()).map((t) => t.trim().replace('%', ''));
+    const ranges = rows.map((r) => r.split('–').map(Number)).map(([lo, hi]) => [lo, hi ?? lo]);
+    assert.ok(ranges.length >= 1, figure);
+    for (const [i, [lo, hi]] of ranges.entries()) {
+      assert.ok(Number.isInteger(lo) && Number.isInteger(hi) && lo <= hi, `${figure}: ${rows}`);
+      if (i > 0) assert.equal(lo, ranges[i - 1][1] + 1, `${figure}: ${rows}`);
+    }
+  }
+  assert.equal(await page.locator('.leaflet-tooltip.grid-label').count(), 156);
+  await card.getByTestId('grid-matters').click();
+  await page.waitForURL(/\/matters\?status=open&unit=XY-C05-G03$/);
+  await page.getByText(/共 \d+ 条/).waitFor();
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });
@@ -59,9 +75,8 @@ test('a grid named like markup is shown as text on the map', async () => {
   const res = await page.goto(`${demo.base}/map`);
   assert.match(res.headers()['content-security-policy'], /script-src 'self';/);
   await page.locator('#map-status[data-count="156"]').waitFor();
-  await page.locator('#map path[data-grid="XY-C01-G02"]').hover();
-  const tip = page.locator('.leaflet-tooltip');
-  await tip.waitFor();
+  const tip = page.locator('.leaflet-tooltip.grid-label').filter({ hasText: 'onerror' });
+  await tip.waitFor({ state: 'attached' });
   assert.equal((await tip.textContent()).trim(), name);
   assert.equal(await tip.locator('img').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);

@@ -609,6 +609,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("import_rejects", "下载有误的行（CSV）", "Download the rejected rows (CSV)"),
     ("import_no_file", "请选择要导入的文件", "Choose a file to import"),
     ("nav_cases", "我的案件", "My cases"),
+    ("map_grid_matters", "查看事项", "See its matters"),
+    ("map_grid_unit", "网格详情", "Grid details"),
     ("sort", "排序", "Order"),
     ("sort_newest", "最新在前", "Newest first"),
     ("sort_relevance", "最相关在前", "Best match first"),

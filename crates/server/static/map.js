@@ -20,10 +20,31 @@
   var data = null;
   var selected = null;
 
-  function colour(value, max) {
-    if (!max) return palette[0];
-    var i = Math.min(palette.length - 1, Math.floor((value / max) * palette.length));
-    return palette[i];
+  // Classes of whole numbers: one per value when there are few, else up to five ranges
+  // that share no number ("0–2, 3–5, ...", never "0–0, 0–1").
+  function classes(max) {
+    var out = [];
+    if (max < palette.length) {
+      for (var v = 0; v <= max; v++) out.push({ lo: v, hi: v });
+      return out;
+    }
+    var lo = 0;
+    for (var i = 1; i <= palette.length; i++) {
+      var hi = Math.round((max * i) / palette.length);
+      if (hi >= lo) { out.push({ lo: lo, hi: hi }); lo = hi + 1; }
+    }
+    return out;
+  }
+
+  function classOf(value, cls) {
+    for (var i = 0; i < cls.length; i++) if (value <= cls[i].hi) return i;
+    return cls.length - 1;
+  }
+
+  function colourOf(i, cls) {
+    // Spread the classes over the palette, lightest to darkest.
+    var k = cls.length === 1 ? 0 : Math.round((i * (palette.length - 1)) / (cls.length - 1));
+    return palette[k];
   }
 
   function text(tag, content) {
@@ -44,37 +65,61 @@
       dl.appendChild(text('dd', row[1]));
     });
     card.appendChild(dl);
+    var links = document.createElement('p');
+    links.className = 'card-links';
+    var matters = document.createElement('a');
+    matters.href = '/matters?status=open&unit=' + encodeURIComponent(p.code);
+    matters.className = 'button';
+    matters.textContent = L_.lMatters;
+    matters.setAttribute('data-testid', 'grid-matters');
+    links.appendChild(matters);
     var a = document.createElement('a');
     a.href = '/org/' + encodeURIComponent(p.code);
-    a.textContent = p.code;
-    card.appendChild(a);
+    a.className = 'button';
+    a.textContent = L_.lUnit;
+    links.appendChild(a);
+    card.appendChild(links);
   }
 
+  var figure = null;
+  var cls = [];
+
+  function style(f) {
+    var v = Math.round(f.properties.figures[figure] || 0);
+    return { color: '#7a1010', weight: 1, fillOpacity: 0.65, fillColor: colourOf(classOf(v, cls), cls) };
+  }
+
+  // Colour the grids by the chosen figure. The layer is made once (its permanent labels
+  // would pile up if it were made again); a new figure only restyles it.
   function draw() {
-    var figure = figureSelect.value;
+    figure = figureSelect.value;
     var max = 0;
-    data.features.forEach(function (f) { max = Math.max(max, f.properties.figures[figure] || 0); });
-    if (layer) layer.remove();
+    data.features.forEach(function (f) { max = Math.max(max, Math.round(f.properties.figures[figure] || 0)); });
+    cls = classes(max);
+    var unit = figure === 'visit_coverage' ? '%' : '';
     var box = legend.getContainer();
     box.textContent = '';
     box.appendChild(text('strong', figureSelect.options[figureSelect.selectedIndex].text));
-    palette.forEach(function (c, i) {
+    cls.forEach(function (c, i) {
       var row = document.createElement('div');
       var sw = document.createElement('span');
       sw.className = 'swatch';
-      sw.style.background = c;
+      sw.style.background = colourOf(i, cls);
       row.appendChild(sw);
-      var lo = Math.round((max * i) / palette.length), hi = Math.round((max * (i + 1)) / palette.length);
-      row.appendChild(document.createTextNode(' ' + lo + '–' + hi + (figure === 'visit_coverage' ? '%' : '')));
+      row.appendChild(document.createTextNode(' ' + (c.lo === c.hi ? c.lo : c.lo + '–' + c.hi) + unit));
       box.appendChild(row);
     });
+    if (layer) {
+      layer.setStyle(style);
+      if (selected) selected.setStyle({ weight: 3, color: '#1d5fa8' });
+      return;
+    }
     layer = L.geoJSON(data, {
-      style: function (f) {
-        return { color: '#7a1010', weight: 1, fillOpacity: 0.65, fillColor: colour(f.properties.figures[figure] || 0, max) };
-      },
+      style: style,
       onEachFeature: function (f, l) {
-        // As text: a string would be taken as HTML (a grid's name is data, not markup).
-        l.bindTooltip(text('span', f.properties.name), { sticky: true });
+        // Each grid labelled with its name (as text: a string would be taken as HTML; a
+        // grid's name is data, not markup); the labels show once zoomed in enough to read.
+        l.bindTooltip(text('span', f.properties.name), { permanent: true, direction: 'center', className: 'grid-label' });
         l.on('click', function () {
           if (selected) layer.resetStyle(selected);
           selected = l;
@@ -99,4 +144,7 @@
     })
     .catch(function (e) { status.textContent = String(e); });
   figureSelect.addEventListener('change', function () { if (data) draw(); });
+  function labels() { el.classList.toggle('labels-hidden', map.getZoom() < 15); }
+  map.on('zoomend', labels);
+  map.whenReady(labels);
 })();
