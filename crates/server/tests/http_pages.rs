@@ -303,7 +303,44 @@ async fn paging_numbers_are_bounded(db: &TestDb) {
     }
 }
 
+/// Issue 10, item 9: in English the data's codes read in English too — categories, sex,
+/// relations, care categories, mediators' affiliations — and switching the language comes
+/// back to the same page.
+async fn english_pages_say_it_in_english(db: &TestDb) {
+    let w = world(db).await;
+    common::registry(&w).await;
+    let gw = w.token("gw1").await;
+    let code = common::new_dispute(&w, &gw, "neighbour", "楼上装修噪音持续到深夜").await;
+    let en = |path: &str| {
+        axum::http::Request::get(path.to_string())
+            .header("authorization", format!("Bearer {gw}"))
+            .header("cookie", "fq_lang=en")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let list = w.send(en("/matters")).await.body;
+    assert!(list.contains("Neighbours") && !list.contains("邻里纠纷"), "{list}");
+    let file = w.send(en("/households/H1")).await.body;
+    for word in ["Male", "Head of household", "Elderly living alone"] {
+        assert!(file.contains(word), "{word}: {file}");
+    }
+    for word in ["户主", "独居老人", ">男<"] {
+        assert!(!file.contains(word), "{word} on an English page");
+    }
+    let matter = w.send(en(&format!("/matters/{code}"))).await.body;
+    assert!(matter.contains("Lawyer") && !matter.contains("律师"), "the mediators' affiliations: {matter}");
+    let form = w.send(en("/matters/new")).await.body;
+    assert!(form.contains("Found on patrol") && form.contains("Small conflict"), "{form}");
+    // The switch returns to the page it was clicked on.
+    let link = list.replace("&#x2f;", "/").replace("&amp;", "&");
+    assert!(link.contains("/lang/zh-CN?next=/matters\""), "{link}");
+    let r = w.get("/lang/zh-CN?next=%2Fmatters%3Fkind%3Ddispute", None).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/matters?kind=dispute");
+}
+
 contract_tests!(
+    english_pages_say_it_in_english,
     paging_numbers_are_bounded,
     every_page_renders,
     operations_endpoints,

@@ -41,3 +41,20 @@ pub fn category_label(state: &crate::AppState, lang: crate::i18n::Lang, code: &s
 pub fn care_label(lang: crate::i18n::Lang, c: fengqiao_domain::registry::CareCategory) -> String {
     crate::i18n::t(lang, &format!("care_{}", c.as_str()))
 }
+
+/// A code of a closed vocabulary as people read it: its Chinese label on a Chinese page,
+/// its English name (`{prefix}_{code}` in the message table) on an English one, falling
+/// back to the code with spaces.
+pub fn vocab(lang: crate::i18n::Lang, prefix: &str, code: &str, zh: &str) -> String {
+    if lang == crate::i18n::Lang::ZhCn && !zh.is_empty() {
+        return zh.to_string();
+    }
+    let key = format!("{prefix}_{code}");
+    if crate::i18n::has_key(&key) {
+        let s = crate::i18n::t(lang, &key);
+        if !s.is_empty() {
+            return s;
+        }
+    }
+    code.replace('_', " ")
+}

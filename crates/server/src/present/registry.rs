@@ -4,26 +4,17 @@ use crate::i18n::Lang;
 use fengqiao_app::registry::ResidentView;
 use fengqiao_domain::registry::{CareCategory, DwellingType, OrgKind, Relation};
 
-fn english(code: &str) -> String {
-    code.replace('_', " ")
-}
-
 /// A relation to the head of household (`spouse` → 配偶).
 pub fn relation(lang: Lang, code: &str) -> String {
     match Relation::parse(code) {
-        Some(r) if lang == Lang::ZhCn => r.label_zh().into(),
-        Some(r) => english(r.as_str()),
+        Some(r) => super::vocab(lang, "rel", r.as_str(), r.label_zh()),
         None => code.into(),
     }
 }
 
 /// Care categories, comma-separated codes → labels.
 pub fn care(lang: Lang, codes: &str) -> Vec<String> {
-    codes
-        .split(',')
-        .filter_map(CareCategory::parse)
-        .map(|c| if lang == Lang::ZhCn { c.label_zh().to_string() } else { english(c.as_str()) })
-        .collect()
+    codes.split(',').filter_map(CareCategory::parse).map(|c| super::care_label(lang, c)).collect()
 }
 
 /// A resident's care categories as labels (none for a role that may not see them).
@@ -33,12 +24,15 @@ pub fn care_of(lang: Lang, r: &ResidentView) -> Vec<String> {
 
 /// A dwelling type (`rented` → 租住).
 pub fn dwelling(lang: Lang, code: &str) -> String {
-    DwellingType::parse(code)
-        .map(|d| if lang == Lang::ZhCn { d.label_zh().to_string() } else { english(d.as_str()) })
-        .unwrap_or_default()
+    DwellingType::parse(code).map(|d| super::vocab(lang, "dw", d.as_str(), d.label_zh())).unwrap_or_default()
 }
 
 /// A kind of organisation.
 pub fn org_kind(lang: Lang, k: OrgKind) -> String {
-    if lang == Lang::ZhCn { k.label_zh().to_string() } else { english(k.as_str()) }
+    super::vocab(lang, "org", k.as_str(), k.label_zh())
+}
+
+/// A resident's sex (`male` → 男 / Male).
+pub fn sex(lang: Lang, code: &str) -> String {
+    super::vocab(lang, "sex", code, "")
 }

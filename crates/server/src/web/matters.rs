@@ -15,11 +15,11 @@ use serde::Deserialize;
 
 const PAGE: i64 = 50;
 
-fn row(taxonomy: &fengqiao_domain::matter::Taxonomy, m: &MatterDetail, now: i64) -> Value {
+fn row(state: &AppState, lang: crate::i18n::Lang, m: &MatterDetail, now: i64) -> Value {
     let overdue = !m.is_closed() && m.resolve_due_at.is_some_and(|d| d < now);
     context! {
         code => m.code.clone(), kind => m.kind.as_str(),
-        category => taxonomy.label(&m.category).to_string(),
+        category => crate::present::category_label(state, lang, &m.category),
         narrative => m.narrative.clone(), status => m.status.code(), closure => m.closure().map(|c| c.as_str()),
         tier => m.tier.map(|t| t.as_str()), approach => m.approach.map(|a| a.as_str()),
         grid_code => m.grid_code.clone(), grid_name => m.grid_name.clone(),
@@ -81,7 +81,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
                 let matched = found.passages.get(&m.id).map(|p| {
                     p.iter().map(|(text, hit)| context! { text => text.clone(), hit => *hit }).collect::<Vec<_>>()
                 });
-                context! { matched => matched, ..row(&state.taxonomy, m, now) }
+                context! { matched => matched, ..row(&state, lang, m, now) }
             })
             .collect::<Vec<_>>(),
         total => found.total, total_is_capped => found.total_is_capped, next_cursor => found.next_cursor,
@@ -90,7 +90,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
             tier => v(&f.tier), risk => v(&f.risk), from => v(&f.from), to => v(&f.to), sort => v(&f.sort) },
         statuses => ["open", "registered", "accepted", "mediating", "agreement_reached", "mediation_failed", "performing", "in_progress", "closed"],
         kinds => ["dispute", "hazard", "request", "incident", "tip"],
-        categories => state.taxonomy.all().iter().map(|c| context! { code => c.code.clone(), label => c.label.clone() }).collect::<Vec<_>>(),
+        categories => state.taxonomy.all().iter().map(|c| context! { code => c.code.clone(), label => crate::present::category_label(&state, lang, &c.code) }).collect::<Vec<_>>(),
         tiers => ["grid", "community", "street"],
         risks => ["yellow", "orange", "red"],
         may_record => actor.may(Action::RecordMatter),
@@ -113,7 +113,7 @@ async fn detail_ctx(
         .into_iter()
         .map(|u| {
             let kind = u.mediator_kind.as_deref().and_then(fengqiao_domain::role::MediatorKind::parse);
-            context! { username => u.username, name => u.display_name, kind => kind.map(|k| k.label_zh()) }
+            context! { username => u.username, name => u.display_name, kind => kind.map(|k| k.as_str()) }
         })
         .collect();
     let can_handle = record.can_handle;
@@ -121,7 +121,7 @@ async fn detail_ctx(
     let file = crate::present::casefile::case_file(record);
     let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
     Ok(context! {
-        m => row(&state.taxonomy, &m, now_ms()),
+        m => row(state, lang, &m, now_ms()),
         file => Value::from_serialize(&file),
         history => file.history.iter().map(Value::from_serialize).collect::<Vec<_>>(),
         can_handle => can_handle,
@@ -517,11 +517,11 @@ fn intake_ctx(
         error => error,
         errors => errors,
         kinds => MatterKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        categories => state.taxonomy.all().iter().map(|c| coded(&c.code, &c.label)).collect::<Vec<_>>(),
+        categories => state.taxonomy.all().iter().map(|c| coded(&c.code, &crate::present::category_label(state, actor.lang, &c.code))).collect::<Vec<_>>(),
         priorities => Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
         difficulties => Difficulty::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-        five_small => FiveSmall::ALL.iter().map(|f| coded(f.as_str(), f.label_zh())).collect::<Vec<_>>(),
-        sources => Source::STAFF.iter().map(|s| coded(s.as_str(), s.label_zh())).collect::<Vec<_>>(),
+        five_small => FiveSmall::ALL.iter().map(|f| coded(f.as_str(), &crate::present::vocab(actor.lang, "fs", f.as_str(), f.label_zh()))).collect::<Vec<_>>(),
+        sources => Source::STAFF.iter().map(|s| coded(s.as_str(), &crate::present::vocab(actor.lang, "src", s.as_str(), s.label_zh()))).collect::<Vec<_>>(),
         ..page_ctx(state, actor, "new_matter")
     }
 }
@@ -704,13 +704,17 @@ pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebAct
     let lang = actor.lang;
     let alerts = fengqiao_app::oversight::alerts(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
     let risky = fengqiao_app::oversight::risky(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
-    let label = |f: &str| fengqiao_domain::risk::Factor::parse(f).map(|x| x.label_zh()).unwrap_or("");
+    let label = |f: &str| {
+        fengqiao_domain::risk::Factor::parse(f)
+            .map(|x| crate::present::vocab(lang, "rf", x.as_str(), x.label_zh()))
+            .unwrap_or_default()
+    };
     let ctx = context! {
         alerts => alerts,
         risky => risky.iter().map(|r| context! {
             code => r.code.clone(), kind => r.kind.clone(), status => r.status.clone(), grid_name => r.grid_name.clone(),
             score => r.escalation_risk_score, level => r.escalation_risk_level.clone(), factor => label(&r.factors),
-            category => state.taxonomy.label(&r.category).to_string(), created_at => r.created_at,
+            category => crate::present::category_label(&state, lang, &r.category), created_at => r.created_at,
         }).collect::<Vec<_>>(),
         can_handle => actor.may(Action::HandleMatter),
         ..page_ctx(&state, &actor, "warning")

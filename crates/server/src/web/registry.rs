@@ -23,7 +23,7 @@ const PAGE: i64 = 50;
 fn resident_value(actor: &Actor, r: &ResidentView) -> Value {
     context! {
         name => r.name.clone(),
-        sex => if r.sex == "male" { "男" } else { "女" },
+        sex => labels::sex(actor.lang, &r.sex),
         birth_date => r.birth_date.clone(),
         age => r.age,
         id_number => r.id_number.clone(),

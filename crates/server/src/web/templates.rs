@@ -95,9 +95,12 @@ pub fn environment() -> Environment<'static> {
     });
     env.add_filter("mediator_label", |state: &State, kind: &str| -> String {
         match fengqiao_domain::role::MediatorKind::parse(kind) {
-            Some(k) if lang_of(state) == Lang::En => k.as_str().replace('_', " "),
-            Some(k) => k.label_zh().into(),
-            None => kind.into(),
+            Some(k) => crate::present::vocab(lang_of(state), "med", k.as_str(), k.label_zh()),
+            // A kind as a page gave it (its Chinese label) reads the same.
+            None => match fengqiao_domain::role::MediatorKind::ALL.iter().find(|k| k.label_zh() == kind) {
+                Some(k) => crate::present::vocab(lang_of(state), "med", k.as_str(), k.label_zh()),
+                None => kind.into(),
+            },
         }
     });
     // An audit action or policy action code as people read it (the code itself when new).
