@@ -736,6 +736,25 @@ pub async fn merge(state: &App, actor: &Actor, duplicate: &str, into: &str) -> R
     Ok(())
 }
 
+/// Urge a matter's handler (督办): supervisors and leaders over the matter's grid remind
+/// whoever handles it; the reminder, with its note, goes on the matter's timeline. A note of
+/// 2–200 characters, "请尽快办理" when none is given.
+pub async fn urge(state: &App, actor: &Actor, code: &str, note: &str) -> Result<()> {
+    let note = match note.trim() {
+        "" => "请尽快办理",
+        n => n,
+    };
+    if !(2..=200).contains(&note.chars().count()) {
+        return Err(Error::field("note", "2–200 characters"));
+    }
+    let m = load(state, actor, code, Action::UrgeMatter).await?;
+    if m.is_closed() {
+        return Err(Error::Conflict { field: None, message: "a closed matter is not urged".into() });
+    }
+    state.store.urge(&actor.audit_ctx("urge"), m.id, &m.code, m.status.code(), note).await?;
+    Ok(())
+}
+
 /// Acknowledge an early-warning alert: the command room (or whoever handles the matter)
 /// has taken it on.
 pub async fn acknowledge_alert(state: &App, actor: &Actor, id: i64) -> Result<()> {

@@ -309,3 +309,9 @@ pub async fn reset_totp(app: &App, actor: &Actor, id: i64) -> Result<()> {
     app.store.delete_sessions_of(user.id, None).await?;
     Ok(())
 }
+
+/// The display names of these accounts (by username), for pages that show who did
+/// something: staff see each other's names wherever they see their work.
+pub async fn display_names(app: &App, usernames: &[String]) -> Result<std::collections::HashMap<String, String>> {
+    Ok(app.store.display_names(usernames).await?)
+}

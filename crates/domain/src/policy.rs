@@ -42,6 +42,8 @@ pub enum Action {
     /// Grant or revoke the roles that read personal data or administer the system (the
     /// security administrator's alone, MLPS 2.0 three-admin separation).
     GrantRoles,
+    /// Urge the handler of a matter (督办): a supervisor's reminder on its timeline.
+    UrgeMatter,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
         Action::RecordMatter,
         Action::HandleMatter,
         Action::GrantRoles,
+        Action::UrgeMatter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl Action {
             Action::RecordMatter => "record_matter",
             Action::HandleMatter => "handle_matter",
             Action::GrantRoles => "grant_roles",
+            Action::UrgeMatter => "urge_matter",
         }
     }
 }
@@ -107,11 +111,19 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | ViewMatters
                 | RecordMatter
                 | HandleMatter
+                | UrgeMatter
         ),
         Role::DeskOfficer => {
             matches!(
                 action,
-                ViewOrg | ViewPeople | ViewPersonalData | ViewRegistry | ViewMatters | RecordMatter | HandleMatter
+                ViewOrg
+                    | ViewPeople
+                    | ViewPersonalData
+                    | ViewRegistry
+                    | ViewMatters
+                    | RecordMatter
+                    | HandleMatter
+                    | UrgeMatter
             )
         }
         // Community police know their residents, visit them and must identify people.
@@ -127,6 +139,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | ViewMatters
                 | RecordMatter
                 | HandleMatter
+                | UrgeMatter
         ),
         // Grid workers collect the registry and visit households; they see numbers masked.
         Role::GridWorker => matches!(
@@ -141,8 +154,11 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | RecordMatter
                 | HandleMatter
         ),
-        Role::CommunityLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | ViewMatters),
-        Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewMatters),
+        // Leaders see their area's matters and urge them on (领导督办).
+        Role::CommunityLeader => {
+            matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | ViewMatters | UrgeMatter)
+        }
+        Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewMatters | UrgeMatter),
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
 }
@@ -212,10 +228,18 @@ mod tests {
                 ViewMatters,
                 RecordMatter,
                 HandleMatter,
+                UrgeMatter,
             ],
-            Role::DeskOfficer => {
-                &[ViewOrg, ViewPeople, ViewPersonalData, ViewRegistry, ViewMatters, RecordMatter, HandleMatter]
-            }
+            Role::DeskOfficer => &[
+                ViewOrg,
+                ViewPeople,
+                ViewPersonalData,
+                ViewRegistry,
+                ViewMatters,
+                RecordMatter,
+                HandleMatter,
+                UrgeMatter,
+            ],
             Role::CommunityOfficer | Role::GridOfficer => &[
                 ViewOrg,
                 ViewPeople,
@@ -227,6 +251,7 @@ mod tests {
                 ViewMatters,
                 RecordMatter,
                 HandleMatter,
+                UrgeMatter,
             ],
             Role::GridWorker => &[
                 ViewOrg,
@@ -239,8 +264,8 @@ mod tests {
                 RecordMatter,
                 HandleMatter,
             ],
-            Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, ViewMatters],
-            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewMatters],
+            Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, ViewMatters, UrgeMatter],
+            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewMatters, UrgeMatter],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }
     }

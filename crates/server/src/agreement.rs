@@ -171,21 +171,17 @@ pub fn wrap(text: &str, width: f32, indent: f32) -> Vec<String> {
     lines
 }
 
-/// Render the blocks as an A4 PDF with the embedded font.
-pub fn pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
-    use krilla::Document;
-    use krilla::geom::{PathBuilder, Point};
-    use krilla::metadata::Metadata;
-    use krilla::page::PageSettings;
-    use krilla::text::{Font, TextDirection};
+/// A line of text placed on a page: (page, x, y, size, text).
+type Placed = (usize, f32, f32, f32, String);
+/// A signature rule: (page, x0, x1, y).
+type Rule = (usize, f32, f32, f32);
 
-    let font =
-        Font::new(krilla::Data::from(FONT), 0).ok_or_else(|| anyhow::anyhow!("the embedded font does not load"))?;
-    let mut doc = Document::new();
-    doc.set_metadata(Metadata::new().title(title.to_string()).language("zh-CN".into()).creator("Fengqiao".into()));
-    // Lay out first: (page, x, y, size, text); and signature rules (page, x0, x1, y).
-    let mut items: Vec<(usize, f32, f32, f32, String)> = Vec::new();
-    let mut rules: Vec<(usize, f32, f32, f32)> = Vec::new();
+/// Lay the blocks out on A4 pages. A heading is not left at the foot of a page, and the
+/// signature block keeps the paragraph before it on its page (the signatures never stand
+/// alone on a page of their own, away from what is signed).
+fn layout(blocks: &[Block]) -> (Vec<Placed>, Vec<Rule>, usize) {
+    let mut items: Vec<Placed> = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
     let mut page = 0usize;
     let mut y = MARGIN_TOP;
     let body = 12.0f32;
@@ -197,7 +193,8 @@ pub fn pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
             *y = MARGIN_TOP;
         }
     };
-    for b in blocks {
+    let signatures_height = |n: usize| lead * (1.0 + 1.6 * n as f32);
+    for (i, b) in blocks.iter().enumerate() {
         match b {
             Block::Title { text } => {
                 let size = 22.0;
@@ -218,15 +215,19 @@ pub fn pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
                 items.push((page, MARGIN_X, y, 13.0, text.clone()));
             }
             Block::Para { text } => {
-                for (i, line) in wrap(text, width_em, 2.0).into_iter().enumerate() {
+                let lines = wrap(text, width_em, 2.0);
+                if let Some(Block::Signatures { lines: sig }) = blocks.get(i + 1) {
+                    need(&mut y, &mut page, lead * lines.len() as f32 + signatures_height(sig.len()));
+                }
+                for (j, line) in lines.into_iter().enumerate() {
                     need(&mut y, &mut page, lead);
                     y += lead;
-                    let x = if i == 0 { MARGIN_X + 2.0 * body } else { MARGIN_X };
+                    let x = if j == 0 { MARGIN_X + 2.0 * body } else { MARGIN_X };
                     items.push((page, x, y, body, line));
                 }
             }
             Block::Signatures { lines } => {
-                need(&mut y, &mut page, lead * (1.0 + 1.6 * lines.len() as f32));
+                need(&mut y, &mut page, signatures_height(lines.len()));
                 y += lead;
                 for line in lines {
                     y += lead * 1.6;
@@ -240,7 +241,22 @@ pub fn pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
             }
         }
     }
-    let pages = page + 1;
+    (items, rules, page + 1)
+}
+
+/// Render the blocks as an A4 PDF with the embedded font.
+pub fn pdf(title: &str, blocks: &[Block]) -> anyhow::Result<Vec<u8>> {
+    use krilla::Document;
+    use krilla::geom::{PathBuilder, Point};
+    use krilla::metadata::Metadata;
+    use krilla::page::PageSettings;
+    use krilla::text::{Font, TextDirection};
+
+    let font =
+        Font::new(krilla::Data::from(FONT), 0).ok_or_else(|| anyhow::anyhow!("the embedded font does not load"))?;
+    let mut doc = Document::new();
+    doc.set_metadata(Metadata::new().title(title.to_string()).language("zh-CN".into()).creator("Fengqiao".into()));
+    let (items, rules, pages) = layout(blocks);
     for p in 0..pages {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| anyhow::anyhow!("page size"))?;
         let mut pg = doc.start_page_with(settings);
@@ -354,6 +370,32 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// Issue 10, item 10: however long the terms, the signatures share their page with the
+    /// paragraph before them (they used to fall alone on page 2).
+    #[test]
+    fn the_signatures_stay_with_the_text() {
+        let base = sample();
+        for extra in 0..40 {
+            let mut blocks = base.clone();
+            let at = blocks.iter().position(|b| matches!(b, Block::Heading { text } if text == "履行与效力")).unwrap();
+            for k in 0..extra {
+                blocks.insert(
+                    at,
+                    Block::Para {
+                        text: format!("{}、补充条款：双方同意按约定时间履行，逾期由网格员督促。", k + 3)
+                    },
+                );
+            }
+            let (items, _, pages) = layout(&blocks);
+            let page_of = |needle: &str| items.iter().find(|i| i.4.contains(needle)).map(|i| i.0).unwrap();
+            let sign = page_of("人民调解员（签名）");
+            assert_eq!(sign, page_of("本协议一式"), "{extra} extra terms");
+            assert_eq!(sign, pages - 1, "the signatures end the document");
+            let first_signature = items.iter().position(|i| i.4.ends_with("（签名）：")).unwrap();
+            assert!(items[..first_signature].iter().any(|i| i.0 == sign), "{extra}: not alone on its page");
+        }
     }
 
     /// Snapshot of the agreement: every part the People's Mediation Law requires.

@@ -60,6 +60,7 @@ const FIXED: &[(&str, &str)] = &[
     ("who carries it out", "请填写履行人"),
     ("choose a kind of visit", "请选择走访类型"),
     ("confirm that the old code stops working", "请确认旧二维码将作废"),
+    ("a closed matter is not urged", "事项已办结，无需催办"),
     ("give a location, a household code or an address", "定位、户码或地址，请任选其一填写"),
     ("a name or a description (no control characters or angle brackets)", "请填写姓名或描述（不能含尖括号等特殊字符）"),
     ("choose a kind", "请选择类型"),

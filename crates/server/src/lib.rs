@@ -10,6 +10,7 @@ pub mod error;
 pub mod headers;
 pub mod i18n;
 pub mod i18n_fields;
+pub mod i18n_vocab;
 pub mod metrics;
 pub mod open311;
 mod ops;

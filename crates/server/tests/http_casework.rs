@@ -379,4 +379,52 @@ async fn parties_do_not_probe_other_grids(db: &TestDb) {
     assert_eq!(linked, 1, "the commander's reach covers the resident: {r}");
 }
 
-contract_tests!(mediation_as_the_law_requires, early_warning_of_escalation, parties_do_not_probe_other_grids,);
+/// Issue 10, item 10: supervision shows how many days each item is overdue, and those who
+/// supervise (not the grid worker handling it, not anyone outside) urge the handler; the
+/// reminder is on the matter's timeline and counted on the list.
+async fn supervision_urges_the_handler(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let co = w.token("co01").await;
+    let code = new_dispute(&w, &gw, "neighbour", "楼上住户深夜拖动家具，楼下老人无法休息").await;
+    let day = 86_400_000;
+    let now = fengqiao_store::now_ms();
+    w.store.set_deadlines_for_tests(&code, now - 3 * day - 3_600_000, now - 2 * day - 3_600_000).await.unwrap();
+    let page = w.get("/supervision", Some(&co)).await.body;
+    assert!(page.contains("超期 3 天") && page.contains("超期 2 天"), "{page}");
+    assert!(page.contains(&format!("urge-{code}")), "the community officer may urge");
+    assert!(!w.get("/supervision", Some(&gw)).await.body.contains("urge-"), "the grid worker is not offered it");
+    // Who may urge: the community officer and the commander; not the handling grid worker
+    // (403), not another grid's (404: the matter is not theirs to see).
+    let urge = |token: String, note: &'static str| {
+        let w = &w;
+        let code = code.clone();
+        async move { w.post_json(&format!("/api/v1/matters/{code}/urge"), Some(&token), note).await }
+    };
+    assert_error_body(&urge(gw.clone(), "{}").await, 403, "forbidden");
+    assert_eq!(urge(w.token("gw2").await, "{}").await.status, 404);
+    assert_error_body(&urge(co.clone(), r#"{"note":"x"}"#).await, 422, "validation");
+    let r = urge(co.clone(), r#"{"note":"老人反映仍未解决，请今天上门"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let last = r.json()["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["event"].as_str(), last["note"].as_str()), (Some("urge"), Some("老人反映仍未解决，请今天上门")));
+    assert_eq!(last["from_status"], last["to_status"], "urging changes no status");
+    assert_eq!(urge(w.token("commander").await, "{}").await.status, 200);
+    let page = w.get("/supervision", Some(&co)).await.body;
+    assert!(page.contains("已催办 2 次"), "{page}");
+    let m = w.get(&format!("/matters/{code}"), Some(&gw)).await.body;
+    assert!(m.contains("催办") && m.contains("请尽快办理"), "on the handler's timeline: {m}");
+    // A closed matter is not urged.
+    let closed = w
+        .post_json(&format!("/api/v1/matters/{code}/events"), Some(&gw), r#"{"event":"withdraw","note":"当事人撤回"}"#)
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    assert_error_body(&urge(co.clone(), "{}").await, 409, "conflict");
+}
+
+contract_tests!(
+    supervision_urges_the_handler,
+    mediation_as_the_law_requires,
+    early_warning_of_escalation,
+    parties_do_not_probe_other_grids,
+);

@@ -213,6 +213,7 @@ fn entries() -> Vec<(Kind, Entry)> {
             r#"{"outcome":"双方和好","recurred":false}"#,
         )),
         a(api("POST", "/matters/{code}/merge", "/matters/{M}/merge", At(HandleMatter, G01), r#"{"into":"{M2}"}"#)),
+        a(api("POST", "/matters/{code}/urge", "/matters/{M}/urge", At(UrgeMatter, G01), r#"{"note":"请尽快办理"}"#)),
         a(api("GET", "/screening-rounds", "/screening-rounds", Home(ViewMatters), "")),
         a(api("POST", "/screening-rounds", "/screening-rounds", At(RecordMatter, G01), r#"{"unit":"XY-C01-G01"}"#)),
         a(api(
@@ -292,6 +293,13 @@ fn entries() -> Vec<(Kind, Entry)> {
             "role=third_party&name=%E6%A5%BC%E4%B8%8B",
         )),
         w(web("POST", "/matters/{code}/merge", "/matters/{M}/merge", At(HandleMatter, G01), "into={M2}")),
+        w(web(
+            "POST",
+            "/matters/{code}/urge",
+            "/matters/{M}/urge",
+            At(UrgeMatter, G01),
+            "note=%E8%AF%B7%E5%B0%BD%E5%BF%AB",
+        )),
         w(web(
             "POST",
             "/matters/{code}/parties/{id}/consent",

@@ -370,6 +370,27 @@ impl Store {
             .await?)
     }
 
+    /// Urge a matter's handler (督办): an `urge` entry on its timeline, its status unchanged,
+    /// audited.
+    pub async fn urge(&self, ctx: &AuditCtx, matter_id: i64, code: &str, status: &str, note: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO matter_events (matter_id, event, from_status, to_status, tier, actor, note, at) \
+             VALUES ($1, 'urge', $2, $2, NULL, $3, $4, $5)",
+        )
+        .bind(matter_id)
+        .bind(status)
+        .bind(&ctx.actor)
+        .bind(note)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = AuditEvent::new("matter.urge", "matter", code, Outcome::Success).detail(note);
+        audit::append(&mut tx, ctx, &ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Apply a workflow step decided by the domain rules. `Conflict` when the matter is no
     /// longer in the status the caller saw.
     pub async fn apply_step(&self, ctx: &AuditCtx, s: &Step<'_>) -> StoreResult<()> {

@@ -125,6 +125,22 @@ impl crate::Store {
     }
 
     /// Move a matter's registration back in time (tests of time rules only).
+    /// Move a matter's acknowledgement and resolution deadlines (tests of what is overdue).
+    pub async fn set_deadlines_for_tests(
+        &self,
+        code: &str,
+        ack_due_at: i64,
+        resolve_due_at: i64,
+    ) -> crate::StoreResult<()> {
+        sqlx::query("UPDATE matters SET ack_due_at = $1, resolve_due_at = $2 WHERE code = $3")
+            .bind(ack_due_at)
+            .bind(resolve_due_at)
+            .bind(code)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     pub async fn backdate_for_tests(&self, code: &str, at: i64) -> crate::StoreResult<()> {
         sqlx::query(
             "UPDATE matter_events SET at = $1 WHERE event = 'register' AND matter_id = (SELECT id FROM matters WHERE code = $2)",

@@ -217,6 +217,28 @@ pub async fn merge(
     file_of(&state, &actor, &code).await
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UrgeIn {
+    /// What the handler is asked (2–200 characters; "请尽快办理" when absent).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Urge the handler of a matter (督办): the reminder goes on the matter's timeline.
+/// Supervisors and leaders over the matter's grid may urge; a closed matter is not urged.
+#[utoipa::path(post, path = "/matters/{code}/urge", tag = "casework", params(("code" = String, Path)), request_body = UrgeIn, security(("bearer" = [])),
+    responses((status = 200, body = CaseFile), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn urge(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(u): ApiJson<UrgeIn>,
+) -> AppResult<Json<CaseFile>> {
+    casework::urge(&state, &actor, &code, &u.note).await?;
+    file_of(&state, &actor, &code).await
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AlertOut {
     pub id: i64,

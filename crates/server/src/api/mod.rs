@@ -42,7 +42,7 @@ use utoipa::OpenApi;
         matters::create, matters::list, casework::get, matters::step,
         casework::add_party, casework::consent, casework::add_session, casework::plan, casework::agreement,
         casework::sign, casework::judicial_confirmation, casework::performed, casework::schedule_follow_up,
-        casework::follow_up, casework::alerts, casework::acknowledge, casework::merge,
+        casework::follow_up, casework::alerts, casework::acknowledge, casework::merge, casework::urge,
         screening::start, screening::finish, screening::list,
         oversight::supervision, oversight::risky, oversight::workbench, matters::attach, matters::file,
     ),
@@ -158,6 +158,7 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/follow-ups", post(casework::schedule_follow_up))
         .route("/matters/{code}/follow-ups/{id}", post(casework::follow_up))
         .route("/matters/{code}/merge", post(casework::merge))
+        .route("/matters/{code}/urge", post(casework::urge))
         .route("/screening-rounds", get(screening::list).post(screening::start))
         .route("/screening-rounds/{id}/finish", post(screening::finish))
         .route("/alerts", get(casework::alerts))

@@ -182,22 +182,22 @@ pub async fn step(
 }
 
 /// A submitted form as its (name, value) pairs, repeated names kept.
-pub struct Fields(Vec<(String, String)>);
+pub struct Fields(pub(super) Vec<(String, String)>);
 
 impl Fields {
-    fn get(&self, key: &str) -> &str {
+    pub(super) fn get(&self, key: &str) -> &str {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
     }
-    fn opt(&self, key: &str) -> Option<String> {
+    pub(super) fn opt(&self, key: &str) -> Option<String> {
         Some(self.get(key).trim().to_string()).filter(|v| !v.is_empty())
     }
-    fn all(&self, key: &str) -> Vec<String> {
+    pub(super) fn all(&self, key: &str) -> Vec<String> {
         self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
     }
-    fn on(&self, key: &str) -> bool {
+    pub(super) fn on(&self, key: &str) -> bool {
         !self.get(key).is_empty()
     }
-    fn int(&self, key: &str) -> Option<i64> {
+    pub(super) fn int(&self, key: &str) -> Option<i64> {
         self.get(key).trim().parse().ok()
     }
 }
@@ -223,7 +223,7 @@ async fn done(
     }
 }
 
-type FormPairs = Form<Vec<(String, String)>>;
+pub(super) type FormPairs = Form<Vec<(String, String)>>;
 
 pub async fn party(
     State(state): State<AppState>,
@@ -699,83 +699,6 @@ pub async fn file(
         .into_response())
 }
 
-/// 民转刑预警: open alerts to acknowledge, and the open matters at yellow or above.
-pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
-    let lang = actor.lang;
-    let alerts = fengqiao_app::oversight::alerts(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
-    let risky = fengqiao_app::oversight::risky(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
-    let label = |f: &str| {
-        fengqiao_domain::risk::Factor::parse(f)
-            .map(|x| crate::present::vocab(lang, "rf", x.as_str(), x.label_zh()))
-            .unwrap_or_default()
-    };
-    let ctx = context! {
-        alerts => alerts,
-        risky => risky.iter().map(|r| context! {
-            code => r.code.clone(), kind => r.kind.clone(), status => r.status.clone(), grid_name => r.grid_name.clone(),
-            score => r.escalation_risk_score, level => r.escalation_risk_level.clone(), factor => label(&r.factors),
-            category => crate::present::category_label(&state, lang, &r.category), created_at => r.created_at,
-        }).collect::<Vec<_>>(),
-        can_handle => actor.may(Action::HandleMatter),
-        ..page_ctx(&state, &actor, "warning")
-    };
-    Ok(render(&state, "warning.html", ctx))
-}
-
-pub async fn acknowledge(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(id): Path<i64>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    fengqiao_app::casework::acknowledge_alert(&state, &actor, id).await.map_err(|e| WebError(e.into(), actor.lang))?;
-    Ok(Redirect::to("/warning").into_response())
-}
-
-/// 督办: what is overdue or due soon in the jurisdiction, list by list.
-#[derive(Deserialize)]
-pub struct CasesQuery {
-    #[serde(default)]
-    closed: String,
-}
-
-/// A mediator's cases: those whose case plan names them, open first.
-pub async fn my_cases(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Query(q): Query<CasesQuery>,
-) -> WebResult {
-    let lang = actor.lang;
-    let closed = q.closed == "1";
-    let cases =
-        fengqiao_app::workbench::my_cases(&state, &actor, closed).await.map_err(|e| WebError(e.into(), lang))?;
-    let now = now_ms();
-    let items: Vec<Value> =
-        cases.iter().map(|(m, step)| super::dashboard::case_item(&state, lang, m, step.as_ref(), now)).collect();
-    let ctx = context! { items => items, closed => closed, ..page_ctx(&state, &actor, "cases") };
-    Ok(render(&state, "cases.html", ctx))
-}
-
-pub async fn supervision_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
-    let lang = actor.lang;
-    let s = fengqiao_app::oversight::supervision(&state, &actor).await.map_err(|e| WebError(e.into(), lang))?;
-    let lists = [
-        ("sv_unacknowledged", &s.unacknowledged),
-        ("sv_unresolved", &s.unresolved),
-        ("sv_long_mediation", &s.long_mediation),
-        ("sv_terms_overdue", &s.terms_overdue),
-        ("sv_confirmation_due", &s.confirmation_due),
-        ("sv_follow_ups_due", &s.follow_ups_due),
-    ];
-    let ctx = context! {
-        lists => lists.iter().map(|(key, rows)| context! { key => *key, rows => Value::from_serialize(rows) }).collect::<Vec<_>>(),
-        ..page_ctx(&state, &actor, "supervision")
-    };
-    Ok(render(&state, "supervision.html", ctx))
-}
-
 pub async fn merge(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
@@ -788,75 +711,10 @@ pub async fn merge(
     done(&state, &actor, &code, r, "duplicates").await
 }
 
-/// 排查: the caller's open rounds (to finish), starting a round, and past rounds with what
-/// each found.
-pub async fn screening_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
-    screening_render(&state, &actor, None, axum::http::StatusCode::OK).await
-}
-
-async fn screening_render(
-    state: &AppState,
-    actor: &crate::auth::Actor,
-    error: Option<String>,
-    status: axum::http::StatusCode,
-) -> WebResult {
-    let lang = actor.lang;
-    let rounds = fengqiao_app::screening::rounds(state, actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
-    let mine: Vec<_> =
-        rounds.iter().filter(|r| r.finished_at.is_none() && r.started_by == actor.user.username).cloned().collect();
-    let ctx = context! {
-        rounds => rounds, mine => mine, error => error, unit => actor.user.unit_code.clone(),
-        may_record => actor.may(Action::RecordMatter),
-        ..page_ctx(state, actor, "screening")
-    };
-    Ok(render_status(state, status, "screening.html", ctx))
-}
-
-pub async fn screening_start(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    match fengqiao_app::screening::start_round(&state, &actor, f.opt("unit").as_deref())
-        .await
-        .map_err(crate::AppError::from)
-    {
-        Ok(_) => Ok(Redirect::to("/screening").into_response()),
-        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
-            let status = e.status();
-            screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await
-        }
-        Err(e) => Err(WebError(e, actor.lang)),
-    }
-}
-
-pub async fn screening_finish(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(id): Path<i64>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    match fengqiao_app::screening::finish_round(&state, &actor, id, f.int("households_checked"), f.get("note"))
-        .await
-        .map_err(crate::AppError::from)
-    {
-        Ok(_) => Ok(Redirect::to("/screening").into_response()),
-        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
-            let status = e.status();
-            screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await
-        }
-        Err(e) => Err(WebError(e, actor.lang)),
-    }
-}
-
 /// A refused form's message for the page: what was wrong, field by field.
 /// An error for the page: each field's message once, in the page's language, with the
 /// field named as the page names it.
-fn error_message(lang: crate::i18n::Lang, e: &crate::AppError) -> String {
+pub(super) fn error_message(lang: crate::i18n::Lang, e: &crate::AppError) -> String {
     use crate::i18n_fields::{field_label, field_message, translate};
     match e {
         crate::AppError::Validation(fields) => {

@@ -6,6 +6,7 @@ mod audit;
 mod dashboard;
 mod matters;
 mod org;
+mod oversight;
 mod people;
 mod qr;
 mod registry;
@@ -35,12 +36,12 @@ pub fn router() -> Router<AppState> {
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
         .route("/matters", get(matters::list))
-        .route("/warning", get(matters::warning_page))
-        .route("/warning/{id}/acknowledge", post(matters::acknowledge))
-        .route("/supervision", get(matters::supervision_page))
-        .route("/cases", get(matters::my_cases))
-        .route("/screening", get(matters::screening_page).post(matters::screening_start))
-        .route("/screening/{id}/finish", post(matters::screening_finish))
+        .route("/warning", get(oversight::warning_page))
+        .route("/warning/{id}/acknowledge", post(oversight::acknowledge))
+        .route("/supervision", get(oversight::supervision_page))
+        .route("/cases", get(oversight::my_cases))
+        .route("/screening", get(oversight::screening_page).post(oversight::screening_start))
+        .route("/screening/{id}/finish", post(oversight::screening_finish))
         .route(
             "/matters/new",
             get(matters::new_page)
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/events", post(matters::step))
         .route("/matters/{code}/parties", post(matters::party))
         .route("/matters/{code}/merge", post(matters::merge))
+        .route("/matters/{code}/urge", post(oversight::urge))
         .route("/matters/{code}/parties/{id}/consent", post(matters::consent))
         .route("/matters/{code}/sessions", post(matters::session))
         .route("/matters/{code}/plan", post(matters::plan))

@@ -11,6 +11,8 @@ pub struct DueRow {
     pub handler_name: String,
     pub detail: String,
     pub due_at: i64,
+    /// How many times the matter was urged (督办).
+    pub urged: i64,
 }
 
 /// The supervision desk's lists (勤务监督): what is overdue or due soon in a jurisdiction.
@@ -46,7 +48,8 @@ pub struct RiskyRow {
 
 impl Store {
     pub async fn supervision_under(&self, path: &str, now: i64) -> StoreResult<Supervision> {
-        const BASE: &str = "SELECT m.code, m.kind, g.name AS grid_name, hu.name AS handler_name, {detail} AS detail, {due} AS due_at \
+        const BASE: &str = "SELECT m.code, m.kind, g.name AS grid_name, hu.name AS handler_name, {detail} AS detail, {due} AS due_at, \
+             (SELECT COUNT(*) FROM matter_events e WHERE e.matter_id = m.id AND e.event = 'urge') AS urged \
              FROM {from} JOIN units g ON g.id = m.grid_id JOIN units hu ON hu.id = COALESCE(m.handler_unit_id, m.grid_id) \
              WHERE g.path LIKE $1 AND {cond} ORDER BY 6 LIMIT 200";
         let q = |detail: &str, due: &str, from: &str, cond: &str| {

@@ -1,0 +1,206 @@
+//! The overseers' pages: early warning (民转刑预警) with its acknowledgements, the
+//! supervision lists (督办) with urging, a mediator's own cases, and screening rounds (排查).
+
+use super::matters::{Fields, FormPairs, error_message};
+use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
+use crate::AppState;
+use crate::present::now_ms;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use fengqiao_app::casework;
+use fengqiao_domain::policy::Action;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+/// 民转刑预警: open alerts to acknowledge, and the open matters at yellow or above.
+pub async fn warning_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let lang = actor.lang;
+    let alerts = fengqiao_app::oversight::alerts(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
+    let risky = fengqiao_app::oversight::risky(&state, &actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
+    let label = |f: &str| {
+        fengqiao_domain::risk::Factor::parse(f)
+            .map(|x| crate::present::vocab(lang, "rf", x.as_str(), x.label_zh()))
+            .unwrap_or_default()
+    };
+    let ctx = context! {
+        alerts => alerts,
+        risky => risky.iter().map(|r| context! {
+            code => r.code.clone(), kind => r.kind.clone(), status => r.status.clone(), grid_name => r.grid_name.clone(),
+            score => r.escalation_risk_score, level => r.escalation_risk_level.clone(), factor => label(&r.factors),
+            category => crate::present::category_label(&state, lang, &r.category), created_at => r.created_at,
+        }).collect::<Vec<_>>(),
+        can_handle => actor.may(Action::HandleMatter),
+        ..page_ctx(&state, &actor, "warning")
+    };
+    Ok(render(&state, "warning.html", ctx))
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
+    fengqiao_app::casework::acknowledge_alert(&state, &actor, id).await.map_err(|e| WebError(e.into(), actor.lang))?;
+    Ok(Redirect::to("/warning").into_response())
+}
+
+/// 督办: what is overdue or due soon in the jurisdiction, list by list.
+#[derive(Deserialize)]
+pub struct CasesQuery {
+    #[serde(default)]
+    closed: String,
+}
+
+/// A mediator's cases: those whose case plan names them, open first.
+pub async fn my_cases(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<CasesQuery>,
+) -> WebResult {
+    let lang = actor.lang;
+    let closed = q.closed == "1";
+    let cases =
+        fengqiao_app::workbench::my_cases(&state, &actor, closed).await.map_err(|e| WebError(e.into(), lang))?;
+    let now = now_ms();
+    let items: Vec<Value> =
+        cases.iter().map(|(m, step)| super::dashboard::case_item(&state, lang, m, step.as_ref(), now)).collect();
+    let ctx = context! { items => items, closed => closed, ..page_ctx(&state, &actor, "cases") };
+    Ok(render(&state, "cases.html", ctx))
+}
+
+#[derive(Deserialize)]
+pub struct SupervisionQuery {
+    #[serde(default)]
+    urged: String,
+}
+
+pub async fn supervision_page(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<SupervisionQuery>,
+) -> WebResult {
+    let lang = actor.lang;
+    let s = fengqiao_app::oversight::supervision(&state, &actor).await.map_err(|e| WebError(e.into(), lang))?;
+    let now = now_ms();
+    // Whole days past the deadline (or, for what is due soon, until it).
+    let days = |due: i64| -> String {
+        let d = (now - due).div_euclid(86_400_000);
+        match d {
+            0 => crate::i18n::t(lang, "due_today"),
+            d if d > 0 => crate::i18n::t(lang, "days_overdue").replace("{n}", &d.to_string()),
+            d => crate::i18n::t(lang, "days_left").replace("{n}", &(-d).to_string()),
+        }
+    };
+    let rows = |rows: &Vec<fengqiao_app::oversight::DueRow>| -> Vec<Value> {
+        rows.iter()
+            .map(|r| {
+                context! {
+                    days => days(r.due_at), late => r.due_at < now,
+                    urged => (r.urged > 0).then(|| crate::i18n::t(lang, "urged_times").replace("{n}", &r.urged.to_string())),
+                    ..Value::from_serialize(r)
+                }
+            })
+            .collect()
+    };
+    let lists = [
+        ("sv_unacknowledged", &s.unacknowledged),
+        ("sv_unresolved", &s.unresolved),
+        ("sv_long_mediation", &s.long_mediation),
+        ("sv_terms_overdue", &s.terms_overdue),
+        ("sv_confirmation_due", &s.confirmation_due),
+        ("sv_follow_ups_due", &s.follow_ups_due),
+    ];
+    let ctx = context! {
+        lists => lists.iter().map(|(key, r)| context! { key => *key, rows => rows(r) }).collect::<Vec<_>>(),
+        may_urge => actor.may(Action::UrgeMatter),
+        urged => Some(q.urged).filter(|c| !c.is_empty()),
+        ..page_ctx(&state, &actor, "supervision")
+    };
+    Ok(render(&state, "supervision.html", ctx))
+}
+
+/// Urge a matter's handler from the supervision page; back to the list with a notice.
+pub async fn urge(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(code): Path<String>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
+    casework::urge(&state, &actor, &code, f.get("note")).await.map_err(|e| WebError(e.into(), actor.lang))?;
+    let clean: String = code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(24).collect();
+    Ok(Redirect::to(&format!("/supervision?urged={clean}")).into_response())
+}
+
+/// 排查: the caller's open rounds (to finish), starting a round, and past rounds with what
+/// each found.
+pub async fn screening_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    screening_render(&state, &actor, None, axum::http::StatusCode::OK).await
+}
+
+async fn screening_render(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    error: Option<String>,
+    status: axum::http::StatusCode,
+) -> WebResult {
+    let lang = actor.lang;
+    let rounds = fengqiao_app::screening::rounds(state, actor, 100).await.map_err(|e| WebError(e.into(), lang))?;
+    let mine: Vec<_> =
+        rounds.iter().filter(|r| r.finished_at.is_none() && r.started_by == actor.user.username).cloned().collect();
+    let who: Vec<String> = rounds.iter().map(|r| r.started_by.clone()).collect();
+    let names = fengqiao_app::people::display_names(state, &who).await.map_err(|e| WebError(e.into(), lang))?;
+    let ctx = context! {
+        names => names,
+        rounds => rounds, mine => mine, error => error, unit => actor.user.unit_code.clone(),
+        may_record => actor.may(Action::RecordMatter),
+        ..page_ctx(state, actor, "screening")
+    };
+    Ok(render_status(state, status, "screening.html", ctx))
+}
+
+pub async fn screening_start(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
+    match fengqiao_app::screening::start_round(&state, &actor, f.opt("unit").as_deref())
+        .await
+        .map_err(crate::AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to("/screening").into_response()),
+        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
+            let status = e.status();
+            screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await
+        }
+        Err(e) => Err(WebError(e, actor.lang)),
+    }
+}
+
+pub async fn screening_finish(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): FormPairs,
+) -> WebResult {
+    let f = Fields(f);
+    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
+    match fengqiao_app::screening::finish_round(&state, &actor, id, f.int("households_checked"), f.get("note"))
+        .await
+        .map_err(crate::AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to("/screening").into_response()),
+        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
+            let status = e.status();
+            screening_render(&state, &actor, Some(error_message(actor.lang, &e)), status).await
+        }
+        Err(e) => Err(WebError(e, actor.lang)),
+    }
+}
