@@ -174,6 +174,12 @@ pub async fn search_residents(app: &App, actor: &Actor, q: &str, limit: i64) -> 
         fields.push(FieldError::new("limit", "between 1 and 200"));
     }
     let Some(query) = query.filter(|_| fields.is_empty()) else { return Err(Error::Invalid(fields)) };
+    // The last four digits of a phone number are a search only for roles that may read
+    // personal data; for anyone else four digits are part of an address (a room number).
+    let query = match query {
+        ResidentQuery::PhoneTail(t) if !actor.may(Action::ViewPersonalData) => ResidentQuery::Text(t),
+        q => q,
+    };
     let home = authorize_registry(app, actor).await?;
     let exact = matches!(query, ResidentQuery::IdNumber(_) | ResidentQuery::Phone(_));
     if exact && !actor.may(Action::ViewPersonalData) {
@@ -184,6 +190,11 @@ pub async fn search_residents(app: &App, actor: &Actor, q: &str, limit: i64) -> 
         ResidentQuery::IdNumber(id) => format!("id_number {}", id.masked()),
         ResidentQuery::Phone(p) => format!("phone {}", p.masked()),
         ResidentQuery::Pinyin(p) => format!("pinyin {p}"),
+        ResidentQuery::PhoneTail(_) => "phone ending ****".to_string(),
+        // Digits alone may be the end of someone's phone number: not written down.
+        ResidentQuery::Text(t) if t.len() <= 6 && t.chars().all(|c| c.is_ascii_digit()) => {
+            "name/address ****".to_string()
+        }
         ResidentQuery::Text(t) => format!("name/address {}", mask_digit_runs(t)),
     };
     let ev = AuditEvent::new("registry.search", "residents", &actor.user.unit_code, Outcome::Success)

@@ -243,6 +243,7 @@ impl Store {
             }
         }
         self.reseal_at_places().await?;
+        self.fill_phone_tails().await?;
         Ok(())
     }
 
@@ -293,6 +294,37 @@ impl Store {
                 q.execute(&mut *tx).await?;
                 n += 1;
             }
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Give residents imported before migration 18 the hash of their phone's last four
+    /// digits, once (claimed by a settings row, in one transaction, as the re-sealing).
+    pub async fn fill_phone_tails(&self) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let claimed =
+            sqlx::query("INSERT INTO settings (key, value) VALUES ('phone_tails', 'v1') ON CONFLICT (key) DO NOTHING")
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if claimed == 0 {
+            return Ok(0);
+        }
+        let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, id_hash, phone_enc FROM residents WHERE phone_enc IS NOT NULL AND phone_tail_hash IS NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut n = 0;
+        for (id, id_hash, blob) in rows {
+            let phone = self.crypto.open(&crate::crypto::Sealed::new(blob, "residents.phone_enc", &id_hash))?;
+            sqlx::query("UPDATE residents SET phone_tail_hash = $1 WHERE id = $2")
+                .bind(crate::registry::phone_tail_hash(&self.crypto, &phone))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            n += 1;
         }
         tx.commit().await?;
         Ok(n)

@@ -14,6 +14,10 @@ use sqlx::{AnyConnection, FromRow};
 mod rows;
 pub use rows::{HouseholdRow, OrganisationRow, ResidentRow};
 
+#[path = "registry_query.rs"]
+mod query;
+pub use query::{ResidentQuery, phone_tail_hash};
+
 #[derive(Debug, Clone)]
 pub struct NewHousehold {
     pub code: String,
@@ -144,11 +148,12 @@ pub async fn bulk_upsert_residents(
     for chunk in rows.chunks(BULK) {
         let sql = format!(
             "INSERT INTO residents (household_id, name, name_pinyin, name_initials, id_enc, id_hash, id_masked, sex, birth_date, phone_enc, \
-             phone_hash, relation, registered_here, registered_address, care, created_at, updated_at) VALUES {} \
+             phone_hash, relation, registered_here, registered_address, care, created_at, updated_at, phone_tail_hash) VALUES {} \
              ON CONFLICT (id_hash) DO UPDATE SET household_id = excluded.household_id, name = excluded.name, name_pinyin = excluded.name_pinyin, \
-             name_initials = excluded.name_initials, phone_enc = excluded.phone_enc, phone_hash = excluded.phone_hash, relation = excluded.relation, \
+             name_initials = excluded.name_initials, phone_enc = excluded.phone_enc, phone_hash = excluded.phone_hash, \
+             phone_tail_hash = excluded.phone_tail_hash, relation = excluded.relation, \
              registered_here = excluded.registered_here, registered_address = excluded.registered_address, care = excluded.care, updated_at = excluded.updated_at",
-            placeholders(chunk.len(), 17)
+            placeholders(chunk.len(), 18)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -172,7 +177,8 @@ pub async fn bulk_upsert_residents(
                 .bind(r.registered_address.clone())
                 .bind(care.join(","))
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(r.phone.as_ref().map(|p| phone_tail_hash(crypto, p.as_str())));
         }
         q.execute(&mut *conn).await?;
     }
@@ -411,40 +417,6 @@ const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.code, h.address, h.dwelling_type,
 const RESIDENT_SELECT: &str = "SELECT r.id, r.household_id, h.code AS household_code, h.address, g.path AS grid_path, r.name, r.id_masked, \
      r.id_enc, r.id_hash, r.sex, r.birth_date, r.phone_enc, r.relation, r.registered_here, r.registered_address, r.care \
      FROM residents r JOIN households h ON h.id = r.household_id JOIN units g ON g.id = h.grid_id";
-
-/// What a search string is taken for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResidentQuery {
-    IdNumber(IdNumber),
-    Phone(Phone),
-    /// Lower-case latin letters: full pinyin or initials, as a prefix.
-    Pinyin(String),
-    /// Anything else: a name prefix, or part of an address.
-    Text(String),
-}
-
-impl ResidentQuery {
-    pub fn parse(q: &str) -> Option<ResidentQuery> {
-        let q = q.trim();
-        if q.is_empty() {
-            return None;
-        }
-        if let Ok(id) = IdNumber::parse(q) {
-            return Some(ResidentQuery::IdNumber(id));
-        }
-        if let Ok(p) = Phone::parse(q) {
-            return Some(ResidentQuery::Phone(p));
-        }
-        // Pinyin as people type it: "zhong rui", "Zhong-Rui", "zhongrui" and "zr" alike.
-        if q.chars().all(|c| c.is_ascii_alphabetic() || matches!(c, ' ' | '-' | '\'' | '·'))
-            && q.chars().any(|c| c.is_ascii_alphabetic())
-        {
-            let joined: String = q.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-            return Some(ResidentQuery::Pinyin(joined.to_ascii_lowercase()));
-        }
-        Some(ResidentQuery::Text(q.to_string()))
-    }
-}
 
 /// `[prefix, prefix + U+10FFFF)`: an index-friendly prefix range on both backends.
 fn prefix_range(p: &str) -> (String, String) {
@@ -747,6 +719,16 @@ impl Store {
                     .fetch_all(&self.read)
                     .await?
             }
+            ResidentQuery::PhoneTail(t) => {
+                sqlx::query_as(&format!(
+                    "{RESIDENT_SELECT} WHERE r.phone_tail_hash = $1 AND g.path LIKE $2 ORDER BY h.code, r.id LIMIT $3"
+                ))
+                .bind(self.crypto.lookup_hash("phone_tail", t))
+                .bind(&within)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?
+            }
             ResidentQuery::Pinyin(p) => {
                 // Two index-ordered range scans (full pinyin, then initials) that stop at the
                 // limit, instead of one OR that must sort every match of a common syllable.
@@ -858,20 +840,5 @@ impl Store {
         .bind(format!("{}%", path.0))
         .fetch_one(&self.read)
         .await?)
-    }
-}
-
-#[cfg(test)]
-mod query_tests {
-    use super::ResidentQuery;
-
-    #[test]
-    fn pinyin_is_read_as_people_type_it() {
-        for q in ["zhong rui", "Zhong Rui", "zhong-rui", "zhongrui", " ZHONGRUI "] {
-            assert_eq!(ResidentQuery::parse(q), Some(ResidentQuery::Pinyin("zhongrui".into())), "{q}");
-        }
-        assert_eq!(ResidentQuery::parse("zr"), Some(ResidentQuery::Pinyin("zr".into())));
-        assert!(matches!(ResidentQuery::parse("钟 瑞"), Some(ResidentQuery::Text(_))));
-        assert!(matches!(ResidentQuery::parse("- '"), Some(ResidentQuery::Text(_))));
     }
 }

@@ -125,6 +125,13 @@ impl crate::Store {
     }
 
     /// Move a matter's registration back in time (tests of time rules only).
+    /// As a database of before migration 18: no phone tails, and not yet filled.
+    pub async fn forget_phone_tails_for_tests(&self) -> crate::StoreResult<()> {
+        sqlx::query("UPDATE residents SET phone_tail_hash = NULL").execute(&self.write).await?;
+        sqlx::query("DELETE FROM settings WHERE key = 'phone_tails'").execute(&self.write).await?;
+        Ok(())
+    }
+
     /// Move a matter's acknowledgement and resolution deadlines (tests of what is overdue).
     pub async fn set_deadlines_for_tests(
         &self,
