@@ -613,7 +613,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("urge", "催办", "Urge"),
     ("urged_times", "已催办 {n} 次", "urged {n} times"),
     ("days_overdue", "超期 {n} 天", "{n} days overdue"),
-    ("days_left", "{n} 天后到期", "due in {n} days"),
+    ("due_in_days", "{n} 天后到期", "due in {n} days"),
     ("due_today", "今天到期", "due today"),
     ("urge_done", "已催办，已记入事项的办理记录。", "Urged; it is on the matter's timeline."),
     ("round_unit", "排查范围", "Area screened"),
@@ -763,4 +763,19 @@ pub fn has_key(key: &str) -> bool {
 
 pub fn has_prefix(prefix: &str) -> bool {
     TABLE.iter().chain(crate::i18n_vocab::VOCAB).any(|(k, _, _)| k.starts_with(prefix))
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    /// A key given twice would silently take the last translation (it happened once: a
+    /// new "days_left" replaced the agreement's).
+    #[test]
+    fn every_key_is_given_once() {
+        let mut seen = std::collections::HashSet::new();
+        let twice: Vec<&str> =
+            TABLE.iter().chain(crate::i18n_vocab::VOCAB).map(|(k, _, _)| *k).filter(|k| !seen.insert(*k)).collect();
+        assert!(twice.is_empty(), "keys given twice: {twice:?}");
+    }
 }

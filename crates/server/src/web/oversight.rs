@@ -92,7 +92,7 @@ pub async fn supervision_page(
         match d {
             0 => crate::i18n::t(lang, "due_today"),
             d if d > 0 => crate::i18n::t(lang, "days_overdue").replace("{n}", &d.to_string()),
-            d => crate::i18n::t(lang, "days_left").replace("{n}", &(-d).to_string()),
+            d => crate::i18n::t(lang, "due_in_days").replace("{n}", &(-d).to_string()),
         }
     };
     let rows = |rows: &Vec<fengqiao_app::oversight::DueRow>| -> Vec<Value> {
