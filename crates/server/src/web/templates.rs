@@ -32,6 +32,7 @@ templates!(
     "map.html",
     "registry.html",
     "household.html",
+    "resident_base.html",
     "resident.html",
     "resident_gone.html",
     "qr_sheet.html",
