@@ -130,9 +130,8 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
     let mut wb = Workbench::default();
 
     if policy::allowed_by_assignment(roles, Action::HandleMatter) {
-        let ids = app.store.assigned_matter_ids(actor.user.id.0, true, 200).await?;
-        let total = ids.len() as i64;
-        let shown: Vec<i64> = ids.into_iter().take(SECTION_ITEMS as usize).collect();
+        let shown = app.store.assigned_matter_ids(actor.user.id.0, true, SECTION_ITEMS).await?;
+        let total = app.store.count_assigned_open(actor.user.id.0).await?;
         wb.sections.push(Section::MyCases { cases: with_next_steps(app, &shown).await?, total });
     }
     if sees {

@@ -412,6 +412,11 @@ async fn supervision_urges_the_handler(db: &TestDb) {
     assert_eq!(urge(w.token("commander").await, "{}").await.status, 200);
     let page = w.get("/supervision", Some(&co)).await.body;
     assert!(page.contains("已催办 2 次"), "{page}");
+    // The notice echoes only a matter code, never text from a crafted link.
+    let crafted = w.get("/supervision?urged=%E9%A2%86%E5%AF%BC%E5%B7%B2%E6%89%B9%E7%A4%BA", Some(&co)).await.body;
+    assert!(!crafted.contains("领导已批示") && !crafted.contains("data-testid=\"notice\""), "{crafted}");
+    let echoed = w.get(&format!("/supervision?urged={code}"), Some(&co)).await.body;
+    assert!(echoed.contains("data-testid=\"notice\""), "{echoed}");
     let m = w.get(&format!("/matters/{code}"), Some(&gw)).await.body;
     assert!(m.contains("催办") && m.contains("请尽快办理"), "on the handler's timeline: {m}");
     // A closed matter is not urged.

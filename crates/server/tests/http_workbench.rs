@@ -114,6 +114,7 @@ async fn each_role_sees_its_own_work(db: &TestDb) {
     let wb = w.get("/api/v1/workbench", Some(&med)).await.json();
     assert_eq!(items(&wb, "my_cases"), [mine.as_str()]);
     assert_eq!(wb["sections"][0]["items"][0]["next_step"], "分别约谈双方");
+    assert_eq!(wb["sections"][0]["total"], 1, "counted, not capped by the items shown");
     // On the pages: the workbench and "my cases" link to the case, which opens.
     let page = html(&w, "/dashboard", &med).await;
     assert!(page.contains(&format!("href=\"/matters/{mine}\"")) && page.contains("分别约谈双方"), "{page}");

@@ -94,6 +94,17 @@ impl Store {
         .await?)
     }
 
+    /// How many open matters a mediator is assigned to.
+    pub async fn count_assigned_open(&self, user_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM matter_mediators a JOIN matters m ON m.id = a.matter_id \
+             WHERE a.user_id = $1 AND m.status <> 'closed'",
+        )
+        .bind(user_id)
+        .fetch_one(&self.read)
+        .await?)
+    }
+
     /// The next undone plan step of each of these matters (by due date, then order).
     pub async fn next_plan_steps(&self, matter_ids: &[i64]) -> StoreResult<Vec<NextStep>> {
         if matter_ids.is_empty() {

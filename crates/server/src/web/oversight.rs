@@ -117,7 +117,8 @@ pub async fn supervision_page(
     let ctx = context! {
         lists => lists.iter().map(|(key, r)| context! { key => *key, rows => rows(r) }).collect::<Vec<_>>(),
         may_urge => actor.may(Action::UrgeMatter),
-        urged => Some(q.urged).filter(|c| !c.is_empty()),
+        // Only a matter code is echoed back (a crafted link cannot make the page say anything else).
+        urged => Some(q.urged).filter(|c| !c.is_empty() && c.len() <= 24 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')),
         ..page_ctx(&state, &actor, "supervision")
     };
     Ok(render(&state, "supervision.html", ctx))
