@@ -38,9 +38,21 @@ test('the mediator finds an assigned case on the workbench and records a session
   await page.waitForURL(new RegExp(`${href}$`));
   assert.equal((await page.getByTestId('matter-status').textContent()).trim(), '调解中');
   await fitsThePhone(page);
-  await page.getByLabel('地点').fill('社区人民调解室');
+  await page.getByLabel('地点').fill('室');
   await page.getByLabel('参加人员').fill('双方当事人、调解员');
   await page.getByLabel('调解情况').fill('双方各自陈述意见，同意下周再次协商具体赔偿数额。');
+  await page.getByRole('button', { name: '记录一次调解' }).click();
+  // Refused: the error is said beside the place, what was typed is still there.
+  const place = page.getByLabel('地点');
+  assert.equal(await place.getAttribute('aria-invalid'), 'true');
+  assert.ok(await place.evaluate((el) => el === document.activeElement), 'the page opens on the field to correct');
+  assert.match(await page.locator(`#${await place.getAttribute('aria-describedby')}`).textContent(), /2–100/);
+  assert.equal(await page.getByLabel('调解情况').inputValue(), '双方各自陈述意见，同意下周再次协商具体赔偿数额。');
+  await fitsThePhone(page);
+  await page.screenshot({ path: `${shots}/mediator-session-refused.png` });
+  assert.deepEqual(page.consoleErrors, ['Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)']);
+  page.consoleErrors = []; // that was the intended refusal
+  await place.fill('社区人民调解室');
   await page.getByRole('button', { name: '记录一次调解' }).click();
   await page.waitForURL(new RegExp(`${href}`));
   await page.locator('#sessions').getByText('同意下周再次协商具体赔偿数额').waitFor();

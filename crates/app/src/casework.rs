@@ -254,6 +254,7 @@ pub struct PartyIn {
 }
 
 pub async fn add_party(state: &App, actor: &Actor, code: &str, p: &PartyIn) -> Result<i64> {
+    let m = load(state, actor, code, Action::HandleMatter).await?;
     let mut errs = Vec::new();
     let role = PartyRole::parse(p.role.trim());
     if role.is_none() {
@@ -289,7 +290,6 @@ pub async fn add_party(state: &App, actor: &Actor, code: &str, p: &PartyIn) -> R
     if !errs.is_empty() {
         return Err(Error::Invalid(errs));
     }
-    let m = load(state, actor, code, Action::HandleMatter).await?;
     let new = NewParty {
         role: role.expect("checked"),
         name: p.name.trim().to_string(),
@@ -358,6 +358,13 @@ pub struct SessionIn {
 }
 
 pub async fn add_session(state: &App, actor: &Actor, code: &str, s: &SessionIn) -> Result<i64> {
+    let m = load(state, actor, code, Action::HandleMatter).await?;
+    if m.status != Status::Mediating {
+        return Err(Error::Conflict {
+            field: None,
+            message: format!("sessions are recorded while mediating (the matter is {})", m.status),
+        });
+    }
     let mut errs = Vec::new();
     let held_at = parse_local("held_at", &s.held_at).map_err(|e| errs.push(e)).ok();
     if let Some(t) = held_at
@@ -375,13 +382,6 @@ pub async fn add_session(state: &App, actor: &Actor, code: &str, s: &SessionIn) 
     }
     if !errs.is_empty() {
         return Err(Error::Invalid(errs));
-    }
-    let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.status != Status::Mediating {
-        return Err(Error::Conflict {
-            field: None,
-            message: format!("sessions are recorded while mediating (the matter is {})", m.status),
-        });
     }
     let id = state
         .store
@@ -420,6 +420,10 @@ pub struct CasePlanIn {
 }
 
 pub async fn save_plan(state: &App, actor: &Actor, code: &str, p: &CasePlanIn) -> Result<()> {
+    let m = load(state, actor, code, Action::HandleMatter).await?;
+    if m.kind != MatterKind::Dispute || m.is_closed() {
+        return Err(Error::Conflict { field: None, message: "a case plan is for an open dispute".into() });
+    }
     let mut errs = Vec::new();
     let goal = p.goal.trim();
     if !(2..=500).contains(&goal.chars().count()) {
@@ -463,10 +467,6 @@ pub async fn save_plan(state: &App, actor: &Actor, code: &str, p: &CasePlanIn) -
     if !errs.is_empty() {
         return Err(Error::Invalid(errs));
     }
-    let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.kind != MatterKind::Dispute || m.is_closed() {
-        return Err(Error::Conflict { field: None, message: "a case plan is for an open dispute".into() });
-    }
     let ctx = actor.audit_ctx("case plan");
     state.store.save_plan(&ctx, m.id, &m.code, goal, &steps, &mediator_ids).await?;
     if let Some(a) = approach {
@@ -505,6 +505,10 @@ pub async fn save_agreement(state: &App, actor: &Actor, code: &str, a: &Agreemen
             message: format!("an agreement is drafted during mediation (the matter is {})", m.status),
         });
     }
+    // Rows left blank are dropped; errors still name the row as sent (`terms[3]` is the
+    // third row of the form even when the second was blank).
+    let blank = |t: &&TermIn| t.obligor.trim().is_empty() && t.content.trim().is_empty();
+    let rows: Vec<usize> = (1..=a.terms.len()).filter(|i| !blank(&&a.terms[i - 1])).collect();
     let draft = AgreementDraft {
         facts: a.facts.clone(),
         points: a.points.clone(),
@@ -512,7 +516,7 @@ pub async fn save_agreement(state: &App, actor: &Actor, code: &str, a: &Agreemen
         terms: a
             .terms
             .iter()
-            .filter(|t| !(t.obligor.trim().is_empty() && t.content.trim().is_empty()))
+            .filter(|t| !blank(t))
             .map(|t| TermDraft {
                 obligor: t.obligor.clone(),
                 content: t.content.clone(),
@@ -523,10 +527,17 @@ pub async fn save_agreement(state: &App, actor: &Actor, code: &str, a: &Agreemen
     };
     let parties = state.store.parties(m.id, false).await?;
     let mut errs = mediation::check_agreement(&draft, parties.len());
-    for (i, t) in draft.terms.iter().enumerate() {
+    for e in &mut errs {
+        if let Some((n, rest)) = e.field.strip_prefix("terms[").and_then(|r| r.split_once(']'))
+            && let Some(row) = n.parse::<usize>().ok().and_then(|n| rows.get(n.wrapping_sub(1)))
+        {
+            e.field = format!("terms[{row}]{rest}");
+        }
+    }
+    for (t, row) in draft.terms.iter().zip(&rows) {
         let name = t.obligor.trim();
         if !name.is_empty() && !parties.iter().any(|p| p.name == name) {
-            errs.push(FieldError::new(format!("terms[{}].obligor", i + 1), format!("\"{name}\" is not a party")));
+            errs.push(FieldError::new(format!("terms[{row}].obligor"), format!("\"{name}\" is not a party")));
         }
     }
     if !errs.is_empty() {
@@ -555,6 +566,13 @@ pub async fn save_agreement(state: &App, actor: &Actor, code: &str, a: &Agreemen
 /// Signing: the agreement takes effect, the performance starts, the 30-day judicial
 /// confirmation window opens.
 pub async fn sign_agreement(state: &App, actor: &Actor, code: &str, signed_on: Option<&str>) -> Result<()> {
+    let m = load(state, actor, code, Action::HandleMatter).await?;
+    if m.status != Status::AgreementReached {
+        return Err(Error::Conflict {
+            field: Some("agreement".into()),
+            message: format!("an agreement is signed once agreement is reached (the matter is {})", m.status),
+        });
+    }
     let at = match signed_on.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
             let t = parse_local("signed_at", s).map_err(|e| Error::Invalid(vec![e]))?;
@@ -565,13 +583,6 @@ pub async fn sign_agreement(state: &App, actor: &Actor, code: &str, signed_on: O
         }
         None => fengqiao_store::now_ms(),
     };
-    let m = load(state, actor, code, Action::HandleMatter).await?;
-    if m.status != Status::AgreementReached {
-        return Err(Error::Conflict {
-            field: Some("agreement".into()),
-            message: format!("an agreement is signed once agreement is reached (the matter is {})", m.status),
-        });
-    }
     state.store.sign_agreement(&actor.audit_ctx("agreement signed"), m.id, &m.code, at).await.map_err(|e| match e {
         StoreError::Conflict { .. } => {
             Error::Conflict { field: Some("agreement".into()), message: "no unsigned agreement to sign".into() }
@@ -649,6 +660,7 @@ pub struct FollowUpIn {
 }
 
 pub async fn record_follow_up(state: &App, actor: &Actor, code: &str, id: i64, f: &FollowUpIn) -> Result<()> {
+    let m = load(state, actor, code, Action::HandleMatter).await?;
     let mut errs = Vec::new();
     if !(2..=1000).contains(&f.outcome.trim().chars().count()) {
         errs.push(FieldError::new("outcome", "2–1000 characters"));
@@ -668,7 +680,6 @@ pub async fn record_follow_up(state: &App, actor: &Actor, code: &str, id: i64, f
     if !errs.is_empty() {
         return Err(Error::Invalid(errs));
     }
-    let m = load(state, actor, code, Action::HandleMatter).await?;
     let rating = (given == 4).then(|| parts.map(|p| p.1.expect("all four given")));
     let r = FollowUpResult { outcome: &f.outcome, recurred: f.recurred, rating };
     state.store.record_follow_up(&actor.audit_ctx("follow-up"), m.id, &m.code, id, &r).await.map_err(|e| match e {
@@ -685,8 +696,8 @@ pub async fn record_follow_up(state: &App, actor: &Actor, code: &str, id: i64, f
 
 /// Schedule an extra follow-up visit on a closed matter.
 pub async fn schedule_follow_up(state: &App, actor: &Actor, code: &str, due_date: &str) -> Result<i64> {
-    let due = parse_local("due_date", due_date).map_err(|e| Error::Invalid(vec![e]))?;
     let m = load(state, actor, code, Action::HandleMatter).await?;
+    let due = parse_local("due_date", due_date).map_err(|e| Error::Invalid(vec![e]))?;
     Ok(state.store.schedule_follow_up(&actor.audit_ctx("follow-up"), m.id, &m.code, due).await?)
 }
 

@@ -643,6 +643,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("qr_reference", "编号", "Reference"),
     ("qr_scale", "1 很不满意 · 5 很满意", "1 very unhappy · 5 very happy"),
     ("qr_rate_submit", "提交评价", "Send my rating"),
+    ("fu_rating", "居民评价（四度，可不填）", "The resident's rating (four degrees, optional)"),
     ("qr_rate_later", "办结后可以在这里评价。", "You can rate it here once it is closed."),
     ("qr_err_not_closed", "事项办结后才能评价。", "A matter can be rated once it is closed."),
     ("qr_replaced_title", "这个二维码已更换", "This code has been replaced"),

@@ -111,7 +111,7 @@ fn shaped(m: &str) -> Option<String> {
         && r.contains('–')
         && r.chars().all(|c| c.is_ascii_digit() || c == '–')
     {
-        return Some(format!("{r} 个字"));
+        return Some(format!("请填写 {r} 个字"));
     }
     if let Some(r) = m.strip_prefix("between ")
         && let Some((a, b)) = r.split_once(" and ")
@@ -202,7 +202,7 @@ mod tests {
     fn chinese_pages_read_chinese_errors() {
         let zh = |m: &str| translate(Lang::ZhCn, m);
         assert_eq!(zh("at most 500 characters"), "最多 500 个字");
-        assert_eq!(zh("2–5000 characters"), "2–5000 个字");
+        assert_eq!(zh("2–5000 characters"), "请填写 2–5000 个字");
         assert_eq!(zh("between 1 and 500"), "应在 1 到 500 之间");
         assert_eq!(zh("unknown role 'king'"), "未知角色“king”");
         assert_eq!(zh("no unit with code 'NOPE' in your jurisdiction"), "管辖范围内没有代码为“NOPE”的单位");

@@ -427,7 +427,112 @@ async fn supervision_urges_the_handler(db: &TestDb) {
     assert_error_body(&urge(co.clone(), "{}").await, 409, "conflict");
 }
 
+/// Issue 10, item 5: a refused form on the matter page keeps what was typed and says each
+/// error once, beside its field, in the form that was sent (not in the other forms, not as
+/// a list of field codes above the page); a term's error names the row as it was sent.
+async fn matter_page_forms_keep_what_was_typed(db: &TestDb) {
+    let w = world(db).await;
+    let gw = w.token("gw1").await;
+    let code = new_dispute(&w, &gw, "neighbour", "两户因楼道堆放杂物多次争吵").await;
+    let api = format!("/api/v1/matters/{code}");
+    w.post_json(&format!("{api}/events"), Some(&gw), r#"{"event":"accept"}"#).await;
+    let form = |path: &'static str, body: String| {
+        let (w, gw, code) = (&w, gw.clone(), code.clone());
+        async move {
+            w.post_body(&format!("/matters/{code}{path}"), Some(&gw), "application/x-www-form-urlencoded", body).await
+        }
+    };
+    let enc = common::urlencode;
+    // A party with a bad ID number: the name and phone typed are kept, the error sits
+    // under the ID field (described by it), said once, and no other field is marked.
+    let r = form("/parties", format!("role=respondent&name={}&id_number=123&phone=13903580001", enc("李明"))).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let id_field = r.body.find("id=\"p_id\"").expect("the ID field");
+    let said = r.body.find("id=\"err-id_number\"").expect("the error beside the ID field");
+    assert!(said > id_field && said < r.body.find("id=\"p_phone\"").unwrap(), "{}", r.body);
+    assert!(r.body.contains("aria-describedby=\"err-id_number\""), "{}", r.body);
+    assert!(r.body.contains("value=\"李明\"") && r.body.contains("value=\"13903580001\""), "kept: {}", r.body);
+    assert!(r.body.contains("<option value=\"respondent\" selected>"), "the role chosen is kept");
+    assert_eq!(r.body.matches("field-error").count(), 1, "{}", r.body);
+    assert!(r.body.contains("有几项需要修改"), "the page says where to look: {}", r.body);
+    assert!(!r.body.contains("id_number：") && !r.body.contains("id_number:"), "{}", r.body);
+    // Mediation: a long record is not lost when the place is left out.
+    common::consenting_parties(&w, &gw, &code).await;
+    w.post_json(&format!("{api}/events"), Some(&gw), r#"{"event":"start_mediation"}"#).await;
+    let record = "双方到场，申请人陈述楼道杂物影响通行，被申请人同意本周内清理。";
+    let r = form(
+        "/sessions",
+        format!("held_at=2026-01-05T09:30&place=&participants={}&record={}", enc("双方"), enc(record)),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains(&format!(">{record}</textarea>")), "the record typed is kept: {}", r.body);
+    assert!(r.body.contains("value=\"2026-01-05T09:30\""), "{}", r.body);
+    assert!(r.body.contains("id=\"err-place\"") && !r.body.contains("id=\"err-record\""), "{}", r.body);
+    assert!(!r.body.contains("id=\"err-goal\""), "the plan form is not marked");
+    // The plan: an error on the third step's date, beside the third step; the steps kept.
+    let r = form(
+        "/plan",
+        format!(
+            "goal={}&step_description={}&step_due=2030-01-10&step_description=&step_due=&step_description={}&step_due=soon",
+            enc("清理杂物，和好如初"),
+            enc("上门查看"),
+            enc("回访双方")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let third = r.body.find("id=\"step_due2\"").expect("the third step's date");
+    let said = r.body.find("id=\"err-steps-3-due_date\"").expect("the error of step 3");
+    assert!(said > third, "{}", r.body);
+    assert!(r.body.contains("value=\"回访双方\"") && r.body.contains("value=\"清理杂物，和好如初\""), "{}", r.body);
+    // The agreement: rows 1 and 3 filled, row 3 without its manner — the error is row 3's.
+    let term = |obligor: &str, content: &str, manner: &str| {
+        format!(
+            "&term_obligor={}&term_content={}&term_manner={}&term_due=2030-02-01",
+            enc(obligor),
+            enc(content),
+            enc(manner)
+        )
+    };
+    let body = format!(
+        "facts={}&points={}&responsibilities={}{}{}{}",
+        enc("楼道堆放杂物引发争吵"),
+        enc("杂物是否应当清理"),
+        enc("被申请人负责清理杂物"),
+        term("赵立新", "清理楼道杂物", "自行清理"),
+        term("", "", ""),
+        term("赵立新", "向申请人道歉", "")
+    );
+    let r = form("/agreement", body).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"err-terms-3-manner\""), "{}", r.body);
+    assert!(!r.body.contains("err-terms-2"), "{}", r.body);
+    assert!(r.body.contains("value=\"向申请人道歉\""), "{}", r.body);
+    // The API names the same row.
+    let j = w
+        .put_json(
+            &format!("{api}/agreement"),
+            Some(&gw),
+            r#"{"facts":"楼道堆放杂物引发争吵","points":"杂物是否应当清理","responsibilities":"被申请人负责清理杂物","terms":[{"obligor":"赵立新","content":"清理楼道杂物","manner":"自行清理","due_date":"2030-02-01"},{"obligor":"","content":"","manner":"","due_date":""},{"obligor":"赵立新","content":"向申请人道歉","manner":"","due_date":"2030-02-01"}]}"#,
+        )
+        .await;
+    assert_error_body(&j, 422, "validation");
+    assert_eq!(j.json()["error"]["fields"][0]["field"], "terms[3].manner", "{}", j.body);
+    // A step refused for a missing precondition: said beside the routes it needs.
+    let r = form("/events", "event=fail_mediation".into()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let routes = r.body.find("name=\"route_court\"").expect("the routes told");
+    assert!(r.body[routes..].contains("id=\"err-routes\""), "{}", r.body);
+    // A stale form (the matter has moved on) gets the real reason, not its input checked.
+    w.post_json(&format!("{api}/events"), Some(&gw), r#"{"event":"withdraw","note":"当事人撤回"}"#).await;
+    let r = form("/sessions", "held_at=&place=&participants=&record=".into()).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(!r.body.contains("field-error"), "{}", r.body);
+}
+
 contract_tests!(
+    matter_page_forms_keep_what_was_typed,
     supervision_urges_the_handler,
     mediation_as_the_law_requires,
     early_warning_of_escalation,

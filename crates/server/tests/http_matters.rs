@@ -72,7 +72,7 @@ async fn matters_intake_and_workflow(db: &TestDb) {
     let j = zh.json();
     assert_eq!(j["error"]["fields"][0]["field"], "kind", "field names stay as they are");
     assert_eq!(j["error"]["fields"][0]["message"], "请选择事件类型", "{j}");
-    assert_eq!(j["error"]["fields"][1]["message"], "2–5000 个字", "{j}");
+    assert_eq!(j["error"]["fields"][1]["message"], "请填写 2–5000 个字", "{j}");
     assert_eq!(j["error"]["message"], "类型：请选择事件类型", "{j}");
 
     // The workflow: every step checked by the state machine and recorded.

@@ -1,14 +1,14 @@
-//! Matter pages (issue 4, first slice): the list of the jurisdiction's matters with their
-//! response clock, and a matter with its history and the next workflow step.
+//! Matter pages: the list of the jurisdiction's matters with their response clock, a
+//! matter with its history and the next workflow step (its casework forms post to
+//! `casework.rs`), the staff intake form, attached files and the agreement's printout.
 
-use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
+use super::{WebActor, WebError, WebResult, error_message, page_ctx, render, render_status};
 use crate::AppState;
 use crate::present::now_ms;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use fengqiao_app::casefile::MatterDetail;
-use fengqiao_app::casework::{self, AgreementIn, CasePlanIn, FollowUpIn, PartyIn, PlanStepIn, SessionIn, TermIn};
+use fengqiao_app::casework::{self, PartyIn};
 use fengqiao_domain::policy::Action;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -99,7 +99,7 @@ pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     Ok(render(&state, "matters.html", ctx))
 }
 
-async fn detail_ctx(
+pub(super) async fn detail_ctx(
     state: &AppState,
     actor: &crate::auth::Actor,
     code: &str,
@@ -137,262 +137,6 @@ async fn detail_ctx(
 pub async fn detail(State(state): State<AppState>, WebActor(actor): WebActor, Path(code): Path<String>) -> WebResult {
     let ctx = detail_ctx(&state, &actor, &code, None).await?;
     Ok(render(&state, "matter.html", ctx))
-}
-
-#[derive(Deserialize)]
-pub struct StepForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    event: String,
-    #[serde(default)]
-    closure: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    route_arbitration: Option<String>,
-    #[serde(default)]
-    route_administrative: Option<String>,
-    #[serde(default)]
-    route_court: Option<String>,
-}
-
-pub async fn step(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): Form<StepForm>,
-) -> WebResult {
-    let lang = actor.lang;
-    actor.check_csrf(&f.csrf).map_err(|e| WebError(e.into(), lang))?;
-    let closure = Some(f.closure.as_str()).filter(|c| !c.is_empty());
-    use fengqiao_domain::mediation::Route;
-    let routes: Vec<Route> = [
-        (f.route_arbitration.is_some(), Route::Arbitration),
-        (f.route_administrative.is_some(), Route::Administrative),
-        (f.route_court.is_some(), Route::Court),
-    ]
-    .into_iter()
-    .filter_map(|(on, r)| on.then_some(r))
-    .collect();
-    let r = fengqiao_app::casework::apply_step(&state, &actor, &code, &f.event, closure, &f.note, &routes)
-        .await
-        .map(|_| ());
-    done(&state, &actor, &code, r, "").await
-}
-
-/// A submitted form as its (name, value) pairs, repeated names kept.
-pub struct Fields(pub(super) Vec<(String, String)>);
-
-impl Fields {
-    pub(super) fn get(&self, key: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
-    }
-    pub(super) fn opt(&self, key: &str) -> Option<String> {
-        Some(self.get(key).trim().to_string()).filter(|v| !v.is_empty())
-    }
-    pub(super) fn all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
-    }
-    pub(super) fn on(&self, key: &str) -> bool {
-        !self.get(key).is_empty()
-    }
-    pub(super) fn int(&self, key: &str) -> Option<i64> {
-        self.get(key).trim().parse().ok()
-    }
-}
-
-/// After a casework form: back to the section on success; the page again with the
-/// precise error (which field, why) when the input or the step was refused.
-async fn done(
-    state: &AppState,
-    actor: &crate::auth::Actor,
-    code: &str,
-    r: Result<(), impl Into<crate::AppError>>,
-    anchor: &str,
-) -> WebResult {
-    match r.map_err(Into::into) {
-        Ok(()) if anchor.is_empty() => Ok(Redirect::to(&format!("/matters/{code}")).into_response()),
-        Ok(()) => Ok(Redirect::to(&format!("/matters/{code}#{anchor}")).into_response()),
-        Err(e @ (crate::AppError::Validation(_) | crate::AppError::Conflict { .. })) => {
-            let status = e.status();
-            let ctx = detail_ctx(state, actor, code, Some(error_message(actor.lang, &e))).await?;
-            Ok(render_status(state, status, "matter.html", ctx))
-        }
-        Err(e) => Err(WebError(e, actor.lang)),
-    }
-}
-
-pub(super) type FormPairs = Form<Vec<(String, String)>>;
-
-pub async fn party(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let p = PartyIn {
-        role: f.get("role").into(),
-        name: f.get("name").into(),
-        id_number: f.opt("id_number"),
-        phone: f.opt("phone"),
-        address: f.opt("address"),
-        vulnerable: f.on("vulnerable"),
-    };
-    let r = casework::add_party(&state, &actor, &code, &p).await.map(|_| ());
-    done(&state, &actor, &code, r, "parties").await
-}
-
-pub async fn consent(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path((code, id)): Path<(String, i64)>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let r = casework::set_consent(&state, &actor, &code, id, f.get("consent"), f.get("note")).await;
-    done(&state, &actor, &code, r, "parties").await
-}
-
-pub async fn session(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let s = SessionIn {
-        held_at: f.get("held_at").into(),
-        place: f.get("place").into(),
-        participants: f.get("participants").into(),
-        record: f.get("record").into(),
-    };
-    let r = casework::add_session(&state, &actor, &code, &s).await.map(|_| ());
-    done(&state, &actor, &code, r, "sessions").await
-}
-
-pub async fn plan(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let descriptions = f.all("step_description");
-    let dues = f.all("step_due");
-    let p = CasePlanIn {
-        goal: f.get("goal").into(),
-        approach: f.opt("approach"),
-        mediators: f.all("mediator"),
-        steps: descriptions
-            .iter()
-            .zip(dues.iter().chain(std::iter::repeat(&String::new())))
-            .map(|(d, due)| PlanStepIn { description: d.clone(), due_date: due.clone(), done: false })
-            .collect(),
-    };
-    let r = casework::save_plan(&state, &actor, &code, &p).await;
-    done(&state, &actor, &code, r, "plan").await
-}
-
-pub async fn agreement(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let col = |k: &str| f.all(k);
-    let (ob, co, ma, du) = (col("term_obligor"), col("term_content"), col("term_manner"), col("term_due"));
-    let terms = (0..ob.len())
-        .map(|i| TermIn {
-            obligor: ob[i].clone(),
-            content: co.get(i).cloned().unwrap_or_default(),
-            manner: ma.get(i).cloned().unwrap_or_default(),
-            due_date: du.get(i).cloned().unwrap_or_default(),
-        })
-        .collect();
-    let a = AgreementIn {
-        facts: f.get("facts").into(),
-        points: f.get("points").into(),
-        responsibilities: f.get("responsibilities").into(),
-        terms,
-    };
-    let r = casework::save_agreement(&state, &actor, &code, &a).await.map(|_| ());
-    done(&state, &actor, &code, r, "agreement").await
-}
-
-pub async fn sign(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let r = casework::sign_agreement(&state, &actor, &code, f.opt("signed_at").as_deref()).await;
-    done(&state, &actor, &code, r, "agreement").await
-}
-
-pub async fn judicial_confirmation(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let r = casework::set_judicial_confirmation(&state, &actor, &code, f.get("judicial_confirmation").trim()).await;
-    done(&state, &actor, &code, r, "agreement").await
-}
-
-pub async fn performed(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path((code, seq)): Path<(String, i64)>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let r = casework::perform_term(&state, &actor, &code, seq, f.get("note")).await.map(|_| ());
-    done(&state, &actor, &code, r, "agreement").await
-}
-
-pub async fn follow_up(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path((code, id)): Path<(String, i64)>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let fu = FollowUpIn {
-        outcome: f.get("outcome").into(),
-        recurred: f.on("recurred"),
-        attitude: f.int("attitude"),
-        speed: f.int("speed"),
-        firmness: f.int("firmness"),
-        warmth: f.int("warmth"),
-    };
-    let r = casework::record_follow_up(&state, &actor, &code, id, &fu).await;
-    done(&state, &actor, &code, r, "follow-ups").await
-}
-
-pub async fn schedule(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let r = casework::schedule_follow_up(&state, &actor, &code, f.get("due_date")).await.map(|_| ());
-    done(&state, &actor, &code, r, "follow-ups").await
 }
 
 /// The agreement's blocks for this reader: numbers masked as the role may see them, or in
@@ -697,37 +441,4 @@ pub async fn file(
         bytes,
     )
         .into_response())
-}
-
-pub async fn merge(
-    State(state): State<AppState>,
-    WebActor(actor): WebActor,
-    Path(code): Path<String>,
-    Form(f): FormPairs,
-) -> WebResult {
-    let f = Fields(f);
-    actor.check_csrf(f.get("csrf")).map_err(|e| WebError(e.into(), actor.lang))?;
-    let r = casework::merge(&state, &actor, &code, f.get("into").trim()).await;
-    done(&state, &actor, &code, r, "duplicates").await
-}
-
-/// A refused form's message for the page: what was wrong, field by field.
-/// An error for the page: each field's message once, in the page's language, with the
-/// field named as the page names it.
-pub(super) fn error_message(lang: crate::i18n::Lang, e: &crate::AppError) -> String {
-    use crate::i18n_fields::{field_label, field_message, translate};
-    match e {
-        crate::AppError::Validation(fields) => {
-            let (colon, sep) = if lang == crate::i18n::Lang::En { (": ", " · ") } else { ("：", "；") };
-            let mut parts: Vec<String> = Vec::new();
-            for f in fields {
-                let part = format!("{}{colon}{}", field_label(lang, &f.field), field_message(lang, f));
-                if !parts.contains(&part) {
-                    parts.push(part);
-                }
-            }
-            parts.join(sep)
-        }
-        other => translate(lang, &other.body().error.message),
-    }
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod casework;
 mod dashboard;
 mod matters;
 mod org;
@@ -50,20 +51,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/matters/{code}", get(matters::detail))
         .route("/matters/{code}/files/{id}", get(matters::file))
-        .route("/matters/{code}/events", post(matters::step))
-        .route("/matters/{code}/parties", post(matters::party))
-        .route("/matters/{code}/merge", post(matters::merge))
+        .route("/matters/{code}/events", post(casework::step))
+        .route("/matters/{code}/parties", post(casework::party))
+        .route("/matters/{code}/merge", post(casework::merge))
         .route("/matters/{code}/urge", post(oversight::urge))
-        .route("/matters/{code}/parties/{id}/consent", post(matters::consent))
-        .route("/matters/{code}/sessions", post(matters::session))
-        .route("/matters/{code}/plan", post(matters::plan))
-        .route("/matters/{code}/agreement", get(matters::agreement_page).post(matters::agreement))
+        .route("/matters/{code}/parties/{id}/consent", post(casework::consent))
+        .route("/matters/{code}/sessions", post(casework::session))
+        .route("/matters/{code}/plan", post(casework::plan))
+        .route("/matters/{code}/agreement", get(matters::agreement_page).post(casework::agreement))
         .route("/matters/{code}/agreement.pdf", get(matters::agreement_pdf))
-        .route("/matters/{code}/agreement/sign", post(matters::sign))
-        .route("/matters/{code}/agreement/judicial-confirmation", post(matters::judicial_confirmation))
-        .route("/matters/{code}/terms/{seq}/performed", post(matters::performed))
-        .route("/matters/{code}/follow-ups", post(matters::schedule))
-        .route("/matters/{code}/follow-ups/{id}", post(matters::follow_up))
+        .route("/matters/{code}/agreement/sign", post(casework::sign))
+        .route("/matters/{code}/agreement/judicial-confirmation", post(casework::judicial_confirmation))
+        .route("/matters/{code}/terms/{seq}/performed", post(casework::performed))
+        .route("/matters/{code}/follow-ups", post(casework::schedule))
+        .route("/matters/{code}/follow-ups/{id}", post(casework::follow_up))
         .route("/registry", get(registry::page))
         .route("/registry/organisations", get(registry::organisations))
         .route("/registry/export.xlsx", get(registry::export_xlsx))
@@ -373,7 +374,8 @@ pub fn not_found_page() -> Response {
 
 /// Field errors for a form: each under the form's own name for the field (`rename` maps the
 /// app's names, a trailing `[` matching indexed ones), in the page's language when the error
-/// carries a message key; the first error of a field wins.
+/// carries a message key; the first error of a field wins. `_first` names the first field
+/// in error, which the form focuses (`forms.html`), so a long page opens where to look.
 pub fn field_errors(
     lang: Lang,
     fields: &[fengqiao_domain::FieldError],
@@ -387,6 +389,7 @@ pub fn field_errors(
             .map(|(_, to)| to.to_string())
             .unwrap_or_else(|| f.field.clone());
         let message = crate::i18n_fields::field_message(lang, f);
+        out.entry("_first".to_string()).or_insert_with(|| name.clone());
         out.entry(name).or_insert(message);
     }
     out
@@ -396,4 +399,47 @@ pub fn field_errors(
 /// 1–100,000, so no number a client sends overflows or reaches an absurd depth.
 pub fn page_offset(page: i64, per_page: i64) -> i64 {
     ((page.clamp(1, 100_000) - 1) * per_page).min(fengqiao_app::OFFSET_MAX)
+}
+
+/// A submitted form as its (name, value) pairs, repeated names kept.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, key: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+    pub fn opt(&self, key: &str) -> Option<String> {
+        Some(self.get(key).trim().to_string()).filter(|v| !v.is_empty())
+    }
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+    pub fn on(&self, key: &str) -> bool {
+        !self.get(key).is_empty()
+    }
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.get(key).trim().parse().ok()
+    }
+}
+
+pub type FormPairs = axum::Form<Vec<(String, String)>>;
+
+/// An error for the page: each field's message once, in the page's language, with the
+/// field named as the page names it.
+pub fn error_message(lang: crate::i18n::Lang, e: &crate::AppError) -> String {
+    use crate::i18n_fields::{field_label, field_message, translate};
+    match e {
+        crate::AppError::Validation(fields) => {
+            let (colon, sep) = if lang == crate::i18n::Lang::En { (": ", " · ") } else { ("：", "；") };
+            let mut parts: Vec<String> = Vec::new();
+            for f in fields {
+                let part = format!("{}{colon}{}", field_label(lang, &f.field), field_message(lang, f));
+                if !parts.contains(&part) {
+                    parts.push(part);
+                }
+            }
+            parts.join(sep)
+        }
+        other => translate(lang, &other.body().error.message),
+    }
 }

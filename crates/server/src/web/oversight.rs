@@ -1,8 +1,7 @@
 //! The overseers' pages: early warning (民转刑预警) with its acknowledgements, the
 //! supervision lists (督办) with urging, a mediator's own cases, and screening rounds (排查).
 
-use super::matters::{Fields, FormPairs, error_message};
-use super::{WebActor, WebError, WebResult, page_ctx, render, render_status};
+use super::{Fields, FormPairs, WebActor, WebError, WebResult, error_message, page_ctx, render, render_status};
 use crate::AppState;
 use crate::present::now_ms;
 use axum::Form;

@@ -47,6 +47,7 @@ templates!(
     "screening.html",
     "cases.html",
     "items.html",
+    "forms.html",
 );
 
 fn lang_of(state: &State) -> Lang {
