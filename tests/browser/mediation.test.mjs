@@ -151,7 +151,7 @@ test('the command room takes an accepted dispute from consent to a signed agreem
   await page.getByTestId('sign').click();
   await page.waitForURL(new RegExp(`#agreement$`));
   assert.equal(await status(page), '协议履行中');
-  assert.match(await page.getByTestId('agreement-number').textContent(), /已生效，可申请司法确认（剩余天数 30）/);
+  assert.match(await page.getByTestId('agreement-number').textContent(), /已生效，可申请司法确认（剩 30 天）/);
 
   // The PDF downloads, in Chinese, with the full agreement.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('agreement-pdf').click()]);

@@ -19,8 +19,10 @@ const USERNAME = /\b(?:gw\d{3}|go\d{3}|co\d{2}|cl\d{2}|med\d{2}|duty\d|desk\d|cs
 
 /** The internal codes in a text (usernames too, unless `logins` may show). */
 function codesIn(text, logins = false) {
-  const found = [...(text.match(SNAKE) ?? []), ...(text.match(DOTTED) ?? []), ...(text.match(WORDS) ?? [])];
+  let found = [...(text.match(SNAKE) ?? []), ...(text.match(DOTTED) ?? []), ...(text.match(WORDS) ?? [])];
   if (!logins) found.push(...(text.match(USERNAME) ?? []));
+  // Where logins may show, a login that is also a word (commander, street) is one.
+  else found = found.filter((w) => !(demo && w in demo.logins));
   return [...new Set(found)];
 }
 
@@ -41,49 +43,90 @@ async function links(page, selector, n) {
   return (await page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute('href')))).slice(0, n);
 }
 
-test('no Chinese page shows an internal code', async () => {
+/** The pages each role meets, read by `visit(page, path)`. */
+const PLAN = {
+  commander: async (page, visit) => {
+    for (const p of ['/dashboard', '/matters', '/supervision', '/warning', '/registry', '/registry/organisations', '/org', '/org/XY-C01', '/volunteers', '/map', '/screening']) await visit(page, p);
+    await page.goto(`${demo.base}/matters?kind=dispute&status=closed`);
+    for (const href of await links(page, '[data-testid=matters] tbody tr a', 3)) {
+      await visit(page, href);
+      await visit(page, `${href}/agreement`);
+    }
+    await page.goto(`${demo.base}/matters?status=open`);
+    for (const href of await links(page, '[data-testid=matters] tbody tr a', 4)) await visit(page, href);
+    await page.goto(`${demo.base}/registry`);
+    for (const href of await links(page, '[data-testid=households] tbody tr a', 2)) await visit(page, href);
+  },
+  med01: async (page, visit) => {
+    for (const p of ['/dashboard', '/cases', '/cases?closed=1']) await visit(page, p);
+    await page.goto(`${demo.base}/cases?closed=1`);
+    for (const href of await links(page, '[data-testid=cases] a.item', 3)) await visit(page, href);
+  },
+  gw001: async (page, visit) => {
+    for (const p of ['/dashboard', '/matters/new', '/matters', '/registry']) await visit(page, p);
+    await page.goto(`${demo.base}/dashboard`);
+    for (const href of await links(page, 'a.item', 4)) await visit(page, href);
+  },
+  co01: async (page, visit) => { for (const p of ['/dashboard', '/registry/import', '/supervision', '/warning']) await visit(page, p); },
+  street: async (page, visit) => { await visit(page, '/dashboard'); },
+  cl01: async (page, visit) => { await visit(page, '/dashboard'); },
+  sysadmin: async (page, visit) => { for (const p of ['/people', '/people/new', '/org/XY']) await visit(page, p); },
+};
+
+/** Walk every role's pages, `english` or in Chinese; `read(page, path)` returns problems. */
+async function walk(english, read) {
   const problems = [];
   let visited = 0;
   const visit = async (page, path) => {
     const r = await page.goto(`${demo.base}${path}`);
     assert.ok(r.status() < 400, `${path}: ${r.status()}`);
     visited += 1;
-    const codes = await codesOn(page, path);
-    if (codes.length) problems.push(`${path}: ${codes.join(', ')}`);
+    const found = await read(page, path);
+    if (found.length) problems.push(`${path}: ${found.join(', ')}`);
   };
-  const plan = {
-    commander: async (page) => {
-      for (const p of ['/dashboard', '/matters', '/supervision', '/warning', '/registry', '/registry/organisations', '/org', '/org/XY-C01', '/volunteers', '/map', '/screening']) await visit(page, p);
-      await page.goto(`${demo.base}/matters?kind=dispute&status=closed`);
-      for (const href of await links(page, '[data-testid=matters] tbody tr a', 3)) {
-        await visit(page, href);
-        await visit(page, `${href}/agreement`);
-      }
-      await page.goto(`${demo.base}/matters?status=open`);
-      for (const href of await links(page, '[data-testid=matters] tbody tr a', 4)) await visit(page, href);
-      await page.goto(`${demo.base}/registry`);
-      for (const href of await links(page, '[data-testid=households] tbody tr a', 2)) await visit(page, href);
-    },
-    med01: async (page) => {
-      for (const p of ['/dashboard', '/cases', '/cases?closed=1']) await visit(page, p);
-      await page.goto(`${demo.base}/cases?closed=1`);
-      for (const href of await links(page, '[data-testid=cases] a.item', 3)) await visit(page, href);
-    },
-    gw001: async (page) => {
-      for (const p of ['/dashboard', '/matters/new', '/matters', '/registry']) await visit(page, p);
-      await page.goto(`${demo.base}/dashboard`);
-      for (const href of await links(page, 'a.item', 4)) await visit(page, href);
-    },
-    co01: async (page) => { await visit(page, '/dashboard'); },
-    street: async (page) => { await visit(page, '/dashboard'); },
-    cl01: async (page) => { await visit(page, '/dashboard'); },
-  };
-  for (const [user, run] of Object.entries(plan)) {
+  for (const [user, run] of Object.entries(PLAN)) {
     const page = await newPage(browser, { width: 390, height: 844 });
     await login(page, demo, user);
-    await run(page);
+    if (english) await page.goto(`${demo.base}/lang/en`);
+    await run(page, visit);
     await page.context().close();
   }
+  return { problems, visited };
+}
+
+test('no Chinese page shows an internal code', async () => {
+  const { problems, visited } = await walk(false, codesOn);
   assert.ok(visited >= 35, `only ${visited} pages read`);
   assert.deepEqual(problems, []);
+});
+
+// Issue 10, item 9: in English, every word the page itself says is English. What people
+// typed or were named (names, addresses, narratives, unit names) stays as entered, so the
+// check reads the page's own words: headings of tables and sections, labels, buttons,
+// hints, legends, figures' captions, the menu (less the language switch and the account
+// link, which carries the person's name; breadcrumbs are unit names). The agreement is Chinese by design.
+const OWN_WORDS = 'th, button, legend, dt, summary, .hint, h2, h3, .tile .l, caption, nav:not(.crumbs) a:not([href^="/lang/"]):not([href="/account"]), label:not(.check), .tabbar a';
+const CHINESE = /[\p{Script=Han}：（）、，。；]/u;
+
+test('no English page says its own words in Chinese', async () => {
+  const { problems, visited } = await walk(true, async (page, path) => {
+    if (path.endsWith('/agreement')) return [];
+    assert.equal(await page.getAttribute('html', 'lang'), 'en', path);
+    return page.evaluate(({ sel, re }) => {
+      const chinese = new RegExp(re, 'u');
+      const out = [];
+      for (const el of document.querySelectorAll(sel)) {
+        const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
+        const said = `${own} ${el.getAttribute('placeholder') ?? ''} ${el.getAttribute('aria-label') ?? ''}`;
+        if (chinese.test(said)) out.push(`${el.tagName.toLowerCase()} "${own.slice(0, 40)}"`);
+      }
+      return out;
+    }, { sel: OWN_WORDS, re: CHINESE.source });
+  });
+  assert.ok(visited >= 35, `only ${visited} pages read`);
+  assert.deepEqual(problems, []);
+});
+
+test('the English check finds Chinese words of the page', async () => {
+  assert.ok(CHINESE.test('Units below（5）') && CHINESE.test('出错了') && !CHINESE.test('Units below (5)'));
 });

@@ -149,11 +149,11 @@ impl IntoResponse for AppError {
 }
 
 /// Unknown routes: JSON under `/api` and `/open311`, a page elsewhere.
-pub async fn fallback(uri: Uri) -> Response {
+pub async fn fallback(uri: Uri, headers: axum::http::HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
         AppError::NotFound.into_response()
     } else {
-        crate::web::not_found_page().into_response()
+        crate::web::not_found_page(crate::i18n::lang_from_headers(&headers)).into_response()
     }
 }
 

@@ -71,7 +71,11 @@ pub(super) fn case_item(
     let base = matter_item(state, lang, m, now);
     match step {
         Some(st) => context! {
-            next => format!("{}：{}（{} {}）", t(lang, "wb_next_step"), excerpt(&st.description, 30), t(lang, "wb_due"), date(st.due_at)),
+            next => {
+                let (colon, (open, close)) = (t(lang, "p_colon"), if lang == Lang::En { (" (", ")") } else { ("（", "）") });
+                let (step, due) = (excerpt(&st.description, 30), date(st.due_at));
+                format!("{}{colon}{step}{open}{} {due}{close}", t(lang, "wb_next_step"), t(lang, "wb_due"))
+            },
             late => st.due_at < now,
             ..base
         },

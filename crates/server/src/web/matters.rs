@@ -242,12 +242,13 @@ fn intake_ctx(
                     if f.field == "photos" {
                         msg
                     } else {
-                        format!("{}：{msg}", crate::i18n_fields::field_label(actor.lang, &f.field))
+                        let colon = crate::i18n::t(actor.lang, "p_colon");
+                        format!("{}{colon}{msg}", crate::i18n_fields::field_label(actor.lang, &f.field))
                     }
                 })
                 .collect();
             if !photos.is_empty() {
-                errors.insert("photos".into(), photos.join("；"));
+                errors.insert("photos".into(), photos.join(&crate::i18n::t(actor.lang, "p_semi")));
             }
             (None, errors)
         }

@@ -368,8 +368,9 @@ impl axum::extract::FromRequestParts<AppState> for WebActor {
     }
 }
 
-pub fn not_found_page() -> Response {
-    WebError(AppError::NotFound, Lang::ZhCn).into_response()
+/// The "not found" page in the visitor's language (from the language cookie).
+pub fn not_found_page(lang: Lang) -> Response {
+    WebError(AppError::NotFound, lang).into_response()
 }
 
 /// Field errors for a form: each under the form's own name for the field (`rename` maps the

@@ -205,14 +205,14 @@ async fn again(state: &AppState, h: &HouseholdRow, token: &str, lang: Lang, e: f
                     messages.push(m);
                 }
             }
-            (messages.join("；"), StatusCode::UNPROCESSABLE_ENTITY)
+            (messages.join(&i18n::t(lang, "p_semi")), StatusCode::UNPROCESSABLE_ENTITY)
         }
         fengqiao_app::Error::Limited(_) => (i18n::t(lang, "qr_err_too_many"), StatusCode::TOO_MANY_REQUESTS),
         fengqiao_app::Error::Conflict { message, .. } if message.contains("once it is closed") => {
             (i18n::t(lang, "qr_err_not_closed"), StatusCode::CONFLICT)
         }
         fengqiao_app::Error::Conflict { .. } => (i18n::t(lang, "qr_err_rated_once"), StatusCode::CONFLICT),
-        fengqiao_app::Error::NotFound => return super::not_found_page(),
+        fengqiao_app::Error::NotFound => return super::not_found_page(lang),
         e => return WebError(e.into(), lang).into_response(),
     };
     page_for(state, h, token, lang, &csrf, None, Some(message), status).await

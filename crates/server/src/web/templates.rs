@@ -125,6 +125,13 @@ pub fn environment() -> Environment<'static> {
         let key = format!("src_{code}");
         if i18n::has_key(&key) { i18n::t(lang_of(state), &key) } else { code.into() }
     });
+    // Punctuation in the page's language: full-width in Chinese, ASCII and spaced in English.
+    env.add_filter("paren", |state: &State, v: Value| -> String {
+        if lang_of(state) == Lang::En { format!(" ({v})") } else { format!("（{v}）") }
+    });
+    env.add_function("colon", |state: &State| -> String { i18n::t(lang_of(state), "p_colon") });
+    env.add_function("sep", |state: &State| -> String { i18n::t(lang_of(state), "p_sep") });
+    env.add_function("comma", |state: &State| -> String { i18n::t(lang_of(state), "p_comma") });
     env.add_filter("replace_n", |s: &str, n: Value| s.replace("{n}", &n.to_string()));
     env
 }
@@ -149,6 +156,43 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "untranslated keys: {missing:?}");
+    }
+
+    /// Every word and punctuation mark a page shows comes through `t()` or the punctuation
+    /// helpers, so an English page has no Chinese of its own: outside the template tags no
+    /// template holds a Chinese character or full-width mark. Only the seal (枫, a logo) and
+    /// the agreement (a legal document, in Chinese by design) carry their own.
+    #[test]
+    fn templates_say_nothing_but_through_translations() {
+        let mut found = vec![];
+        for (name, src) in TEMPLATES.iter().filter(|(n, _)| *n != "agreement.html") {
+            let mut text = String::new();
+            let mut rest = *src;
+            while let Some(i) = rest.find(['{']) {
+                text.push_str(&rest[..i]);
+                let close = match rest[i..].chars().nth(1) {
+                    Some('{') => "}}",
+                    Some('%') => "%}",
+                    Some('#') => "#}",
+                    _ => {
+                        text.push('{');
+                        rest = &rest[i + 1..];
+                        continue;
+                    }
+                };
+                rest = rest[i..].find(close).map(|j| &rest[i + j + 2..]).unwrap_or("");
+            }
+            text.push_str(rest);
+            let text = text
+                .replace(r#"<span class="seal" aria-hidden="true">枫</span>"#, "")
+                .replace(r#"<span class="seal">枫</span>"#, "");
+            for c in text.chars() {
+                if ('\u{4e00}'..='\u{9fff}').contains(&c) || "：（）、，。；“”！？".contains(c) {
+                    found.push(format!("{name}: {c}"));
+                }
+            }
+        }
+        assert!(found.is_empty(), "text outside t(): {found:?}");
     }
 
     #[test]
