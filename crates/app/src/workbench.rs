@@ -38,16 +38,16 @@ pub enum Section {
     /// A mediator's open cases with the next step of their plan.
     MyCases { cases: Vec<(MatterDetail, Option<NextStep>)>, total: i64 },
     /// Open early-warning alerts (民转刑), newest first.
-    Alerts(Vec<AlertRow>),
+    Alerts { alerts: Vec<AlertRow>, total: i64 },
     /// Reports from residents nobody has accepted yet.
-    NewReports(Vec<MatterDetail>),
+    NewReports { matters: Vec<MatterDetail>, total: i64 },
     /// Open matters of the area, overdue or risky first, then the newest.
     OpenMatters { matters: Vec<MatterDetail>, total: i64 },
     /// What is past a deadline, soonest due first: each matter once, with every deadline
     /// it missed.
-    Overdue(Vec<(Vec<OverdueKind>, DueRow)>),
+    Overdue { rows: Vec<(Vec<OverdueKind>, DueRow)>, total: i64 },
     /// Follow-up visits after closure that are due.
-    FollowUpsDue(Vec<DueRow>),
+    FollowUpsDue { rows: Vec<DueRow>, total: i64 },
     /// Households with someone in care not visited lately.
     VisitsDue { households: Vec<VisitDue>, total: i64 },
 }
@@ -57,23 +57,37 @@ impl Section {
     pub fn code(&self) -> &'static str {
         match self {
             Section::MyCases { .. } => "my_cases",
-            Section::Alerts(_) => "alerts",
-            Section::NewReports(_) => "new_reports",
+            Section::Alerts { .. } => "alerts",
+            Section::NewReports { .. } => "new_reports",
             Section::OpenMatters { .. } => "open_matters",
-            Section::Overdue(_) => "overdue",
-            Section::FollowUpsDue(_) => "follow_ups_due",
+            Section::Overdue { .. } => "overdue",
+            Section::FollowUpsDue { .. } => "follow_ups_due",
             Section::VisitsDue { .. } => "visits_due",
+        }
+    }
+
+    /// How many items there are in all (the section shows the first few). Lists drawn from
+    /// supervision count up to its 200 rows a list.
+    pub fn total(&self) -> i64 {
+        match self {
+            Section::MyCases { total, .. }
+            | Section::Alerts { total, .. }
+            | Section::NewReports { total, .. }
+            | Section::OpenMatters { total, .. }
+            | Section::Overdue { total, .. }
+            | Section::FollowUpsDue { total, .. }
+            | Section::VisitsDue { total, .. } => *total,
         }
     }
 
     pub fn is_empty(&self) -> bool {
         match self {
             Section::MyCases { cases, .. } => cases.is_empty(),
-            Section::Alerts(v) => v.is_empty(),
-            Section::NewReports(v) => v.is_empty(),
+            Section::Alerts { alerts, .. } => alerts.is_empty(),
+            Section::NewReports { matters, .. } => matters.is_empty(),
             Section::OpenMatters { matters, .. } => matters.is_empty(),
-            Section::Overdue(v) => v.is_empty(),
-            Section::FollowUpsDue(v) => v.is_empty(),
+            Section::Overdue { rows, .. } => rows.is_empty(),
+            Section::FollowUpsDue { rows, .. } => rows.is_empty(),
             Section::VisitsDue { households, .. } => households.is_empty(),
         }
     }
@@ -135,11 +149,13 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
         wb.sections.push(Section::MyCases { cases: with_next_steps(app, &shown).await?, total });
     }
     if sees {
-        wb.sections.push(Section::Alerts(app.store.alerts_under(&path, false, SECTION_ITEMS).await?));
+        let alerts = app.store.alerts_under(&path, false, SECTION_ITEMS).await?;
+        let total = app.store.count_open_alerts_under(&path).await?;
+        wb.sections.push(Section::Alerts { alerts, total });
     }
     if visits {
-        let ids = app.store.new_report_ids_under(&path, SECTION_ITEMS).await?;
-        wb.sections.push(Section::NewReports(app.store.matters_by_ids(&ids).await?));
+        let (ids, total) = app.store.new_report_ids_under(&path, SECTION_ITEMS).await?;
+        wb.sections.push(Section::NewReports { matters: app.store.matters_by_ids(&ids).await?, total });
     }
     let supervision =
         if visits || handles_above_grid { Some(app.store.supervision_under(&path, now).await?) } else { None };
@@ -162,16 +178,18 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
                 None => once.push((vec![k], r)),
             }
         }
+        let total = once.len() as i64;
         once.truncate(SECTION_ITEMS as usize * 2);
-        wb.sections.push(Section::Overdue(once));
+        wb.sections.push(Section::Overdue { rows: once, total });
     }
     if visits {
         let (ids, total) = app.store.open_matter_ids_under(&path, now, SECTION_ITEMS).await?;
         wb.sections.push(Section::OpenMatters { matters: app.store.matters_by_ids(&ids).await?, total });
         if let Some(s) = &supervision {
-            let mut due = s.follow_ups_due.clone();
-            due.truncate(SECTION_ITEMS as usize);
-            wb.sections.push(Section::FollowUpsDue(due));
+            let mut rows = s.follow_ups_due.clone();
+            let total = rows.len() as i64;
+            rows.truncate(SECTION_ITEMS as usize);
+            wb.sections.push(Section::FollowUpsDue { rows, total });
         }
         let (households, total) =
             app.store.care_visits_due_under(&path, now - CARE_VISIT_DAYS * DAY_MS, SECTION_ITEMS).await?;

@@ -145,4 +145,26 @@ async fn each_role_sees_its_own_work(db: &TestDb) {
     }
 }
 
-contract_tests!(each_role_sees_its_own_work,);
+/// A section lists the first few and counts them all: twelve reports from residents wait in
+/// gw1's grid, the workbench shows ten and says twelve (it said ten before).
+async fn sections_count_all_not_the_first_few(db: &TestDb) {
+    let w = world(db).await;
+    let ctx = fengqiao_store::audit::AuditCtx::system("test", "open311");
+    let key = w.store.add_open311_client(&ctx, "市民热线").await.unwrap();
+    for i in 0..12 {
+        let body = format!(
+            "api_key={key}&service_code=hazard&lat=37.105&long=111.705&description={}",
+            common::urlencode(&format!("小区{i}号楼楼道堆放杂物，存在消防隐患"))
+        );
+        let r = w.post_body("/open311/v2/requests.json", None, "application/x-www-form-urlencoded", body).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let gw = w.token("gw1").await;
+    let wb = w.get("/api/v1/workbench", Some(&gw)).await.json();
+    let s = wb["sections"].as_array().unwrap().iter().find(|s| s["code"] == "new_reports").unwrap().clone();
+    assert_eq!((s["items"].as_array().unwrap().len(), s["total"].as_i64()), (10, Some(12)), "{s}");
+    let page = html(&w, "/dashboard", &gw).await;
+    assert!(page.contains("<span class=\"count\">12</span>"), "{page}");
+}
+
+contract_tests!(sections_count_all_not_the_first_few, each_role_sees_its_own_work,);

@@ -64,17 +64,25 @@ impl Store {
     }
 
     /// Reports from residents (their household's code, Open311) under
-    /// `path` that nobody has accepted yet, newest first.
-    pub async fn new_report_ids_under(&self, path: &str, limit: i64) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT m.id FROM matters m JOIN units g ON g.id = m.grid_id \
-             WHERE g.path LIKE $1 AND m.status = 'registered' AND m.source IN ('household_qr', 'open311') \
-             ORDER BY m.created_at DESC, m.id DESC LIMIT $2",
-        )
-        .bind(format!("{path}%"))
+    /// `path` that nobody has accepted yet, newest first; and how many there are.
+    pub async fn new_report_ids_under(&self, path: &str, limit: i64) -> StoreResult<(Vec<i64>, i64)> {
+        const WHERE: &str = "g.path LIKE $1 AND m.status = 'registered' AND m.source IN ('household_qr', 'open311')";
+        let like = format!("{path}%");
+        let ids = sqlx::query_scalar(&format!(
+            "SELECT m.id FROM matters m JOIN units g ON g.id = m.grid_id WHERE {WHERE} \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT $2"
+        ))
+        .bind(&like)
         .bind(limit.clamp(1, 200))
         .fetch_all(&self.read)
-        .await?)
+        .await?;
+        let total = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM matters m JOIN units g ON g.id = m.grid_id WHERE {WHERE}"
+        ))
+        .bind(&like)
+        .fetch_one(&self.read)
+        .await?;
+        Ok((ids, total))
     }
 
     /// The matters a mediator is assigned to: open ones first (the next plan step due

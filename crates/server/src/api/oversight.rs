@@ -136,7 +136,7 @@ pub struct WorkSectionOut {
     /// my_cases, alerts, new_reports, overdue, open_matters, follow_ups_due or visits_due.
     pub code: &'static str,
     /// How many there are in all (the items are the first of them).
-    pub total: usize,
+    pub total: i64,
     pub items: Vec<WorkItemOut>,
 }
 
@@ -198,62 +198,54 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
         .sections
         .iter()
         .map(|s| {
-            let (items, total): (Vec<WorkItemOut>, usize) = match s {
-                Section::MyCases { cases, total } => (
-                    cases
-                        .iter()
-                        .map(|(m, step)| WorkItemOut {
-                            next_step: step.as_ref().map(|s| s.description.clone()),
-                            due_at: step.as_ref().map(|s| rfc3339(s.due_at)),
-                            ..matter_item(m)
-                        })
-                        .collect(),
-                    *total as usize,
-                ),
-                Section::Alerts(a) => (
-                    a.iter()
-                        .map(|a| WorkItemOut {
-                            object: "matter",
-                            code: a.matter_code.clone(),
-                            title: a.factors.clone(),
-                            grid: a.grid_name.clone(),
-                            status: None,
-                            risk: Some(a.level.clone()),
-                            overdue: vec![],
-                            due_at: None,
-                            next_step: None,
-                            last_visit_at: None,
-                        })
-                        .collect(),
-                    a.len(),
-                ),
-                Section::NewReports(ms) => (ms.iter().map(matter_item).collect(), ms.len()),
-                Section::OpenMatters { matters, total } => (matters.iter().map(matter_item).collect(), *total as usize),
-                Section::Overdue(rows) => (
-                    rows.iter().map(|(kinds, r)| due_item(r, kinds.iter().map(|k| k.code()).collect())).collect(),
-                    rows.len(),
-                ),
-                Section::FollowUpsDue(rows) => (rows.iter().map(|r| due_item(r, vec![])).collect(), rows.len()),
-                Section::VisitsDue { households, total } => (
-                    households
-                        .iter()
-                        .map(|h| WorkItemOut {
-                            object: "household",
-                            code: h.code.clone(),
-                            title: h.address.clone(),
-                            grid: h.grid_name.clone(),
-                            status: None,
-                            risk: None,
-                            overdue: vec![],
-                            due_at: None,
-                            next_step: None,
-                            last_visit_at: h.last_visit_at.map(rfc3339),
-                        })
-                        .collect(),
-                    *total as usize,
-                ),
+            let items: Vec<WorkItemOut> = match s {
+                Section::MyCases { cases, .. } => cases
+                    .iter()
+                    .map(|(m, step)| WorkItemOut {
+                        next_step: step.as_ref().map(|s| s.description.clone()),
+                        due_at: step.as_ref().map(|s| rfc3339(s.due_at)),
+                        ..matter_item(m)
+                    })
+                    .collect(),
+                Section::Alerts { alerts, .. } => alerts
+                    .iter()
+                    .map(|a| WorkItemOut {
+                        object: "matter",
+                        code: a.matter_code.clone(),
+                        title: a.factors.clone(),
+                        grid: a.grid_name.clone(),
+                        status: None,
+                        risk: Some(a.level.clone()),
+                        overdue: vec![],
+                        due_at: None,
+                        next_step: None,
+                        last_visit_at: None,
+                    })
+                    .collect(),
+                Section::NewReports { matters, .. } | Section::OpenMatters { matters, .. } => {
+                    matters.iter().map(matter_item).collect()
+                }
+                Section::Overdue { rows, .. } => {
+                    rows.iter().map(|(kinds, r)| due_item(r, kinds.iter().map(|k| k.code()).collect())).collect()
+                }
+                Section::FollowUpsDue { rows, .. } => rows.iter().map(|r| due_item(r, vec![])).collect(),
+                Section::VisitsDue { households, .. } => households
+                    .iter()
+                    .map(|h| WorkItemOut {
+                        object: "household",
+                        code: h.code.clone(),
+                        title: h.address.clone(),
+                        grid: h.grid_name.clone(),
+                        status: None,
+                        risk: None,
+                        overdue: vec![],
+                        due_at: None,
+                        next_step: None,
+                        last_visit_at: h.last_visit_at.map(rfc3339),
+                    })
+                    .collect(),
             };
-            WorkSectionOut { code: s.code(), total, items }
+            WorkSectionOut { code: s.code(), total: s.total(), items }
         })
         .collect();
     let figures = wb.figures.into_iter().map(|f| FigureOut { code: f.code, count: f.count, query: f.query }).collect();

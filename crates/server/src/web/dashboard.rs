@@ -84,13 +84,12 @@ pub(super) fn case_item(
 }
 
 fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
-    let (items, total, more): (Vec<Value>, usize, Option<&str>) = match s {
-        Section::MyCases { cases, total } => (
+    let (items, more): (Vec<Value>, Option<&str>) = match s {
+        Section::MyCases { cases, .. } => (
             cases.iter().map(|(m, step)| case_item(state, lang, m, step.as_ref(), now)).collect(),
-            *total as usize,
             Some("/cases"),
         ),
-        Section::Alerts(alerts) => (
+        Section::Alerts { alerts, .. } => (
             alerts
                 .iter()
                 .map(|a| context! {
@@ -102,20 +101,17 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                     code => a.matter_code.clone(),
                 })
                 .collect(),
-            alerts.len(),
             Some("/warning"),
         ),
-        Section::NewReports(ms) => (
-            ms.iter().map(|m| matter_item(state, lang, m, now)).collect(),
-            ms.len(),
+        Section::NewReports { matters, .. } => (
+            matters.iter().map(|m| matter_item(state, lang, m, now)).collect(),
             Some("/matters?status=registered"),
         ),
-        Section::OpenMatters { matters, total } => (
+        Section::OpenMatters { matters, .. } => (
             matters.iter().map(|m| matter_item(state, lang, m, now)).collect(),
-            *total as usize,
             Some("/matters?status=open"),
         ),
-        Section::Overdue(rows) => (
+        Section::Overdue { rows, .. } => (
             rows.iter()
                 .map(|(kinds, r)| context! {
                     href => format!("/matters/{}", r.code),
@@ -126,10 +122,9 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                     code => r.code.clone(),
                 })
                 .collect(),
-            rows.len(),
             Some("/supervision"),
         ),
-        Section::FollowUpsDue(rows) => (
+        Section::FollowUpsDue { rows, .. } => (
             rows.iter()
                 .map(|r| context! {
                     href => format!("/matters/{}#follow-ups", r.code),
@@ -140,10 +135,9 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                     code => r.code.clone(),
                 })
                 .collect(),
-            rows.len(),
             Some("/supervision#sv_follow_ups_due"),
         ),
-        Section::VisitsDue { households, total } => (
+        Section::VisitsDue { households, .. } => (
             households
                 .iter()
                 .map(|h| {
@@ -165,9 +159,8 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                     }
                 })
                 .collect(),
-            *total as usize,
             None,
         ),
     };
-    context! { code => s.code(), items => items, total => total, more => more }
+    context! { code => s.code(), items => items, total => s.total(), more => more }
 }

@@ -122,6 +122,17 @@ impl Store {
         .await?)
     }
 
+    /// How many alerts under `path` nobody has acknowledged.
+    pub async fn count_open_alerts_under(&self, path: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM escalation_alerts a JOIN matters m ON m.id = a.matter_id JOIN units g ON g.id = m.grid_id \
+             WHERE g.path LIKE $1 AND a.acknowledged_at IS NULL",
+        )
+        .bind(format!("{path}%"))
+        .fetch_one(&self.read)
+        .await?)
+    }
+
     /// The code of the matter an alert is about.
     pub async fn alert_matter_code(&self, alert_id: i64) -> StoreResult<Option<String>> {
         Ok(sqlx::query_scalar(
