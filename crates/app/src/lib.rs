@@ -7,9 +7,11 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod board;
 pub mod casefile;
 pub mod casework;
 pub mod error;
+pub mod feed;
 pub mod files;
 pub mod import;
 pub mod intake;
@@ -67,6 +69,8 @@ pub struct App {
     pub taxonomy: Arc<fengqiao_domain::matter::Taxonomy>,
     /// Group commit for intake, when the process started it.
     pub intake: Option<Arc<intake::Writer>>,
+    /// This node's live feed of committed events (see [`feed`]).
+    pub(crate) feed: feed::Feed,
     /// The address this node listens on, once bound (see [`App::public_base`]).
     bound: Arc<std::sync::OnceLock<std::net::SocketAddr>>,
 }
@@ -82,6 +86,7 @@ impl App {
             search: Arc::new(search::SearchIndex::in_memory().expect("an index in memory")),
             taxonomy,
             intake: None,
+            feed: feed::Feed::default(),
             bound: Arc::default(),
         }
     }

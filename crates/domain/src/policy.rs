@@ -44,6 +44,8 @@ pub enum Action {
     GrantRoles,
     /// Urge the handler of a matter (督办): a supervisor's reminder on its timeline.
     UrgeMatter,
+    /// The command room's live board (指挥调度): open matters and alarms as they happen.
+    ViewBoard,
 }
 
 impl Action {
@@ -65,6 +67,7 @@ impl Action {
         Action::HandleMatter,
         Action::GrantRoles,
         Action::UrgeMatter,
+        Action::ViewBoard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Action {
             Action::HandleMatter => "handle_matter",
             Action::GrantRoles => "grant_roles",
             Action::UrgeMatter => "urge_matter",
+            Action::ViewBoard => "view_board",
         }
     }
 }
@@ -112,6 +116,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | RecordMatter
                 | HandleMatter
                 | UrgeMatter
+                | ViewBoard
         ),
         Role::DeskOfficer => {
             matches!(
@@ -124,6 +129,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                     | RecordMatter
                     | HandleMatter
                     | UrgeMatter
+                    | ViewBoard
             )
         }
         // Community police know their residents, visit them and must identify people.
@@ -140,6 +146,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | RecordMatter
                 | HandleMatter
                 | UrgeMatter
+                | ViewBoard
         ),
         // Grid workers collect the registry and visit households; they see numbers masked.
         Role::GridWorker => matches!(
@@ -158,7 +165,9 @@ pub fn role_grants(role: Role, action: Action) -> bool {
         Role::CommunityLeader => {
             matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | ViewMatters | UrgeMatter)
         }
-        Role::StreetLeader => matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewMatters | UrgeMatter),
+        Role::StreetLeader => {
+            matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewMatters | UrgeMatter | ViewBoard)
+        }
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
 }
@@ -229,6 +238,7 @@ mod tests {
                 RecordMatter,
                 HandleMatter,
                 UrgeMatter,
+                ViewBoard,
             ],
             Role::DeskOfficer => &[
                 ViewOrg,
@@ -239,6 +249,7 @@ mod tests {
                 RecordMatter,
                 HandleMatter,
                 UrgeMatter,
+                ViewBoard,
             ],
             Role::CommunityOfficer | Role::GridOfficer => &[
                 ViewOrg,
@@ -252,6 +263,7 @@ mod tests {
                 RecordMatter,
                 HandleMatter,
                 UrgeMatter,
+                ViewBoard,
             ],
             Role::GridWorker => &[
                 ViewOrg,
@@ -265,7 +277,7 @@ mod tests {
                 HandleMatter,
             ],
             Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, ViewMatters, UrgeMatter],
-            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewMatters, UrgeMatter],
+            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewMatters, UrgeMatter, ViewBoard],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }
     }

@@ -18,6 +18,7 @@ pub mod matters;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod outbox;
 pub mod registry;
 pub mod routing;
 pub mod screening;

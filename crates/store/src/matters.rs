@@ -3,6 +3,7 @@
 //! the case), recorded in `matter_events` and audited in the same transaction.
 
 use crate::audit::{self, AuditCtx, AuditEvent, Outcome};
+use crate::outbox::matter_event;
 use crate::{Store, StoreError, StoreResult, now_ms};
 use fengqiao_domain::Phone;
 use fengqiao_domain::matter::{Approach, Closure, Difficulty, FiveSmall, MatterKind, Priority, Source, Status, Tier};
@@ -387,6 +388,7 @@ impl Store {
         .await?;
         let ev = AuditEvent::new("matter.urge", "matter", code, Outcome::Success).detail(note);
         audit::append(&mut tx, ctx, &ev).await?;
+        matter_event(&mut tx, "matter.urged", code, serde_json::json!({ "note": note }), now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -455,6 +457,8 @@ impl Store {
         let ev = AuditEvent::new(&format!("matter.{}", s.event), "matter", s.code, Outcome::Success)
             .detail(format!("{from_status} -> {to}"));
         audit::append(&mut tx, ctx, &ev).await?;
+        let extra = serde_json::json!({ "event": s.event, "from_status": from_status });
+        matter_event(&mut tx, "matter.step", s.code, extra, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -664,11 +668,8 @@ async fn insert_new_matter(
             Alert { matter_id: id, code: &code, level, score: init.risk_score, factors, police_report: &report };
         raise_alert(tx, &alert, now).await?;
     }
-    let payload = serde_json::json!({
-        "code": code, "kind": m.kind, "category": m.category, "priority": m.priority, "grid_id": m.grid_id,
-        "escalation_risk_level": init.risk_level.unwrap_or(Level::None).as_str(), "source": m.source,
-    });
-    outbox(tx, "matter.created", &code, &payload, now).await?;
+    let extra = serde_json::json!({ "priority": m.priority, "grid_id": m.grid_id, "source": m.source });
+    matter_event(tx, "matter.created", &code, extra, now).await?;
     Ok(code)
 }
 
@@ -702,9 +703,8 @@ pub async fn raise_alert(tx: &mut crate::Conn, a: &Alert<'_>, now: i64) -> Store
     if inserted == 0 {
         return Ok(false);
     }
-    let payload =
-        serde_json::json!({"code": a.code, "score": a.score, "level": a.level.as_str(), "factors": a.factors});
-    outbox(tx, "matter.escalation_alert", a.code, &payload, now).await?;
+    let extra = serde_json::json!({"score": a.score, "level": a.level.as_str(), "factors": a.factors});
+    matter_event(tx, "matter.escalation_alert", a.code, extra, now).await?;
     let ev = AuditEvent::new("matter.risk.alert", "matter", a.code, Outcome::Success).detail(format!(
         "{} {}: {}",
         a.level.as_str(),
@@ -713,46 +713,4 @@ pub async fn raise_alert(tx: &mut crate::Conn, a: &Alert<'_>, now: i64) -> Store
     ));
     audit::append(tx, &AuditCtx::system("risk", "early warning"), &ev).await?;
     Ok(true)
-}
-
-/// Write an event to the outbox, inside the caller's transaction.
-pub async fn outbox(
-    conn: &mut sqlx::AnyConnection,
-    topic: &str,
-    object_id: &str,
-    payload: &serde_json::Value,
-    now: i64,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO outbox (topic, object_id, payload, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(topic)
-        .bind(object_id)
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// An event written with the change it reports, for delivery after commit.
-#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
-pub struct OutboxEvent {
-    pub id: i64,
-    /// `matter.created`, `matter.escalation_alert`, ...
-    pub topic: String,
-    /// The object's code.
-    pub object_id: String,
-    /// JSON.
-    pub payload: String,
-}
-
-impl Store {
-    /// Events not yet delivered, oldest first.
-    pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<OutboxEvent>> {
-        Ok(sqlx::query_as(
-            "SELECT id, topic, object_id, payload FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?)
-    }
 }

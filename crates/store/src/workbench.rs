@@ -51,7 +51,7 @@ impl Store {
         ))
         .bind(&like)
         .bind(now)
-        .bind(limit.clamp(1, 200))
+        .bind(limit.clamp(1, 2000))
         .fetch_all(&self.read)
         .await?;
         let total: i64 = sqlx::query_scalar(

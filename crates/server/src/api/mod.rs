@@ -3,6 +3,7 @@
 //! `POST /api/v1/session`) or the web session cookie, and goes through `Actor::authorize`.
 
 mod audit;
+mod board;
 mod bodies;
 pub(crate) mod casework;
 pub(crate) mod locate;
@@ -45,6 +46,7 @@ use utoipa::OpenApi;
         casework::follow_up, casework::alerts, casework::acknowledge, casework::merge, casework::urge,
         screening::start, screening::finish, screening::list,
         oversight::supervision, oversight::risky, oversight::workbench, matters::attach, matters::file,
+        board::snapshot, board::events,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -129,6 +131,8 @@ pub fn router() -> Router<AppState> {
         .route("/session", post(session::create).delete(session::delete))
         .route("/me", get(session::me))
         .route("/workbench", get(oversight::workbench))
+        .route("/board", get(board::snapshot))
+        .route("/board/events", get(board::events))
         .route("/me/password", post(session::change_password))
         .route("/password-reset", post(session::reset_password))
         .route("/units", get(org::list_units).post(org::create_unit))

@@ -34,9 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/static/map.js", get(map_js))
         .route("/static/capture.js", get(capture_js))
         .route("/static/print.js", get(print_js))
+        .route("/static/board.js", get(board_js))
         .route("/static/vendor/leaflet/{*file}", get(leaflet))
         .route("/map", get(map_page))
         .route("/matters", get(matters::list))
+        .route("/board", get(oversight::board_page))
         .route("/warning", get(oversight::warning_page))
         .route("/warning/{id}/acknowledge", post(oversight::acknowledge))
         .route("/supervision", get(oversight::supervision_page))
@@ -138,6 +140,13 @@ async fn capture_js() -> impl IntoResponse {
     )
 }
 
+async fn board_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/board.js"),
+    )
+}
+
 async fn print_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -201,6 +210,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
         |a| fengqiao_domain::policy::allowed_by_assignment(a.roles(), Action::HandleMatter),
         true,
     ),
+    ("board", "/board", "nav_board", |a| a.may(Action::ViewBoard), false),
     ("matters", "/matters", "nav_matters", |a| a.may(Action::ViewMatters), true),
     ("new_matter", "/matters/new", "new_matter", |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit), true),
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),

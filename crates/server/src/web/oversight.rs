@@ -204,3 +204,50 @@ pub async fn screening_finish(
         Err(e) => Err(WebError(e, actor.lang)),
     }
 }
+
+/// 指挥调度: the live board. The page is a frame; `static/board.js` fills it from the
+/// snapshot and the live feed of the API, with the labels given here.
+pub async fn board_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    let lang = actor.lang;
+    let app: &fengqiao_app::App = &state;
+    actor
+        .authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "page"))
+        .await
+        .map_err(|e| WebError(e.into(), lang))?;
+    let t = |k: &str| crate::i18n::t(lang, k);
+    let group = |prefix: &str, codes: &[&str]| -> serde_json::Map<String, serde_json::Value> {
+        codes.iter().map(|c| (c.to_string(), t(&format!("{prefix}{c}")).into())).collect()
+    };
+    let statuses = [
+        "registered",
+        "accepted",
+        "mediating",
+        "agreement_reached",
+        "mediation_failed",
+        "performing",
+        "in_progress",
+        "closed",
+    ];
+    let topics: serde_json::Map<String, serde_json::Value> =
+        ["matter.created", "matter.step", "matter.urged", "matter.escalation_alert", "matter.alert_acknowledged"]
+            .iter()
+            .map(|c| (c.to_string(), t(&format!("topic_{}", c.replace('.', "_"))).into()))
+            .collect();
+    let categories: serde_json::Map<String, serde_json::Value> = state
+        .taxonomy
+        .all()
+        .iter()
+        .map(|c| (c.code.clone(), crate::present::category_label(&state, lang, &c.code).into()))
+        .collect();
+    let labels = serde_json::json!({
+        "status": group("ms_", &statuses),
+        "tier": group("tier_", &["grid", "community", "street"]),
+        "kind": group("mk_", &["dispute", "hazard", "request", "incident", "tip"]),
+        "risk": group("rl_", &["yellow", "orange", "red"]),
+        "category": categories,
+        "topic": topics,
+        "overdue": t("overdue"), "live": t("board_live"), "reconnecting": t("board_reconnecting"),
+    });
+    let ctx = context! { labels => labels.to_string(), ..page_ctx(&state, &actor, "board") };
+    Ok(render(&state, "board.html", ctx))
+}

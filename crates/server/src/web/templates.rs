@@ -48,6 +48,7 @@ templates!(
     "cases.html",
     "items.html",
     "forms.html",
+    "board.html",
 );
 
 fn lang_of(state: &State) -> Lang {

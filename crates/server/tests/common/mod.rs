@@ -133,6 +133,11 @@ impl Resp {
 async fn collect(r: Response<Body>) -> Resp {
     let status = r.status().as_u16();
     let headers = r.headers().clone();
+    // An event stream does not end: its status and headers are the answer (the feed's own
+    // tests read it as it comes, see `http_board`).
+    if headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream")) {
+        return Resp { status, headers, body: String::new(), raw: vec![] };
+    }
     let bytes = r.into_body().collect().await.unwrap().to_bytes();
     Resp { status, headers, body: String::from_utf8_lossy(&bytes).into(), raw: bytes.to_vec() }
 }

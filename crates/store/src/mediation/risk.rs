@@ -158,6 +158,8 @@ impl Store {
         let ev = AuditEvent::new("matter.risk.acknowledge", "matter", &code, Outcome::Success)
             .detail(format!("alert {alert_id}"));
         audit::append(&mut tx, ctx, &ev).await?;
+        let extra = serde_json::json!({ "alert_id": alert_id });
+        crate::outbox::matter_event(&mut tx, "matter.alert_acknowledged", &code, extra, now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }

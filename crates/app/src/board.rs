@@ -1,0 +1,72 @@
+//! The command room's live board (issue 11, item 1): a snapshot of the open matters and the
+//! alarms of the viewer's jurisdiction, which the board then keeps current from the live
+//! feed ([`crate::feed`]). A snapshot row and a feed event carry the same fields, so the
+//! board applies both the same way.
+
+use crate::{Actor, App, Result};
+use fengqiao_domain::policy::Action;
+use fengqiao_store::mediation::AlertRow;
+use serde::Serialize;
+
+/// How many open matters a snapshot carries at most (a station has a few hundred).
+pub const SNAPSHOT_MAX: i64 = 2000;
+
+/// A matter as the board shows it; the feed's events carry the same fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardMatter {
+    pub code: String,
+    pub kind: String,
+    pub category: String,
+    pub status: String,
+    pub closure: Option<String>,
+    pub tier: Option<String>,
+    pub risk: String,
+    pub score: i64,
+    pub resolve_due_at: Option<i64>,
+    pub created_at: i64,
+    /// The first 60 characters of the narrative.
+    pub summary: String,
+    pub grid_code: String,
+    pub grid_name: String,
+}
+
+/// The board as it stands: the last event already reflected (a board follows the feed from
+/// there), the open matters (most urgent first), how many there are, and open alerts.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub last_event_id: i64,
+    pub matters: Vec<BoardMatter>,
+    pub open_total: i64,
+    pub alerts: Vec<AlertRow>,
+}
+
+pub async fn snapshot(app: &App, actor: &Actor, now: i64) -> Result<Snapshot> {
+    actor.authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "snapshot")).await?;
+    let path = &actor.jurisdiction().0;
+    // Read the last event first: whatever commits after it reaches the board by the feed.
+    let last_event_id = app.store.outbox_last_id().await?;
+    let (ids, open_total) = app.store.open_matter_ids_under(path, now, SNAPSHOT_MAX).await?;
+    let matters = app
+        .store
+        .matters_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|m| BoardMatter {
+            closure: m.closure().map(|c| c.as_str().to_string()),
+            code: m.code,
+            kind: m.kind.as_str().to_string(),
+            category: m.category,
+            status: m.status.code().to_string(),
+            tier: m.tier.map(|t| t.as_str().to_string()),
+            risk: m.escalation_risk_level.as_str().to_string(),
+            score: m.escalation_risk_score,
+            resolve_due_at: m.resolve_due_at,
+            created_at: m.created_at,
+            summary: m.narrative.chars().take(60).collect(),
+            grid_code: m.grid_code,
+            grid_name: m.grid_name,
+        })
+        .collect();
+    let alerts = app.store.alerts_under(path, false, 100).await?;
+    Ok(Snapshot { last_event_id, matters, open_total, alerts })
+}

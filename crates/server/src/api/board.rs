@@ -1,0 +1,152 @@
+//! The command room's live board over the API (issue 11, item 1): a snapshot, then the live
+//! feed as server-sent events. Both only of the caller's jurisdiction.
+
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{AppResult, ErrorBody};
+use crate::present::{now_ms, rfc3339};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use fengqiao_app::board::BoardMatter;
+use fengqiao_app::feed::FeedItem;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+
+/// How long one event stream lasts: the browser reconnects by itself (with the last id it
+/// saw), and so is asked again who it is — a session ended elsewhere stops the feed.
+const STREAM_LIFETIME: Duration = Duration::from_secs(300);
+
+#[derive(Serialize, ToSchema)]
+pub struct BoardMatterOut {
+    pub code: String,
+    pub kind: String,
+    pub category: String,
+    pub status: String,
+    pub closure: Option<String>,
+    pub tier: Option<String>,
+    /// none, yellow, orange or red.
+    pub risk: String,
+    pub score: i64,
+    /// Milliseconds since the epoch (as in the feed's events).
+    pub resolve_due_at: Option<i64>,
+    pub created_at: i64,
+    pub summary: String,
+    pub grid_code: String,
+    pub grid_name: String,
+}
+
+impl From<BoardMatter> for BoardMatterOut {
+    fn from(m: BoardMatter) -> Self {
+        Self {
+            code: m.code,
+            kind: m.kind,
+            category: m.category,
+            status: m.status,
+            closure: m.closure,
+            tier: m.tier,
+            risk: m.risk,
+            score: m.score,
+            resolve_due_at: m.resolve_due_at,
+            created_at: m.created_at,
+            summary: m.summary,
+            grid_code: m.grid_code,
+            grid_name: m.grid_name,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BoardAlertOut {
+    pub id: i64,
+    pub matter: String,
+    pub grid: String,
+    pub level: String,
+    pub score: i64,
+    pub factors: String,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BoardOut {
+    /// Follow the feed from here: `GET /board/events?after=…`.
+    pub last_event_id: i64,
+    /// How many matters are open in all (the list stops at 2,000, most urgent first).
+    pub open_total: i64,
+    pub matters: Vec<BoardMatterOut>,
+    /// Early-warning alerts nobody has acknowledged.
+    pub alerts: Vec<BoardAlertOut>,
+}
+
+/// The board as it stands: open matters of the caller's jurisdiction and open alerts.
+#[utoipa::path(get, path = "/board", tag = "command", security(("bearer" = [])),
+    responses((status = 200, body = BoardOut), (status = 403, body = ErrorBody)))]
+pub async fn snapshot(State(state): State<AppState>, actor: Actor) -> AppResult<Json<BoardOut>> {
+    let s = fengqiao_app::board::snapshot(&state, &actor, now_ms()).await?;
+    Ok(Json(BoardOut {
+        last_event_id: s.last_event_id,
+        open_total: s.open_total,
+        matters: s.matters.into_iter().map(Into::into).collect(),
+        alerts: s
+            .alerts
+            .into_iter()
+            .map(|a| BoardAlertOut {
+                id: a.id,
+                matter: a.matter_code,
+                grid: a.grid_name,
+                level: a.level,
+                score: a.score,
+                factors: a.factors,
+                created_at: rfc3339(a.created_at),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// The last event id the board has (the snapshot's `last_event_id`); the
+    /// `Last-Event-ID` header of a reconnecting browser takes precedence.
+    pub after: Option<i64>,
+}
+
+/// The live feed: server-sent events, one per committed change in the caller's
+/// jurisdiction (`matter.created`, `matter.step`, `matter.urged`, `matter.escalation_alert`,
+/// `matter.alert_acknowledged`). Each event's `id` is its feed id and its `data` the
+/// matter as it now stands (the fields of a snapshot row) with `topic` and the change's own
+/// fields. A `reset` event asks the board to load the snapshot again (it fell behind). The
+/// stream ends after five minutes; browsers reconnect by themselves with `Last-Event-ID`.
+#[utoipa::path(get, path = "/board/events", tag = "command", operation_id = "board_events",
+    params(EventsQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 403, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(q.after);
+    let sub = fengqiao_app::feed::subscribe(&state, &actor, last).await?;
+    let until = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let stream = futures_util::stream::unfold(sub, move |mut sub| async move {
+        let item = tokio::time::timeout_at(until, sub.next()).await.ok().flatten()?;
+        let event = match item {
+            FeedItem::Reset => Event::default().event("reset").data("{}"),
+            FeedItem::Event(e) => {
+                let mut data: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+                if let Some(o) = data.as_object_mut() {
+                    o.insert("topic".into(), e.topic.clone().into());
+                }
+                Event::default().id(e.id.to_string()).event("matter").data(data.to_string())
+            }
+        };
+        Some((Ok(event), sub))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,120 @@
+// The command room's live board: loads the snapshot (GET /api/v1/board), then follows the
+// feed (server-sent events from /api/v1/board/events). Each matter is kept by its code with
+// the id of the newest news applied, so a replayed or older event never undoes a newer one.
+// Data goes into the page as text, never as HTML.
+(() => {
+  const root = document.getElementById('board');
+  if (!root) return;
+  const L = JSON.parse(root.dataset.labels);
+  const live = document.getElementById('board-live');
+  const matters = new Map();
+  let alerts = [];
+  const recent = [];
+  let beyond = 0; // open matters the snapshot did not list (it stops at 2,000)
+  let last = 0;
+  let source = null;
+  let pending = false;
+
+  const el = (tag, text, cls) => {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = text;
+    if (cls) e.className = cls;
+    return e;
+  };
+  const label = (group, code) => (code && L[group] && L[group][code]) || code || '';
+  const day = (ms) => (ms ? new Date(ms + 8 * 3600e3).toISOString().slice(0, 10) : '');
+  const clock = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(11, 16);
+  const overdue = (m) => m.resolve_due_at && m.resolve_due_at < Date.now();
+  const urgency = (m) => (m.risk === 'red' ? 0 : overdue(m) ? 1 : m.risk === 'orange' ? 2 : 3);
+
+  function render() {
+    pending = false;
+    const list = [...matters.values()].sort((a, b) => urgency(a) - urgency(b) || b.created_at - a.created_at);
+    const count = (f) => list.filter(f).length;
+    const set = (id, n) => { document.getElementById(id).textContent = String(n); };
+    set('c-open', list.length + beyond);
+    for (const t of ['grid', 'community', 'street']) set(`c-${t}`, count((m) => m.tier === t));
+    set('c-red', count((m) => m.risk === 'red'));
+    set('c-overdue', count(overdue));
+    set('c-alerts', alerts.length);
+    const rows = document.getElementById('board-rows');
+    const body = document.createDocumentFragment();
+    for (const m of list.slice(0, 300)) {
+      const tr = el('tr');
+      tr.dataset.code = m.code;
+      if (m.fresh) tr.className = 'fresh';
+      m.fresh = false;
+      const code = el('td');
+      const a = el('a', m.code);
+      a.href = `/matters/${encodeURIComponent(m.code)}`;
+      code.append(a);
+      const risk = el('td');
+      if (m.risk && m.risk !== 'none') risk.append(el('span', `${label('risk', m.risk)} ${m.score}`, `tag risk-${m.risk}`));
+      const due = el('td', day(m.resolve_due_at), 'num');
+      if (overdue(m)) due.append(' ', el('span', L.overdue, 'tag care'));
+      tr.append(code, el('td', label('category', m.category) || label('kind', m.kind)), el('td', m.grid_name),
+        el('td', label('status', m.status)), el('td', label('tier', m.tier)), risk, due);
+      body.append(tr);
+    }
+    rows.replaceChildren(body);
+    const ul = document.getElementById('board-alarms');
+    ul.replaceChildren(...alerts.map((x) => {
+      const li = el('li');
+      const a = el('a', x.matter);
+      a.href = `/matters/${encodeURIComponent(x.matter)}`;
+      li.append(el('span', `${label('risk', x.level)} ${x.score}`, `tag risk-${x.level}`), ' ', a, ' ', el('span', x.grid, 'muted'), el('div', x.factors, 'small'));
+      return li;
+    }));
+    document.getElementById('board-alarms-none').hidden = alerts.length > 0;
+    const log = document.getElementById('board-recent');
+    log.replaceChildren(...recent.map((r) => {
+      const li = el('li');
+      const a = el('a', r.code);
+      a.href = `/matters/${encodeURIComponent(r.code)}`;
+      li.append(el('span', r.at, 'num muted'), ' ', el('span', label('topic', r.topic), 'tag'), ' ', a, ' ', el('span', r.what));
+      return li;
+    }));
+    document.getElementById('board-recent-none').hidden = recent.length > 0;
+  }
+  const later = () => { if (!pending) { pending = true; requestAnimationFrame(render); } };
+
+  function apply(m, id) {
+    last = Math.max(last, id);
+    const had = matters.get(m.code);
+    if (had && had.v >= id) return;
+    recent.unshift({ at: clock(Date.now()), code: m.code, topic: m.topic, what: `${m.grid_name} · ${label('status', m.status)}` });
+    recent.length = Math.min(recent.length, 20);
+    if (m.topic === 'matter.escalation_alert' && !alerts.some((x) => x.matter === m.code && x.level === m.level)) {
+      alerts.unshift({ matter: m.code, grid: m.grid_name, level: m.level, score: m.score, factors: m.factors });
+    }
+    if (m.topic === 'matter.alert_acknowledged') alerts = alerts.filter((x) => x.id !== m.alert_id && x.matter !== m.code);
+    if (m.status === 'closed') matters.delete(m.code);
+    else matters.set(m.code, { ...m, v: id, fresh: true });
+    later();
+  }
+
+  function connect() {
+    if (source) source.close();
+    source = new EventSource(`/api/v1/board/events?after=${last}`);
+    source.addEventListener('open', () => { live.textContent = L.live; live.className = 'live on'; });
+    source.addEventListener('error', () => { live.textContent = L.reconnecting; live.className = 'live off'; });
+    source.addEventListener('matter', (ev) => apply(JSON.parse(ev.data), Number(ev.lastEventId)));
+    source.addEventListener('reset', () => load());
+  }
+
+  async function load() {
+    const r = await fetch('/api/v1/board', { headers: { accept: 'application/json' } });
+    if (!r.ok) { live.textContent = L.reconnecting; setTimeout(load, 5000); return; }
+    const s = await r.json();
+    matters.clear();
+    for (const m of s.matters) matters.set(m.code, { ...m, v: s.last_event_id });
+    alerts = s.alerts;
+    beyond = s.open_total - s.matters.length;
+    last = s.last_event_id;
+    render();
+    connect();
+  }
+  load();
+  // Once a minute the counts of time (overdue) move on by themselves.
+  setInterval(later, 60_000);
+})();

@@ -1,0 +1,152 @@
+//! Issue 11, item 1: the command room's live board — a snapshot, then every committed change
+//! of the viewer's jurisdiction as a server-sent event, caught up after a reconnection, and
+//! the same on a second node of the same database. On SQLite and on PostgreSQL.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::{new_dispute, world};
+use fengqiao_store::contract_tests;
+use fengqiao_store::testing::TestDb;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// An open event stream, read as it comes.
+struct Feed {
+    body: Body,
+    buf: String,
+}
+
+impl Feed {
+    async fn open(app: &axum::Router, token: &str, last_event_id: Option<i64>) -> Feed {
+        let mut req = Request::get("/api/v1/board/events").header("authorization", format!("Bearer {token}"));
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        let r = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        Feed { body: r.into_body(), buf: String::new() }
+    }
+
+    /// The next event (id, data), or `None` when none comes within `within`.
+    async fn next(&mut self, within: Duration) -> Option<(i64, Value)> {
+        let until = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let (mut id, mut data) = (None, None);
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data = serde_json::from_str(v.trim()).ok();
+                    }
+                }
+                if let (Some(id), Some(data)) = (id, data) {
+                    return Some((id, data));
+                }
+            }
+            let frame = tokio::time::timeout_at(until, self.body.frame()).await.ok()??.ok()?;
+            if let Ok(bytes) = frame.into_data() {
+                self.buf.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+
+    /// The next event about `code` (others are skipped), within five seconds.
+    async fn about(&mut self, code: &str) -> (i64, Value) {
+        loop {
+            let (id, e) = self.next(Duration::from_secs(5)).await.unwrap_or_else(|| panic!("no event about {code}"));
+            if e["code"] == code {
+                return (id, e);
+            }
+        }
+    }
+}
+
+/// A dispute in gw2's grid (崇文社区第1网格).
+async fn dispute_in_c02(w: &common::World, token: &str) -> String {
+    let body = r#"{"kind":"dispute","category":"neighbour","narrative":"崇文社区两户因停车位发生争执","lat":37.105,"lon":111.715}"#;
+    let r = w.post_json("/api/v1/matters", Some(token), body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["code"].as_str().unwrap().to_string()
+}
+
+async fn the_board_follows_its_jurisdiction(db: &TestDb) {
+    let w = world(db).await;
+    let (cmd, co, gw1, gw2) =
+        (w.token("commander").await, w.token("co01").await, w.token("gw1").await, w.token("gw2").await);
+    // Grid workers have no board.
+    assert_eq!(w.get("/api/v1/board", Some(&gw1)).await.status, 403);
+    assert_eq!(w.get("/api/v1/board/events", Some(&gw1)).await.status, 403);
+    assert_eq!(w.get("/api/v1/board/events", None).await.status, 401);
+    // The snapshot: open matters of the viewer's jurisdiction only.
+    let before = new_dispute(&w, &gw1, "neighbour", "楼上装修噪音持续到深夜").await;
+    let elsewhere = dispute_in_c02(&w, &gw2).await;
+    let codes = |v: &Value| -> Vec<String> {
+        v["matters"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap().to_string()).collect()
+    };
+    let snap = w.get("/api/v1/board", Some(&cmd)).await.json();
+    assert!(codes(&snap).contains(&before) && codes(&snap).contains(&elsewhere), "{snap}");
+    assert_eq!(snap["open_total"], 2);
+    let mine = w.get("/api/v1/board", Some(&co)).await.json();
+    assert_eq!(codes(&mine), std::slice::from_ref(&before), "the community officer sees their community");
+    // Live: the commander sees both communities' news, the community officer only theirs.
+    let mut station = Feed::open(&w.app, &cmd, None).await;
+    let mut c01 = Feed::open(&w.app, &co, None).await;
+    let other = dispute_in_c02(&w, &gw2).await;
+    let code = new_dispute(&w, &gw1, "neighbour", "两户因楼道堆放杂物争吵").await;
+    let (created, e) = station.about(&other).await;
+    assert_eq!((e["topic"].as_str(), e["status"].as_str()), (Some("matter.created"), Some("registered")));
+    assert_eq!(e["grid_name"], "崇文社区第1网格");
+    let (id, e) = station.about(&code).await;
+    assert!(id > created, "in the order they committed");
+    assert_eq!(e["tier"], "grid");
+    let (first, e) = c01.next(Duration::from_secs(5)).await.expect("C01's news");
+    assert_eq!(e["code"], code, "C02's matter never reaches C01's board");
+    assert_eq!(first, id);
+    // A step reaches the board as the matter now stands.
+    let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&gw1), r#"{"event":"accept"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (step, e) = c01.about(&code).await;
+    assert_eq!(
+        (e["topic"].as_str(), e["status"].as_str(), e["from_status"].as_str()),
+        (Some("matter.step"), Some("accepted"), Some("registered"))
+    );
+    // A board that lost its connection after the creation is sent the step on return.
+    let mut back = Feed::open(&w.app, &co, Some(first)).await;
+    let (again, e) = back.about(&code).await;
+    let (again, e) = if again == first { back.about(&code).await } else { (again, e) };
+    assert_eq!((again, e["status"].as_str()), (step, Some("accepted")));
+    // A refused step writes nothing, so the board hears nothing of it.
+    let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&gw1), r#"{"event":"reach_agreement"}"#).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(c01.next(Duration::from_millis(600)).await.is_none(), "nothing that did not happen");
+}
+
+/// Two nodes on one database: a board on the second sees what the first writes.
+async fn a_board_on_one_node_sees_another(db: &TestDb) {
+    let w = world(db).await;
+    let store = fengqiao_store::Store::connect(
+        &db.url,
+        fengqiao_store::Crypto::new(&db.key),
+        &fengqiao_store::StoreOptions::default(),
+    )
+    .await
+    .unwrap();
+    let node2 = fengqiao_server::app(fengqiao_server::AppState::with_app(fengqiao_app::App::new(
+        store,
+        fengqiao_server::Settings::default(),
+    )));
+    let (cmd, gw1) = (w.token("commander").await, w.token("gw1").await);
+    let mut board = Feed::open(&node2, &cmd, None).await;
+    let code = new_dispute(&w, &gw1, "neighbour", "楼上住户深夜拖动家具").await;
+    let (_, e) = board.about(&code).await;
+    assert_eq!(e["topic"], "matter.created");
+}
+
+contract_tests!(the_board_follows_its_jurisdiction, a_board_on_one_node_sees_another);
