@@ -32,6 +32,7 @@ test('a matter recorded elsewhere appears on an open board within a second', asy
   const { code } = JSON.parse(created);
   const row = page.locator(`#board-rows tr[data-code="${code}"]`);
   await row.waitFor({ timeout: 1000 });
+  await page.locator(`#board-map [data-code="${code}"]`).waitFor({ timeout: 1000 });
   assert.equal(Number(await page.locator('#c-open').textContent()), open + 1);
   await page.getByTestId('board-recent').getByText(code).waitFor({ timeout: 1000 });
 
@@ -43,7 +44,15 @@ test('a matter recorded elsewhere appears on an open board within a second', asy
     assert.equal(s.status, 200, `${event}: ${await s.text()}`);
   }
   await row.waitFor({ state: 'detached', timeout: 1000 });
+  await page.locator(`#board-map [data-code="${code}"]`).waitFor({ state: 'detached', timeout: 1000 });
   assert.equal(Number(await page.locator('#c-open').textContent()), open);
+  // Zooming by hand holds the view; "follow" lets the map fit all matters again.
+  const follow = page.getByRole('button', { name: '恢复自动视野' });
+  assert.equal(await follow.isVisible(), false);
+  await page.locator('#board-map .leaflet-control-zoom-in').click();
+  await follow.waitFor();
+  await follow.click();
+  await follow.waitFor({ state: 'hidden' });
   await page.screenshot({ path: `${shots}/board.png` });
   assert.deepEqual(await axeViolations(page), []);
   assert.deepEqual(page.consoleErrors, []);

@@ -28,6 +28,9 @@ pub struct BoardMatter {
     pub summary: String,
     pub grid_code: String,
     pub grid_name: String,
+    /// Where it is, when known (a pin on the board's map).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 /// The board as it stands: the last event already reflected (a board follows the feed from
@@ -65,6 +68,8 @@ pub async fn snapshot(app: &App, actor: &Actor, now: i64) -> Result<Snapshot> {
             summary: m.narrative.chars().take(60).collect(),
             grid_code: m.grid_code,
             grid_name: m.grid_name,
+            lat: m.lat,
+            lon: m.lon,
         })
         .collect();
     let alerts = app.store.alerts_under(path, false, 100).await?;

@@ -4,6 +4,7 @@
 
 pub mod id_number;
 pub mod ids;
+pub mod instruction;
 pub mod mask;
 pub mod matter;
 pub mod mediation;

@@ -66,6 +66,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("board_open", "未办结事项", "Open matters"),
     ("board_alarms", "警情提醒", "Alarms"),
     ("board_recent", "最新动态", "Latest"),
+    ("board_map", "未办结事项地图", "Map of open matters"),
+    ("board_follow", "恢复自动视野", "Follow all matters again"),
     ("board_no_recent", "打开本页后还没有新动态。", "Nothing new since this page opened."),
     ("board_connecting", "正在连接…", "Connecting…"),
     ("board_live", "实时更新中", "Live"),

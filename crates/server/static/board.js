@@ -5,7 +5,7 @@
 (() => {
   const root = document.getElementById('board');
   if (!root) return;
-  const L = JSON.parse(root.dataset.labels);
+  const T = JSON.parse(root.dataset.labels);
   const live = document.getElementById('board-live');
   const matters = new Map();
   let alerts = [];
@@ -21,7 +21,7 @@
     if (cls) e.className = cls;
     return e;
   };
-  const label = (group, code) => (code && L[group] && L[group][code]) || code || '';
+  const label = (group, code) => (code && T[group] && T[group][code]) || code || '';
   const day = (ms) => (ms ? new Date(ms + 8 * 3600e3).toISOString().slice(0, 10) : '');
   const clock = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(11, 16);
   const overdue = (m) => m.resolve_due_at && m.resolve_due_at < Date.now();
@@ -37,6 +37,7 @@
     set('c-red', count((m) => m.risk === 'red'));
     set('c-overdue', count(overdue));
     set('c-alerts', alerts.length);
+    syncPins(list);
     const rows = document.getElementById('board-rows');
     const body = document.createDocumentFragment();
     for (const m of list.slice(0, 300)) {
@@ -51,7 +52,7 @@
       const risk = el('td');
       if (m.risk && m.risk !== 'none') risk.append(el('span', `${label('risk', m.risk)} ${m.score}`, `tag risk-${m.risk}`));
       const due = el('td', day(m.resolve_due_at), 'num');
-      if (overdue(m)) due.append(' ', el('span', L.overdue, 'tag care'));
+      if (overdue(m)) due.append(' ', el('span', T.overdue, 'tag care'));
       tr.append(code, el('td', label('category', m.category) || label('kind', m.kind)), el('td', m.grid_name),
         el('td', label('status', m.status)), el('td', label('tier', m.tier)), risk, due);
       body.append(tr);
@@ -78,6 +79,62 @@
   }
   const later = () => { if (!pending) { pending = true; requestAnimationFrame(render); } };
 
+  // The map: a pin per open matter with a place, coloured by risk. It fits all pins until
+  // the user pans or zooms; then it holds that view until "follow" is pressed.
+  const mapEl = document.getElementById('board-map');
+  const followBtn = document.getElementById('board-follow');
+  let map = null;
+  const pins = new Map();
+  let following = true;
+  let fitting = false;
+  const colours = { red: '#a8071a', orange: '#d46b08', yellow: '#d4b106', none: '#1f5fa8' };
+  function fit() {
+    if (!map || !following || pins.size === 0) return;
+    fitting = true;
+    map.fitBounds(L.latLngBounds([...pins.values()].map((p) => p.getLatLng())), { padding: [20, 20], maxZoom: 16, animate: false });
+    fitting = false;
+  }
+  function hold() {
+    if (fitting || !following) return;
+    following = false;
+    followBtn.hidden = false;
+  }
+  if (mapEl && window.L) {
+    map = L.map(mapEl, { attributionControl: !!mapEl.dataset.tiles });
+    if (mapEl.dataset.tiles) L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: mapEl.dataset.attribution || '' }).addTo(map);
+    map.setView([0, 0], 2);
+    map.on('dragstart', hold);
+    map.on('zoomstart', hold);
+    followBtn.addEventListener('click', () => { following = true; followBtn.hidden = true; fit(); });
+  }
+  function syncPins(list) {
+    if (!map) return;
+    const here = new Set();
+    let changed = false;
+    for (const m of list) {
+      if (m.lat == null || m.lon == null) continue;
+      here.add(m.code);
+      const colour = colours[m.risk] || colours.none;
+      let pin = pins.get(m.code);
+      if (!pin) {
+        pin = L.circleMarker([m.lat, m.lon], { radius: 6, weight: 1, color: '#fff', fillOpacity: 0.9, fillColor: colour }).addTo(map);
+        pin.getElement().dataset.code = m.code;
+        const tip = document.createElement('a');
+        tip.href = `/matters/${encodeURIComponent(m.code)}`;
+        tip.textContent = `${m.code} · ${m.grid_name}`;
+        pin.bindPopup(tip);
+        pins.set(m.code, pin);
+        changed = true;
+      } else {
+        pin.setStyle({ fillColor: colour });
+      }
+    }
+    for (const [code, pin] of pins) {
+      if (!here.has(code)) { pin.remove(); pins.delete(code); changed = true; }
+    }
+    if (changed) fit();
+  }
+
   function apply(m, id) {
     last = Math.max(last, id);
     const had = matters.get(m.code);
@@ -96,15 +153,15 @@
   function connect() {
     if (source) source.close();
     source = new EventSource(`/api/v1/board/events?after=${last}`);
-    source.addEventListener('open', () => { live.textContent = L.live; live.className = 'live on'; });
-    source.addEventListener('error', () => { live.textContent = L.reconnecting; live.className = 'live off'; });
+    source.addEventListener('open', () => { live.textContent = T.live; live.className = 'live on'; });
+    source.addEventListener('error', () => { live.textContent = T.reconnecting; live.className = 'live off'; });
     source.addEventListener('matter', (ev) => apply(JSON.parse(ev.data), Number(ev.lastEventId)));
     source.addEventListener('reset', () => load());
   }
 
   async function load() {
     const r = await fetch('/api/v1/board', { headers: { accept: 'application/json' } });
-    if (!r.ok) { live.textContent = L.reconnecting; setTimeout(load, 5000); return; }
+    if (!r.ok) { live.textContent = T.reconnecting; setTimeout(load, 5000); return; }
     const s = await r.json();
     matters.clear();
     for (const m of s.matters) matters.set(m.code, { ...m, v: s.last_event_id });

@@ -60,11 +60,13 @@ pub async fn matter_event(
         grid_code: String,
         grid_name: String,
         path: String,
+        lat: Option<f64>,
+        lon: Option<f64>,
     }
     let m: Now = sqlx::query_as(
         "SELECT m.kind, m.category, m.status, m.closure, m.tier, m.escalation_risk_level AS risk, \
          m.escalation_risk_score AS score, m.resolve_due_at, m.created_at, m.narrative, g.code AS grid_code, \
-         g.name AS grid_name, g.path FROM matters m JOIN units g ON g.id = m.grid_id WHERE m.code = $1",
+         g.name AS grid_name, g.path, m.lat, m.lon FROM matters m JOIN units g ON g.id = m.grid_id WHERE m.code = $1",
     )
     .bind(code)
     .fetch_one(&mut *conn)
@@ -73,7 +75,7 @@ pub async fn matter_event(
         "code": code, "kind": m.kind, "category": m.category, "status": m.status, "closure": m.closure,
         "tier": m.tier, "risk": m.risk, "score": m.score, "resolve_due_at": m.resolve_due_at,
         "created_at": m.created_at, "summary": m.narrative.chars().take(60).collect::<String>(),
-        "grid_code": m.grid_code, "grid_name": m.grid_name,
+        "grid_code": m.grid_code, "grid_name": m.grid_name, "lat": m.lat, "lon": m.lon,
     });
     if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
         p.extend(extra);

@@ -171,6 +171,7 @@ pub async fn generate(
     conn: &mut Conn,
     crypto: &Crypto,
     rng: &mut Rng,
+    lattice: &super::lattice::Lattice,
     grids: &[DemoGrid],
     mediators: &[i64],
     now: i64,
@@ -202,6 +203,13 @@ pub async fn generate(
             now - rng.below(10) as i64 * DAY - (60 + rng.below(600) as i64) * 60_000
         };
         let cat = if kind == MatterKind::Dispute { category(rng) } else { Category::Other };
+        // Where it happened: a point in one of the grid's cells, drawn from a generator of its
+        // own so the rest of the demo stays as it was.
+        let point = {
+            let mut at = Rng::new(0x5eed_0000 + n as u64);
+            let (ci, cj) = g.cells[at.below(g.cells.len())];
+            lattice.point(ci, cj, 0.1 + at.below(80) as f64 / 100.0, 0.1 + at.below(80) as f64 / 100.0)
+        };
         let priority = if rng.below(100) < 8 { Priority::High } else { Priority::Normal };
         let (ack, resolve) = deadlines_minutes(kind, priority);
         let dispute = kind == MatterKind::Dispute;
@@ -235,8 +243,8 @@ pub async fn generate(
             },
             grid_id: g.id.0,
             household_id: None,
-            lat: None,
-            lon: None,
+            lat: Some(point.1),
+            lon: Some(point.0),
             address: None,
             reporter_name: None,
             reporter_phone: None,

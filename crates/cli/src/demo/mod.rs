@@ -320,7 +320,8 @@ pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResul
     g.summary.registry =
         registry::generate(c, &store.crypto, &mut g.rng, &lattice, &demo_grids, &alliances, households).await?;
     g.summary.matters =
-        matters::generate(c, &store.crypto, &mut g.rng, &demo_grids, &mediators, fengqiao_store::now_ms()).await?;
+        matters::generate(c, &store.crypto, &mut g.rng, &lattice, &demo_grids, &mediators, fengqiao_store::now_ms())
+            .await?;
 
     let ctx = AuditCtx::system("demo", "generate demo jurisdiction");
     let ev = AuditEvent::new("demo.generate", "unit", "XY", Outcome::Success).detail(format!(

@@ -1,10 +1,11 @@
 //! The command room's live board over the API (issue 11, item 1): a snapshot, then the live
 //! feed as server-sent events. Both only of the caller's jurisdiction.
 
+use super::casework::AlertOut;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
-use crate::present::{now_ms, rfc3339};
+use crate::present::now_ms;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -36,6 +37,8 @@ pub struct BoardMatterOut {
     pub summary: String,
     pub grid_code: String,
     pub grid_name: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 impl From<BoardMatter> for BoardMatterOut {
@@ -54,19 +57,10 @@ impl From<BoardMatter> for BoardMatterOut {
             summary: m.summary,
             grid_code: m.grid_code,
             grid_name: m.grid_name,
+            lat: m.lat,
+            lon: m.lon,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BoardAlertOut {
-    pub id: i64,
-    pub matter: String,
-    pub grid: String,
-    pub level: String,
-    pub score: i64,
-    pub factors: String,
-    pub created_at: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -77,7 +71,7 @@ pub struct BoardOut {
     pub open_total: i64,
     pub matters: Vec<BoardMatterOut>,
     /// Early-warning alerts nobody has acknowledged.
-    pub alerts: Vec<BoardAlertOut>,
+    pub alerts: Vec<AlertOut>,
 }
 
 /// The board as it stands: open matters of the caller's jurisdiction and open alerts.
@@ -89,19 +83,7 @@ pub async fn snapshot(State(state): State<AppState>, actor: Actor) -> AppResult<
         last_event_id: s.last_event_id,
         open_total: s.open_total,
         matters: s.matters.into_iter().map(Into::into).collect(),
-        alerts: s
-            .alerts
-            .into_iter()
-            .map(|a| BoardAlertOut {
-                id: a.id,
-                matter: a.matter_code,
-                grid: a.grid_name,
-                level: a.level,
-                score: a.score,
-                factors: a.factors,
-                created_at: rfc3339(a.created_at),
-            })
-            .collect(),
+        alerts: s.alerts.into_iter().map(AlertOut::from).collect(),
     }))
 }
 

@@ -258,21 +258,23 @@ pub struct AlertOut {
     responses((status = 200, body = Vec<AlertOut>), (status = 403, body = ErrorBody)))]
 pub async fn alerts(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Vec<AlertOut>>> {
     let rows = fengqiao_app::oversight::alerts(&state, &actor, 200).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|a| AlertOut {
-                id: a.id,
-                matter: a.matter_code,
-                grid: a.grid_name,
-                level: a.level,
-                score: a.score,
-                factors: a.factors,
-                created_at: rfc3339(a.created_at),
-                police_report: a.police_report,
-                acknowledged_by: a.acknowledged_by,
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(AlertOut::from).collect()))
+}
+
+impl From<fengqiao_app::workbench::AlertRow> for AlertOut {
+    fn from(a: fengqiao_app::workbench::AlertRow) -> Self {
+        AlertOut {
+            id: a.id,
+            matter: a.matter_code,
+            grid: a.grid_name,
+            level: a.level,
+            score: a.score,
+            factors: a.factors,
+            created_at: rfc3339(a.created_at),
+            police_report: a.police_report,
+            acknowledged_by: a.acknowledged_by,
+        }
+    }
 }
 
 /// Acknowledge an alert (the command room has taken it on).

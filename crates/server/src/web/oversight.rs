@@ -248,6 +248,11 @@ pub async fn board_page(State(state): State<AppState>, WebActor(actor): WebActor
         "topic": topics,
         "overdue": t("overdue"), "live": t("board_live"), "reconnecting": t("board_reconnecting"),
     });
-    let ctx = context! { labels => labels.to_string(), ..page_ctx(&state, &actor, "board") };
+    let ctx = context! {
+        labels => labels.to_string(),
+        tiles => state.settings.map_tile_url.clone(),
+        attribution => state.settings.map_tile_attribution.clone(),
+        ..page_ctx(&state, &actor, "board")
+    };
     Ok(render(&state, "board.html", ctx))
 }
