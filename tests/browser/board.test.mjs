@@ -18,6 +18,9 @@ test('a matter recorded elsewhere appears on an open board within a second', asy
   const open = Number(await page.locator('#c-open').textContent());
   assert.ok(open > 0, 'the demo has open matters');
   assert.ok(await page.locator('#board-rows tr').count() > 0);
+  // The station's grids lie faintly under the pins.
+  await page.locator('#board-map path.board-grid').first().waitFor();
+  assert.ok(await page.locator('#board-map path.board-grid').count() > 100, 'the demo has 156 grids');
 
   // A grid worker records a hazard through the API, at a household of their grid.
   const token = await apiToken(demo, 'gw001');

@@ -88,10 +88,13 @@
   let following = true;
   let fitting = false;
   const colours = { red: '#a8071a', orange: '#d46b08', yellow: '#d4b106', none: '#1f5fa8' };
+  let gridBounds = null;
   function fit() {
-    if (!map || !following || pins.size === 0) return;
+    if (!map || !following) return;
+    const bounds = pins.size ? L.latLngBounds([...pins.values()].map((p) => p.getLatLng())) : gridBounds;
+    if (!bounds || !bounds.isValid()) return;
     fitting = true;
-    map.fitBounds(L.latLngBounds([...pins.values()].map((p) => p.getLatLng())), { padding: [20, 20], maxZoom: 16, animate: false });
+    map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16, animate: false });
     fitting = false;
   }
   function hold() {
@@ -106,6 +109,17 @@
     map.on('dragstart', hold);
     map.on('zoomstart', hold);
     followBtn.addEventListener('click', () => { following = true; followBtn.hidden = true; fit(); });
+    // The jurisdiction's grids, faintly, under the pins (a map without tiles still shows where).
+    fetch('/api/v1/map/grids', { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => {
+        if (!data) return;
+        const grids = L.geoJSON(data, { interactive: false, style: { className: 'board-grid', color: '#8c96a3', weight: 1, fillOpacity: 0.04 } }).addTo(map);
+        grids.bringToBack();
+        gridBounds = grids.getBounds();
+        if (pins.size === 0) fit();
+      })
+      .catch(() => {});
   }
   function syncPins(list) {
     if (!map) return;
