@@ -71,6 +71,12 @@ pub fn standard() -> Vec<Job> {
             }
             Ok(format!("{} reminders", due.len()))
         }),
+        // Instructions left overdue go up to the recipient unit's leaders, once, and are sent
+        // to the recipient again.
+        Job::new("instruction_escalation", minutes(1), minutes(5), |app| async move {
+            let n = crate::instructions::escalate_overdue(&app, app.clock.now()).await?;
+            Ok(format!("{n} instructions escalated"))
+        }),
         Job::new("session_purge", minutes(5), minutes(10), |app| async move {
             let idle_ms = app.settings.session_idle_minutes * 60_000;
             let n = app.store.purge_sessions(now_ms(), idle_ms).await?;

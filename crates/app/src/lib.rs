@@ -14,6 +14,7 @@ pub mod error;
 pub mod feed;
 pub mod files;
 pub mod import;
+pub mod instructions;
 pub mod intake;
 pub mod jobs;
 pub mod lang;
@@ -53,6 +54,23 @@ pub struct Readiness {
     pub known: i64,
 }
 
+/// The time use cases see, in UTC milliseconds: the system's clock moved by an offset. The
+/// offset is zero unless a test (or a drill) moves time forward to see deadlines pass
+/// without waiting; clones share it.
+#[derive(Clone, Default, Debug)]
+pub struct Clock(Arc<std::sync::atomic::AtomicI64>);
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        fengqiao_store::now_ms() + self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Move this clock (and every clone of it) forward by `ms`.
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// What every use case runs against. Cheap to clone; holds no request-specific data, so any
 /// number of nodes can serve the same database.
 #[derive(Clone)]
@@ -71,6 +89,8 @@ pub struct App {
     pub intake: Option<Arc<intake::Writer>>,
     /// This node's live feed of committed events (see [`feed`]).
     pub(crate) feed: feed::Feed,
+    /// The time use cases see (see [`Clock`]).
+    pub clock: Clock,
     /// The address this node listens on, once bound (see [`App::public_base`]).
     bound: Arc<std::sync::OnceLock<std::net::SocketAddr>>,
 }
@@ -87,6 +107,7 @@ impl App {
             taxonomy,
             intake: None,
             feed: feed::Feed::default(),
+            clock: Clock::default(),
             bound: Arc::default(),
         }
     }

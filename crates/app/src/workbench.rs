@@ -2,6 +2,8 @@
 //! from its page. What it lists follows the person's roles and is always of their own
 //! jurisdiction (or, for a mediator, of the cases assigned to them):
 //!
+//! - everyone instructed (指令): instructions to acknowledge or report on, and reports on
+//!   their own instructions to close, when there are any;
 //! - a mediator: their open cases, the next plan step due soonest first;
 //! - those who visit households (grid workers, grid and community officers): new reports
 //!   from residents, the open matters of their area (overdue or risky first), follow-up
@@ -35,6 +37,8 @@ const DAY_MS: i64 = 86_400_000;
 /// One section of the workbench.
 #[derive(Debug, Clone)]
 pub enum Section {
+    /// Instructions to acknowledge or report on, and reports on one's own to close.
+    Instructions { items: Vec<crate::instructions::Item>, total: i64 },
     /// A mediator's open cases with the next step of their plan.
     MyCases { cases: Vec<(MatterDetail, Option<NextStep>)>, total: i64 },
     /// Open early-warning alerts (民转刑), newest first.
@@ -56,6 +60,7 @@ impl Section {
     /// The section's code (a message key suffix for the pages).
     pub fn code(&self) -> &'static str {
         match self {
+            Section::Instructions { .. } => "instructions",
             Section::MyCases { .. } => "my_cases",
             Section::Alerts { .. } => "alerts",
             Section::NewReports { .. } => "new_reports",
@@ -71,6 +76,7 @@ impl Section {
     pub fn total(&self) -> i64 {
         match self {
             Section::MyCases { total, .. }
+            | Section::Instructions { total, .. }
             | Section::Alerts { total, .. }
             | Section::NewReports { total, .. }
             | Section::OpenMatters { total, .. }
@@ -83,6 +89,7 @@ impl Section {
     pub fn is_empty(&self) -> bool {
         match self {
             Section::MyCases { cases, .. } => cases.is_empty(),
+            Section::Instructions { items, .. } => items.is_empty(),
             Section::Alerts { alerts, .. } => alerts.is_empty(),
             Section::NewReports { matters, .. } => matters.is_empty(),
             Section::OpenMatters { matters, .. } => matters.is_empty(),
@@ -142,6 +149,14 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
     let visits = actor.may(Action::RecordVisit) && actor.may(Action::ViewMatters);
     let handles_above_grid = actor.may(Action::HandleMatter) && actor.user.unit_kind != UnitKind::Grid;
     let mut wb = Workbench::default();
+
+    // Instructions come first: they have deadlines measured in minutes. Shown when there are any.
+    if crate::instructions::instructable(roles) {
+        let (items, total) = crate::instructions::to_act_on(app, actor, SECTION_ITEMS).await?;
+        if total > 0 {
+            wb.sections.push(Section::Instructions { items, total });
+        }
+    }
 
     if policy::allowed_by_assignment(roles, Action::HandleMatter) {
         let shown = app.store.assigned_matter_ids(actor.user.id.0, true, SECTION_ITEMS).await?;

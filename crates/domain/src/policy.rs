@@ -46,6 +46,12 @@ pub enum Action {
     UrgeMatter,
     /// The command room's live board (指挥调度): open matters and alarms as they happen.
     ViewBoard,
+    /// Issue two-way instructions (指令) to people and units of the jurisdiction.
+    IssueInstruction,
+    /// See the instructions of the jurisdiction, whoever issued or received them.
+    ViewInstructions,
+    /// Close or send back instructions on the command room's behalf (not only one's own).
+    SuperviseInstructions,
 }
 
 impl Action {
@@ -68,6 +74,9 @@ impl Action {
         Action::GrantRoles,
         Action::UrgeMatter,
         Action::ViewBoard,
+        Action::IssueInstruction,
+        Action::ViewInstructions,
+        Action::SuperviseInstructions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +99,9 @@ impl Action {
             Action::GrantRoles => "grant_roles",
             Action::UrgeMatter => "urge_matter",
             Action::ViewBoard => "view_board",
+            Action::IssueInstruction => "issue_instruction",
+            Action::ViewInstructions => "view_instructions",
+            Action::SuperviseInstructions => "supervise_instructions",
         }
     }
 }
@@ -117,6 +129,9 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | HandleMatter
                 | UrgeMatter
                 | ViewBoard
+                | IssueInstruction
+                | ViewInstructions
+                | SuperviseInstructions
         ),
         Role::DeskOfficer => {
             matches!(
@@ -130,6 +145,8 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                     | HandleMatter
                     | UrgeMatter
                     | ViewBoard
+                    | IssueInstruction
+                    | ViewInstructions
             )
         }
         // Community police know their residents, visit them and must identify people.
@@ -147,6 +164,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | HandleMatter
                 | UrgeMatter
                 | ViewBoard
+                | ViewInstructions
         ),
         // Grid workers collect the registry and visit households; they see numbers masked.
         Role::GridWorker => matches!(
@@ -161,13 +179,29 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | RecordMatter
                 | HandleMatter
         ),
-        // Leaders see their area's matters and urge them on (领导督办).
-        Role::CommunityLeader => {
-            matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewCare | ViewMatters | UrgeMatter)
-        }
-        Role::StreetLeader => {
-            matches!(action, ViewOrg | ViewPeople | ViewRegistry | ViewMatters | UrgeMatter | ViewBoard)
-        }
+        // Leaders see their area's matters, urge them on (领导督办) and instruct.
+        Role::CommunityLeader => matches!(
+            action,
+            ViewOrg
+                | ViewPeople
+                | ViewRegistry
+                | ViewCare
+                | ViewMatters
+                | UrgeMatter
+                | IssueInstruction
+                | ViewInstructions
+        ),
+        Role::StreetLeader => matches!(
+            action,
+            ViewOrg
+                | ViewPeople
+                | ViewRegistry
+                | ViewMatters
+                | UrgeMatter
+                | ViewBoard
+                | IssueInstruction
+                | ViewInstructions
+        ),
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
 }
@@ -239,6 +273,9 @@ mod tests {
                 HandleMatter,
                 UrgeMatter,
                 ViewBoard,
+                IssueInstruction,
+                ViewInstructions,
+                SuperviseInstructions,
             ],
             Role::DeskOfficer => &[
                 ViewOrg,
@@ -250,6 +287,8 @@ mod tests {
                 HandleMatter,
                 UrgeMatter,
                 ViewBoard,
+                IssueInstruction,
+                ViewInstructions,
             ],
             Role::CommunityOfficer | Role::GridOfficer => &[
                 ViewOrg,
@@ -264,6 +303,7 @@ mod tests {
                 HandleMatter,
                 UrgeMatter,
                 ViewBoard,
+                ViewInstructions,
             ],
             Role::GridWorker => &[
                 ViewOrg,
@@ -276,8 +316,26 @@ mod tests {
                 RecordMatter,
                 HandleMatter,
             ],
-            Role::CommunityLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewCare, ViewMatters, UrgeMatter],
-            Role::StreetLeader => &[ViewOrg, ViewPeople, ViewRegistry, ViewMatters, UrgeMatter, ViewBoard],
+            Role::CommunityLeader => &[
+                ViewOrg,
+                ViewPeople,
+                ViewRegistry,
+                ViewCare,
+                ViewMatters,
+                UrgeMatter,
+                IssueInstruction,
+                ViewInstructions,
+            ],
+            Role::StreetLeader => &[
+                ViewOrg,
+                ViewPeople,
+                ViewRegistry,
+                ViewMatters,
+                UrgeMatter,
+                ViewBoard,
+                IssueInstruction,
+                ViewInstructions,
+            ],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }
     }

@@ -769,7 +769,14 @@ const TABLE: &[(&str, &str, &str)] = &[
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     static T: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    T.get_or_init(|| TABLE.iter().chain(crate::i18n_vocab::VOCAB).map(|(k, zh, en)| (*k, (*zh, *en))).collect())
+    T.get_or_init(|| {
+        TABLE
+            .iter()
+            .chain(crate::i18n_vocab::VOCAB)
+            .chain(crate::i18n_command::COMMAND)
+            .map(|(k, zh, en)| (*k, (*zh, *en)))
+            .collect()
+    })
 }
 
 /// The string for `key` in `lang`; the key itself when missing (a test keeps that from
@@ -789,7 +796,11 @@ pub fn has_key(key: &str) -> bool {
 }
 
 pub fn has_prefix(prefix: &str) -> bool {
-    TABLE.iter().chain(crate::i18n_vocab::VOCAB).any(|(k, _, _)| k.starts_with(prefix))
+    TABLE
+        .iter()
+        .chain(crate::i18n_vocab::VOCAB)
+        .chain(crate::i18n_command::COMMAND)
+        .any(|(k, _, _)| k.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -801,8 +812,13 @@ mod table_tests {
     #[test]
     fn every_key_is_given_once() {
         let mut seen = std::collections::HashSet::new();
-        let twice: Vec<&str> =
-            TABLE.iter().chain(crate::i18n_vocab::VOCAB).map(|(k, _, _)| *k).filter(|k| !seen.insert(*k)).collect();
+        let twice: Vec<&str> = TABLE
+            .iter()
+            .chain(crate::i18n_vocab::VOCAB)
+            .chain(crate::i18n_command::COMMAND)
+            .map(|(k, _, _)| *k)
+            .filter(|k| !seen.insert(*k))
+            .collect();
         assert!(twice.is_empty(), "keys given twice: {twice:?}");
     }
 }

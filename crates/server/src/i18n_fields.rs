@@ -71,6 +71,20 @@ const FIXED: &[(&str, &str)] = &[
     ("you cannot change your own roles or unit", "不能修改自己的角色或所属单位"),
     ("must be an 11-digit mainland mobile number starting 13–19", "须为 13–19 开头的 11 位手机号码"),
     ("the first 17 characters must be digits and the last a digit or X", "前 17 位须为数字，最后一位为数字或 X"),
+    ("2–2000 characters: what is to be done", "请填写 2–2000 个字：要做什么"),
+    ("2–2000 characters: what was done", "请填写 2–2000 个字：办理情况"),
+    ("2–2000 characters: why", "请填写 2–2000 个字：原因"),
+    ("normal, urgent or critical", "请选择普通、紧急或特急"),
+    ("5–1440 minutes", "请填写 5–1440 分钟"),
+    ("when the report back is due (YYYY-MM-DDTHH:MM)", "请填写反馈期限（日期和时间）"),
+    ("at most 90 days ahead", "最多 90 天以后"),
+    ("name one person (to_user) or one unit (to_unit)", "请选择一名人员或一个单位"),
+    ("outside your jurisdiction", "不在您的管辖范围内"),
+    ("acknowledge, report, return, close or reject", "请选择签收、反馈、退回、销号或退回重办"),
+    ("mine, issued or all", "请选择待我办理、我下达的或辖区全部"),
+    ("sent, delivered, acknowledged, reported, closed or returned", "请选择指令状态"),
+    ("the instruction changed meanwhile; reload it", "指令已被他人处理，请刷新后再试"),
+    ("only the recipient acknowledges, reports on or returns an instruction", "只有接收人可以签收、反馈或退回指令"),
     (
         "record that the parties were told of the arbitration, administrative and court routes",
         "请记录已告知当事人仲裁、行政、诉讼等途径",
@@ -177,6 +191,21 @@ fn shaped(m: &str) -> Option<String> {
         let (ev, st) = (format!("ev_{event}"), format!("ms_{status}"));
         if has_key(&ev) && has_key(&st) {
             return Some(format!("事件当前为“{}”，不能“{}”", t(Lang::ZhCn, &st), t(Lang::ZhCn, &ev)));
+        }
+    }
+    if let Some(n) = between(m, "must be no earlier than the deadline to acknowledge (", " minutes from now)") {
+        return Some(format!("不能早于签收期限（{n} 分钟后）"));
+    }
+    if let Some(x) = between(m, "\"", "\" does not take instructions") {
+        return Some(format!("“{x}”不接收指令"));
+    }
+    if let Some(x) = between(m, "no account \"", "\"") {
+        return Some(format!("没有用户名为“{x}”的账户"));
+    }
+    if let Some((event, status)) = m.split_once(" is not allowed when the instruction is ") {
+        let (ev, st) = (format!("ie_{event}"), format!("is_{status}"));
+        if has_key(&ev) && has_key(&st) {
+            return Some(format!("指令当前为“{}”，不能“{}”", t(Lang::ZhCn, &st), t(Lang::ZhCn, &ev)));
         }
     }
     if let Some(r) = m.strip_prefix("state ")

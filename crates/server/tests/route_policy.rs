@@ -41,6 +41,10 @@ enum Access {
     At(Action, &'static str),
     /// An account whose role works by assignment (a mediator's own cases).
     Assigned,
+    /// The one account an instruction is addressed to.
+    Recipient(&'static str),
+    /// As `At`, or the account the instruction is addressed to.
+    AtOrRecipient(Action, &'static str, &'static str),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,7 +60,7 @@ struct Entry {
     /// A concrete path: `{M}` a matter of grid G01, `{H}` household H1 of G01, `{U}` an
     /// account of G01, `{P}` a party of the matter, `{A}` an alert of G01, `{F}` a file of
     /// the matter, `{R}` a screening round of community C01, `{FU}` a follow-up, `{T}`
-    /// H1's QR token.
+    /// H1's QR token, `{I}` an instruction from the commander to gw1 (grid G01).
     path: &'static str,
     access: Access,
     body: &'static str,
@@ -227,6 +231,22 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("POST", "/alerts/{id}/acknowledge", "/alerts/{A}/acknowledge", At(HandleMatter, ST), "")),
         a(api("GET", "/supervision", "/supervision", Home(ViewMatters), "")),
         a(api("GET", "/board", "/board", Home(ViewBoard), "")),
+        a(api("GET", "/instructions", "/instructions", SignedIn, "")),
+        a(api(
+            "POST",
+            "/instructions",
+            "/instructions",
+            Home(IssueInstruction),
+            r#"{"title":"x","body":"","to_user":"gw1","report_due":""}"#,
+        )),
+        a(api("GET", "/instructions/{code}", "/instructions/{I}", AtOrRecipient(ViewInstructions, G01, "gw1"), "")),
+        a(api(
+            "POST",
+            "/instructions/{code}/steps",
+            "/instructions/{I}/steps",
+            Recipient("gw1"),
+            r#"{"event":"acknowledge"}"#,
+        )),
         a(api("GET", "/board/events", "/board/events?after=0", Home(ViewBoard), "")),
         a(api("GET", "/risky-matters", "/risky-matters", Home(ViewMatters), "")),
         a(api("POST", "/matters/{code}/files", "/matters/{M}/files?name=x.exe", At(HandleMatter, G01), "MZ")),
@@ -274,6 +294,11 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/matters/new", "/matters/new", At(RecordMatter, G01), MULTIPART_MATTER)),
         w(web("GET", "/warning", "/warning", Home(ViewMatters), "")),
         w(web("GET", "/board", "/board", Home(ViewBoard), "")),
+        w(web("GET", "/instructions", "/instructions", SignedIn, "")),
+        w(web("GET", "/instructions/new", "/instructions/new", Home(IssueInstruction), "")),
+        w(web("POST", "/instructions/new", "/instructions/new", Home(IssueInstruction), "title=x&to=user%3Agw1")),
+        w(web("GET", "/instructions/{code}", "/instructions/{I}", AtOrRecipient(ViewInstructions, G01, "gw1"), "")),
+        w(web("POST", "/instructions/{code}/steps", "/instructions/{I}/steps", Recipient("gw1"), "event=acknowledge")),
         w(web("POST", "/warning/{id}/acknowledge", "/warning/{A2}/acknowledge", At(HandleMatter, ST), "")),
         w(web("GET", "/supervision", "/supervision", Home(ViewMatters), "")),
         w(web("GET", "/cases", "/cases", Assigned, "")),
@@ -458,6 +483,10 @@ fn expected_allowed(c: &Caller, access: Access, paths: &HashMap<&str, UnitPath>)
         Access::At(action, unit) => {
             c.token.is_some() && policy::decide(&c.roles, &c.jurisdiction, action, &paths[unit]).allowed()
         }
+        Access::Recipient(name) => c.token.is_some() && c.name == name,
+        Access::AtOrRecipient(action, unit, name) => {
+            expected_allowed(c, Access::At(action, unit), paths) || expected_allowed(c, Access::Recipient(name), paths)
+        }
     }
 }
 
@@ -558,6 +587,11 @@ async fn every_route_as_every_role(db: &TestDb) {
     assert_eq!(r.status, 200, "{}", r.body);
     let file_page = w.get("/households/H1", Some(&gw)).await.body.replace("&#x2f;", "/");
     let token = file_page.split("/q/").nth(1).unwrap()[..43].to_string();
+    let due = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M");
+    let body = format!(r#"{{"title":"上门核查","body":"核查楼道堆物情况。","to_user":"gw1","report_due":"{due}"}}"#);
+    let i = w.post_json("/api/v1/instructions", Some(&cmd), &body).await;
+    assert_eq!(i.status, 201, "{}", i.body);
+    let instruction = i.json()["code"].as_str().unwrap().to_string();
     let fill = |s: &str| {
         s.replace("{M2}", &m2)
             .replace("{M}", &m)
@@ -570,6 +604,7 @@ async fn every_route_as_every_role(db: &TestDb) {
             .replace("{R}", &round.to_string())
             .replace("{FU}", &follow_up.to_string())
             .replace("{T}", &token)
+            .replace("{I}", &instruction)
     };
 
     // Every declared route has an entry; every entry a route.

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod crypto;
 mod db;
 pub mod error;
+pub mod instructions;
 pub mod jobs;
 pub mod matter_list;
 pub mod matters;

@@ -6,6 +6,7 @@ mod audit;
 mod board;
 mod bodies;
 pub(crate) mod casework;
+mod instructions;
 pub(crate) mod locate;
 mod map;
 mod matters;
@@ -47,6 +48,7 @@ use utoipa::OpenApi;
         screening::start, screening::finish, screening::list,
         oversight::supervision, oversight::risky, oversight::workbench, matters::attach, matters::file,
         board::snapshot, board::events,
+        instructions::create, instructions::list, instructions::get, instructions::step,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -175,6 +177,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/matters/{code}/files/{id}", get(matters::file))
         .route("/alerts/{id}/acknowledge", post(casework::acknowledge))
+        .route("/instructions", get(instructions::list).post(instructions::create))
+        .route("/instructions/{code}", get(instructions::get))
+        .route("/instructions/{code}/steps", post(instructions::step))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))

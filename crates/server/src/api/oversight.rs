@@ -109,9 +109,9 @@ pub async fn risky(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
 /// One item of a workbench section: a matter (by its code) or a household (by its code).
 #[derive(Serialize, ToSchema)]
 pub struct WorkItemOut {
-    /// `matter` or `household`.
+    /// `matter`, `household` or `instruction`.
     pub object: &'static str,
-    /// The matter's or household's code.
+    /// The matter's, household's or instruction's code.
     pub code: String,
     /// What it is about: the narrative, the detail of what is due, or the address.
     pub title: String,
@@ -129,6 +129,8 @@ pub struct WorkItemOut {
     pub next_step: Option<String>,
     /// The household's last visit, in the visits-due section.
     pub last_visit_at: Option<String>,
+    /// An instruction's supervision colour (none, blue, orange or red).
+    pub colour: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -168,6 +170,7 @@ fn matter_item(m: &fengqiao_app::casefile::MatterDetail) -> WorkItemOut {
         due_at: m.resolve_due_at.filter(|_| !m.is_closed()).map(rfc3339),
         next_step: None,
         last_visit_at: None,
+        colour: None,
     }
 }
 
@@ -183,6 +186,7 @@ fn due_item(r: &DueRow, overdue: Vec<&'static str>) -> WorkItemOut {
         due_at: Some(rfc3339(r.due_at)),
         next_step: None,
         last_visit_at: None,
+        colour: None,
     }
 }
 
@@ -199,6 +203,22 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
         .iter()
         .map(|s| {
             let items: Vec<WorkItemOut> = match s {
+                Section::Instructions { items, .. } => items
+                    .iter()
+                    .map(|i| WorkItemOut {
+                        object: "instruction",
+                        code: i.row.code.clone(),
+                        title: i.row.title.clone(),
+                        grid: i.row.recipient_unit_name.clone(),
+                        status: Some(i.status.as_str().to_string()),
+                        risk: None,
+                        overdue: vec![],
+                        due_at: i.due.map(rfc3339),
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: Some(i.colour.as_str().to_string()),
+                    })
+                    .collect(),
                 Section::MyCases { cases, .. } => cases
                     .iter()
                     .map(|(m, step)| WorkItemOut {
@@ -220,6 +240,7 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                         due_at: None,
                         next_step: None,
                         last_visit_at: None,
+                        colour: None,
                     })
                     .collect(),
                 Section::NewReports { matters, .. } | Section::OpenMatters { matters, .. } => {
@@ -242,6 +263,7 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                         due_at: None,
                         next_step: None,
                         last_visit_at: h.last_visit_at.map(rfc3339),
+                        colour: None,
                     })
                     .collect(),
             };

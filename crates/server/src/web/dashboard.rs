@@ -85,6 +85,26 @@ pub(super) fn case_item(
 
 fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
     let (items, more): (Vec<Value>, Option<&str>) = match s {
+        Section::Instructions { items, .. } => (
+            items
+                .iter()
+                .map(|i| {
+                    let mut tags = vec![context! { class => "", text => t(lang, &format!("is_{}", i.status.as_str())) }];
+                    if i.colour != fengqiao_domain::instruction::Colour::None {
+                        tags.push(context! { class => format!("sv-{}", i.colour.as_str()), text => t(lang, &format!("ic_{}", i.colour.as_str())) });
+                    }
+                    context! {
+                        href => format!("/instructions/{}", i.row.code),
+                        title => i.row.title.clone(),
+                        sub => format!("{} → {}", i.row.issuer_name, i.row.recipient_name.clone().unwrap_or_else(|| i.row.recipient_unit_name.clone())),
+                        tags => tags,
+                        when => i.due.map(|d| format!("{} {}", t(lang, "wb_due"), crate::present::beijing_time(d).get(..16).unwrap_or_default())),
+                        code => i.row.code.clone(),
+                    }
+                })
+                .collect(),
+            Some("/instructions"),
+        ),
         Section::MyCases { cases, .. } => (
             cases.iter().map(|(m, step)| case_item(state, lang, m, step.as_ref(), now)).collect(),
             Some("/cases"),

@@ -118,12 +118,39 @@ pub(super) async fn detail_ctx(
         .collect();
     let can_handle = record.can_handle;
     let m = record.matter.clone();
+    let instructions =
+        fengqiao_app::instructions::about_matter(state, m.id).await.map_err(|e| WebError(e.into(), lang))?;
+    let steps = fengqiao_app::instructions::matter_timeline(state, m.id).await.map_err(|e| WebError(e.into(), lang))?;
     let file = crate::present::casefile::case_file(record);
+    // The matter's own steps and its instructions' steps, in the order they happened.
+    let names =
+        fengqiao_app::people::display_names(state, &steps.iter().map(|s| s.2.actor.clone()).collect::<Vec<_>>())
+            .await
+            .map_err(|e| WebError(e.into(), lang))?;
+    let mut history: Vec<(i64, Value)> = file
+        .history
+        .iter()
+        .map(|e| {
+            let at = chrono::DateTime::parse_from_rfc3339(&e.at).map(|t| t.timestamp_millis()).unwrap_or(0);
+            (at, Value::from_serialize(e))
+        })
+        .collect();
+    history.extend(steps.into_iter().map(|(code, title, e)| {
+        let actor_name = names.get(&e.actor).cloned().unwrap_or_else(|| e.actor.clone());
+        let v = context! {
+            instruction => code, title => title, event => e.event, note => e.note, actor_name => actor_name,
+            at => crate::present::rfc3339(e.at),
+        };
+        (e.at, v)
+    }));
+    history.sort_by_key(|(at, _)| *at);
     let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
     Ok(context! {
         m => row(state, lang, &m, now_ms()),
         file => Value::from_serialize(&file),
-        history => file.history.iter().map(Value::from_serialize).collect::<Vec<_>>(),
+        history => history.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        instructions => instructions.iter().map(super::instructions::row).collect::<Vec<_>>(),
+        may_instruct => actor.may(Action::IssueInstruction),
         can_handle => can_handle,
         approaches => fengqiao_domain::matter::Approach::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         mediators => mediators,

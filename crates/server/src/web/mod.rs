@@ -5,6 +5,7 @@ mod account;
 mod audit;
 mod casework;
 mod dashboard;
+mod instructions;
 mod matters;
 mod org;
 mod oversight;
@@ -39,6 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/map", get(map_page))
         .route("/matters", get(matters::list))
         .route("/board", get(oversight::board_page))
+        .route("/instructions", get(instructions::list))
+        .route("/instructions/new", get(instructions::new_page).post(instructions::create))
+        .route("/instructions/{code}", get(instructions::detail))
+        .route("/instructions/{code}/steps", post(instructions::step))
         .route("/warning", get(oversight::warning_page))
         .route("/warning/{id}/acknowledge", post(oversight::acknowledge))
         .route("/supervision", get(oversight::supervision_page))
@@ -211,6 +216,13 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
         true,
     ),
     ("board", "/board", "nav_board", |a| a.may(Action::ViewBoard), false),
+    (
+        "instructions",
+        "/instructions",
+        "nav_instructions",
+        |a| fengqiao_app::instructions::instructable(a.roles()),
+        false,
+    ),
     ("matters", "/matters", "nav_matters", |a| a.may(Action::ViewMatters), true),
     ("new_matter", "/matters/new", "new_matter", |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit), true),
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),

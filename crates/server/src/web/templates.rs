@@ -49,6 +49,9 @@ templates!(
     "items.html",
     "forms.html",
     "board.html",
+    "instructions.html",
+    "instruction.html",
+    "instruction_new.html",
 );
 
 fn lang_of(state: &State) -> Lang {
