@@ -62,6 +62,62 @@ test('a matter recorded elsewhere appears on an open board within a second', asy
   await page.context().close();
 });
 
+test('an instruction is followed on the board and on its matter as its recipient acknowledges it', async () => {
+  const board = await newPage(browser, { width: 1440, height: 900 }, { bypassCSP: true });
+  await login(board, demo, 'commander');
+  await board.goto(`${demo.base}/board`);
+  await board.getByTestId('board-live').filter({ hasText: '实时更新中' }).waitFor();
+
+  // The commander instructs grid worker gw001 about one of their grid's open matters.
+  const gw = { authorization: `Bearer ${await apiToken(demo, 'gw001')}`, 'content-type': 'application/json' };
+  const cmd = { authorization: `Bearer ${await apiToken(demo, 'commander')}`, 'content-type': 'application/json' };
+  const matter = (await (await fetch(`${demo.base}/api/v1/matters?status=open&limit=1`, { headers: gw })).json()).items[0].code;
+  const due = new Date(Date.now() + 8 * 3600e3 + 4 * 3600e3).toISOString().slice(0, 16);
+  const r = await fetch(`${demo.base}/api/v1/instructions`, {
+    method: 'POST', headers: cmd,
+    body: JSON.stringify({ title: '上门核实纠纷进展', body: '请今日内上门了解双方诉求，防止矛盾激化，并反馈结果。', to_user: 'gw001', matter, report_due: due }),
+  });
+  const issued = await r.text();
+  assert.equal(r.status, 201, issued);
+  const { code } = JSON.parse(issued);
+  const row = board.locator(`#board-ins-rows tr[data-code="${code}"]`);
+  await row.waitFor({ timeout: 1000 });
+  await row.locator('[data-status="sent"]').waitFor({ timeout: 1000 });
+
+  // The grid worker, in a session of their own, on a phone: the workbench leads to it.
+  const phone = await newPage(browser, { width: 390, height: 844 }, { bypassCSP: true });
+  await login(phone, demo, 'gw001');
+  await phone.getByTestId('wb-instructions').getByText('上门核实纠纷进展').click();
+  await phone.getByTestId('instruction-status').filter({ hasText: '已送达' }).waitFor();
+  await row.locator('[data-status="delivered"]').waitFor({ timeout: 1000 });
+  await phone.getByRole('button', { name: '签收' }).click();
+  await phone.getByTestId('instruction-status').filter({ hasText: '已签收' }).waitFor();
+  await phone.screenshot({ path: `${shots}/instruction-phone.png`, fullPage: true });
+  assert.deepEqual(await axeViolations(phone), []);
+
+  // The board follows within a second; the matter's timeline shows the acknowledgement.
+  await row.locator('[data-status="acknowledged"]').waitFor({ timeout: 1000 });
+  await board.getByTestId('board-recent').getByText(code).first().waitFor({ timeout: 1000 });
+  const file = await newPage(browser, { width: 1280, height: 860 });
+  await login(file, demo, 'commander');
+  await file.goto(`${demo.base}/matters/${matter}`);
+  const steps = file.locator(`[data-testid="matter-history"] tr[data-instruction="${code}"]`);
+  assert.equal(await steps.count(), 3, 'issued, delivered, acknowledged');
+  await steps.filter({ hasText: '签收' }).waitFor();
+
+  // The report comes back from the phone; the commander closes it; it leaves the board.
+  await phone.getByLabel('办理情况').fill('已上门，双方同意下周由社区组织调解。');
+  await phone.getByRole('button', { name: '反馈' }).click();
+  await phone.getByTestId('instruction-report').waitFor();
+  await row.locator('[data-status="reported"]').waitFor({ timeout: 1000 });
+  await file.goto(`${demo.base}/instructions/${code}`);
+  await file.getByRole('button', { name: '销号' }).click();
+  await file.getByTestId('instruction-status').filter({ hasText: '已销号' }).waitFor();
+  await row.waitFor({ state: 'detached', timeout: 1000 });
+  for (const p of [board, phone, file]) assert.deepEqual(p.consoleErrors, []);
+  for (const p of [board, phone, file]) await p.context().close();
+});
+
 test('the board is not offered to a grid worker, and refused if asked for', async () => {
   const page = await newPage(browser);
   await login(page, demo, 'gw001');

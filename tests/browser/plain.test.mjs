@@ -56,6 +56,9 @@ const PLAN = {
     for (const href of await links(page, '[data-testid=matters] tbody tr a', 4)) await visit(page, href);
     await page.goto(`${demo.base}/registry`);
     for (const href of await links(page, '[data-testid=households] tbody tr a', 2)) await visit(page, href);
+    for (const p of ['/instructions?scope=all', '/instructions/new', '/board']) await visit(page, p);
+    await page.goto(`${demo.base}/instructions?scope=all`);
+    for (const href of await links(page, '[data-testid=instructions] tbody tr td:first-child a', 3)) await visit(page, href);
   },
   med01: async (page, visit) => {
     for (const p of ['/dashboard', '/cases', '/cases?closed=1']) await visit(page, p);

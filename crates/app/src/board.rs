@@ -1,5 +1,5 @@
 //! The command room's live board (issue 11, item 1): a snapshot of the open matters and the
-//! alarms of the viewer's jurisdiction, which the board then keeps current from the live
+//! alarms and open instructions of the viewer's jurisdiction, which the board then keeps current from the live
 //! feed ([`crate::feed`]). A snapshot row and a feed event carry the same fields, so the
 //! board applies both the same way.
 
@@ -10,6 +10,8 @@ use serde::Serialize;
 
 /// How many open matters a snapshot carries at most (a station has a few hundred).
 pub const SNAPSHOT_MAX: i64 = 2000;
+/// How many open instructions a snapshot carries at most.
+pub const INSTRUCTIONS_MAX: i64 = 500;
 
 /// A matter as the board shows it; the feed's events carry the same fields.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +43,8 @@ pub struct Snapshot {
     pub matters: Vec<BoardMatter>,
     pub open_total: i64,
     pub alerts: Vec<AlertRow>,
+    /// Open instructions to people and units of the jurisdiction, nearest deadline first.
+    pub instructions: Vec<crate::instructions::InstructionRow>,
 }
 
 pub async fn snapshot(app: &App, actor: &Actor, now: i64) -> Result<Snapshot> {
@@ -73,5 +77,12 @@ pub async fn snapshot(app: &App, actor: &Actor, now: i64) -> Result<Snapshot> {
         })
         .collect();
     let alerts = app.store.alerts_under(path, false, 100).await?;
-    Ok(Snapshot { last_event_id, matters, open_total, alerts })
+    let f = fengqiao_store::instructions::InstructionFilter {
+        under: Some(path.clone()),
+        open_only: true,
+        limit: INSTRUCTIONS_MAX,
+        ..Default::default()
+    };
+    let (instructions, _) = app.store.list_instructions(&f).await?;
+    Ok(Snapshot { last_event_id, matters, open_total, alerts, instructions })
 }

@@ -8,6 +8,7 @@
   const T = JSON.parse(root.dataset.labels);
   const live = document.getElementById('board-live');
   const matters = new Map();
+  const instructions = new Map();
   let alerts = [];
   const recent = [];
   let beyond = 0; // open matters the snapshot did not list (it stops at 2,000)
@@ -27,6 +28,23 @@
   const overdue = (m) => m.resolve_due_at && m.resolve_due_at < Date.now();
   const urgency = (m) => (m.risk === 'red' ? 0 : overdue(m) ? 1 : m.risk === 'orange' ? 2 : 3);
 
+  // An instruction's supervision colour now, as fengqiao_domain::instruction::colour says:
+  // blue in the last quarter of a step's window (10 minutes to 2 hours), orange once the
+  // step's deadline has passed, red once the report deadline has.
+  const MIN = 60e3;
+  const insDue = (i) => (i.status === 'sent' || i.status === 'delivered' ? i.ack_due_at : i.status === 'acknowledged' ? i.report_due_at : null);
+  function insColour(i, now) {
+    const due = insDue(i);
+    if (due == null) return 'none';
+    if (now > i.report_due_at) return 'red';
+    if (now > due) return 'orange';
+    const from = i.status === 'acknowledged' ? i.ack_due_at : i.issued_at;
+    const warn = Math.min(Math.max(Math.trunc((due - from) / 4), 10 * MIN), 120 * MIN);
+    return now >= due - warn ? 'blue' : 'none';
+  }
+  const insRank = { red: 0, orange: 1, blue: 2, none: 3 };
+  const unacknowledged = (i, now) => (i.status === 'sent' || i.status === 'delivered') && now > i.ack_due_at;
+
   function render() {
     pending = false;
     const list = [...matters.values()].sort((a, b) => urgency(a) - urgency(b) || b.created_at - a.created_at);
@@ -37,6 +55,39 @@
     set('c-red', count((m) => m.risk === 'red'));
     set('c-overdue', count(overdue));
     set('c-alerts', alerts.length);
+    const now = Date.now();
+    const ins = [...instructions.values()].map((i) => ({ ...i, colour: insColour(i, now) }))
+      .sort((a, b) => insRank[a.colour] - insRank[b.colour] || (insDue(a) ?? Infinity) - (insDue(b) ?? Infinity));
+    set('c-ins', ins.length);
+    set('c-ins-unack', ins.filter((i) => unacknowledged(i, now)).length);
+    set('c-ins-red', ins.filter((i) => i.colour === 'red').length);
+    const insRows = document.getElementById('board-ins-rows');
+    insRows.replaceChildren(...ins.slice(0, 200).map((i) => {
+      const tr = el('tr');
+      tr.dataset.code = i.code;
+      if (i.fresh) tr.className = 'fresh';
+      i.fresh = false;
+      const title = el('td');
+      const a = el('a', i.title);
+      a.href = `/instructions/${encodeURIComponent(i.code)}`;
+      title.append(a);
+      if (i.priority !== 'normal') title.append(' ', el('span', label('priority', i.priority), 'tag care'));
+      const state = el('td', label('istatus', i.status));
+      state.dataset.status = i.status;
+      if (i.colour !== 'none') state.append(' ', el('span', label('icolour', i.colour), `tag sv-${i.colour}`));
+      const due = insDue(i);
+      const matter = el('td');
+      if (i.matter_code) {
+        const m = el('a', i.matter_code);
+        m.href = `/matters/${encodeURIComponent(i.matter_code)}`;
+        matter.append(m);
+      }
+      tr.append(title, el('td', i.recipient_name || i.recipient_unit_name), state,
+        el('td', due ? `${day(due)} ${clock(due)}` : '', 'num'), matter);
+      return tr;
+    }));
+    document.getElementById('board-ins-none').hidden = ins.length > 0;
+    const insAlarms = ins.filter((i) => i.colour === 'red' || unacknowledged(i, now));
     syncPins(list);
     const rows = document.getElementById('board-rows');
     const body = document.createDocumentFragment();
@@ -59,19 +110,29 @@
     }
     rows.replaceChildren(body);
     const ul = document.getElementById('board-alarms');
-    ul.replaceChildren(...alerts.map((x) => {
+    ul.replaceChildren(...insAlarms.map((i) => {
+      const li = el('li');
+      li.dataset.instruction = i.code;
+      const a = el('a', i.title);
+      a.href = `/instructions/${encodeURIComponent(i.code)}`;
+      const why = i.colour === 'red' ? label('icolour', 'red') : T.unacknowledged;
+      li.append(el('span', why, `tag sv-${i.colour === 'red' ? 'red' : 'orange'}`), ' ', a, ' ',
+        el('span', i.recipient_name || i.recipient_unit_name, 'muted'));
+      if (i.escalated_at) li.append(' ', el('span', T.escalated, 'tag'));
+      return li;
+    }), ...alerts.map((x) => {
       const li = el('li');
       const a = el('a', x.matter);
       a.href = `/matters/${encodeURIComponent(x.matter)}`;
       li.append(el('span', `${label('risk', x.level)} ${x.score}`, `tag risk-${x.level}`), ' ', a, ' ', el('span', x.grid, 'muted'), el('div', x.factors, 'small'));
       return li;
     }));
-    document.getElementById('board-alarms-none').hidden = alerts.length > 0;
+    document.getElementById('board-alarms-none').hidden = alerts.length + insAlarms.length > 0;
     const log = document.getElementById('board-recent');
     log.replaceChildren(...recent.map((r) => {
       const li = el('li');
       const a = el('a', r.code);
-      a.href = `/matters/${encodeURIComponent(r.code)}`;
+      a.href = `/${r.instruction ? 'instructions' : 'matters'}/${encodeURIComponent(r.code)}`;
       li.append(el('span', r.at, 'num muted'), ' ', el('span', label('topic', r.topic), 'tag'), ' ', a, ' ', el('span', r.what));
       return li;
     }));
@@ -164,12 +225,25 @@
     later();
   }
 
+  function applyInstruction(i, id) {
+    last = Math.max(last, id);
+    const had = instructions.get(i.code);
+    if (had && had.v >= id) return;
+    const whom = i.recipient_name || i.recipient_unit_name;
+    recent.unshift({ at: clock(Date.now()), code: i.code, instruction: true, topic: i.topic, what: `${i.title} · ${whom} · ${label('istatus', i.status) || i.status}` });
+    recent.length = Math.min(recent.length, 20);
+    if (i.status === 'closed' || i.status === 'returned') instructions.delete(i.code);
+    else instructions.set(i.code, { ...i, v: id, fresh: true });
+    later();
+  }
+
   function connect() {
     if (source) source.close();
     source = new EventSource(`/api/v1/board/events?after=${last}`);
     source.addEventListener('open', () => { live.textContent = T.live; live.className = 'live on'; });
     source.addEventListener('error', () => { live.textContent = T.reconnecting; live.className = 'live off'; });
     source.addEventListener('matter', (ev) => apply(JSON.parse(ev.data), Number(ev.lastEventId)));
+    source.addEventListener('instruction', (ev) => applyInstruction(JSON.parse(ev.data), Number(ev.lastEventId)));
     source.addEventListener('reset', () => load());
   }
 
@@ -180,12 +254,14 @@
     matters.clear();
     for (const m of s.matters) matters.set(m.code, { ...m, v: s.last_event_id });
     alerts = s.alerts;
+    instructions.clear();
+    for (const i of s.instructions) instructions.set(i.code, { ...i, v: s.last_event_id });
     beyond = s.open_total - s.matters.length;
     last = s.last_event_id;
     render();
     connect();
   }
   load();
-  // Once a minute the counts of time (overdue) move on by themselves.
-  setInterval(later, 60_000);
+  // The counts of time (overdue, instructions' colours) move on by themselves.
+  setInterval(later, 30_000);
 })();

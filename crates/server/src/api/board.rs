@@ -63,6 +63,52 @@ impl From<BoardMatter> for BoardMatterOut {
     }
 }
 
+/// An open instruction as the board shows it; the feed's `instruction` events carry the
+/// same fields. Times in milliseconds since the epoch; the board colours it from its
+/// deadlines as time passes.
+#[derive(Serialize, ToSchema)]
+pub struct BoardInstructionOut {
+    pub code: String,
+    pub title: String,
+    /// normal, urgent or critical.
+    pub priority: String,
+    /// sent, delivered, acknowledged or reported.
+    pub status: String,
+    pub matter_code: Option<String>,
+    /// The issuer's name.
+    pub issuer: String,
+    pub recipient_unit_code: String,
+    pub recipient_unit_name: String,
+    /// The person instructed; absent when the unit as a whole is.
+    pub recipient_name: Option<String>,
+    pub issued_at: i64,
+    pub ack_due_at: i64,
+    pub report_due_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+}
+
+impl From<fengqiao_app::instructions::InstructionRow> for BoardInstructionOut {
+    fn from(r: fengqiao_app::instructions::InstructionRow) -> Self {
+        Self {
+            code: r.code,
+            title: r.title,
+            priority: r.priority,
+            status: r.status,
+            matter_code: r.matter_code,
+            issuer: r.issuer_name,
+            recipient_unit_code: r.recipient_unit_code,
+            recipient_unit_name: r.recipient_unit_name,
+            recipient_name: r.recipient_name,
+            issued_at: r.issued_at,
+            ack_due_at: r.ack_due_at,
+            report_due_at: r.report_due_at,
+            acknowledged_at: r.acknowledged_at,
+            escalated_at: r.escalated_at,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct BoardOut {
     /// Follow the feed from here: `GET /board/events?after=…`.
@@ -72,6 +118,8 @@ pub struct BoardOut {
     pub matters: Vec<BoardMatterOut>,
     /// Early-warning alerts nobody has acknowledged.
     pub alerts: Vec<AlertOut>,
+    /// Open instructions (at most 500), nearest deadline first.
+    pub instructions: Vec<BoardInstructionOut>,
 }
 
 /// The board as it stands: open matters of the caller's jurisdiction and open alerts.
@@ -84,6 +132,7 @@ pub async fn snapshot(State(state): State<AppState>, actor: Actor) -> AppResult<
         open_total: s.open_total,
         matters: s.matters.into_iter().map(Into::into).collect(),
         alerts: s.alerts.into_iter().map(AlertOut::from).collect(),
+        instructions: s.instructions.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -95,10 +144,11 @@ pub struct EventsQuery {
 }
 
 /// The live feed: server-sent events, one per committed change in the caller's
-/// jurisdiction (`matter.created`, `matter.step`, `matter.urged`, `matter.escalation_alert`,
-/// `matter.alert_acknowledged`). Each event's `id` is its feed id and its `data` the
-/// matter as it now stands (the fields of a snapshot row) with `topic` and the change's own
-/// fields. A `reset` event asks the board to load the snapshot again (it fell behind). The
+/// jurisdiction. Events named `matter` (`matter.created`, `matter.step`, `matter.urged`,
+/// `matter.escalation_alert`, `matter.alert_acknowledged`) carry the matter as it now stands
+/// (the fields of a snapshot row); events named `instruction` (`instruction.issued`,
+/// `instruction.step`, `instruction.escalated`) the instruction as it now stands. Each
+/// event's `id` is its feed id; its `data` also has `topic` and the change's own fields. A `reset` event asks the board to load the snapshot again (it fell behind). The
 /// stream ends after five minutes; browsers reconnect by themselves with `Last-Event-ID`.
 #[utoipa::path(get, path = "/board/events", tag = "command", operation_id = "board_events",
     params(EventsQuery), security(("bearer" = [])),
@@ -125,7 +175,8 @@ pub async fn events(
                 if let Some(o) = data.as_object_mut() {
                     o.insert("topic".into(), e.topic.clone().into());
                 }
-                Event::default().id(e.id.to_string()).event("matter").data(data.to_string())
+                let name = if e.topic.starts_with("instruction.") { "instruction" } else { "matter" };
+                Event::default().id(e.id.to_string()).event(name).data(data.to_string())
             }
         };
         Some((Ok(event), sub))

@@ -228,11 +228,19 @@ pub async fn board_page(State(state): State<AppState>, WebActor(actor): WebActor
         "in_progress",
         "closed",
     ];
-    let topics: serde_json::Map<String, serde_json::Value> =
-        ["matter.created", "matter.step", "matter.urged", "matter.escalation_alert", "matter.alert_acknowledged"]
-            .iter()
-            .map(|c| (c.to_string(), t(&format!("topic_{}", c.replace('.', "_"))).into()))
-            .collect();
+    let topics: serde_json::Map<String, serde_json::Value> = [
+        "matter.created",
+        "matter.step",
+        "matter.urged",
+        "matter.escalation_alert",
+        "matter.alert_acknowledged",
+        "instruction.issued",
+        "instruction.step",
+        "instruction.escalated",
+    ]
+    .iter()
+    .map(|c| (c.to_string(), t(&format!("topic_{}", c.replace('.', "_"))).into()))
+    .collect();
     let categories: serde_json::Map<String, serde_json::Value> = state
         .taxonomy
         .all()
@@ -246,7 +254,11 @@ pub async fn board_page(State(state): State<AppState>, WebActor(actor): WebActor
         "risk": group("rl_", &["yellow", "orange", "red"]),
         "category": categories,
         "topic": topics,
+        "istatus": group("is_", &["sent", "delivered", "acknowledged", "reported"]),
+        "icolour": group("ic_", &["blue", "orange", "red"]),
+        "priority": group("ip_", &["urgent", "critical"]),
         "overdue": t("overdue"), "live": t("board_live"), "reconnecting": t("board_reconnecting"),
+        "unacknowledged": t("board_ins_unacknowledged"), "escalated": t("ins_escalated"),
     });
     let ctx = context! {
         labels => labels.to_string(),
