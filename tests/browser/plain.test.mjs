@@ -56,7 +56,7 @@ const PLAN = {
     for (const href of await links(page, '[data-testid=matters] tbody tr a', 4)) await visit(page, href);
     await page.goto(`${demo.base}/registry`);
     for (const href of await links(page, '[data-testid=households] tbody tr a', 2)) await visit(page, href);
-    for (const p of ['/instructions?scope=all', '/instructions/new', '/board']) await visit(page, p);
+    for (const p of ['/instructions?scope=all', '/instructions/new', '/board', '/notifications']) await visit(page, p);
     await page.goto(`${demo.base}/instructions?scope=all`);
     for (const href of await links(page, '[data-testid=instructions] tbody tr td:first-child a', 3)) await visit(page, href);
   },
@@ -73,7 +73,7 @@ const PLAN = {
   co01: async (page, visit) => { for (const p of ['/dashboard', '/registry/import', '/supervision', '/warning']) await visit(page, p); },
   street: async (page, visit) => { await visit(page, '/dashboard'); },
   cl01: async (page, visit) => { await visit(page, '/dashboard'); },
-  sysadmin: async (page, visit) => { for (const p of ['/people', '/people/new', '/org/XY']) await visit(page, p); },
+  sysadmin: async (page, visit) => { for (const p of ['/people', '/people/new', '/org/XY', '/notifications']) await visit(page, p); },
 };
 
 /** Walk every role's pages, `english` or in Chinese; `read(page, path)` returns problems. */

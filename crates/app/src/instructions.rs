@@ -154,7 +154,8 @@ pub async fn issue(app: &App, actor: &Actor, input: &IssueIn) -> Result<String> 
     if !(5..=1440).contains(&ack_minutes) {
         errors.push(FieldError::new("ack_within_minutes", "5–1440 minutes"));
     }
-    let ack_due = now + ack_minutes * 60_000;
+    // Bounded before any arithmetic: a client's number never overflows a deadline.
+    let ack_due = now + ack_minutes.clamp(5, 1440) * 60_000;
     match parse_local("report_due", &input.report_due) {
         Err(e) if input.report_due.trim().is_empty() => {
             errors.push(FieldError::new(&e.field, "when the report back is due (YYYY-MM-DDTHH:MM)"))

@@ -85,6 +85,16 @@ pub fn standard() -> Vec<Job> {
     ]
 }
 
+/// The notifier: a delivery pass every second, on one node at a time (see
+/// [`crate::notify::deliver`]); run by its own runner ticking every second.
+pub fn notifier() -> Vec<Job> {
+    vec![Job::new("notify", Duration::from_secs(1), Duration::from_secs(60), |app| async move {
+        let s = crate::notify::deliver::pass(&app, app.clock.now()).await?;
+        // Most passes find nothing; only those that did something are worth a log line.
+        Ok(if s == Default::default() { String::new() } else { format!("{s:?}") })
+    })]
+}
+
 /// Runs jobs on this node, each at most once per period across all nodes.
 pub struct Runner {
     app: App,
@@ -169,7 +179,9 @@ impl Runner {
         loop {
             interval.tick().await;
             for (name, o) in self.tick(now_ms()).await {
-                if let Outcome::Ran(summary) = o {
+                if let Outcome::Ran(summary) = o
+                    && !summary.is_empty()
+                {
                     tracing::info!(job = name, %summary, "job ran");
                 }
             }

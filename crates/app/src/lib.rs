@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod lang;
 pub mod locate;
 pub mod map;
+pub mod notify;
 pub mod open311;
 pub mod org;
 pub mod oversight;
@@ -91,6 +92,8 @@ pub struct App {
     pub(crate) feed: feed::Feed,
     /// The time use cases see (see [`Clock`]).
     pub clock: Clock,
+    /// How notices leave the process (see [`notify::Transport`]); installed by the server.
+    pub transport: Arc<dyn notify::Transport>,
     /// The address this node listens on, once bound (see [`App::public_base`]).
     bound: Arc<std::sync::OnceLock<std::net::SocketAddr>>,
 }
@@ -108,6 +111,7 @@ impl App {
             intake: None,
             feed: feed::Feed::default(),
             clock: Clock::default(),
+            transport: Arc::new(notify::Unconfigured),
             bound: Arc::default(),
         }
     }
@@ -174,6 +178,12 @@ impl App {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         });
+    }
+
+    /// Send notices through `t` (the server's HTTP transport).
+    pub fn with_transport(mut self, t: Arc<dyn notify::Transport>) -> Self {
+        self.transport = t;
+        self
     }
 
     /// Use an installation's own early-warning lexicon (loaded once at start).

@@ -56,6 +56,9 @@ pub struct Settings {
     pub files_dir: std::path::PathBuf,
     /// Largest attached file, in bytes.
     pub max_file_bytes: usize,
+    /// Addresses robots and webhooks may have besides DingTalk's and WeCom's own (a generic
+    /// webhook's address must start with one of these), e.g. `https://ops.example/hooks/`.
+    pub robot_url_prefixes: Vec<String>,
     /// Where this node keeps its full-text index (derived from the database, rebuilt when
     /// missing); empty: in memory, rebuilt at every start (fine for a station's demo).
     pub index_dir: Option<std::path::PathBuf>,
@@ -127,6 +130,7 @@ impl Default for Settings {
             files_dir: "fengqiao-files".into(),
             max_file_bytes: 10 * 1024 * 1024,
             index_dir: None,
+            robot_url_prefixes: Vec::new(),
             response_clock: Vec::new(),
             categories: Vec::new(),
         }

@@ -71,6 +71,19 @@ const FIXED: &[(&str, &str)] = &[
     ("you cannot change your own roles or unit", "不能修改自己的角色或所属单位"),
     ("must be an 11-digit mainland mobile number starting 13–19", "须为 13–19 开头的 11 位手机号码"),
     ("the first 17 characters must be digits and the last a digit or X", "前 17 位须为数字，最后一位为数字或 X"),
+    ("dingtalk, wecom or webhook", "请选择钉钉、企业微信或 Webhook"),
+    (
+        "a DingTalk robot's address (https://oapi.dingtalk.com/robot/send?access_token=…)",
+        "须为钉钉机器人地址（https://oapi.dingtalk.com/robot/send?access_token=…）",
+    ),
+    (
+        "a WeCom robot's address (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…)",
+        "须为企业微信机器人地址（https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）",
+    ),
+    ("an address allowed by the robot_url_prefixes setting", "须为 robot_url_prefixes 设置允许的地址"),
+    ("the robot's signing secret (SEC…): sign its messages", "请填写机器人的加签密钥（SEC 开头）"),
+    ("a key of 16–200 characters to sign the requests", "请填写 16–200 位签名密钥"),
+    ("WeCom robots have no secret; leave it empty", "企业微信机器人无需密钥，请留空"),
     ("2–2000 characters: what is to be done", "请填写 2–2000 个字：要做什么"),
     ("2–2000 characters: what was done", "请填写 2–2000 个字：办理情况"),
     ("2–2000 characters: why", "请填写 2–2000 个字：原因"),
@@ -198,6 +211,9 @@ fn shaped(m: &str) -> Option<String> {
     }
     if let Some(x) = between(m, "\"", "\" does not take instructions") {
         return Some(format!("“{x}”不接收指令"));
+    }
+    if let Some(r) = m.strip_prefix("unknown topic \"") {
+        return Some(format!("未知的通知类型“{}”", r.split('"').next().unwrap_or("")));
     }
     if let Some(x) = between(m, "no account \"", "\"") {
         return Some(format!("没有用户名为“{x}”的账户"));

@@ -13,6 +13,7 @@ pub mod i18n_command;
 pub mod i18n_fields;
 pub mod i18n_vocab;
 pub mod metrics;
+pub mod notify_http;
 pub mod open311;
 mod ops;
 pub mod present;
@@ -53,6 +54,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn with_app(app: App) -> Self {
         let rate = app.settings.qr_rate_per_minute;
+        let app = app.with_transport(notify_http::transport());
         Self {
             app,
             templates: Arc::new(web::templates::environment()),

@@ -216,6 +216,12 @@ async fn bad_instructions_are_refused_field_by_field(db: &TestDb) {
         r.json()["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().into()).collect();
     fields.sort();
     assert_eq!(fields, ["ack_within_minutes", "body", "matter", "priority", "report_due", "title", "to_user"]);
+    // An absurd number is refused, not computed with (Schemathesis found it overflowing).
+    let mut absurd = fine.clone();
+    absurd["ack_within_minutes"] = json!(9_223_372_036_854_775_806i64);
+    let r = issue(&w, &cmd, absurd).await;
+    assert_error_body(&r, 422, "validation");
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "ack_within_minutes");
     // The report cannot be due before the acknowledgement.
     let mut early = fine.clone();
     early["report_due"] = json!(local_in(&w, 10 * MIN));

@@ -60,7 +60,8 @@ struct Entry {
     /// A concrete path: `{M}` a matter of grid G01, `{H}` household H1 of G01, `{U}` an
     /// account of G01, `{P}` a party of the matter, `{A}` an alert of G01, `{F}` a file of
     /// the matter, `{R}` a screening round of community C01, `{FU}` a follow-up, `{T}`
-    /// H1's QR token, `{I}` an instruction from the commander to gw1 (grid G01).
+    /// H1's QR token, `{I}` an instruction from the commander to gw1 (grid G01), `{RB}` a
+    /// robot of G01.
     path: &'static str,
     access: Access,
     body: &'static str,
@@ -232,6 +233,16 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("GET", "/supervision", "/supervision", Home(ViewMatters), "")),
         a(api("GET", "/board", "/board", Home(ViewBoard), "")),
         a(api("GET", "/instructions", "/instructions", SignedIn, "")),
+        a(api("GET", "/robots", "/robots", Home(ViewOrg), "")),
+        a(api(
+            "POST",
+            "/robots",
+            "/robots",
+            Home(EditOrg),
+            r#"{"unit":"XY-C01-G01","platform":"x","name":"","url":""}"#,
+        )),
+        a(api("POST", "/robots/{id}/disable", "/robots/{RB}/disable", At(EditOrg, G01), "")),
+        a(api("GET", "/deliveries", "/deliveries", Home(ViewOrg), "")),
         a(api(
             "POST",
             "/instructions",
@@ -295,6 +306,11 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("GET", "/warning", "/warning", Home(ViewMatters), "")),
         w(web("GET", "/board", "/board", Home(ViewBoard), "")),
         w(web("GET", "/instructions", "/instructions", SignedIn, "")),
+        w(web("GET", "/a/{token}", "/a/unknown-token", Public, "")),
+        w(web("GET", "/notifications", "/notifications", Home(ViewOrg), "")),
+        w(web("POST", "/notifications", "/notifications", Home(EditOrg), "unit=XY-C01-G01&platform=x")),
+        w(web("POST", "/notifications/{id}/disable", "/notifications/{RB}/disable", At(EditOrg, G01), "")),
+        w(web("POST", "/a/{token}", "/a/unknown-token", Public, "")),
         w(web("GET", "/instructions/new", "/instructions/new", Home(IssueInstruction), "")),
         w(web("POST", "/instructions/new", "/instructions/new", Home(IssueInstruction), "title=x&to=user%3Agw1")),
         w(web("GET", "/instructions/{code}", "/instructions/{I}", AtOrRecipient(ViewInstructions, G01, "gw1"), "")),
@@ -592,6 +608,15 @@ async fn every_route_as_every_role(db: &TestDb) {
     let i = w.post_json("/api/v1/instructions", Some(&cmd), &body).await;
     assert_eq!(i.status, 201, "{}", i.body);
     let instruction = i.json()["code"].as_str().unwrap().to_string();
+    let robot = fengqiao_store::notify::NewRobot {
+        unit_id: g01.id.0,
+        platform: "dingtalk".into(),
+        name: "网格群".into(),
+        url: "https://oapi.dingtalk.com/robot/send?access_token=x".into(),
+        secret: Some("SEC0000000000".into()),
+        topics: vec!["matter.created".into()],
+    };
+    let robot = store.create_robot(&ctx, &robot, 0).await.unwrap();
     let fill = |s: &str| {
         s.replace("{M2}", &m2)
             .replace("{M}", &m)
@@ -605,6 +630,7 @@ async fn every_route_as_every_role(db: &TestDb) {
             .replace("{FU}", &follow_up.to_string())
             .replace("{T}", &token)
             .replace("{I}", &instruction)
+            .replace("{RB}", &robot.to_string())
     };
 
     // Every declared route has an entry; every entry a route.

@@ -133,7 +133,7 @@ async fn instruction_event(
         "code": i.code, "title": i.title, "priority": i.priority, "status": i.status,
         "matter_code": i.matter_code, "issuer": i.issuer_name,
         "recipient_unit_code": i.recipient_unit_code, "recipient_unit_name": i.recipient_unit_name,
-        "recipient_name": i.recipient_name, "issued_at": i.issued_at, "ack_due_at": i.ack_due_at,
+        "recipient_name": i.recipient_name, "recipient_username": i.recipient_username, "issued_at": i.issued_at, "ack_due_at": i.ack_due_at,
         "report_due_at": i.report_due_at, "acknowledged_at": i.acknowledged_at, "escalated_at": i.escalated_at,
     });
     if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod matter_list;
 pub mod matters;
 pub mod mediation;
+pub mod notify;
 pub mod open311;
 pub mod org;
 pub mod outbox;

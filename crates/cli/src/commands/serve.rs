@@ -35,6 +35,10 @@ pub async fn serve(cfg: Config, store: fengqiao_store::Store, on_bound: impl FnO
     // The periodic jobs run beside the server; leases keep them to once per period however
     // many nodes run (see fengqiao_app::jobs).
     tokio::spawn(fengqiao_app::jobs::Runner::standard(app.clone()).run_forever(JOB_TICK));
+    // Notices to DingTalk, WeCom and webhooks: a delivery pass every second, on one node.
+    let notifier =
+        fengqiao_app::jobs::Runner::new(app.clone(), fengqiao_app::jobs::node_name(), fengqiao_app::jobs::notifier());
+    tokio::spawn(notifier.run_forever(NOTIFY_TICK));
     if app.settings.public_url.trim().is_empty() && listen.ip().is_unspecified() {
         tracing::warn!(%listen, "public_url is not set: household QR codes cannot be printed until it is");
     }
@@ -49,10 +53,15 @@ pub async fn serve(cfg: Config, store: fengqiao_store::Store, on_bound: impl FnO
 
 /// How often a node looks for periodic jobs to run (each runs once per its own period).
 pub const JOB_TICK: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a node looks for notices to deliver.
+pub const NOTIFY_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The application as configured: the search index's place and the installation's lexicon.
 pub fn build_app(cfg: &Config, store: fengqiao_store::Store) -> anyhow::Result<fengqiao_app::App> {
-    let mut app = fengqiao_app::App::new(store, cfg.server.clone()).with_index_dir()?.with_group_commit();
+    let mut app = fengqiao_app::App::new(store, cfg.server.clone())
+        .with_index_dir()?
+        .with_group_commit()
+        .with_transport(fengqiao_server::notify_http::transport());
     if let Some(file) = &cfg.risk_lexicon_file {
         let text = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("configuration: risk_lexicon_file {}: {e}", file.display()))?;

@@ -18,10 +18,13 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
     crate::config::init_logging(&cfg);
     let store = cfg.open_store(true).await?;
     let app = super::serve::build_app(&cfg, store)?;
-    let runner = fengqiao_app::jobs::Runner::standard(app);
+    let runner = fengqiao_app::jobs::Runner::standard(app.clone());
+    let notifier =
+        fengqiao_app::jobs::Runner::new(app, fengqiao_app::jobs::node_name(), fengqiao_app::jobs::notifier());
     println!("Fengqiao worker {} runs the periodic jobs", runner.node());
     tokio::select! {
         _ = runner.run_forever(super::serve::JOB_TICK) => {}
+        _ = notifier.run_forever(super::serve::NOTIFY_TICK) => {}
         _ = tokio::signal::ctrl_c() => tracing::info!("worker stopping"),
     }
     Ok(ExitCode::SUCCESS)

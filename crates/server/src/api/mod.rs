@@ -14,6 +14,7 @@ mod org;
 mod oversight;
 mod people;
 mod registry;
+mod robots;
 pub(crate) mod screening;
 mod session;
 
@@ -49,6 +50,7 @@ use utoipa::OpenApi;
         oversight::supervision, oversight::risky, oversight::workbench, matters::attach, matters::file,
         board::snapshot, board::events,
         instructions::create, instructions::list, instructions::get, instructions::step,
+        robots::create, robots::list, robots::disable, robots::deliveries,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -180,6 +182,9 @@ pub fn router() -> Router<AppState> {
         .route("/instructions", get(instructions::list).post(instructions::create))
         .route("/instructions/{code}", get(instructions::get))
         .route("/instructions/{code}/steps", post(instructions::step))
+        .route("/robots", get(robots::list).post(robots::create))
+        .route("/robots/{id}/disable", post(robots::disable))
+        .route("/deliveries", get(robots::deliveries))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))

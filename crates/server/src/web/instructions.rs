@@ -213,3 +213,57 @@ pub async fn step(
     };
     detail_page(&state, &actor, &code, Some((event, note)), errors, status).await
 }
+
+/// The page a notice's acknowledgement link opens: no login (the link is the credential,
+/// made for one person, used once, expiring); a GET only shows, the button acknowledges.
+pub async fn link_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(token): Path<String>,
+) -> axum::response::Response {
+    let lang = crate::i18n::lang_from_headers(&headers);
+    match fengqiao_app::notify::robots::link(&state, &token).await {
+        Ok(l) => link_view(&state, lang, &token, l, false),
+        Err(e) => WebError(e.into(), lang).into_response(),
+    }
+}
+
+pub async fn link_submit(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    crate::auth::ClientAddr(client): crate::auth::ClientAddr,
+    Path(token): Path<String>,
+) -> axum::response::Response {
+    let lang = crate::i18n::lang_from_headers(&headers);
+    match fengqiao_app::notify::robots::acknowledge_by_link(&state, &token, &client).await {
+        Ok(l) => link_view(&state, lang, &token, l, true),
+        // Acknowledged meanwhile some other way: the link is spent all the same.
+        Err(Error::Conflict { .. }) => link_view(&state, lang, &token, fengqiao_app::notify::robots::Link::Used, true),
+        Err(e) => WebError(e.into(), lang).into_response(),
+    }
+}
+
+fn link_view(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    token: &str,
+    l: fengqiao_app::notify::robots::Link,
+    done: bool,
+) -> axum::response::Response {
+    use fengqiao_app::notify::robots::Link;
+    let (status, state_key, i) = match &l {
+        Link::Open { instruction, .. } if done => (StatusCode::OK, "link_done", Some(instruction)),
+        Link::Open { instruction, .. } => (StatusCode::OK, "", Some(instruction)),
+        Link::Used => (StatusCode::GONE, "link_used", None),
+        Link::Expired => (StatusCode::GONE, "link_expired", None),
+        Link::Unknown => (StatusCode::NOT_FOUND, "link_unknown", None),
+    };
+    let ctx = context! {
+        lang => lang.code(), token => token, state => state_key,
+        i => i.map(|r| context! {
+            title => r.title.clone(), body => r.body.clone(), issuer => r.issuer_name.clone(),
+            recipient => r.recipient_name.clone(), ack_due => r.ack_due_at, report_due => r.report_due_at,
+        }),
+    };
+    render_status(state, status, "ack_link.html", ctx)
+}

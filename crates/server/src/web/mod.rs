@@ -7,6 +7,7 @@ mod casework;
 mod dashboard;
 mod instructions;
 mod matters;
+mod notify;
 mod org;
 mod oversight;
 mod people;
@@ -44,6 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/instructions/new", get(instructions::new_page).post(instructions::create))
         .route("/instructions/{code}", get(instructions::detail))
         .route("/instructions/{code}/steps", post(instructions::step))
+        .route("/notifications", get(notify::show).post(notify::create))
+        .route("/notifications/{id}/disable", post(notify::disable))
+        .route("/a/{token}", get(instructions::link_page).post(instructions::link_submit))
         .route("/warning", get(oversight::warning_page))
         .route("/warning/{id}/acknowledge", post(oversight::acknowledge))
         .route("/supervision", get(oversight::supervision_page))
@@ -249,6 +253,7 @@ const ADMIN: &[(&str, &str, &str, Gate)] = &[
     ("org", "/org", "nav_org", |a| a.may(Action::ViewOrg)),
     ("people", "/people", "nav_people", |a| a.may(Action::ViewPeople)),
     ("volunteers", "/volunteers", "nav_volunteers", |a| a.may(Action::ViewPeople)),
+    ("notifications", "/notifications", "nav_notifications", |a| a.may(Action::EditOrg) || a.may(Action::ViewBoard)),
     ("audit", "/audit", "nav_audit", |a| a.may(Action::ViewAudit)),
 ];
 

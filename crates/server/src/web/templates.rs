@@ -52,6 +52,8 @@ templates!(
     "instructions.html",
     "instruction.html",
     "instruction_new.html",
+    "ack_link.html",
+    "notifications.html",
 );
 
 fn lang_of(state: &State) -> Lang {

@@ -36,6 +36,11 @@ pub struct World {
 /// auditor (station, TOTP secret `JBSWY3DPEHPK3PXP`), sysadmin (station, no TOTP yet),
 /// med1 (a lawyer of the mediation centre XY-MC, under the street).
 pub async fn world(db: &TestDb) -> World {
+    world_with(db, |_| {}).await
+}
+
+/// The same world with settings of the test's own.
+pub async fn world_with(db: &TestDb, adjust: impl FnOnce(&mut Settings)) -> World {
     log_to_file();
     let s = &db.store;
     let ctx = AuditCtx::system("test", "setup");
@@ -82,10 +87,11 @@ pub async fn world(db: &TestDb) -> World {
             s.set_totp(&ctx, id, Some("JBSWY3DPEHPK3PXP"), true).await.unwrap();
         }
     }
-    let settings = Settings {
+    let mut settings = Settings {
         files_dir: std::env::temp_dir().join(format!("fq-files-{}", rand::random::<u64>())),
         ..Settings::default()
     };
+    adjust(&mut settings);
     let mut state = AppState::with_app(fengqiao_app::App::new(s.clone(), settings).with_group_commit());
     // As the demo: no public_url, the node bound to a definite address (QR links use it).
     state.serving_on("127.0.0.1:8080".parse().unwrap());
