@@ -11,11 +11,14 @@ try {
   await page.goto(`${demo.base}/login`);
   await page.screenshot({ path: `${out}/login.png` });
   await login(page, demo, 'commander');
-  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B'], ['matters', '/matters?kind=dispute'], ['supervision', '/supervision'], ['warning', '/warning']]) {
+  for (const [name, path] of [['dashboard', '/dashboard'], ['org', '/org/XY-C01'], ['people', '/people'], ['volunteers', '/volunteers'], ['map', '/map'], ['registry', '/registry?q=%E7%8E%8B'], ['matters', '/matters?kind=dispute'], ['supervision', '/supervision'], ['warning', '/warning'], ['instructions', '/instructions?scope=all'], ['notifications', '/notifications']]) {
     await page.goto(`${demo.base}${path}`);
     if (name === 'map') await page.locator('#map-status[data-count]').waitFor();
     await page.screenshot({ path: `${out}/${name}.png` });
   }
+  await page.goto(`${demo.base}/instructions?scope=all`);
+  await page.getByTestId('instructions').locator('tbody tr td:first-child a').first().click();
+  await page.screenshot({ path: `${out}/instruction.png`, fullPage: true });
   await page.goto(`${demo.base}/matters?kind=dispute&status=closed`);
   await page.getByTestId('matters').locator('tbody tr a').first().click();
   await page.screenshot({ path: `${out}/dispute-settled.png`, fullPage: true });

@@ -3,7 +3,8 @@
 //! feed ([`crate::feed`]). A snapshot row and a feed event carry the same fields, so the
 //! board applies both the same way.
 
-use crate::{Actor, App, Result};
+use crate::{Actor, App, Error, Result};
+use fengqiao_domain::org::UnitKind;
 use fengqiao_domain::policy::Action;
 use fengqiao_store::mediation::AlertRow;
 use serde::Serialize;
@@ -47,12 +48,66 @@ pub struct Snapshot {
     pub instructions: Vec<crate::instructions::InstructionRow>,
 }
 
-pub async fn snapshot(app: &App, actor: &Actor, now: i64) -> Result<Snapshot> {
+/// What a board looks at: the viewer's whole jurisdiction, one unit of it (a community, a
+/// police grid, a grid), or one combat zone (作战区, a unit of its own to which communities
+/// are assigned, not above them): the unit paths whose events the board shows.
+pub async fn scope(app: &App, actor: &Actor, unit: Option<&str>) -> Result<Vec<String>> {
+    actor.authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "view")).await?;
+    let Some(code) = unit.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(vec![actor.jurisdiction().0.clone()]);
+    };
+    let u = match app.store.unit_by_code(code).await {
+        Ok(u) => u,
+        Err(fengqiao_store::StoreError::NotFound) => return Err(Error::field("unit", format!("no unit \"{code}\""))),
+        Err(e) => return Err(e.into()),
+    };
+    if u.kind == UnitKind::Zone {
+        let communities = app.store.units_under(actor.jurisdiction(), Some(UnitKind::Community)).await?;
+        let paths: Vec<String> =
+            communities.into_iter().filter(|c| c.zone_id == Some(u.id)).map(|c| c.path.0).collect();
+        if paths.is_empty() && !actor.can(Action::ViewBoard, &u.path) {
+            return Err(Error::field("unit", "outside your jurisdiction"));
+        }
+        return Ok(paths);
+    }
+    if !actor.can(Action::ViewBoard, &u.path) {
+        return Err(Error::field("unit", "outside your jurisdiction"));
+    }
+    Ok(vec![u.path.0])
+}
+
+/// The views a board offers its viewer: the combat zones and the communities of their
+/// jurisdiction (code, name, kind).
+pub async fn views(app: &App, actor: &Actor) -> Result<Vec<(String, String, UnitKind)>> {
+    let mut out = vec![];
+    for kind in [UnitKind::Zone, UnitKind::Community] {
+        for u in app.store.units_under(actor.jurisdiction(), Some(kind)).await? {
+            out.push((u.code, u.name, kind));
+        }
+    }
+    Ok(out)
+}
+
+/// The board of `paths` (from [`scope`]) as it stands.
+pub async fn snapshot(app: &App, actor: &Actor, paths: &[String], now: i64) -> Result<Snapshot> {
     actor.authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "snapshot")).await?;
-    let path = &actor.jurisdiction().0;
     // Read the last event first: whatever commits after it reaches the board by the feed.
     let last_event_id = app.store.outbox_last_id().await?;
-    let (ids, open_total) = app.store.open_matter_ids_under(path, now, SNAPSHOT_MAX).await?;
+    let (mut ids, mut open_total, mut alerts, mut instructions) = (vec![], 0, vec![], vec![]);
+    for path in paths {
+        let (some, total) = app.store.open_matter_ids_under(path, now, SNAPSHOT_MAX).await?;
+        ids.extend(some);
+        open_total += total;
+        alerts.extend(app.store.alerts_under(path, false, 100).await?);
+        let f = fengqiao_store::instructions::InstructionFilter {
+            under: Some(path.clone()),
+            open_only: true,
+            limit: INSTRUCTIONS_MAX,
+            ..Default::default()
+        };
+        instructions.extend(app.store.list_instructions(&f).await?.0);
+    }
+    ids.truncate(SNAPSHOT_MAX as usize);
     let matters = app
         .store
         .matters_by_ids(&ids)
@@ -76,13 +131,5 @@ pub async fn snapshot(app: &App, actor: &Actor, now: i64) -> Result<Snapshot> {
             lon: m.lon,
         })
         .collect();
-    let alerts = app.store.alerts_under(path, false, 100).await?;
-    let f = fengqiao_store::instructions::InstructionFilter {
-        under: Some(path.clone()),
-        open_only: true,
-        limit: INSTRUCTIONS_MAX,
-        ..Default::default()
-    };
-    let (instructions, _) = app.store.list_instructions(&f).await?;
     Ok(Snapshot { last_event_id, matters, open_total, alerts, instructions })
 }

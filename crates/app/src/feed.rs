@@ -107,7 +107,8 @@ pub enum FeedItem {
 
 /// One board's view of the feed: its jurisdiction's events, the missed ones first.
 pub struct Subscription {
-    path: String,
+    /// The unit paths whose events this board shows (see [`crate::board::scope`]).
+    paths: Vec<String>,
     backlog: VecDeque<FeedItem>,
     rx: broadcast::Receiver<Arc<OutboxEvent>>,
     /// Ids already sent (a bounded window), so an event is never sent twice.
@@ -128,7 +129,11 @@ impl Subscription {
                 },
             };
             match &item {
-                FeedItem::Event(e) if !e.path.starts_with(&self.path) || e.path.is_empty() => continue,
+                FeedItem::Event(e)
+                    if e.path.is_empty() || !self.paths.iter().any(|p| e.path.starts_with(p.as_str())) =>
+                {
+                    continue;
+                }
                 FeedItem::Event(e) if !self.remember(e.id) => continue,
                 _ => return Some(item),
             }
@@ -149,10 +154,10 @@ impl Subscription {
     }
 }
 
-/// Connect a board: those who may see the board (command room, desks, community officers,
+/// Connect a board to the events of `paths` (see [`crate::board::scope`]): those who may see the board (command room, desks, community officers,
 /// street leaders) receive their jurisdiction's events from now on, and — given the last id
 /// they saw — what they missed since.
-pub async fn subscribe(app: &App, actor: &Actor, last_seen: Option<i64>) -> Result<Subscription> {
+pub async fn subscribe(app: &App, actor: &Actor, paths: Vec<String>, last_seen: Option<i64>) -> Result<Subscription> {
     actor.authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "live")).await?;
     // Subscribe before the tailer starts and before reading the backlog, so nothing falls
     // between them.
@@ -170,5 +175,7 @@ pub async fn subscribe(app: &App, actor: &Actor, last_seen: Option<i64>) -> Resu
             backlog.extend(missed.into_iter().map(|e| FeedItem::Event(Arc::new(e))));
         }
     }
-    Ok(Subscription { path: actor.jurisdiction().0.clone(), backlog, rx, sent: HashSet::new(), order: VecDeque::new() })
+    // Only paths of the viewer's jurisdiction, whatever the caller passed.
+    let paths = paths.into_iter().filter(|p| p.starts_with(&actor.jurisdiction().0)).collect();
+    Ok(Subscription { paths, backlog, rx, sent: HashSet::new(), order: VecDeque::new() })
 }

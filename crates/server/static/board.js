@@ -6,6 +6,8 @@
   const root = document.getElementById('board');
   if (!root) return;
   const T = JSON.parse(root.dataset.labels);
+  // The view (a combat zone or a community), passed to the snapshot and the feed alike.
+  const view = root.dataset.unit ? `unit=${encodeURIComponent(root.dataset.unit)}` : '';
   const live = document.getElementById('board-live');
   const matters = new Map();
   const instructions = new Map();
@@ -239,7 +241,7 @@
 
   function connect() {
     if (source) source.close();
-    source = new EventSource(`/api/v1/board/events?after=${last}`);
+    source = new EventSource(`/api/v1/board/events?after=${last}${view ? `&${view}` : ''}`);
     source.addEventListener('open', () => { live.textContent = T.live; live.className = 'live on'; });
     source.addEventListener('error', () => { live.textContent = T.reconnecting; live.className = 'live off'; });
     source.addEventListener('matter', (ev) => apply(JSON.parse(ev.data), Number(ev.lastEventId)));
@@ -248,7 +250,7 @@
   }
 
   async function load() {
-    const r = await fetch('/api/v1/board', { headers: { accept: 'application/json' } });
+    const r = await fetch(`/api/v1/board${view ? `?${view}` : ''}`, { headers: { accept: 'application/json' } });
     if (!r.ok) { live.textContent = T.reconnecting; setTimeout(load, 5000); return; }
     const s = await r.json();
     matters.clear();

@@ -22,7 +22,11 @@ struct Feed {
 
 impl Feed {
     async fn open(app: &axum::Router, token: &str, last_event_id: Option<i64>) -> Feed {
-        let mut req = Request::get("/api/v1/board/events").header("authorization", format!("Bearer {token}"));
+        Feed::open_at(app, token, "/api/v1/board/events", last_event_id).await
+    }
+
+    async fn open_at(app: &axum::Router, token: &str, uri: &str, last_event_id: Option<i64>) -> Feed {
+        let mut req = Request::get(uri).header("authorization", format!("Bearer {token}"));
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id.to_string());
         }
@@ -149,4 +153,49 @@ async fn a_board_on_one_node_sees_another(db: &TestDb) {
     assert_eq!(e["topic"], "matter.created");
 }
 
-contract_tests!(the_board_follows_its_jurisdiction, a_board_on_one_node_sees_another);
+/// Views of part of the jurisdiction: a community, and a combat zone (作战区) — a unit of its
+/// own to which communities are assigned, not above them in the tree.
+async fn a_board_shows_a_community_or_a_combat_zone(db: &TestDb) {
+    let w = world(db).await;
+    let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
+    let station = w.store.unit_by_code("XY").await.unwrap();
+    let zone = fengqiao_store::org::NewUnit::new(
+        "XY-Z1",
+        fengqiao_domain::org::UnitKind::Zone,
+        "第一作战区",
+        Some(station.id),
+    );
+    let zone = w.store.create_unit(&ctx, &zone).await.unwrap();
+    db.execute_raw(&format!("UPDATE units SET zone_id = {} WHERE code = 'XY-C02'", zone.id.0)).await;
+    let (cmd, co, gw1, gw2) =
+        (w.token("commander").await, w.token("co01").await, w.token("gw1").await, w.token("gw2").await);
+    let in_c01 = new_dispute(&w, &gw1, "neighbour", "楼上装修噪音持续到深夜").await;
+    let in_c02 = dispute_in_c02(&w, &gw2).await;
+    let codes = |v: &Value| -> Vec<String> {
+        v["matters"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap().to_string()).collect()
+    };
+    let zone_view = w.get("/api/v1/board?unit=XY-Z1", Some(&cmd)).await.json();
+    assert_eq!(codes(&zone_view), std::slice::from_ref(&in_c02), "the zone holds C02 only: {zone_view}");
+    let c01_view = w.get("/api/v1/board?unit=XY-C01", Some(&cmd)).await.json();
+    assert_eq!(codes(&c01_view), std::slice::from_ref(&in_c01));
+    // A view beyond one's jurisdiction, or of no unit, is refused by name.
+    let r = w.get("/api/v1/board?unit=XY-C02", Some(&co)).await;
+    assert_eq!((r.status, r.json()["error"]["fields"][0]["field"].as_str()), (422, Some("unit")), "{}", r.body);
+    assert_eq!(w.get("/api/v1/board?unit=NOPE", Some(&cmd)).await.status, 422);
+    assert_eq!(w.get("/api/v1/board/events?unit=XY-C02", Some(&co)).await.status, 422);
+    // Live: the zone's board hears C02's news and not C01's.
+    let mut zone_feed = Feed::open_at(&w.app, &cmd, "/api/v1/board/events?unit=XY-Z1", None).await;
+    let quiet = new_dispute(&w, &gw1, "neighbour", "两户因楼道堆放杂物争吵").await;
+    let loud = dispute_in_c02(&w, &gw2).await;
+    let (_, e) = zone_feed.next(Duration::from_secs(5)).await.expect("the zone's news");
+    assert_eq!(e["code"], loud, "C01's {quiet} never reaches the zone's board");
+    // The page offers the views.
+    let page = w.get("/board?unit=XY-Z1", Some(&cmd)).await;
+    assert!(page.body.contains("第一作战区") && page.body.contains("data-unit=\"XY-Z1\""), "the page keeps its view");
+}
+
+contract_tests!(
+    the_board_follows_its_jurisdiction,
+    a_board_on_one_node_sees_another,
+    a_board_shows_a_community_or_a_combat_zone
+);

@@ -1,13 +1,14 @@
 //! The command room's live board over the API (issue 11, item 1): a snapshot, then the live
 //! feed as server-sent events. Both only of the caller's jurisdiction.
 
+use super::ApiQuery;
 use super::casework::AlertOut;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{AppResult, ErrorBody};
 use crate::present::now_ms;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use fengqiao_app::board::BoardMatter;
@@ -122,11 +123,26 @@ pub struct BoardOut {
     pub instructions: Vec<BoardInstructionOut>,
 }
 
-/// The board as it stands: open matters of the caller's jurisdiction and open alerts.
-#[utoipa::path(get, path = "/board", tag = "command", security(("bearer" = [])),
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    /// A view of part of the jurisdiction: a unit's code (a community, a police grid, a
+    /// grid) or a combat zone's (the communities assigned to it). The whole jurisdiction
+    /// when absent.
+    pub unit: Option<String>,
+}
+
+/// The board as it stands: open matters, open alerts and open instructions of the caller's
+/// jurisdiction (or of the view asked for).
+#[utoipa::path(get, path = "/board", tag = "command", params(BoardQuery), security(("bearer" = [])),
     responses((status = 200, body = BoardOut), (status = 403, body = ErrorBody)))]
-pub async fn snapshot(State(state): State<AppState>, actor: Actor) -> AppResult<Json<BoardOut>> {
-    let s = fengqiao_app::board::snapshot(&state, &actor, now_ms()).await?;
+pub async fn snapshot(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<BoardQuery>,
+) -> AppResult<Json<BoardOut>> {
+    let paths = fengqiao_app::board::scope(&state, &actor, q.unit.as_deref()).await?;
+    let s = fengqiao_app::board::snapshot(&state, &actor, &paths, now_ms()).await?;
     Ok(Json(BoardOut {
         last_event_id: s.last_event_id,
         open_total: s.open_total,
@@ -137,10 +153,13 @@ pub async fn snapshot(State(state): State<AppState>, actor: Actor) -> AppResult<
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// The last event id the board has (the snapshot's `last_event_id`); the
     /// `Last-Event-ID` header of a reconnecting browser takes precedence.
     pub after: Option<i64>,
+    /// The view, as for the snapshot.
+    pub unit: Option<String>,
 }
 
 /// The live feed: server-sent events, one per committed change in the caller's
@@ -157,14 +176,15 @@ pub async fn events(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    Query(q): Query<EventsQuery>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.after);
-    let sub = fengqiao_app::feed::subscribe(&state, &actor, last).await?;
+    let paths = fengqiao_app::board::scope(&state, &actor, q.unit.as_deref()).await?;
+    let sub = fengqiao_app::feed::subscribe(&state, &actor, paths, last).await?;
     let until = tokio::time::Instant::now() + STREAM_LIFETIME;
     let stream = futures_util::stream::unfold(sub, move |mut sub| async move {
         let item = tokio::time::timeout_at(until, sub.next()).await.ok().flatten()?;

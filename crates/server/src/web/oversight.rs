@@ -207,13 +207,26 @@ pub async fn screening_finish(
 
 /// 指挥调度: the live board. The page is a frame; `static/board.js` fills it from the
 /// snapshot and the live feed of the API, with the labels given here.
-pub async fn board_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+#[derive(Deserialize)]
+pub struct BoardQuery {
+    #[serde(default)]
+    unit: String,
+}
+
+pub async fn board_page(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<BoardQuery>,
+) -> WebResult {
     let lang = actor.lang;
     let app: &fengqiao_app::App = &state;
     actor
         .authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "page"))
         .await
         .map_err(|e| WebError(e.into(), lang))?;
+    // The view: the whole jurisdiction, a combat zone or a community (a code the page offers).
+    let views = fengqiao_app::board::views(app, &actor).await.map_err(|e| WebError(e.into(), lang))?;
+    let unit = views.iter().find(|v| v.0 == q.unit).map(|v| v.0.clone()).unwrap_or_default();
     let t = |k: &str| crate::i18n::t(lang, k);
     let group = |prefix: &str, codes: &[&str]| -> serde_json::Map<String, serde_json::Value> {
         codes.iter().map(|c| (c.to_string(), t(&format!("{prefix}{c}")).into())).collect()
@@ -261,6 +274,8 @@ pub async fn board_page(State(state): State<AppState>, WebActor(actor): WebActor
         "unacknowledged": t("board_ins_unacknowledged"), "escalated": t("ins_escalated"),
     });
     let ctx = context! {
+        views => views.iter().map(|(code, name, kind)| context! { code => code.clone(), name => name.clone(), zone => *kind == fengqiao_domain::org::UnitKind::Zone }).collect::<Vec<_>>(),
+        unit => unit,
         labels => labels.to_string(),
         tiles => state.settings.map_tile_url.clone(),
         attribution => state.settings.map_tile_attribution.clone(),
