@@ -195,7 +195,7 @@ pub async fn search_residents(app: &App, actor: &Actor, q: &str, limit: i64) -> 
         ResidentQuery::Text(t) if t.len() <= 6 && t.chars().all(|c| c.is_ascii_digit()) => {
             "name/address ****".to_string()
         }
-        ResidentQuery::Text(t) => format!("name/address {}", mask_digit_runs(t)),
+        ResidentQuery::Text(t) => format!("name/address {}", fengqiao_domain::mask::mask_digit_runs(t)),
     };
     let ev = AuditEvent::new("registry.search", "residents", &actor.user.unit_code, Outcome::Success)
         .detail(format!("{what}; {} found", found.len()));
@@ -236,31 +236,6 @@ async fn limit_exact_searches(app: &App, actor: &Actor) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// A typed search text for the audit log: runs of 7 or more digits (a mistyped ID or phone
-/// number) keep only their last 4.
-fn mask_digit_runs(t: &str) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 7 {
-            out.push_str(&fengqiao_domain::mask::mask_id_tail(run));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in t.chars() {
-        if c.is_ascii_digit() || c == 'X' || c == 'x' {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
 }
 
 /// Households in the actor's jurisdiction (address or code containing `text`), a page of
@@ -545,8 +520,8 @@ pub async fn qr_sheet(app: &App, actor: &Actor, building_code: &str) -> Result<Q
 mod tests {
     #[test]
     fn long_digit_runs_are_masked_in_the_audit_detail() {
-        assert_eq!(super::mask_digit_runs("张三 14118119821111017"), "张三 *************1017");
-        assert_eq!(super::mask_digit_runs("幸福小区1号楼101室"), "幸福小区1号楼101室");
-        assert_eq!(super::mask_digit_runs("1390358000"), "******8000");
+        assert_eq!(fengqiao_domain::mask::mask_digit_runs("张三 14118119821111017"), "张三 *************1017");
+        assert_eq!(fengqiao_domain::mask::mask_digit_runs("幸福小区1号楼101室"), "幸福小区1号楼101室");
+        assert_eq!(fengqiao_domain::mask::mask_digit_runs("1390358000"), "******8000");
     }
 }

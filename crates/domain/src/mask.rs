@@ -25,6 +25,31 @@ pub fn mask_id_tail(value: &str) -> String {
     mask_middle(value, 0, 4)
 }
 
+/// Free text with numbers in it (a search typed, a narrative excerpt sent to a chat group):
+/// runs of 7 or more digits — an ID or phone number, perhaps mistyped — keep only their last 4.
+pub fn mask_digit_runs(t: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 7 {
+            out.push_str(&mask_id_tail(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in t.chars() {
+        if c.is_ascii_digit() || c == 'X' || c == 'x' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// A person's age in whole years on `today`, from a `YYYY-MM-DD` birth date.
 pub fn age_on(birth_date: &str, today: chrono::NaiveDate) -> Option<i64> {
     use chrono::Datelike;

@@ -192,6 +192,12 @@ async fn a_board_shows_a_community_or_a_combat_zone(db: &TestDb) {
     // The page offers the views.
     let page = w.get("/board?unit=XY-Z1", Some(&cmd)).await;
     assert!(page.body.contains("第一作战区") && page.body.contains("data-unit=\"XY-Z1\""), "the page keeps its view");
+    // A desk's view: duty supervision looks at what is late, not at the map.
+    let page = w.get("/board?desk=supervision", Some(&cmd)).await.body;
+    assert!(page.contains("class=\"board-map-wrap\" hidden"), "no map for the supervision desk");
+    assert!(page.contains("data-testid=\"board-open\">"), "its matters shown");
+    let page = w.get("/board?desk=nonsense", Some(&cmd)).await.body;
+    assert!(page.contains("class=\"board-map-wrap\">"), "an unknown desk is the whole board");
 }
 
 contract_tests!(

@@ -136,8 +136,11 @@ fn hm(ms: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-/// Markdown text: no line of the data can start a heading, list or link of its own.
+/// Markdown text: no line of the data can start a heading, list or link of its own, and
+/// no ID or phone number typed into it leaves for a chat platform (runs of 7 or more
+/// digits keep their last 4).
 fn plain(text: &str) -> String {
+    let text = fengqiao_domain::mask::mask_digit_runs(text);
     text.chars().filter(|c| !c.is_control()).map(|c| if "[]<>#*`_".contains(c) { ' ' } else { c }).collect()
 }
 
@@ -487,6 +490,11 @@ mod tests {
         assert!(!n.markdown.contains("](http://evil)"), "{}", n.markdown);
         assert!(!n.alarm);
         assert!(compose("instruction.step", &serde_json::json!({"event": "acknowledge"}), "", None).is_none());
+        // A number typed into a narrative does not leave for the chat platform.
+        let alert = serde_json::json!({"code": "M1", "level": "red", "summary": "张某（身份证141181198211110173，电话13903589999）扬言报复"});
+        let n = compose("matter.escalation_alert", &alert, "", None).unwrap();
+        assert!(!n.markdown.contains("141181198211110173") && !n.markdown.contains("13903589999"), "{}", n.markdown);
+        assert!(n.markdown.contains("0173") && n.alarm);
         let d = digest(&(0..500).map(|i| format!("【新登记】M{i:06}")).collect::<Vec<_>>(), "https://fq", 4096);
         assert!(d.markdown.len() <= 4096 && d.markdown.contains("另有"), "{}", d.markdown.len());
         let long = "一二三四五".repeat(400);

@@ -90,7 +90,10 @@ pub async fn add(app: &App, actor: &Actor, r: &RobotIn) -> Result<i64> {
     let topics: Vec<String> = if r.topics.is_empty() {
         DEFAULT_TOPICS.iter().map(|t| t.to_string()).collect()
     } else {
-        r.topics.iter().map(|t| t.trim().to_string()).collect()
+        let mut t: Vec<String> = r.topics.iter().map(|t| t.trim().to_string()).collect();
+        t.sort();
+        t.dedup();
+        t
     };
     if let Some(bad) = topics.iter().find(|t| !TOPICS.contains(&t.as_str())) {
         errors.push(FieldError::new("topics", format!("unknown topic \"{bad}\"; one of {}", TOPICS.join(", "))));

@@ -211,7 +211,22 @@ pub async fn screening_finish(
 pub struct BoardQuery {
     #[serde(default)]
     unit: String,
+    #[serde(default)]
+    desk: String,
 }
+
+/// The five desks of the command room and the panels each looks at (the whole board when
+/// none is chosen): dispatch sees everything; police–grid fusion the map, the instructions
+/// to grids and the matters; duty supervision the alarms, the instructions and the matters
+/// (what is late); internal affairs the counts, the latest news and the instructions; video
+/// patrol the map, the alarms and the latest news.
+const DESKS: &[(&str, &[&str])] = &[
+    ("dispatch", &["map", "alarms", "recent", "instructions", "matters"]),
+    ("fusion", &["map", "instructions", "matters"]),
+    ("supervision", &["alarms", "instructions", "matters"]),
+    ("affairs", &["recent", "instructions"]),
+    ("video", &["map", "alarms", "recent"]),
+];
 
 pub async fn board_page(
     State(state): State<AppState>,
@@ -227,6 +242,11 @@ pub async fn board_page(
     // The view: the whole jurisdiction, a combat zone or a community (a code the page offers).
     let views = fengqiao_app::board::views(app, &actor).await.map_err(|e| WebError(e.into(), lang))?;
     let unit = views.iter().find(|v| v.0 == q.unit).map(|v| v.0.clone()).unwrap_or_default();
+    let (desk, panels) = DESKS
+        .iter()
+        .find(|(d, _)| *d == q.desk)
+        .map(|(d, p)| (*d, p.to_vec()))
+        .unwrap_or(("", vec!["map", "alarms", "recent", "instructions", "matters"]));
     let t = |k: &str| crate::i18n::t(lang, k);
     let group = |prefix: &str, codes: &[&str]| -> serde_json::Map<String, serde_json::Value> {
         codes.iter().map(|c| (c.to_string(), t(&format!("{prefix}{c}")).into())).collect()
@@ -276,6 +296,7 @@ pub async fn board_page(
     let ctx = context! {
         views => views.iter().map(|(code, name, kind)| context! { code => code.clone(), name => name.clone(), zone => *kind == fengqiao_domain::org::UnitKind::Zone }).collect::<Vec<_>>(),
         unit => unit,
+        desks => DESKS.iter().map(|(d, _)| *d).collect::<Vec<_>>(), desk => desk, panels => panels,
         labels => labels.to_string(),
         tiles => state.settings.map_tile_url.clone(),
         attribution => state.settings.map_tile_attribution.clone(),
