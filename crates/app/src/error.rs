@@ -65,6 +65,9 @@ fn conflict_for(constraint: &str) -> Error {
         "units_code_key" => ("code", "a unit with this code exists"),
         "matter_ratings_once" => ("rating", "this matter has been rated"),
         "matter_ratings_closed" => ("rating", "a matter is rated once it is closed"),
+        "round_finished" => ("round", "the round is already finished"),
+        "entry_matter" => ("entry", "a matter was already raised from this look"),
+        "repair_closed" => ("repair", "the repair is already closed"),
         "foreign_key" | "users_unit_id_fkey" => ("unit", "the referenced unit does not exist"),
         _ => return Error::Conflict { field: None, message: "conflicts with existing data".into() },
     };

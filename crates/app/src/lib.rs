@@ -32,6 +32,7 @@ pub mod screening;
 pub mod search;
 pub mod settings;
 pub mod totp;
+pub mod video;
 pub mod volunteers;
 pub mod workbench;
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal;)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, PartialOrd, Ord)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant,)* }
 
@@ -23,6 +23,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(MatterKind {
     Dispute => "dispute", "矛盾纠纷";
@@ -86,6 +87,7 @@ vocabulary!(
     HouseholdQr => "household_qr", "一户一码";
     Api => "api", "接口";
     Open311 => "open311", "Open311";
+    VideoPatrol => "video_patrol", "视频巡查";
 });
 
 impl Source {

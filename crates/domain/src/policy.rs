@@ -52,6 +52,10 @@ pub enum Action {
     ViewInstructions,
     /// Close or send back instructions on the command room's behalf (not only one's own).
     SuperviseInstructions,
+    /// See the cameras of the jurisdiction, their coverage, rounds and repairs (视频巡查).
+    ViewCameras,
+    /// Keep the camera registry (import, status, plans) and walk patrol rounds.
+    PatrolCameras,
 }
 
 impl Action {
@@ -77,6 +81,8 @@ impl Action {
         Action::IssueInstruction,
         Action::ViewInstructions,
         Action::SuperviseInstructions,
+        Action::ViewCameras,
+        Action::PatrolCameras,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +108,8 @@ impl Action {
             Action::IssueInstruction => "issue_instruction",
             Action::ViewInstructions => "view_instructions",
             Action::SuperviseInstructions => "supervise_instructions",
+            Action::ViewCameras => "view_cameras",
+            Action::PatrolCameras => "patrol_cameras",
         }
     }
 }
@@ -132,6 +140,8 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | IssueInstruction
                 | ViewInstructions
                 | SuperviseInstructions
+                | ViewCameras
+                | PatrolCameras
         ),
         Role::DeskOfficer => {
             matches!(
@@ -147,6 +157,8 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                     | ViewBoard
                     | IssueInstruction
                     | ViewInstructions
+                    | ViewCameras
+                    | PatrolCameras
             )
         }
         // Community police know their residents, visit them and must identify people.
@@ -165,6 +177,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | UrgeMatter
                 | ViewBoard
                 | ViewInstructions
+                | ViewCameras
         ),
         // Grid workers collect the registry and visit households; they see numbers masked.
         Role::GridWorker => matches!(
@@ -201,6 +214,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | ViewBoard
                 | IssueInstruction
                 | ViewInstructions
+                | ViewCameras
         ),
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
@@ -276,6 +290,8 @@ mod tests {
                 IssueInstruction,
                 ViewInstructions,
                 SuperviseInstructions,
+                ViewCameras,
+                PatrolCameras,
             ],
             Role::DeskOfficer => &[
                 ViewOrg,
@@ -289,6 +305,8 @@ mod tests {
                 ViewBoard,
                 IssueInstruction,
                 ViewInstructions,
+                ViewCameras,
+                PatrolCameras,
             ],
             Role::CommunityOfficer | Role::GridOfficer => &[
                 ViewOrg,
@@ -304,6 +322,7 @@ mod tests {
                 UrgeMatter,
                 ViewBoard,
                 ViewInstructions,
+                ViewCameras,
             ],
             Role::GridWorker => &[
                 ViewOrg,
@@ -335,6 +354,7 @@ mod tests {
                 ViewBoard,
                 IssueInstruction,
                 ViewInstructions,
+                ViewCameras,
             ],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }

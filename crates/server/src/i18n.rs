@@ -774,6 +774,7 @@ fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
             .iter()
             .chain(crate::i18n_vocab::VOCAB)
             .chain(crate::i18n_command::COMMAND)
+            .chain(crate::i18n_video::VIDEO)
             .map(|(k, zh, en)| (*k, (*zh, *en)))
             .collect()
     })
@@ -800,6 +801,7 @@ pub fn has_prefix(prefix: &str) -> bool {
         .iter()
         .chain(crate::i18n_vocab::VOCAB)
         .chain(crate::i18n_command::COMMAND)
+        .chain(crate::i18n_video::VIDEO)
         .any(|(k, _, _)| k.starts_with(prefix))
 }
 
@@ -816,6 +818,7 @@ mod table_tests {
             .iter()
             .chain(crate::i18n_vocab::VOCAB)
             .chain(crate::i18n_command::COMMAND)
+            .chain(crate::i18n_video::VIDEO)
             .map(|(k, _, _)| *k)
             .filter(|k| !seen.insert(*k))
             .collect();

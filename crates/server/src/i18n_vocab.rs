@@ -124,6 +124,7 @@ pub const VOCAB: &[(&str, &str, &str)] = &[
     ("src_household_qr", "一户一码", "Household QR code"),
     ("src_api", "接口", "API"),
     ("src_open311", "Open311", "Open311"),
+    ("src_video_patrol", "视频巡查", "Video patrol"),
     ("actor_demo", "演示数据", "Demo data"),
     ("actor_rules", "系统规则", "System rules"),
     ("actor_risk", "风险研判", "Risk assessment"),

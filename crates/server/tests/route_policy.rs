@@ -61,7 +61,9 @@ struct Entry {
     /// account of G01, `{P}` a party of the matter, `{A}` an alert of G01, `{F}` a file of
     /// the matter, `{R}` a screening round of community C01, `{FU}` a follow-up, `{T}`
     /// H1's QR token, `{I}` an instruction from the commander to gw1 (grid G01), `{RB}` a
-    /// robot of G01.
+    /// robot of G01, `{CAM}` a camera of G01, `{PL}` a patrol plan of C01, `{RD}` the
+    /// commander's round of it, `{EN}` a look that saw something at `{CAM}`, `{RP}` a repair
+    /// of `{CAM}`.
     path: &'static str,
     access: Access,
     body: &'static str,
@@ -81,6 +83,8 @@ const MULTIPART_MATTER: &str = "--fqroutepolicy\r\nContent-Disposition: form-dat
 const MULTIPART_IMPORT: &str = "--fqroutepolicy\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nhouseholds\r\n\
     --fqroutepolicy\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n\
     --fqroutepolicy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\nContent-Type: text/csv\r\n\r\nnonsense\n\r\n--fqroutepolicy--\r\n";
+const MULTIPART_CAMERAS: &str = "--fqroutepolicy\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ncameras\r\n\
+    --fqroutepolicy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\nnonsense\n\r\n--fqroutepolicy--\r\n";
 const SESSION: &str =
     r#"{"held_at":"2026-11-20T15:00","place":"府前社区调解室","participants":"双方当事人","record":"双方同意再谈。"}"#;
 const AGREEMENT: &str = r#"{"facts":"空调外机滴水。","points":"维修费用。","responsibilities":"楼上负责。","terms":[{"obligor":"赵立新","content":"加装排水管","manner":"自行安装","due_date":"2030-01-15"}]}"#;
@@ -283,6 +287,43 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("GET", "/organisations", "/organisations", Home(ViewRegistry), "")),
         a(api("GET", "/registry/export", "/registry/export", Home(ViewRegistry), "")),
         a(api("POST", "/imports/{kind}", "/imports/households?dry_run=true", Home(ImportRegistry), "nonsense\n")),
+        a(api("GET", "/cameras", "/cameras", Home(ViewCameras), "")),
+        a(api("GET", "/cameras/{device_id}", "/cameras/{CAM}", At(ViewCameras, G01), "")),
+        a(api(
+            "POST",
+            "/cameras/{device_id}/status",
+            "/cameras/{CAM}/status",
+            At(PatrolCameras, G01),
+            r#"{"status":"x"}"#,
+        )),
+        a(api("GET", "/video/coverage", "/video/coverage", Home(ViewCameras), "")),
+        a(api("GET", "/patrol-plans", "/patrol-plans", Home(ViewCameras), "")),
+        a(api("POST", "/patrol-plans", "/patrol-plans", Home(PatrolCameras), r#"{"name":"","interval_minutes":0}"#)),
+        a(api("POST", "/patrol-plans/{id}/rounds", "/patrol-plans/{PL}/rounds", At(PatrolCameras, C01), "")),
+        a(api("GET", "/patrol-rounds/{id}", "/patrol-rounds/{RD}", At(ViewCameras, C01), "")),
+        a(api("POST", "/patrol-rounds/{id}/finish", "/patrol-rounds/{RD}/finish", Recipient("commander"), "")),
+        a(api(
+            "POST",
+            "/patrol-entries",
+            "/patrol-entries",
+            At(PatrolCameras, G01),
+            r#"{"device_id":"{CAM}","finding":"x"}"#,
+        )),
+        a(api(
+            "POST",
+            "/patrol-entries/{id}/matter",
+            "/patrol-entries/{EN}/matter",
+            At(PatrolCameras, G01),
+            r#"{"kind":"x"}"#,
+        )),
+        a(api("GET", "/camera-repairs", "/camera-repairs", Home(ViewCameras), "")),
+        a(api(
+            "POST",
+            "/camera-repairs/{id}/fix",
+            "/camera-repairs/{RP}/fix",
+            At(PatrolCameras, G01),
+            r#"{"note":"换了电源"}"#,
+        )),
         // ---- operations ----
         w(web("GET", "/healthz", "/healthz", Public, "")),
         w(web("GET", "/readyz", "/readyz", Public, "")),
@@ -311,6 +352,31 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/notifications", "/notifications", Home(EditOrg), "unit=XY-C01-G01&platform=x")),
         w(web("POST", "/notifications/{id}/disable", "/notifications/{RB}/disable", At(EditOrg, G01), "")),
         w(web("POST", "/a/{token}", "/a/unknown-token", Public, "")),
+        w(web("GET", "/video", "/video", Home(ViewCameras), "")),
+        w(web("GET", "/video/cameras", "/video/cameras", Home(ViewCameras), "")),
+        w(web("GET", "/video/cameras/{device_id}", "/video/cameras/{CAM}", At(ViewCameras, G01), "")),
+        w(web(
+            "POST",
+            "/video/cameras/{device_id}/looks",
+            "/video/cameras/{CAM}/looks",
+            At(PatrolCameras, G01),
+            "finding=x",
+        )),
+        w(web(
+            "POST",
+            "/video/cameras/{device_id}/status",
+            "/video/cameras/{CAM}/status",
+            At(PatrolCameras, G01),
+            "status=x",
+        )),
+        w(web("POST", "/video/plans", "/video/plans", Home(PatrolCameras), "name=")),
+        w(web("POST", "/video/plans/{id}/rounds", "/video/plans/{PL}/rounds", At(PatrolCameras, C01), "")),
+        w(web("GET", "/video/rounds/{id}", "/video/rounds/{RD}", At(ViewCameras, C01), "")),
+        w(web("POST", "/video/rounds/{id}/finish", "/video/rounds/{RD}/finish", Recipient("commander"), "")),
+        w(web("POST", "/video/entries/{id}/matter", "/video/entries/{EN}/matter", At(PatrolCameras, G01), "kind=x")),
+        w(web("POST", "/video/repairs/{id}/fix", "/video/repairs/{RP}/fix", At(PatrolCameras, G01), "note=x")),
+        w(web("GET", "/video/import", "/video/import", Home(PatrolCameras), "")),
+        w(web("POST", "/video/import", "/video/import", Home(PatrolCameras), MULTIPART_CAMERAS)),
         w(web("GET", "/instructions/new", "/instructions/new", Home(IssueInstruction), "")),
         w(web("POST", "/instructions/new", "/instructions/new", Home(IssueInstruction), "title=x&to=user%3Agw1")),
         w(web("GET", "/instructions/{code}", "/instructions/{I}", AtOrRecipient(ViewInstructions, G01, "gw1"), "")),
@@ -617,6 +683,7 @@ async fn every_route_as_every_role(db: &TestDb) {
         topics: vec!["matter.created".into()],
     };
     let robot = store.create_robot(&ctx, &robot, 0).await.unwrap();
+    let (camera, plan, patrol_round, seen, repair) = video_fixtures(store, &ctx).await;
     let fill = |s: &str| {
         s.replace("{M2}", &m2)
             .replace("{M}", &m)
@@ -631,6 +698,11 @@ async fn every_route_as_every_role(db: &TestDb) {
             .replace("{T}", &token)
             .replace("{I}", &instruction)
             .replace("{RB}", &robot.to_string())
+            .replace("{CAM}", &camera)
+            .replace("{PL}", &plan.to_string())
+            .replace("{RD}", &patrol_round.to_string())
+            .replace("{EN}", &seen.to_string())
+            .replace("{RP}", &repair.to_string())
     };
 
     // Every declared route has an entry; every entry a route.
@@ -706,6 +778,60 @@ async fn every_route_as_every_role(db: &TestDb) {
         }
     }
     assert!(wrong.is_empty(), "{} of {calls} calls broke the policy:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// A camera of G01, a plan of C01 with the commander's round of it, a look that saw
+/// something and a repair opened by a look that found no picture.
+async fn video_fixtures(
+    store: &fengqiao_store::Store,
+    ctx: &fengqiao_store::audit::AuditCtx,
+) -> (String, i64, i64, i64, i64) {
+    use fengqiao_store::video::{NewCamera, NewEntry, NewPlan};
+    let g01 = store.unit_by_code(G01).await.unwrap();
+    let c01 = store.unit_by_code(C01).await.unwrap();
+    let commander = store.user_by_username("commander").await.unwrap();
+    let device = "14110200001320000001".to_string();
+    let camera = NewCamera {
+        device_id: device.clone(),
+        name: "府前街口".into(),
+        category: "key_road".into(),
+        tier: "key".into(),
+        interval_minutes: 30,
+        grid_id: g01.id.0,
+        path: g01.path.0.clone(),
+        lat: 37.105,
+        lon: 111.705,
+        owner: String::new(),
+        recorder_id: String::new(),
+        stream_url: String::new(),
+    };
+    store.upsert_cameras(ctx, &[camera], 0).await.unwrap();
+    let id = store.camera(&device).await.unwrap().unwrap().id;
+    let plan = NewPlan {
+        name: "重点点位".into(),
+        unit_id: c01.id.0,
+        path: c01.path.0.clone(),
+        tier: "key".into(),
+        categories: String::new(),
+        interval_minutes: 30,
+        assignee_id: None,
+        created_by: commander.id.0,
+        now: 0,
+    };
+    let plan = store.insert_patrol_plan(ctx, &plan).await.unwrap();
+    let round = store.start_patrol_round(ctx, plan, commander.id.0, &c01.path.0, 0).await.unwrap();
+    let look = |finding: &str, fault: bool| NewEntry {
+        round_id: None,
+        camera_id: id,
+        user_id: commander.id.0,
+        finding: finding.into(),
+        fault,
+        note: "路口有人聚集争吵".into(),
+        now: 1,
+    };
+    let (seen, _) = store.record_entry(ctx, &look("seen", false)).await.unwrap();
+    let (_, repair) = store.record_entry(ctx, &look("no_picture", true)).await.unwrap();
+    (device, plan, round, seen, repair.unwrap())
 }
 
 /// A complete session for an account, as after its login (and second factor).

@@ -29,6 +29,7 @@ pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
+pub mod video;
 pub mod volunteers;
 pub mod workbench;
 

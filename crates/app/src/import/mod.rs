@@ -56,6 +56,9 @@ pub async fn upload(
     skip_invalid: bool,
 ) -> crate::Result<registry::CsvOutcome> {
     use crate::Error;
+    if kind == "cameras" {
+        return crate::video::import::upload(app, actor, filename, text, skip_invalid).await;
+    }
     let home = actor.jurisdiction().clone();
     actor
         .authorize(app, fengqiao_domain::policy::Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
@@ -75,7 +78,7 @@ pub async fn upload(
             }
         }
         "residents" => registry::residents(&app.store, within, &ctx, text, skip_invalid, &|_, _| {}).await,
-        _ => return Err(Error::field("kind", "households, residents or organisations")),
+        _ => return Err(Error::field("kind", "households, residents, organisations or cameras")),
     };
     match outcome {
         Ok(o) => Ok(o),

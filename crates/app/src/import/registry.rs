@@ -58,11 +58,16 @@ fn text(line: usize, column: &str, v: &str, max: usize, errors: &mut Vec<RowErro
 /// Where a point falls: its grid, or a message naming the nearest one (or saying the grid is
 /// outside the importer's jurisdiction).
 fn route(index: &Index, within: Option<&UnitPath>, lat: f64, lon: f64) -> Result<i64, String> {
+    grid_at(index, within, lat, lon).map(|(id, _)| id)
+}
+
+/// Where a point falls: its grid's id and path, or why it cannot be placed (see [`route`]).
+pub(crate) fn grid_at(index: &Index, within: Option<&UnitPath>, lat: f64, lon: f64) -> Result<(i64, UnitPath), String> {
     match index.locate(lon, lat) {
         Some(r) if within.is_some_and(|w| !w.covers(&r.path)) => {
             Err(format!("point ({lat}, {lon}) is in grid {} {}, outside your jurisdiction", r.grid.code, r.grid.name))
         }
-        Some(r) => Ok(r.grid_id),
+        Some(r) => Ok((r.grid_id, r.path.clone())),
         None => Err(match index.nearest(lon, lat) {
             Some((r, d)) => format!(
                 "point ({lat}, {lon}) is outside every grid; the nearest is {} {} ({d:.0} m away)",

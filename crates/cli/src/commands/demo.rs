@@ -41,10 +41,12 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         }
         // A day's instructions from the command room, in every state.
         let instructions = demo::instructions::generate(&store, args.seed, fengqiao_store::now_ms()).await?;
+        // The video patrol: cameras over the seed's categories, plans and the last hours' looks.
+        let cameras = demo::cameras::generate(&store, args.seed, fengqiao_store::now_ms()).await?;
         let ctx = fengqiao_store::audit::AuditCtx::system("demo", "open311 demo client");
         store.add_open311_client_with_key(&ctx, "示例应用", &demo_open311_key(args.seed)).await?;
         println!(
-            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions in {:.1} s",
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras in {:.1} s",
             s.units,
             s.police_grids,
             s.grids,
@@ -56,6 +58,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
             s.registry.visits,
             s.matters,
             instructions,
+            cameras,
             started.elapsed().as_secs_f64()
         );
     } else {

@@ -5,6 +5,7 @@
 //! police offices) around Xiaoyi (37.14 N, 111.78 E). Deterministic for a seed; written in
 //! one transaction with one audit record.
 
+pub mod cameras;
 pub mod instructions;
 pub mod lattice;
 pub mod matters;

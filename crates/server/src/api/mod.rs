@@ -17,6 +17,7 @@ mod registry;
 mod robots;
 pub(crate) mod screening;
 mod session;
+mod video;
 
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
@@ -51,6 +52,8 @@ use utoipa::OpenApi;
         board::snapshot, board::events,
         instructions::create, instructions::list, instructions::get, instructions::step,
         robots::create, robots::list, robots::disable, robots::deliveries,
+        video::cameras, video::camera, video::status, video::coverage, video::plans, video::create_plan,
+        video::start_round, video::round, video::finish_round, video::look, video::raise, video::repairs, video::fix,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -185,6 +188,18 @@ pub fn router() -> Router<AppState> {
         .route("/robots", get(robots::list).post(robots::create))
         .route("/robots/{id}/disable", post(robots::disable))
         .route("/deliveries", get(robots::deliveries))
+        .route("/cameras", get(video::cameras))
+        .route("/cameras/{device_id}", get(video::camera))
+        .route("/cameras/{device_id}/status", post(video::status))
+        .route("/video/coverage", get(video::coverage))
+        .route("/patrol-plans", get(video::plans).post(video::create_plan))
+        .route("/patrol-plans/{id}/rounds", post(video::start_round))
+        .route("/patrol-rounds/{id}", get(video::round))
+        .route("/patrol-rounds/{id}/finish", post(video::finish_round))
+        .route("/patrol-entries", post(video::look))
+        .route("/patrol-entries/{id}/matter", post(video::raise))
+        .route("/camera-repairs", get(video::repairs))
+        .route("/camera-repairs/{id}/fix", post(video::fix))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))

@@ -14,6 +14,7 @@ mod people;
 mod qr;
 mod registry;
 pub mod templates;
+mod video;
 
 use crate::AppState;
 use crate::auth::Actor;
@@ -45,6 +46,23 @@ pub fn router() -> Router<AppState> {
         .route("/instructions/new", get(instructions::new_page).post(instructions::create))
         .route("/instructions/{code}", get(instructions::detail))
         .route("/instructions/{code}/steps", post(instructions::step))
+        .route("/video", get(video::summary))
+        .route("/video/cameras", get(video::cameras))
+        .route("/video/cameras/{device_id}", get(video::camera_detail))
+        .route("/video/cameras/{device_id}/looks", post(video::look))
+        .route("/video/cameras/{device_id}/status", post(video::set_status))
+        .route("/video/plans", post(video::create_plan))
+        .route("/video/plans/{id}/rounds", post(video::start_round))
+        .route("/video/rounds/{id}", get(video::round))
+        .route("/video/rounds/{id}/finish", post(video::finish_round))
+        .route("/video/entries/{id}/matter", post(video::raise))
+        .route("/video/repairs/{id}/fix", post(video::fix))
+        .route(
+            "/video/import",
+            get(video::import_page)
+                .post(video::import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
         .route("/notifications", get(notify::show).post(notify::create))
         .route("/notifications/{id}/disable", post(notify::disable))
         .route("/a/{token}", get(instructions::link_page).post(instructions::link_submit))
@@ -227,6 +245,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
         |a| fengqiao_app::instructions::instructable(a.roles()),
         false,
     ),
+    ("video", "/video", "nav_video", |a| a.may(Action::ViewCameras), false),
     ("matters", "/matters", "nav_matters", |a| a.may(Action::ViewMatters), true),
     ("new_matter", "/matters/new", "new_matter", |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit), true),
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),

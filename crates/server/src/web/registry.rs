@@ -255,22 +255,65 @@ pub async fn export_xlsx(
     Ok(crate::xlsx::registry_response(lang, crate::xlsx::Reader::of(&actor), &export))
 }
 
+/// An upload page: where its form posts, the kinds it offers (value, label key), the page
+/// it belongs to (navigation and the way back) and who may use it.
+pub struct ImportTarget {
+    pub action: &'static str,
+    pub kinds: &'static [(&'static str, &'static str)],
+    pub nav: &'static str,
+    pub back: (&'static str, &'static str),
+    pub gate: Action,
+    pub help: &'static str,
+}
+
+const REGISTRY_IMPORT: ImportTarget = ImportTarget {
+    action: "/registry/import",
+    kinds: &[("households", "households"), ("residents", "residents"), ("organisations", "organisations")],
+    nav: "registry",
+    back: ("/registry", "registry_title"),
+    gate: Action::ImportRegistry,
+    help: "import_help",
+};
+
+fn import_ctx(state: &AppState, actor: &Actor, target: &ImportTarget, result: Option<Value>) -> Value {
+    context! {
+        result => result, action => target.action, back_href => target.back.0, back_key => target.back.1,
+        help_key => target.help,
+        kinds => target.kinds.iter().map(|(v, k)| context! { value => *v, key => *k }).collect::<Vec<_>>(),
+        ..page_ctx(state, actor, target.nav)
+    }
+}
+
 /// The upload page: import a households, residents or organisations CSV within the
 /// jurisdiction, with every bad row listed.
 pub async fn import_page(State(state): State<AppState>, WebActor(actor): WebActor) -> WebResult {
+    import_form(&state, &actor, &REGISTRY_IMPORT).await
+}
+
+pub async fn import_form(state: &AppState, actor: &Actor, target: &ImportTarget) -> WebResult {
     let home = actor.jurisdiction().clone();
     actor
-        .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
+        .authorize(state, target.gate, &home, ("import", target.kinds[0].0))
         .await
         .map_err(|e| WebError(e.into(), actor.lang))?;
-    let ctx = context! { result => None::<Value>, ..page_ctx(&state, &actor, "registry") };
-    Ok(render(&state, "import.html", ctx))
+    Ok(render(state, "import.html", import_ctx(state, actor, target, None)))
 }
 
 pub async fn import_submit(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
+    form: axum::extract::Multipart,
+) -> WebResult {
+    import_run(&state, &actor, form, &REGISTRY_IMPORT).await
+}
+
+/// Run an upload: the multipart form (csrf, kind, skip_invalid, file) checked, the file
+/// imported, the page shown again with the outcome.
+pub async fn import_run(
+    state: &AppState,
+    actor: &Actor,
     mut form: axum::extract::Multipart,
+    target: &ImportTarget,
 ) -> WebResult {
     let lang = actor.lang;
     let (mut csrf, mut kind, mut skip, mut text, mut filename) =
@@ -301,27 +344,23 @@ pub async fn import_submit(
         }
     }
     actor.check_csrf(&csrf).map_err(|e| WebError(e.into(), lang))?;
+    // Only the kinds this page offers.
+    if !target.kinds.iter().any(|(k, _)| *k == kind) {
+        return Err(WebError(AppError::field("kind", "not a kind this page imports"), lang));
+    }
     let show = |result: Value, status: StatusCode| {
-        render_status(
-            &state,
-            status,
-            "import.html",
-            context! { result => result, ..page_ctx(&state, &actor, "registry") },
-        )
+        render_status(state, status, "import.html", import_ctx(state, actor, target, Some(result)))
     };
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
         // Refused before anything else is looked at, but only for someone who may upload.
         let home = actor.jurisdiction().clone();
-        actor
-            .authorize(&state, Action::ImportRegistry, &home, ("registry", &actor.user.unit_code))
-            .await
-            .map_err(|e| WebError(e.into(), lang))?;
+        actor.authorize(state, target.gate, &home, ("import", &kind)).await.map_err(|e| WebError(e.into(), lang))?;
         return Ok(show(
             context! { file_error => crate::i18n::t(lang, "import_no_file") },
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     };
-    let outcome = fengqiao_app::import::upload(&state, &actor, &kind, &filename, &text, skip).await;
+    let outcome = fengqiao_app::import::upload(state, actor, &kind, &filename, &text, skip).await;
     match outcome {
         Ok(o) => {
             // Refused (nothing written): 422. Written, even with rows skipped: 200.

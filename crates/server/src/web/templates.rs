@@ -54,6 +54,10 @@ templates!(
     "instruction_new.html",
     "ack_link.html",
     "notifications.html",
+    "video.html",
+    "cameras.html",
+    "camera.html",
+    "patrol_round.html",
 );
 
 fn lang_of(state: &State) -> Lang {
@@ -76,6 +80,8 @@ pub fn environment() -> Environment<'static> {
     }
     env.add_function("t", |state: &State, key: &str| -> String { i18n::t(lang_of(state), key) });
     env.add_filter("datetime", |ms: i64| format_ms(ms));
+    // "12-04 01:58": a time of these days, where the year and seconds are noise.
+    env.add_filter("short", |ms: i64| format_ms(ms).get(5..16).unwrap_or_default().to_string());
     // An RFC 3339 time (as the API gives it) in Beijing time: "2026-11-30 15:00", or the
     // date alone with `date=true`.
     env.add_filter("local", |s: &str, date: Option<bool>| -> String {
