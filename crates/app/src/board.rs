@@ -46,7 +46,13 @@ pub struct Snapshot {
     pub alerts: Vec<AlertRow>,
     /// Open instructions to people and units of the jurisdiction, nearest deadline first.
     pub instructions: Vec<crate::instructions::InstructionRow>,
+    /// Every key camera (the board works out coverage as time passes) and every camera not
+    /// online (offline or at fault: alarms), for a viewer who may see cameras.
+    pub cameras: Vec<crate::video::CameraRow>,
 }
+
+/// How many cameras a snapshot carries at most.
+const CAMERAS_MAX: i64 = 5_000;
 
 /// What a board looks at: the viewer's whole jurisdiction, one unit of it (a community, a
 /// police grid, a grid), or one combat zone (作战区, a unit of its own to which communities
@@ -93,7 +99,7 @@ pub async fn snapshot(app: &App, actor: &Actor, paths: &[String], now: i64) -> R
     actor.authorize(app, Action::ViewBoard, actor.jurisdiction(), ("board", "snapshot")).await?;
     // Read the last event first: whatever commits after it reaches the board by the feed.
     let last_event_id = app.store.outbox_last_id().await?;
-    let (mut ids, mut open_total, mut alerts, mut instructions) = (vec![], 0, vec![], vec![]);
+    let (mut ids, mut open_total, mut alerts, mut instructions, mut cameras) = (vec![], 0, vec![], vec![], vec![]);
     for path in paths {
         let (some, total) = app.store.open_matter_ids_under(path, now, SNAPSHOT_MAX).await?;
         ids.extend(some);
@@ -106,6 +112,9 @@ pub async fn snapshot(app: &App, actor: &Actor, paths: &[String], now: i64) -> R
             ..Default::default()
         };
         instructions.extend(app.store.list_instructions(&f).await?.0);
+        if actor.can(Action::ViewCameras, &fengqiao_domain::org::UnitPath(path.clone())) {
+            cameras.extend(app.store.board_cameras(path, CAMERAS_MAX).await?);
+        }
     }
     ids.truncate(SNAPSHOT_MAX as usize);
     let matters = app
@@ -131,5 +140,5 @@ pub async fn snapshot(app: &App, actor: &Actor, paths: &[String], now: i64) -> R
             lon: m.lon,
         })
         .collect();
-    Ok(Snapshot { last_event_id, matters, open_total, alerts, instructions })
+    Ok(Snapshot { last_event_id, matters, open_total, alerts, instructions, cameras })
 }

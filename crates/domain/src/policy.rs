@@ -389,6 +389,15 @@ mod tests {
         }
     }
 
+    /// The live board carries camera events to whoever watches it: every role that may watch
+    /// a board may see the cameras of its jurisdiction.
+    #[test]
+    fn board_viewers_see_cameras() {
+        for role in Role::ALL.iter().copied().filter(|r| role_grants(*r, ViewBoard)) {
+            assert!(role_grants(role, ViewCameras), "{role:?} watches the board but may not see cameras");
+        }
+    }
+
     #[test]
     fn grid_worker_sees_only_their_grid() {
         let street = UnitPath::root(1).child(2);

@@ -11,6 +11,8 @@
   const live = document.getElementById('board-live');
   const matters = new Map();
   const instructions = new Map();
+  // Cameras by device ID: every key camera (coverage) and every one not online (alarms).
+  const cameras = new Map();
   let alerts = [];
   const recent = [];
   let beyond = 0; // open matters the snapshot did not list (it stops at 2,000)
@@ -63,6 +65,31 @@
     set('c-ins', ins.length);
     set('c-ins-unack', ins.filter((i) => unacknowledged(i, now)).length);
     set('c-ins-red', ins.filter((i) => i.colour === 'red').length);
+    // Cameras: coverage of key cameras online (looked at before their next look fell due),
+    // cameras offline and at fault, and the overdue key cameras, most overdue first.
+    const cams = [...cameras.values()];
+    const keyOnline = cams.filter((c) => c.tier === 'key' && c.status === 'online');
+    const late = keyOnline.filter((c) => c.due_at < now).sort((a, b) => a.due_at - b.due_at);
+    const camTile = (id, v) => { const e = document.getElementById(id); if (e) e.textContent = String(v); };
+    camTile('c-cam-cover', keyOnline.length ? `${Math.floor(((keyOnline.length - late.length) * 100) / keyOnline.length)}%` : '100%');
+    camTile('c-cam-offline', cams.filter((c) => c.status === 'offline').length);
+    camTile('c-cam-fault', cams.filter((c) => c.status === 'fault').length);
+    document.getElementById('board-cam-rows').replaceChildren(...late.slice(0, 15).map((c) => {
+      const tr = el('tr');
+      tr.dataset.device = c.device_id;
+      const a = el('a', c.name);
+      a.href = `/video/cameras/${encodeURIComponent(c.device_id)}`;
+      const name = el('td');
+      name.append(a);
+      const due = el('td', null, 'num');
+      due.append(el('span', clock(c.due_at), 'tag sv-red'));
+      tr.append(name, el('td', label('ccategory', c.category)), el('td', c.grid_name), due);
+      return tr;
+    }));
+    document.getElementById('board-cam-none').hidden = late.length > 0;
+    const more = document.getElementById('board-cam-more');
+    more.hidden = late.length <= 15;
+    more.firstElementChild.textContent = T.cam_all.replace('{n}', late.length);
     const insRows = document.getElementById('board-ins-rows');
     insRows.replaceChildren(...ins.slice(0, 200).map((i) => {
       const tr = el('tr');
@@ -122,6 +149,13 @@
         el('span', i.recipient_name || i.recipient_unit_name, 'muted'));
       if (i.escalated_at) li.append(' ', el('span', T.escalated, 'tag'));
       return li;
+    }), ...cams.filter((c) => c.status !== 'online').sort((a, b) => (a.status === 'fault' ? 0 : 1) - (b.status === 'fault' ? 0 : 1)).slice(0, 50).map((c) => {
+      const li = el('li');
+      li.dataset.device = c.device_id;
+      const a = el('a', c.name);
+      a.href = `/video/cameras/${encodeURIComponent(c.device_id)}`;
+      li.append(el('span', label('cstatus', c.status), `tag cam-${c.status}`), ' ', a, ' ', el('span', c.grid_name, 'muted'));
+      return li;
     }), ...alerts.map((x) => {
       const li = el('li');
       const a = el('a', x.matter);
@@ -129,12 +163,12 @@
       li.append(el('span', `${label('risk', x.level)} ${x.score}`, `tag risk-${x.level}`), ' ', a, ' ', el('span', x.grid, 'muted'), el('div', x.factors, 'small'));
       return li;
     }));
-    document.getElementById('board-alarms-none').hidden = alerts.length + insAlarms.length > 0;
+    document.getElementById('board-alarms-none').hidden = alerts.length + insAlarms.length + cams.filter((c) => c.status !== 'online').length > 0;
     const log = document.getElementById('board-recent');
     log.replaceChildren(...recent.map((r) => {
       const li = el('li');
-      const a = el('a', r.code);
-      a.href = `/${r.instruction ? 'instructions' : 'matters'}/${encodeURIComponent(r.code)}`;
+      const a = el('a', r.name || r.code);
+      a.href = `/${r.camera ? 'video/cameras' : r.instruction ? 'instructions' : 'matters'}/${encodeURIComponent(r.code)}`;
       li.append(el('span', r.at, 'num muted'), ' ', el('span', label('topic', r.topic), 'tag'), ' ', a, ' ', el('span', r.what));
       return li;
     }));
@@ -239,6 +273,19 @@
     later();
   }
 
+  function applyCamera(c, id) {
+    last = Math.max(last, id);
+    const had = cameras.get(c.device_id);
+    if (had && had.v >= id) return;
+    if (c.topic !== 'camera.looked') {
+      recent.unshift({ at: clock(Date.now()), code: c.device_id, name: c.name, camera: true, topic: c.topic, what: `${c.grid_name} · ${label('cstatus', c.status)}` });
+      recent.length = Math.min(recent.length, 20);
+    }
+    if (c.tier === 'key' || c.status !== 'online') cameras.set(c.device_id, { ...c, v: id });
+    else cameras.delete(c.device_id);
+    later();
+  }
+
   function connect() {
     if (source) source.close();
     source = new EventSource(`/api/v1/board/events?after=${last}${view ? `&${view}` : ''}`);
@@ -246,6 +293,7 @@
     source.addEventListener('error', () => { live.textContent = T.reconnecting; live.className = 'live off'; });
     source.addEventListener('matter', (ev) => apply(JSON.parse(ev.data), Number(ev.lastEventId)));
     source.addEventListener('instruction', (ev) => applyInstruction(JSON.parse(ev.data), Number(ev.lastEventId)));
+    source.addEventListener('camera', (ev) => applyCamera(JSON.parse(ev.data), Number(ev.lastEventId)));
     source.addEventListener('reset', () => load());
   }
 
@@ -258,6 +306,8 @@
     alerts = s.alerts;
     instructions.clear();
     for (const i of s.instructions) instructions.set(i.code, { ...i, v: s.last_event_id });
+    cameras.clear();
+    for (const c of s.cameras) cameras.set(c.device_id, { ...c, v: s.last_event_id });
     beyond = s.open_total - s.matters.length;
     last = s.last_event_id;
     render();

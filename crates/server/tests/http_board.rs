@@ -200,7 +200,45 @@ async fn a_board_shows_a_community_or_a_combat_zone(db: &TestDb) {
     assert!(page.contains("class=\"board-map-wrap\">"), "an unknown desk is the whole board");
 }
 
+/// The cameras of the video patrol on the board: the snapshot holds key cameras and those
+/// not online; a fault found by a look reaches the boards whose view holds the camera, and
+/// no other.
+async fn a_board_follows_the_cameras(db: &TestDb) {
+    let w = world(db).await;
+    let (cmd, co) = (w.token("commander").await, w.token("co01").await);
+    let csv = "device_id,name,category,tier,lat,lon\n\
+        33068100001320000001,府前街口,key_road,key,37.105,111.705\n\
+        33068100001320000003,崇文棋牌室,chess_cards,ordinary,37.105,111.715\n";
+    let r = w.post_body("/api/v1/imports/cameras", Some(&cmd), "text/csv", csv).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let snap = w.get("/api/v1/board", Some(&cmd)).await.json();
+    let devices: Vec<&str> =
+        snap["cameras"].as_array().unwrap().iter().map(|c| c["device_id"].as_str().unwrap()).collect();
+    assert_eq!(devices, ["33068100001320000001"], "the key camera only: {snap}");
+    let mut all = Feed::open(&w.app, &cmd, Some(snap["last_event_id"].as_i64().unwrap())).await;
+    let mut c01 = Feed::open(&w.app, &co, Some(snap["last_event_id"].as_i64().unwrap())).await;
+    // A fault in 崇文 (C02): the commander's board hears it, the officer of 府前 (C01) does not.
+    let look = r#"{"device_id":"33068100001320000003","finding":"no_picture","note":"黑屏"}"#;
+    assert_eq!(w.post_json("/api/v1/patrol-entries", Some(&cmd), look).await.status, 201);
+    let (_, e) = all.next(Duration::from_secs(5)).await.expect("the commander's board hears the fault");
+    assert_eq!(
+        (e["topic"].as_str(), e["device_id"].as_str(), e["status"].as_str()),
+        (Some("camera.fault"), Some("33068100001320000003"), Some("fault")),
+        "{e}"
+    );
+    // Then one in 府前: the officer's board hears that one, and nothing before it.
+    let look = r#"{"device_id":"33068100001320000001","finding":"blurred"}"#;
+    assert_eq!(w.post_json("/api/v1/patrol-entries", Some(&cmd), look).await.status, 201);
+    let (_, e) = c01.next(Duration::from_secs(5)).await.expect("the officer's board hears its own camera");
+    assert_eq!((e["device_id"].as_str(), e["status"].as_str()), (Some("33068100001320000001"), Some("fault")), "{e}");
+    let snap = w.get("/api/v1/board", Some(&co)).await.json();
+    let cams = snap["cameras"].as_array().unwrap();
+    assert_eq!(cams.len(), 1, "{snap}");
+    assert_eq!(cams[0]["status"], "fault");
+}
+
 contract_tests!(
+    a_board_follows_the_cameras,
     the_board_follows_its_jurisdiction,
     a_board_on_one_node_sees_another,
     a_board_shows_a_community_or_a_combat_zone

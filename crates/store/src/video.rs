@@ -338,6 +338,19 @@ impl Store {
         Ok((rows, total))
     }
 
+    /// What a live board follows under a path: every key camera (for coverage) and every
+    /// camera not online (for alarms), at most `limit`.
+    pub async fn board_cameras(&self, under: &str, limit: i64) -> StoreResult<Vec<CameraRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{CAMERA} WHERE c.path LIKE $1 AND (c.tier = 'key' OR c.status <> 'online') \
+             ORDER BY c.status, c.due_at, c.id LIMIT $2"
+        ))
+        .bind(under_pattern(under))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// Counts by status, key coverage and open repairs, under a path, at `now`.
     pub async fn camera_counts(&self, under: &str, now: i64) -> StoreResult<CameraCounts> {
         let (total, online, offline, fault, key_online, key_covered): (i64, i64, i64, i64, i64, i64) = sqlx::query_as(

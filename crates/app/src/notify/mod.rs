@@ -112,6 +112,7 @@ pub const TOPICS: &[&str] = &[
     "instruction.issued",
     "instruction.step",
     "instruction.escalated",
+    "camera.fault",
 ];
 
 /// A notice ready to send: its title (DingTalk's markdown title, the digest's line) and text.
@@ -177,6 +178,21 @@ pub fn compose(topic: &str, p: &serde_json::Value, base: &str, ack_link: Option<
                     plain(s(p, "summary")),
                 ),
                 true,
+            )
+        }
+        "camera.fault" => {
+            let finding = fengqiao_domain::video::Finding::parse(s(p, "finding")).map_or("故障", |f| f.label_zh());
+            // A device ID is digits only (not personal data: it is not masked).
+            let device: String = s(p, "device_id").chars().filter(char::is_ascii_digit).take(20).collect();
+            (
+                format!("【点位故障】{}", plain(s(p, "name"))),
+                format!(
+                    "- 网格：{}\n- 巡查发现：{finding}\n- 设备编码：{}\n\n[查看点位]({base}/video/cameras/{})",
+                    plain(s(p, "grid_name")),
+                    device,
+                    device,
+                ),
+                false,
             )
         }
         "matter.created" => (
@@ -490,6 +506,14 @@ mod tests {
         assert!(!n.markdown.contains("](http://evil)"), "{}", n.markdown);
         assert!(!n.alarm);
         assert!(compose("instruction.step", &serde_json::json!({"event": "acknowledge"}), "", None).is_none());
+        let fault = serde_json::json!({"device_id": "33068100001320000001", "name": "府前街口", "grid_name": "府前社区第1网格", "finding": "blurred"});
+        let n = compose("camera.fault", &fault, "https://fq.example", None).unwrap();
+        assert_eq!(n.title, "【点位故障】府前街口");
+        assert!(
+            n.markdown.contains("画面模糊") && n.markdown.contains("/video/cameras/33068100001320000001"),
+            "{}",
+            n.markdown
+        );
         // A number typed into a narrative does not leave for the chat platform.
         let alert = serde_json::json!({"code": "M1", "level": "red", "summary": "张某（身份证141181198211110173，电话13903589999）扬言报复"});
         let n = compose("matter.escalation_alert", &alert, "", None).unwrap();

@@ -110,6 +110,39 @@ impl From<fengqiao_app::instructions::InstructionRow> for BoardInstructionOut {
     }
 }
 
+/// A camera the board follows: a key camera (for coverage) or one not online (an alarm).
+#[derive(Serialize, ToSchema)]
+pub struct BoardCameraOut {
+    pub device_id: String,
+    pub name: String,
+    pub category: String,
+    /// key or ordinary.
+    pub tier: String,
+    /// online, offline or fault.
+    pub status: String,
+    pub grid_name: String,
+    /// When its next look is due (ms); a key camera online past it is not covered.
+    pub due_at: i64,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl From<fengqiao_app::video::CameraRow> for BoardCameraOut {
+    fn from(c: fengqiao_app::video::CameraRow) -> Self {
+        Self {
+            device_id: c.device_id,
+            name: c.name,
+            category: c.category,
+            tier: c.tier,
+            status: c.status,
+            grid_name: c.grid_name,
+            due_at: c.due_at,
+            lat: c.lat,
+            lon: c.lon,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct BoardOut {
     /// Follow the feed from here: `GET /board/events?after=…`.
@@ -121,6 +154,8 @@ pub struct BoardOut {
     pub alerts: Vec<AlertOut>,
     /// Open instructions (at most 500), nearest deadline first.
     pub instructions: Vec<BoardInstructionOut>,
+    /// Key cameras and cameras not online (empty for a viewer who may not see cameras).
+    pub cameras: Vec<BoardCameraOut>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -149,6 +184,7 @@ pub async fn snapshot(
         matters: s.matters.into_iter().map(Into::into).collect(),
         alerts: s.alerts.into_iter().map(AlertOut::from).collect(),
         instructions: s.instructions.into_iter().map(Into::into).collect(),
+        cameras: s.cameras.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -166,7 +202,9 @@ pub struct EventsQuery {
 /// jurisdiction. Events named `matter` (`matter.created`, `matter.step`, `matter.urged`,
 /// `matter.escalation_alert`, `matter.alert_acknowledged`) carry the matter as it now stands
 /// (the fields of a snapshot row); events named `instruction` (`instruction.issued`,
-/// `instruction.step`, `instruction.escalated`) the instruction as it now stands. Each
+/// `instruction.step`, `instruction.escalated`) the instruction as it now stands; events named
+/// `camera` (`camera.status`, `camera.looked`, `camera.fault`, `camera.repaired`) the camera
+/// (the fields of a snapshot camera). Each
 /// event's `id` is its feed id; its `data` also has `topic` and the change's own fields. A `reset` event asks the board to load the snapshot again (it fell behind). The
 /// stream ends after five minutes; browsers reconnect by themselves with `Last-Event-ID`.
 #[utoipa::path(get, path = "/board/events", tag = "command", operation_id = "board_events",
@@ -195,7 +233,11 @@ pub async fn events(
                 if let Some(o) = data.as_object_mut() {
                     o.insert("topic".into(), e.topic.clone().into());
                 }
-                let name = if e.topic.starts_with("instruction.") { "instruction" } else { "matter" };
+                let name = match e.topic.split('.').next() {
+                    Some("instruction") => "instruction",
+                    Some("camera") => "camera",
+                    _ => "matter",
+                };
                 Event::default().id(e.id.to_string()).event(name).data(data.to_string())
             }
         };

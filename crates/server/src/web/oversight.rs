@@ -221,11 +221,11 @@ pub struct BoardQuery {
 /// (what is late); internal affairs the counts, the latest news and the instructions; video
 /// patrol the map, the alarms and the latest news.
 const DESKS: &[(&str, &[&str])] = &[
-    ("dispatch", &["map", "alarms", "recent", "instructions", "matters"]),
+    ("dispatch", &["map", "alarms", "recent", "instructions", "matters", "cameras"]),
     ("fusion", &["map", "instructions", "matters"]),
     ("supervision", &["alarms", "instructions", "matters"]),
     ("affairs", &["recent", "instructions"]),
-    ("video", &["map", "alarms", "recent"]),
+    ("video", &["cameras", "alarms", "map", "recent"]),
 ];
 
 pub async fn board_page(
@@ -246,7 +246,7 @@ pub async fn board_page(
         .iter()
         .find(|(d, _)| *d == q.desk)
         .map(|(d, p)| (*d, p.to_vec()))
-        .unwrap_or(("", vec!["map", "alarms", "recent", "instructions", "matters"]));
+        .unwrap_or(("", vec!["map", "alarms", "recent", "instructions", "matters", "cameras"]));
     let t = |k: &str| crate::i18n::t(lang, k);
     let group = |prefix: &str, codes: &[&str]| -> serde_json::Map<String, serde_json::Value> {
         codes.iter().map(|c| (c.to_string(), t(&format!("{prefix}{c}")).into())).collect()
@@ -270,6 +270,10 @@ pub async fn board_page(
         "instruction.issued",
         "instruction.step",
         "instruction.escalated",
+        "camera.status",
+        "camera.looked",
+        "camera.fault",
+        "camera.repaired",
     ]
     .iter()
     .map(|c| (c.to_string(), t(&format!("topic_{}", c.replace('.', "_"))).into()))
@@ -290,8 +294,11 @@ pub async fn board_page(
         "istatus": group("is_", &["sent", "delivered", "acknowledged", "reported"]),
         "icolour": group("ic_", &["blue", "orange", "red"]),
         "priority": group("ip_", &["urgent", "critical"]),
+        "cstatus": group("vcs_", &["online", "offline", "fault"]),
+        "ccategory": group("vc_", &fengqiao_domain::video::CameraCategory::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
         "overdue": t("overdue"), "live": t("board_live"), "reconnecting": t("board_reconnecting"),
         "unacknowledged": t("board_ins_unacknowledged"), "escalated": t("ins_escalated"),
+        "cam_all": t("board_cam_all"),
     });
     let ctx = context! {
         views => views.iter().map(|(code, name, kind)| context! { code => code.clone(), name => name.clone(), zone => *kind == fengqiao_domain::org::UnitKind::Zone }).collect::<Vec<_>>(),
