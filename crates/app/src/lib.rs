@@ -27,6 +27,7 @@ pub mod oversight;
 pub mod people;
 pub mod registry;
 pub mod resident;
+pub mod roster;
 pub mod routing;
 pub mod screening;
 pub mod search;

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod registry;
 pub mod risk;
 pub mod role;
+pub mod roster;
 pub mod video;
 
 pub use id_number::IdNumber;

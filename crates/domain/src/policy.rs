@@ -56,6 +56,10 @@ pub enum Action {
     ViewCameras,
     /// Keep the camera registry (import, status, plans) and walk patrol rounds.
     PatrolCameras,
+    /// See the command room's roster, who is on duty and the handover sheets.
+    ViewRoster,
+    /// Make the roster: shift templates, rotations, changes and swaps, attendance.
+    ManageRoster,
 }
 
 impl Action {
@@ -83,6 +87,8 @@ impl Action {
         Action::SuperviseInstructions,
         Action::ViewCameras,
         Action::PatrolCameras,
+        Action::ViewRoster,
+        Action::ManageRoster,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +116,8 @@ impl Action {
             Action::SuperviseInstructions => "supervise_instructions",
             Action::ViewCameras => "view_cameras",
             Action::PatrolCameras => "patrol_cameras",
+            Action::ViewRoster => "view_roster",
+            Action::ManageRoster => "manage_roster",
         }
     }
 }
@@ -142,6 +150,8 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | SuperviseInstructions
                 | ViewCameras
                 | PatrolCameras
+                | ViewRoster
+                | ManageRoster
         ),
         Role::DeskOfficer => {
             matches!(
@@ -159,6 +169,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                     | ViewInstructions
                     | ViewCameras
                     | PatrolCameras
+                    | ViewRoster
             )
         }
         // Community police know their residents, visit them and must identify people.
@@ -292,6 +303,8 @@ mod tests {
                 SuperviseInstructions,
                 ViewCameras,
                 PatrolCameras,
+                ViewRoster,
+                ManageRoster,
             ],
             Role::DeskOfficer => &[
                 ViewOrg,
@@ -307,6 +320,7 @@ mod tests {
                 ViewInstructions,
                 ViewCameras,
                 PatrolCameras,
+                ViewRoster,
             ],
             Role::CommunityOfficer | Role::GridOfficer => &[
                 ViewOrg,

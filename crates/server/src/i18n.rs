@@ -775,6 +775,7 @@ fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
             .chain(crate::i18n_vocab::VOCAB)
             .chain(crate::i18n_command::COMMAND)
             .chain(crate::i18n_video::VIDEO)
+            .chain(crate::i18n_video::ROSTER)
             .map(|(k, zh, en)| (*k, (*zh, *en)))
             .collect()
     })
@@ -802,6 +803,7 @@ pub fn has_prefix(prefix: &str) -> bool {
         .chain(crate::i18n_vocab::VOCAB)
         .chain(crate::i18n_command::COMMAND)
         .chain(crate::i18n_video::VIDEO)
+        .chain(crate::i18n_video::ROSTER)
         .any(|(k, _, _)| k.starts_with(prefix))
 }
 
@@ -819,6 +821,7 @@ mod table_tests {
             .chain(crate::i18n_vocab::VOCAB)
             .chain(crate::i18n_command::COMMAND)
             .chain(crate::i18n_video::VIDEO)
+            .chain(crate::i18n_video::ROSTER)
             .map(|(k, _, _)| *k)
             .filter(|k| !seen.insert(*k))
             .collect();

@@ -16,6 +16,8 @@
 //! changes: the answer is then 409 or 422, which comes after the access check).
 
 mod common;
+#[path = "common/policy_fixtures.rs"]
+mod policy_fixtures;
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -63,7 +65,8 @@ struct Entry {
     /// H1's QR token, `{I}` an instruction from the commander to gw1 (grid G01), `{RB}` a
     /// robot of G01, `{CAM}` a camera of G01, `{PL}` a patrol plan of C01, `{RD}` the
     /// commander's round of it, `{EN}` a look that saw something at `{CAM}`, `{RP}` a repair
-    /// of `{CAM}`.
+    /// of `{CAM}`, `{TP}` a shift template of the station, `{SA}` the commander's assignment
+    /// to today's shift of it, `{HO}` that shift's handover.
     path: &'static str,
     access: Access,
     body: &'static str,
@@ -287,6 +290,39 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("GET", "/organisations", "/organisations", Home(ViewRegistry), "")),
         a(api("GET", "/registry/export", "/registry/export", Home(ViewRegistry), "")),
         a(api("POST", "/imports/{kind}", "/imports/households?dry_run=true", Home(ImportRegistry), "nonsense\n")),
+        a(api("GET", "/roster", "/roster", Home(ViewRoster), "")),
+        a(api("GET", "/on-duty", "/on-duty", Home(ViewRoster), "")),
+        a(api(
+            "POST",
+            "/shift-templates",
+            "/shift-templates",
+            Home(ManageRoster),
+            r#"{"post":"x","name":"","start":"","duration_minutes":0,"min_people":0,"max_people":0}"#,
+        )),
+        a(api(
+            "POST",
+            "/roster/rotations",
+            "/roster/rotations",
+            Home(ManageRoster),
+            r#"{"template":{TP},"people":[],"from":"","days":0}"#,
+        )),
+        a(api(
+            "POST",
+            "/shift-assignments/{id}/state",
+            "/shift-assignments/{SA}/state",
+            Home(ViewRoster),
+            r#"{"state":"x"}"#,
+        )),
+        a(api(
+            "POST",
+            "/shift-assignments/{id}/swap",
+            "/shift-assignments/{SA}/swap",
+            Home(ManageRoster),
+            r#"{"with":"nobody"}"#,
+        )),
+        a(api("POST", "/handovers", "/handovers", Home(ViewRoster), "{}")),
+        a(api("GET", "/handovers/{id}", "/handovers/{HO}", Home(ViewRoster), "")),
+        a(api("POST", "/handovers/{id}/sign", "/handovers/{HO}/sign", Recipient("commander"), "")),
         a(api("GET", "/cameras", "/cameras", Home(ViewCameras), "")),
         a(api("GET", "/cameras/{device_id}", "/cameras/{CAM}", At(ViewCameras, G01), "")),
         a(api(
@@ -352,6 +388,20 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/notifications", "/notifications", Home(EditOrg), "unit=XY-C01-G01&platform=x")),
         w(web("POST", "/notifications/{id}/disable", "/notifications/{RB}/disable", At(EditOrg, G01), "")),
         w(web("POST", "/a/{token}", "/a/unknown-token", Public, "")),
+        w(web("GET", "/roster", "/roster", Home(ViewRoster), "")),
+        w(web("POST", "/roster/templates", "/roster/templates", Home(ManageRoster), "post=x")),
+        w(web("POST", "/roster/rotations", "/roster/rotations", Home(ManageRoster), "template={TP}")),
+        w(web("POST", "/roster/assignments/{id}/state", "/roster/assignments/{SA}/state", Home(ViewRoster), "state=x")),
+        w(web(
+            "POST",
+            "/roster/assignments/{id}/swap",
+            "/roster/assignments/{SA}/swap",
+            Home(ManageRoster),
+            "with=nobody",
+        )),
+        w(web("POST", "/handovers", "/handovers", Home(ViewRoster), "note=")),
+        w(web("GET", "/handovers/{id}", "/handovers/{HO}", Home(ViewRoster), "")),
+        w(web("POST", "/handovers/{id}/sign", "/handovers/{HO}/sign", Recipient("commander"), "")),
         w(web("GET", "/video", "/video", Home(ViewCameras), "")),
         w(web("GET", "/video/cameras", "/video/cameras", Home(ViewCameras), "")),
         w(web("GET", "/video/cameras/{device_id}", "/video/cameras/{CAM}", At(ViewCameras, G01), "")),
@@ -683,7 +733,8 @@ async fn every_route_as_every_role(db: &TestDb) {
         topics: vec!["matter.created".into()],
     };
     let robot = store.create_robot(&ctx, &robot, 0).await.unwrap();
-    let (camera, plan, patrol_round, seen, repair) = video_fixtures(store, &ctx).await;
+    let (camera, plan, patrol_round, seen, repair) = policy_fixtures::video(store, &ctx).await;
+    let (template, assignment, handover) = policy_fixtures::roster(&w, &cmd).await;
     let fill = |s: &str| {
         s.replace("{M2}", &m2)
             .replace("{M}", &m)
@@ -703,6 +754,9 @@ async fn every_route_as_every_role(db: &TestDb) {
             .replace("{RD}", &patrol_round.to_string())
             .replace("{EN}", &seen.to_string())
             .replace("{RP}", &repair.to_string())
+            .replace("{TP}", &template.to_string())
+            .replace("{SA}", &assignment.to_string())
+            .replace("{HO}", &handover.to_string())
     };
 
     // Every declared route has an entry; every entry a route.
@@ -778,60 +832,6 @@ async fn every_route_as_every_role(db: &TestDb) {
         }
     }
     assert!(wrong.is_empty(), "{} of {calls} calls broke the policy:\n{}", wrong.len(), wrong.join("\n"));
-}
-
-/// A camera of G01, a plan of C01 with the commander's round of it, a look that saw
-/// something and a repair opened by a look that found no picture.
-async fn video_fixtures(
-    store: &fengqiao_store::Store,
-    ctx: &fengqiao_store::audit::AuditCtx,
-) -> (String, i64, i64, i64, i64) {
-    use fengqiao_store::video::{NewCamera, NewEntry, NewPlan};
-    let g01 = store.unit_by_code(G01).await.unwrap();
-    let c01 = store.unit_by_code(C01).await.unwrap();
-    let commander = store.user_by_username("commander").await.unwrap();
-    let device = "14110200001320000001".to_string();
-    let camera = NewCamera {
-        device_id: device.clone(),
-        name: "府前街口".into(),
-        category: "key_road".into(),
-        tier: "key".into(),
-        interval_minutes: 30,
-        grid_id: g01.id.0,
-        path: g01.path.0.clone(),
-        lat: 37.105,
-        lon: 111.705,
-        owner: String::new(),
-        recorder_id: String::new(),
-        stream_url: String::new(),
-    };
-    store.upsert_cameras(ctx, &[camera], 0).await.unwrap();
-    let id = store.camera(&device).await.unwrap().unwrap().id;
-    let plan = NewPlan {
-        name: "重点点位".into(),
-        unit_id: c01.id.0,
-        path: c01.path.0.clone(),
-        tier: "key".into(),
-        categories: String::new(),
-        interval_minutes: 30,
-        assignee_id: None,
-        created_by: commander.id.0,
-        now: 0,
-    };
-    let plan = store.insert_patrol_plan(ctx, &plan).await.unwrap();
-    let round = store.start_patrol_round(ctx, plan, commander.id.0, &c01.path.0, 0).await.unwrap();
-    let look = |finding: &str, fault: bool| NewEntry {
-        round_id: None,
-        camera_id: id,
-        user_id: commander.id.0,
-        finding: finding.into(),
-        fault,
-        note: "路口有人聚集争吵".into(),
-        now: 1,
-    };
-    let (seen, _) = store.record_entry(ctx, &look("seen", false)).await.unwrap();
-    let (_, repair) = store.record_entry(ctx, &look("no_picture", true)).await.unwrap();
-    (device, plan, round, seen, repair.unwrap())
 }
 
 /// A complete session for an account, as after its login (and second factor).

@@ -22,6 +22,7 @@ pub mod open311;
 pub mod org;
 pub mod outbox;
 pub mod registry;
+pub mod roster;
 pub mod routing;
 pub mod screening;
 pub mod search_feed;

@@ -43,10 +43,13 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         let instructions = demo::instructions::generate(&store, args.seed, fengqiao_store::now_ms()).await?;
         // The video patrol: cameras over the seed's categories, plans and the last hours' looks.
         let cameras = demo::cameras::generate(&store, args.seed, fengqiao_store::now_ms()).await?;
+        // The command room's roster, four weeks of it, and yesterday's handover.
+        let app = fengqiao_app::App::new(store.clone(), Default::default());
+        let shifts = demo::roster::generate(&app, &store, fengqiao_store::now_ms()).await?;
         let ctx = fengqiao_store::audit::AuditCtx::system("demo", "open311 demo client");
         store.add_open311_client_with_key(&ctx, "示例应用", &demo_open311_key(args.seed)).await?;
         println!(
-            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras in {:.1} s",
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras, {} shifts in {:.1} s",
             s.units,
             s.police_grids,
             s.grids,
@@ -59,6 +62,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
             s.matters,
             instructions,
             cameras,
+            shifts,
             started.elapsed().as_secs_f64()
         );
     } else {

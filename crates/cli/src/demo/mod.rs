@@ -11,6 +11,7 @@ pub mod lattice;
 pub mod matters;
 pub mod names;
 pub mod registry;
+pub mod roster;
 
 use fengqiao_domain::Phone;
 use fengqiao_domain::ids::UnitId;
@@ -80,6 +81,8 @@ pub const LOGINS: &[(&str, Role)] = &[
     ("auditor", Role::AuditAdmin),
     ("commander", Role::Commander),
     ("duty1", Role::DutyCommander),
+    // The next shift's duty commander, who signs duty1's handover.
+    ("duty2", Role::DutyCommander),
     ("desk1", Role::DeskOfficer),
     ("co01", Role::CommunityOfficer),
     ("go001", Role::GridOfficer),

@@ -15,6 +15,7 @@ mod oversight;
 mod people;
 mod registry;
 mod robots;
+mod roster;
 pub(crate) mod screening;
 mod session;
 mod video;
@@ -54,6 +55,8 @@ use utoipa::OpenApi;
         robots::create, robots::list, robots::disable, robots::deliveries,
         video::cameras, video::camera, video::status, video::coverage, video::plans, video::create_plan,
         video::start_round, video::round, video::finish_round, video::look, video::raise, video::repairs, video::fix,
+        roster::roster, roster::on_duty, roster::create_template, roster::rotate, roster::set_state, roster::swap,
+        roster::prepare, roster::handover, roster::sign,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -200,6 +203,15 @@ pub fn router() -> Router<AppState> {
         .route("/patrol-entries/{id}/matter", post(video::raise))
         .route("/camera-repairs", get(video::repairs))
         .route("/camera-repairs/{id}/fix", post(video::fix))
+        .route("/roster", get(roster::roster))
+        .route("/on-duty", get(roster::on_duty))
+        .route("/shift-templates", post(roster::create_template))
+        .route("/roster/rotations", post(roster::rotate))
+        .route("/shift-assignments/{id}/state", post(roster::set_state))
+        .route("/shift-assignments/{id}/swap", post(roster::swap))
+        .route("/handovers", post(roster::prepare))
+        .route("/handovers/{id}", get(roster::handover))
+        .route("/handovers/{id}/sign", post(roster::sign))
         .route("/residents", get(registry::search))
         .route("/households", get(registry::households))
         .route("/households/{code}", get(registry::household))

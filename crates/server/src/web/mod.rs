@@ -13,6 +13,7 @@ mod oversight;
 mod people;
 mod qr;
 mod registry;
+mod roster;
 pub mod templates;
 mod video;
 
@@ -46,6 +47,14 @@ pub fn router() -> Router<AppState> {
         .route("/instructions/new", get(instructions::new_page).post(instructions::create))
         .route("/instructions/{code}", get(instructions::detail))
         .route("/instructions/{code}/steps", post(instructions::step))
+        .route("/roster", get(roster::show))
+        .route("/roster/templates", post(roster::create_template))
+        .route("/roster/rotations", post(roster::rotate))
+        .route("/roster/assignments/{id}/state", post(roster::set_state))
+        .route("/roster/assignments/{id}/swap", post(roster::swap))
+        .route("/handovers", post(roster::prepare))
+        .route("/handovers/{id}", get(roster::handover))
+        .route("/handovers/{id}/sign", post(roster::sign))
         .route("/video", get(video::summary))
         .route("/video/cameras", get(video::cameras))
         .route("/video/cameras/{device_id}", get(video::camera_detail))
@@ -246,6 +255,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
         false,
     ),
     ("video", "/video", "nav_video", |a| a.may(Action::ViewCameras), false),
+    ("roster", "/roster", "nav_roster", |a| a.may(Action::ViewRoster), false),
     ("matters", "/matters", "nav_matters", |a| a.may(Action::ViewMatters), true),
     ("new_matter", "/matters/new", "new_matter", |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit), true),
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),

@@ -58,6 +58,8 @@ templates!(
     "cameras.html",
     "camera.html",
     "patrol_round.html",
+    "roster.html",
+    "handover.html",
 );
 
 fn lang_of(state: &State) -> Lang {
