@@ -8,8 +8,9 @@ let demo, browser;
 before(async () => { demo = await startDemo(); browser = await launch(); });
 after(async () => { await browser?.close(); demo?.stop(); });
 
-const EXPECTED_ROLES = ['sysadmin', 'secadmin', 'auditor', 'commander', 'duty1', 'desk1', 'co01', 'go001', 'gw001', 'med01', 'cs01', 'liaison1', 'street', 'cl01'];
+const EXPECTED_ROLES = ['sysadmin', 'secadmin', 'auditor', 'commander', 'duty1', 'duty2', 'desk1', 'co01', 'go001', 'gw001', 'med01', 'cs01', 'liaison1', 'street', 'cl01'];
 
+// One per role, and a second duty commander: the next shift's, who signs duty1's handover.
 test('the demo prints one login per role', () => {
   assert.deepEqual(Object.keys(demo.logins).sort(), [...EXPECTED_ROLES].sort());
   for (const admin of ['sysadmin', 'secadmin', 'auditor']) assert.match(demo.logins[admin].totp, /^[A-Z2-7]{32}$/);
