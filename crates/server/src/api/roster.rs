@@ -137,7 +137,7 @@ pub struct RotationOut {
 
 /// Fill a template's shifts for some days by rotation.
 #[utoipa::path(post, path = "/roster/rotations", tag = "command", request_body = RotationIn, security(("bearer" = [])),
-    responses((status = 201, body = RotationOut), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = RotationOut), (status = 403, body = ErrorBody), (status = 404, description = "no such template", body = ErrorBody)))]
 pub async fn rotate(
     State(state): State<AppState>,
     actor: Actor,

@@ -343,7 +343,7 @@ pub async fn create_plan(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RoundOut {
+pub struct PatrolRoundOut {
     pub id: i64,
     pub plan: i64,
     pub plan_name: String,
@@ -354,17 +354,17 @@ pub struct RoundOut {
     pub looked: i64,
     /// The plan's cameras, those still to look at first (most overdue first), each with its
     /// look in this round if any.
-    pub cameras: Vec<RoundCameraOut>,
+    pub cameras: Vec<PatrolRoundCameraOut>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct RoundCameraOut {
+pub struct PatrolRoundCameraOut {
     pub camera: CameraOut,
     pub entry: Option<EntryOut>,
 }
 
-fn round_out(r: RoundRow, cameras: Vec<(CameraRow, Option<EntryRow>)>) -> RoundOut {
-    RoundOut {
+fn round_out(r: RoundRow, cameras: Vec<(CameraRow, Option<EntryRow>)>) -> PatrolRoundOut {
+    PatrolRoundOut {
         id: r.id,
         plan: r.plan_id,
         plan_name: r.plan_name,
@@ -374,19 +374,19 @@ fn round_out(r: RoundRow, cameras: Vec<(CameraRow, Option<EntryRow>)>) -> RoundO
         looked: r.looked,
         cameras: cameras
             .into_iter()
-            .map(|(c, e)| RoundCameraOut { camera: camera_out(c), entry: e.map(entry_out) })
+            .map(|(c, e)| PatrolRoundCameraOut { camera: camera_out(c), entry: e.map(entry_out) })
             .collect(),
     }
 }
 
 /// Start a round of a plan (or go on with the caller's open round of it).
 #[utoipa::path(post, path = "/patrol-plans/{id}/rounds", tag = "video", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 201, body = RoundOut), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = PatrolRoundOut), (status = 403, body = ErrorBody)))]
 pub async fn start_round(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<(StatusCode, Json<RoundOut>)> {
+) -> AppResult<(StatusCode, Json<PatrolRoundOut>)> {
     let round = app::start_round(&state, &actor, id).await?;
     let v = app::round(&state, &actor, round).await?;
     Ok((StatusCode::CREATED, Json(round_out(v.round, v.cameras))))
@@ -394,12 +394,12 @@ pub async fn start_round(
 
 /// A round and its cameras.
 #[utoipa::path(get, path = "/patrol-rounds/{id}", tag = "video", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RoundOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PatrolRoundOut), (status = 404, body = ErrorBody)))]
 pub async fn round(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<RoundOut>> {
+) -> AppResult<Json<PatrolRoundOut>> {
     let v = app::round(&state, &actor, id).await?;
     Ok(Json(round_out(v.round, v.cameras)))
 }
@@ -430,7 +430,7 @@ pub struct LookIn {
 
 /// Log a look at a camera. A fault (no_picture, blurred, moved) opens a repair task.
 #[utoipa::path(post, path = "/patrol-entries", tag = "video", request_body = LookIn, security(("bearer" = [])),
-    responses((status = 201, body = EntryOut), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = EntryOut), (status = 403, body = ErrorBody), (status = 404, description = "no such camera (or not one the caller may see)", body = ErrorBody)))]
 pub async fn look(
     State(state): State<AppState>,
     actor: Actor,
