@@ -407,7 +407,8 @@ pub async fn matter_timeline(app: &App, matter_id: i64) -> Result<Vec<(String, S
 }
 
 /// Escalate every instruction overdue at `now` and not escalated yet: the timeline and the
-/// outbox name the recipient unit's leaders, and the notice goes to the recipient again.
+/// outbox name the recipient unit's leaders and the duty commander on duty now, and the
+/// notice goes to the recipient again.
 /// How many were escalated.
 pub async fn escalate_overdue(app: &App, now: i64) -> Result<usize> {
     let mut n = 0;
@@ -416,7 +417,14 @@ pub async fn escalate_overdue(app: &App, now: i64) -> Result<usize> {
         if !rules::escalates(status, &deadlines(&r), now, r.escalated_at.is_some()) {
             continue;
         }
-        let leaders = app.store.unit_leaders(&r.path, r.recipient_user_id).await?;
+        // The unit's leaders, and the duty commander on duty now (the roster decides who
+        // is told).
+        let mut leaders = app.store.unit_leaders(&r.path, r.recipient_user_id).await?;
+        for d in app.store.on_duty_over(&r.path, "duty_commander", now).await? {
+            if !leaders.contains(&d) && r.recipient_username.as_deref() != Some(d.0.as_str()) {
+                leaders.push(d);
+            }
+        }
         let names: Vec<&str> = leaders.iter().map(|l| l.1.as_str()).collect();
         let note = if names.is_empty() {
             "逾期未反馈，已重新下发".to_string()

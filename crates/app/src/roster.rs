@@ -120,6 +120,7 @@ pub struct RotationIn {
 /// already on a shift are left as they are).
 pub async fn rotate(app: &App, actor: &Actor, r: &RotationIn) -> Result<usize> {
     let t = template(app, actor, r.template, Action::ManageRoster).await?;
+    let post = Post::parse(&t.post).unwrap_or(Post::Dispatch);
     let mut errors = vec![];
     let from = rules::day_start(&r.from);
     if from.is_none() {
@@ -140,6 +141,9 @@ pub async fn rotate(app: &App, actor: &Actor, r: &RotationIn) -> Result<usize> {
     let mut ids = vec![];
     for (i, name) in r.people.iter().enumerate().take(50) {
         match app.store.user_by_username(name.trim()).await {
+            Ok(u) if !u.disabled && actor.jurisdiction().covers(&u.unit_path) && !post.taken_by(&u.roles) => {
+                errors.push(FieldError::new(format!("people[{i}]"), format!("\"{name}\" does not stand this post")))
+            }
             Ok(u) if !u.disabled && actor.jurisdiction().covers(&u.unit_path) => {
                 if ids.contains(&u.id.0) {
                     errors.push(FieldError::new(format!("people[{i}]"), format!("\"{name}\" is listed twice")));
@@ -231,8 +235,12 @@ pub async fn set_state(app: &App, actor: &Actor, id: i64, state: &str, note: &st
     let Some(to) = AssignmentState::parse(state).filter(|s| *s != AssignmentState::Swapped) else {
         return Err(Error::field("state", "confirmed, done or no_show (a swap names who takes the shift)"));
     };
-    if !(manager || to == AssignmentState::Confirmed) {
-        return Err(Error::denied("only the roster's makers record attendance; you may confirm your own shifts"));
+    // A shift is confirmed by its person; attendance is recorded by the roster's makers.
+    if to == AssignmentState::Confirmed && !own {
+        return Err(Error::denied("only the person on the shift confirms it"));
+    }
+    if to != AssignmentState::Confirmed && !manager {
+        return Err(Error::denied("only the roster's makers record attendance"));
     }
     if note.chars().count() > 200 {
         return Err(Error::field("note", "at most 200 characters"));
@@ -255,9 +263,19 @@ pub async fn swap(app: &App, actor: &Actor, id: i64, with: &str) -> Result<i64> 
         return Err(Error::denied("only the shift's person or the roster's makers swap it"));
     }
     let other = match app.store.user_by_username(with.trim()).await {
-        Ok(u) if !u.disabled && UnitPath(a.path.clone()).covers(&u.unit_path) && Some(u.id.0) != a.user_id => u,
+        Ok(u)
+            if !u.disabled
+                && UnitPath(a.path.clone()).covers(&u.unit_path)
+                && Some(u.id.0) != a.user_id
+                && Post::parse(&a.post).is_some_and(|p| p.taken_by(&u.roles)) =>
+        {
+            u
+        }
         Ok(_) | Err(fengqiao_store::StoreError::NotFound) => {
-            return Err(Error::field("with", format!("no other account \"{}\" of the roster's unit", with.trim())));
+            return Err(Error::field(
+                "with",
+                format!("no other account \"{}\" of the roster's unit that stands this post", with.trim()),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -398,7 +416,7 @@ pub async fn sheet(app: &App, path: &str, shift: (i64, i64), next_end: i64, now:
     }
     let due_next = app
         .store
-        .matters_due_between(path, shift.1, next_end, SHEET_MAX)
+        .matters_due_before(path, next_end, SHEET_MAX)
         .await?
         .into_iter()
         .map(|(code, kind, grid, due_at)| SheetMatter { code, kind, grid, due_at })
@@ -424,25 +442,41 @@ pub async fn prepare_handover(app: &App, actor: &Actor, note: &str) -> Result<i6
         return Err(Error::field("note", "at most 1000 characters"));
     }
     let now = app.clock.now();
-    let path = &actor.jurisdiction().0;
-    let Some((shift, starts, ends)) = app.store.shift_at(path, Post::DutyCommander.as_str(), now).await? else {
-        return Err(Error::Conflict { field: None, message: "no duty commander's shift is under way".into() });
-    };
-    let on = app.store.shift_people(shift).await?.iter().any(|(id, _)| *id == actor.user.id.0);
-    if !on && !actor.can(Action::ManageRoster, actor.jurisdiction()) {
-        return Err(Error::denied("the duty commander on the shift prepares its handover"));
+    let manager = actor.can(Action::ManageRoster, actor.jurisdiction());
+    // The duty commander's shift under way that the actor is on (or, for a chief, the
+    // latest one under way in their jurisdiction).
+    let mut chosen = None;
+    for s in app.store.shifts_under_way(&actor.jurisdiction().0, Post::DutyCommander.as_str(), now).await? {
+        if app.store.shift_people(s.0).await?.iter().any(|(id, _)| *id == actor.user.id.0) {
+            chosen = Some(s);
+            break;
+        }
+        if manager && chosen.is_none() {
+            chosen = Some(s);
+        }
     }
-    let next = app.store.shift_at(path, Post::DutyCommander.as_str(), ends).await?;
-    let sheet = sheet(app, path, (starts, ends), next.map_or(ends + DAY, |n| n.2), now).await?;
+    let Some((shift, starts, ends, template, path)) = chosen else {
+        return Err(if manager {
+            Error::Conflict { field: None, message: "no duty commander's shift is under way".into() }
+        } else {
+            Error::denied("the duty commander on the shift prepares its handover")
+        });
+    };
+    // The next shift of the same roster; the sheet covers that roster's unit.
+    let next = app.store.next_shift(template, ends).await?;
+    let sheet = sheet(app, &path, (starts, ends), next.map_or(ends + DAY, |n| n.2), now).await?;
     let json = serde_json::to_string(&sheet).map_err(|e| Error::Internal(e.into()))?;
     let ctx = actor.audit_ctx("handover");
     match app
         .store
-        .prepare_handover(&ctx, shift, next.map(|n| n.0), path, &json, note.trim(), actor.user.id.0, now)
+        .prepare_handover(&ctx, shift, next.map(|n| n.0), &path, &json, note.trim(), actor.user.id.0, now)
         .await
     {
-        Err(fengqiao_store::StoreError::Conflict { .. }) => {
+        Err(fengqiao_store::StoreError::Conflict { constraint }) if constraint == "handover_signed" => {
             Err(Error::Conflict { field: None, message: "this shift's handover is signed already".into() })
+        }
+        Err(fengqiao_store::StoreError::Conflict { .. }) => {
+            Err(Error::Conflict { field: None, message: "prepared meanwhile; open the roster again".into() })
         }
         other => Ok(other?),
     }
@@ -489,6 +523,9 @@ pub async fn handover(app: &App, actor: &Actor, id: i64) -> Result<HandoverView>
 /// Sign a handover: as the outgoing duty commander, then as the incoming one.
 pub async fn sign(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let v = handover(app, actor, id).await?;
+    if !Post::DutyCommander.taken_by(actor.roles()) {
+        return Err(Error::denied("duty commanders sign handovers"));
+    }
     let incoming = match (v.may_sign_out, v.may_sign_in) {
         (true, _) => false,
         (false, true) => true,
@@ -500,9 +537,10 @@ pub async fn sign(app: &App, actor: &Actor, id: i64) -> Result<()> {
     };
     let ctx = actor.audit_ctx("handover signature");
     match app.store.sign_handover(&ctx, id, actor.user.id.0, incoming, app.clock.now()).await {
-        Err(fengqiao_store::StoreError::Conflict { .. }) => {
-            Err(Error::Conflict { field: None, message: "signed meanwhile; reload the sheet".into() })
-        }
+        Err(fengqiao_store::StoreError::Conflict { .. }) => Err(Error::Conflict {
+            field: None,
+            message: "signed meanwhile, or by the same person on both sides; reload the sheet".into(),
+        }),
         other => Ok(other?),
     }
 }

@@ -54,6 +54,10 @@ pub enum Section {
     FollowUpsDue { rows: Vec<DueRow>, total: i64 },
     /// Households with someone in care not visited lately.
     VisitsDue { households: Vec<VisitDue>, total: i64 },
+    /// One's own shifts under way or in the next week, soonest first (to confirm, to work).
+    Shifts { shifts: Vec<crate::roster::RosterRow>, total: i64 },
+    /// Patrol plans of one's own (or nobody's) whose next round is due, most overdue first.
+    RoundsDue { plans: Vec<crate::video::PlanRow>, total: i64 },
 }
 
 impl Section {
@@ -68,6 +72,8 @@ impl Section {
             Section::Overdue { .. } => "overdue",
             Section::FollowUpsDue { .. } => "follow_ups_due",
             Section::VisitsDue { .. } => "visits_due",
+            Section::Shifts { .. } => "shifts",
+            Section::RoundsDue { .. } => "rounds_due",
         }
     }
 
@@ -82,7 +88,9 @@ impl Section {
             | Section::OpenMatters { total, .. }
             | Section::Overdue { total, .. }
             | Section::FollowUpsDue { total, .. }
-            | Section::VisitsDue { total, .. } => *total,
+            | Section::VisitsDue { total, .. }
+            | Section::Shifts { total, .. }
+            | Section::RoundsDue { total, .. } => *total,
         }
     }
 
@@ -96,6 +104,8 @@ impl Section {
             Section::Overdue { rows, .. } => rows.is_empty(),
             Section::FollowUpsDue { rows, .. } => rows.is_empty(),
             Section::VisitsDue { households, .. } => households.is_empty(),
+            Section::Shifts { shifts, .. } => shifts.is_empty(),
+            Section::RoundsDue { plans, .. } => plans.is_empty(),
         }
     }
 }
@@ -155,6 +165,32 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
         let (items, total) = crate::instructions::to_act_on(app, actor, SECTION_ITEMS).await?;
         if total > 0 {
             wb.sections.push(Section::Instructions { items, total });
+        }
+    }
+    // The command room's own shifts, and the video desk's rounds due: shown when there are any.
+    if actor.may(Action::ViewRoster) {
+        let shifts = app.store.my_shifts(actor.user.id.0, now, now + 7 * DAY_MS, 50).await?;
+        if !shifts.is_empty() {
+            let total = shifts.len() as i64;
+            wb.sections
+                .push(Section::Shifts { shifts: shifts.into_iter().take(SECTION_ITEMS as usize).collect(), total });
+        }
+    }
+    if actor.may(Action::PatrolCameras) {
+        let me = actor.user.username.as_str();
+        let mut due: Vec<crate::video::PlanRow> = app
+            .store
+            .patrol_plans(&path)
+            .await?
+            .into_iter()
+            .filter(|p| p.assignee_username.as_deref().is_none_or(|a| a == me))
+            .filter(|p| p.last_round_at.is_none_or(|t| t + p.interval_minutes * 60_000 <= now))
+            .collect();
+        due.sort_by_key(|p| p.last_round_at.map_or(i64::MIN, |t| t + p.interval_minutes * 60_000));
+        if !due.is_empty() {
+            let total = due.len() as i64;
+            due.truncate(SECTION_ITEMS as usize);
+            wb.sections.push(Section::RoundsDue { plans: due, total });
         }
     }
 

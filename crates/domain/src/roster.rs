@@ -41,6 +41,21 @@ impl AssignmentState {
     }
 }
 
+impl Post {
+    /// Whether a person with these roles may stand this post: a commander's post a
+    /// commander; a duty commander's a duty commander (or a commander); a desk a desk
+    /// officer (or one of the chiefs).
+    pub fn taken_by(self, roles: &[crate::role::Role]) -> bool {
+        use crate::role::Role;
+        let any = |rs: &[Role]| roles.iter().any(|r| rs.contains(r));
+        match self {
+            Post::Commander => any(&[Role::Commander]),
+            Post::DutyCommander => any(&[Role::DutyCommander, Role::Commander]),
+            _ => any(&[Role::DeskOfficer, Role::DutyCommander, Role::Commander]),
+        }
+    }
+}
+
 const MIN: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MIN;
 const CHINA: i64 = 8 * 60 * MIN;
@@ -96,6 +111,15 @@ mod tests {
         assert_eq!(day_of(s), day);
         assert_eq!(day_of(day - 1), day - DAY, "a minute before midnight is the day before");
         assert!(day_start("2026-02-30").is_none());
+    }
+
+    #[test]
+    fn posts_are_stood_by_their_roles() {
+        use crate::role::Role;
+        assert!(Post::DutyCommander.taken_by(&[Role::DutyCommander]));
+        assert!(!Post::DutyCommander.taken_by(&[Role::DeskOfficer]));
+        assert!(Post::Video.taken_by(&[Role::DeskOfficer]) && !Post::Video.taken_by(&[Role::GridWorker]));
+        assert!(!Post::Commander.taken_by(&[Role::DutyCommander]));
     }
 
     #[test]

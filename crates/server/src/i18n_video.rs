@@ -94,6 +94,10 @@ pub const VIDEO: &[(&str, &str, &str)] = &[
 /// The roster's and the handover's words. (key, zh-CN, en)
 pub const ROSTER: &[(&str, &str, &str)] = &[
     ("nav_roster", "值班表", "Roster"),
+    ("wb_shifts", "我的班次", "My shifts"),
+    ("wb_none_shifts", "近一周没有您的班次。", "No shifts of yours this week."),
+    ("wb_rounds_due", "到期的视频巡查", "Video patrol rounds due"),
+    ("wb_none_rounds_due", "没有到期的巡查。", "No rounds due."),
     ("ro_weeks", "周次", "Weeks"),
     ("ro_prev_week", "上一周", "Previous week"),
     ("ro_this_week", "本周", "This week"),

@@ -38,6 +38,7 @@ fn today(w: &World) -> String {
 async fn duty_roster(w: &World, cmd: &str) -> i64 {
     add_user(w, "dutya", Role::DutyCommander).await;
     add_user(w, "dutyb", Role::DutyCommander).await;
+    add_user(w, "dutyc", Role::DutyCommander).await;
     add_user(w, "deska", Role::DeskOfficer).await;
     let t = json!({"post": "duty_commander", "name": "值班指挥长", "start": "00:00", "duration_minutes": 1440,
                    "min_people": 1, "max_people": 1});
@@ -96,12 +97,15 @@ async fn a_roster_is_made_kept_and_swapped(db: &TestDb) {
     assert_eq!(w.post_json(&url, Some(&cmd), &state("no_show")).await.status, 409, "done stays done");
     assert_eq!(w.post_json(&url, Some(&cmd), &state("late")).await.status, 422);
 
-    // dutyb swaps tomorrow's shift to deska: both in one step.
+    // dutyb swaps tomorrow's shift to dutyc (a desk officer does not stand a duty
+    // commander's post): both in one step.
     let second = days[1]["assignment"].as_i64().unwrap();
     let swap = |with: &str| json!({"with": with}).to_string();
     let r = w.post_json(&format!("/api/v1/shift-assignments/{second}/swap"), Some(&b), &swap("nobody")).await;
     assert_eq!(r.status, 422, "{}", r.body);
     let r = w.post_json(&format!("/api/v1/shift-assignments/{second}/swap"), Some(&b), &swap("deska")).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = w.post_json(&format!("/api/v1/shift-assignments/{second}/swap"), Some(&b), &swap("dutyc")).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let days = roster(&w, &cmd).await;
     let tomorrow: Vec<(&str, &str)> = days
@@ -109,9 +113,24 @@ async fn a_roster_is_made_kept_and_swapped(db: &TestDb) {
         .filter(|d| d["starts_at"] == days[1]["starts_at"])
         .map(|d| (d["username"].as_str().unwrap(), d["state"].as_str().unwrap()))
         .collect();
-    assert_eq!(tomorrow, [("dutyb", "swapped"), ("deska", "assigned")]);
+    assert_eq!(tomorrow, [("dutyb", "swapped"), ("dutyc", "assigned")]);
+    // A chief records attendance but does not confirm another's shift.
+    let third = days[2]["assignment"].as_i64().unwrap();
+    let r = w.post_json(&format!("/api/v1/shift-assignments/{third}/state"), Some(&cmd), &state("confirmed")).await;
+    assert_eq!(r.status, 403, "{}", r.body);
     let r = w.post_json(&format!("/api/v1/shift-assignments/{second}/swap"), Some(&b), &swap("dutya")).await;
     assert_eq!(r.status, 409, "a swapped shift is not swapped again: {}", r.body);
+    // The workbench shows one's own shifts: dutya today's (done now, so gone) and the one
+    // after tomorrow; dutyc the one swapped to them.
+    let wb = w.get("/api/v1/workbench", Some(&w.token("dutyc").await)).await.json();
+    let shifts =
+        wb["sections"].as_array().unwrap().iter().find(|s| s["code"] == "shifts").expect("a shifts section").clone();
+    assert_eq!(shifts["total"], 1, "{shifts}");
+    assert_eq!(shifts["items"][0]["status"], "assigned");
+    let wb = w.get("/api/v1/workbench", Some(&a)).await.json();
+    let shifts =
+        wb["sections"].as_array().unwrap().iter().find(|s| s["code"] == "shifts").expect("a shifts section").clone();
+    assert_eq!(shifts["total"], 1, "today's is done; the one after tomorrow remains: {shifts}");
     // Who is on duty now: dutya.
     let now: Vec<String> = w
         .get("/api/v1/on-duty", Some(&cmd))
@@ -212,4 +231,36 @@ async fn the_handover_sheet_says_what_the_data_says(db: &TestDb) {
     assert!(roster_page.body.contains(&format!("/handovers/{id}")), "listed on the roster page");
 }
 
-contract_tests!(a_roster_is_made_kept_and_swapped, the_handover_sheet_says_what_the_data_says);
+/// Who is on duty decides who is told: an overdue instruction goes up to its unit's leaders
+/// and to the duty commander on duty at that moment — not to the one whose shift is over.
+async fn an_overdue_instruction_reaches_the_duty_commander_on_duty(db: &TestDb) {
+    let w = world(db).await;
+    let cmd = w.token("commander").await;
+    duty_roster(&w, &cmd).await;
+    let due = (chrono::Utc::now() + chrono::Duration::minutes(40))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let i = json!({"title": "上门核查", "body": "核查楼道堆物情况。", "to_user": "gw1", "ack_within_minutes": 10, "report_due": due});
+    let r = w.post_json("/api/v1/instructions", Some(&cmd), &i.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let code = r.json()["code"].as_str().unwrap().to_string();
+    let clock = &w.state.app.clock;
+    clock.advance(45 * 60_000);
+    assert_eq!(fengqiao_app::instructions::escalate_overdue(&w.state.app, clock.now()).await.unwrap(), 1);
+    let events = w.store.outbox_after(0, 1000).await.unwrap();
+    let up = events.iter().find(|e| e.topic == "instruction.escalated" && e.object_id == code).expect("escalated");
+    let payload: Value = serde_json::from_str(&up.payload).unwrap();
+    let leaders: Vec<&str> = payload["leaders"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    // Whoever's shift it is at that moment (dutya's today, dutyb's after midnight).
+    let on = w.get("/api/v1/on-duty", Some(&cmd)).await.json()[0]["username"].as_str().unwrap().to_string();
+    let off = if on == "dutya" { "dutyb" } else { "dutya" };
+    assert!(leaders.contains(&"co01") && leaders.contains(&on.as_str()), "{leaders:?}");
+    assert!(!leaders.contains(&off), "the duty commander off duty is not told: {leaders:?}");
+}
+
+contract_tests!(
+    a_roster_is_made_kept_and_swapped,
+    the_handover_sheet_says_what_the_data_says,
+    an_overdue_instruction_reaches_the_duty_commander_on_duty
+);

@@ -88,6 +88,11 @@ async fn the_registry_is_imported_whole_or_not_at_all(db: &TestDb) {
     let listed = w.get("/api/v1/cameras", Some(&co)).await.json();
     assert_eq!(listed["total"], 2, "{listed}");
     assert_error_body(&w.get("/api/v1/cameras/33068100001320000003", Some(&co)).await, 404, "not_found");
+    // The stream address (it may carry the recorder's credentials) is for those who patrol.
+    let c = w.get("/api/v1/cameras/33068100001320000001", Some(&co)).await.json();
+    assert_eq!((c["name"].as_str(), c["stream_url"].as_str()), (Some("府前街与新华路口"), Some("")), "{c}");
+    let c = w.get("/api/v1/cameras/33068100001320000001", Some(&cmd)).await.json();
+    assert_eq!(c["stream_url"], "rtsp://10.1.1.1:554/ch1");
     let gw = w.token("gw1").await;
     assert_eq!(w.get("/api/v1/cameras", Some(&gw)).await.status, 403);
     assert_eq!(import(&w, &co, GOOD).await.status, 403, "viewing is not keeping the registry");
@@ -129,15 +134,24 @@ async fn key_cameras_are_covered_round_by_round(db: &TestDb) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let plan = r.json()["id"].as_i64().unwrap();
+    // Due on the workbench until a round of it starts.
+    let due = |wb: Value| wb["sections"].as_array().unwrap().iter().find(|s| s["code"] == "rounds_due").cloned();
+    let wb = w.get("/api/v1/workbench", Some(&cmd)).await.json();
+    assert_eq!(due(wb).expect("a round is due")["items"][0]["code"], plan.to_string());
     let r = w.post_json(&format!("/api/v1/patrol-plans/{plan}/rounds"), Some(&cmd), "").await;
     assert_eq!(r.status, 201, "{}", r.body);
     let round = r.json();
     let id = round["id"].as_i64().unwrap();
     assert_eq!(round["cameras"].as_array().unwrap().len(), 2, "only the key cameras: {round}");
+    assert!(due(w.get("/api/v1/workbench", Some(&cmd)).await.json()).is_none(), "the round started");
     // Starting again goes on with the same round.
     let again = w.post_json(&format!("/api/v1/patrol-plans/{plan}/rounds"), Some(&cmd), "").await.json();
     assert_eq!(again["id"].as_i64(), Some(id));
 
+    // A camera outside the plan (an ordinary one) is not looked at in its round.
+    let r = look(&w, &cmd, json!({"round": id, "device_id": "33068100001320000003", "finding": "fine"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("not in the round's plan"), "{}", r.body);
     // The first camera is fine: covered again for the next half hour.
     let r = look(&w, &cmd, json!({"round": id, "device_id": "33068100001320000001", "finding": "fine"})).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -259,6 +273,16 @@ async fn the_pages_show_the_patrol(db: &TestDb) {
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(r.headers.get("location").unwrap(), &format!("/video/rounds/{id}#next"));
+    // A device ID with a stray character is no device: nothing logged, no broken redirect.
+    let r = w
+        .post_body(
+            "/video/cameras/33068100001320000002%0A/looks",
+            Some(&cmd),
+            "application/x-www-form-urlencoded",
+            "finding=fine&note=",
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
     let page = w.get(&round, Some(&cmd)).await;
     assert!(page.body.contains("data-testid=\"looked\""), "the look shows in the round");
     let cams = w.get("/video/cameras?tier=key", Some(&cmd)).await;

@@ -166,7 +166,17 @@ impl Store {
                     .await?
                 }
             };
+            // Up to the template's most people on a shift, whoever is already on it.
+            let mut on_shift: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM shift_assignments WHERE shift_id = $1 AND state IN ('assigned', 'confirmed', 'done')",
+            )
+            .bind(shift)
+            .fetch_one(&mut *tx)
+            .await?;
             for user in people {
+                if on_shift >= t.max_people {
+                    break;
+                }
                 let on: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM shift_assignments WHERE shift_id = $1 AND user_id = $2")
                         .bind(shift)
@@ -181,6 +191,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                     made += 1;
+                    on_shift += 1;
                 }
             }
         }
@@ -216,20 +227,66 @@ impl Store {
         .await?)
     }
 
+    /// A person's shifts still to work (expected) that are under way or begin before
+    /// `until`, soonest first.
+    pub async fn my_shifts(&self, user_id: i64, now: i64, until: i64, limit: i64) -> StoreResult<Vec<RosterRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{ROSTER} WHERE a.user_id = $1 AND a.state IN ('assigned', 'confirmed') AND s.ends_at > $2 \
+             AND s.starts_at < $3 ORDER BY s.starts_at, s.id LIMIT $4"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The people on duty now on a post whose roster covers `path` (a shift's unit at or
+    /// above it): (username, display name).
+    pub async fn on_duty_over(&self, path: &str, post: &str, now: i64) -> StoreResult<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT u.username, u.display_name FROM shifts s JOIN shift_assignments a ON a.shift_id = s.id \
+             JOIN users u ON u.id = a.user_id WHERE $1 LIKE s.path || '%' AND s.post = $2 AND s.starts_at <= $3 \
+             AND s.ends_at > $3 AND a.state IN ('assigned', 'confirmed', 'done') AND u.disabled = 0 ORDER BY u.username",
+        )
+        .bind(path)
+        .bind(post)
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// One assignment.
     pub async fn shift_assignment(&self, id: i64) -> StoreResult<Option<RosterRow>> {
         Ok(sqlx::query_as(&format!("{ROSTER} WHERE a.id = $1")).bind(id).fetch_optional(&self.read).await?)
     }
 
-    /// The shifts of a template-post around a moment: the one `at` falls in and the next one
-    /// after it (for a handover), for the post under a path.
-    pub async fn shift_at(&self, path: &str, post: &str, at: i64) -> StoreResult<Option<(i64, i64, i64)>> {
+    /// The shifts of a post under way at `at` under a path, latest start first: (shift id,
+    /// starts, ends, template id, path).
+    pub async fn shifts_under_way(
+        &self,
+        path: &str,
+        post: &str,
+        at: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64, i64, String)>> {
         Ok(sqlx::query_as(
-            "SELECT id, starts_at, ends_at FROM shifts WHERE path LIKE $1 AND post = $2 AND starts_at <= $3 AND ends_at > $3 \
-             ORDER BY starts_at DESC, id LIMIT 1",
+            "SELECT id, starts_at, ends_at, template_id, path FROM shifts WHERE path LIKE $1 AND post = $2 \
+             AND starts_at <= $3 AND ends_at > $3 ORDER BY starts_at DESC, id LIMIT 50",
         )
         .bind(under(path))
         .bind(post)
+        .bind(at)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The next shift of a template starting at or after `at`: (shift id, starts, ends).
+    pub async fn next_shift(&self, template_id: i64, at: i64) -> StoreResult<Option<(i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, starts_at, ends_at FROM shifts WHERE template_id = $1 AND starts_at >= $2 ORDER BY starts_at, id LIMIT 1",
+        )
+        .bind(template_id)
         .bind(at)
         .fetch_optional(&self.read)
         .await?)
@@ -410,7 +467,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let sql = if incoming {
             "UPDATE handovers SET incoming_id = $1, incoming_signed_at = $2 WHERE id = $3 \
-             AND outgoing_signed_at IS NOT NULL AND incoming_signed_at IS NULL"
+             AND outgoing_signed_at IS NOT NULL AND incoming_signed_at IS NULL AND outgoing_id <> $1"
         } else {
             "UPDATE handovers SET outgoing_id = $1, outgoing_signed_at = $2 WHERE id = $3 AND outgoing_signed_at IS NULL"
         };
@@ -446,22 +503,20 @@ impl Store {
         .await?)
     }
 
-    /// Open matters under a path whose response deadline falls in [from, to): (code, kind,
-    /// grid name, due at).
-    pub async fn matters_due_between(
+    /// Open matters under a path due before `to` (those overdue already among them, first):
+    /// (code, kind, grid name, due at).
+    pub async fn matters_due_before(
         &self,
         path: &str,
-        from: i64,
         to: i64,
         limit: i64,
     ) -> StoreResult<Vec<(String, String, String, i64)>> {
         Ok(sqlx::query_as(
             "SELECT m.code, m.kind, g.name, m.resolve_due_at FROM matters m JOIN units g ON g.id = m.grid_id \
-             WHERE g.path LIKE $1 AND m.status <> 'closed' AND m.resolve_due_at >= $2 AND m.resolve_due_at < $3 \
-             ORDER BY m.resolve_due_at LIMIT $4",
+             WHERE g.path LIKE $1 AND m.status <> 'closed' AND m.resolve_due_at < $2 \
+             ORDER BY m.resolve_due_at LIMIT $3",
         )
         .bind(under(path))
-        .bind(from)
         .bind(to)
         .bind(limit)
         .fetch_all(&self.read)

@@ -60,6 +60,8 @@ pub struct CameraFilter {
     /// Under this path (the viewer's jurisdiction, or a narrower unit).
     pub under: String,
     pub category: Option<String>,
+    /// Any of these categories (none: all).
+    pub categories: Vec<String>,
     pub tier: Option<String>,
     pub status: Option<String>,
     /// Only online cameras whose look is overdue at this time.
@@ -309,6 +311,12 @@ impl Store {
                 cond.push(format!("{col} = ${}", binds.len()));
             }
         }
+        if !f.categories.is_empty() {
+            let start = binds.len() + 1;
+            binds.extend(f.categories.iter().cloned());
+            let marks: Vec<String> = (start..=binds.len()).map(|i| format!("${i}")).collect();
+            cond.push(format!("c.category IN ({})", marks.join(", ")));
+        }
         if let Some(t) = &f.text {
             binds.push(like(t));
             let n = binds.len();
@@ -437,7 +445,8 @@ impl Store {
         Ok(sqlx::query_as(&format!("{PLAN} WHERE p.id = $1")).bind(id).fetch_optional(&self.read).await?)
     }
 
-    /// Start a round of a plan; its id.
+    /// Start a round of a plan, or go on with the person's open one (one open round per plan
+    /// and person, by a unique index); its id.
     pub async fn start_patrol_round(
         &self,
         ctx: &AuditCtx,
@@ -447,15 +456,27 @@ impl Store {
         now: i64,
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO patrol_rounds (plan_id, user_id, path, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO patrol_rounds (plan_id, user_id, path, started_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(plan_id)
         .bind(user_id)
         .bind(path)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(id) = id else {
+            drop(tx);
+            let open: i64 = sqlx::query_scalar(
+                "SELECT id FROM patrol_rounds WHERE plan_id = $1 AND user_id = $2 AND finished_at IS NULL",
+            )
+            .bind(plan_id)
+            .bind(user_id)
+            .fetch_one(&self.write)
+            .await?;
+            return Ok(open);
+        };
         audit::append(&mut tx, ctx, &AuditEvent::new("patrol_round.start", "patrol_round", id, Outcome::Success))
             .await?;
         tx.commit().await?;
@@ -519,18 +540,27 @@ impl Store {
             match open {
                 Some(id) => Some(id),
                 None => {
-                    let id: i64 = sqlx::query_scalar(
+                    // Two faults found at once open one task: the second joins the first.
+                    let id: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO camera_repairs (camera_id, path, finding, note, opened_by, opened_at) \
-                         SELECT id, path, $2, $3, $4, $5 FROM cameras WHERE id = $1 RETURNING id",
+                         SELECT id, path, $2, $3, $4, $5 FROM cameras WHERE id = $1 ON CONFLICT DO NOTHING RETURNING id",
                     )
                     .bind(e.camera_id)
                     .bind(&e.finding)
                     .bind(&e.note)
                     .bind(e.user_id)
                     .bind(e.now)
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
-                    Some(id)
+                    match id {
+                        Some(id) => Some(id),
+                        None => {
+                            sqlx::query_scalar("SELECT id FROM camera_repairs WHERE camera_id = $1 AND status = 'open'")
+                                .bind(e.camera_id)
+                                .fetch_optional(&mut *tx)
+                                .await?
+                        }
+                    }
                 }
             }
         } else {
@@ -590,6 +620,31 @@ impl Store {
             .bind(round_id)
             .fetch_all(&self.read)
             .await?)
+    }
+
+    /// Claim a look for raising a matter from it: `false` if a matter was raised from it or
+    /// is being raised (a claim older than five minutes has lapsed).
+    pub async fn claim_entry(&self, entry_id: i64, now: i64) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE patrol_entries SET matter_claimed_at = $1 WHERE id = $2 AND matter_id IS NULL \
+             AND (matter_claimed_at IS NULL OR matter_claimed_at < $3)",
+        )
+        .bind(now)
+        .bind(entry_id)
+        .bind(now - 5 * 60_000)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Give a claim up (the matter could not be raised).
+    pub async fn release_entry(&self, entry_id: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE patrol_entries SET matter_claimed_at = NULL WHERE id = $1 AND matter_id IS NULL")
+            .bind(entry_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     /// Tie a matter raised from a look to its entry; `Conflict` if one already is.

@@ -27,8 +27,8 @@ pub const ROUND_CAMERAS_MAX: i64 = 2_000;
 
 /// A unit of the viewer's jurisdiction named by code (or the whole jurisdiction): its path.
 async fn area(app: &App, actor: &Actor, unit: Option<&str>, action: Action) -> Result<UnitPath> {
+    actor.authorize(app, action, actor.jurisdiction(), ("cameras", "view")).await?;
     let Some(code) = unit.map(str::trim).filter(|c| !c.is_empty()) else {
-        actor.authorize(app, action, actor.jurisdiction(), ("cameras", "view")).await?;
         return Ok(actor.jurisdiction().clone());
     };
     let u = match app.store.unit_by_code(code).await {
@@ -37,7 +37,6 @@ async fn area(app: &App, actor: &Actor, unit: Option<&str>, action: Action) -> R
         Err(e) => return Err(e.into()),
     };
     if !actor.can(action, &u.path) {
-        actor.authorize(app, action, actor.jurisdiction(), ("cameras", "view")).await?;
         return Err(Error::field("unit", "outside your jurisdiction"));
     }
     Ok(u.path)
@@ -51,9 +50,20 @@ async fn hidden(app: &App, actor: &Actor, path: &UnitPath, object: (&str, &str))
     }
 }
 
+/// A camera's stream address (which may carry the recorder's credentials) is for those who
+/// patrol it: anyone else sees the camera without it.
+fn redact(actor: &Actor, mut c: CameraRow) -> CameraRow {
+    if !actor.can(Action::PatrolCameras, &UnitPath(c.path.clone())) {
+        c.stream_url.clear();
+    }
+    c
+}
+
 /// A camera the actor may see (for `action`); one they may not reads as absent.
 async fn load(app: &App, actor: &Actor, device_id: &str, action: Action) -> Result<CameraRow> {
-    let Some(c) = app.store.camera(device_id.trim()).await? else { return Err(Error::NotFound) };
+    // Exactly as given: a device ID with stray characters is no device (and never reaches
+    // a redirect's Location).
+    let Some(c) = app.store.camera(device_id).await? else { return Err(Error::NotFound) };
     if !actor.can(Action::ViewCameras, &UnitPath(c.path.clone())) {
         return Err(hidden(app, actor, &UnitPath(c.path.clone()), ("camera", &c.device_id)).await);
     }
@@ -109,6 +119,7 @@ where
 
 /// Cameras of the jurisdiction matching the query, and how many match in all.
 pub async fn cameras(app: &App, actor: &Actor, q: &CameraQuery) -> Result<(Vec<CameraRow>, i64)> {
+    actor.authorize(app, Action::ViewCameras, actor.jurisdiction(), ("cameras", "list")).await?;
     let mut errors = vec![];
     let category = choice(
         "category",
@@ -145,8 +156,10 @@ pub async fn cameras(app: &App, actor: &Actor, q: &CameraQuery) -> Result<(Vec<C
         text: text.map(String::from),
         limit,
         offset,
+        categories: vec![],
     };
-    Ok(app.store.cameras(&f).await?)
+    let (rows, total) = app.store.cameras(&f).await?;
+    Ok((rows.into_iter().map(|c| redact(actor, c)).collect(), total))
 }
 
 /// One camera as its page shows it.
@@ -160,7 +173,7 @@ pub struct CameraView {
 }
 
 pub async fn camera(app: &App, actor: &Actor, device_id: &str) -> Result<CameraView> {
-    let camera = load(app, actor, device_id, Action::ViewCameras).await?;
+    let camera = redact(actor, load(app, actor, device_id, Action::ViewCameras).await?);
     let entries = app.store.camera_entries(camera.id, 50).await?;
     let repairs = app.store.camera_repairs(camera.id).await?;
     let may_patrol = actor.can(Action::PatrolCameras, &UnitPath(camera.path.clone()));
@@ -333,6 +346,11 @@ pub async fn create_plan(app: &App, actor: &Actor, p: &PlanIn) -> Result<i64> {
     Ok(app.store.insert_patrol_plan(&actor.audit_ctx("patrol plan"), &plan).await?)
 }
 
+/// One plan the actor may see.
+pub async fn plan(app: &App, actor: &Actor, id: i64) -> Result<PlanRow> {
+    load_plan(app, actor, id, Action::ViewCameras).await
+}
+
 async fn load_plan(app: &App, actor: &Actor, id: i64, action: Action) -> Result<PlanRow> {
     let Some(p) = app.store.patrol_plan(id).await? else { return Err(Error::NotFound) };
     let path = UnitPath(p.path.clone());
@@ -375,12 +393,11 @@ async fn plan_cameras(app: &App, plan: &PlanRow) -> Result<Vec<CameraRow>> {
         limit: ROUND_CAMERAS_MAX,
         ..Default::default()
     };
-    let (mut cameras, _) = app.store.cameras(&f).await?;
-    if !plan.categories.is_empty() {
-        let wanted: Vec<&str> = plan.categories.split(',').collect();
-        cameras.retain(|c| wanted.contains(&c.category.as_str()));
-    }
-    Ok(cameras)
+    let f = CameraFilter {
+        categories: plan.categories.split(',').filter(|c| !c.is_empty()).map(String::from).collect(),
+        ..f
+    };
+    Ok(app.store.cameras(&f).await?.0)
 }
 
 pub async fn round(app: &App, actor: &Actor, id: i64) -> Result<RoundView> {
@@ -396,7 +413,7 @@ pub async fn round(app: &App, actor: &Actor, id: i64) -> Result<RoundView> {
         .into_iter()
         .map(|c| {
             let e = entries.iter().rev().find(|e| e.device_id == c.device_id).cloned();
-            (c, e)
+            (redact(actor, c), e)
         })
         .collect();
     // Still to look at first, most overdue first; then those looked at, in order.
@@ -458,7 +475,15 @@ pub async fn look(app: &App, actor: &Actor, l: &LookIn) -> Result<Looked> {
     }
     if let Some(r) = l.round {
         match app.store.patrol_round(r).await? {
-            Some(round) if round.username == actor.user.username && round.finished_at.is_none() => {}
+            Some(round) if round.username == actor.user.username && round.finished_at.is_none() => {
+                let plan = app.store.patrol_plan(round.plan_id).await?.ok_or(Error::NotFound)?;
+                let in_plan = UnitPath(plan.path.clone()).covers(&UnitPath(camera.path.clone()))
+                    && (plan.tier.is_empty() || plan.tier == camera.tier)
+                    && (plan.categories.is_empty() || plan.categories.split(',').any(|c| c == camera.category));
+                if !in_plan {
+                    return Err(Error::field("device_id", "this camera is not in the round's plan"));
+                }
+            }
             Some(round) if round.username == actor.user.username => {
                 return Err(Error::field("round", "the round is already finished"));
             }
@@ -511,13 +536,27 @@ pub async fn raise_matter(app: &App, actor: &Actor, entry_id: i64, kind: &str) -
         reporter_name: None,
         reporter_phone: None,
     };
-    let code = crate::intake::submit(app, actor, &s, fengqiao_domain::matter::Source::VideoPatrol).await?;
+    // One matter per look: claimed first, so a second click (or node) raises nothing.
+    if !app.store.claim_entry(entry_id, app.clock.now()).await? {
+        return Err(Error::Conflict {
+            field: Some("entry".into()),
+            message: "a matter is being raised from this look".into(),
+        });
+    }
+    let code = match crate::intake::submit(app, actor, &s, fengqiao_domain::matter::Source::VideoPatrol).await {
+        Ok(code) => code,
+        Err(e) => {
+            app.store.release_entry(entry_id).await?;
+            return Err(e);
+        }
+    };
     app.store.link_entry_matter(entry_id, &code).await?;
     Ok(code)
 }
 
 /// Repair tasks of the jurisdiction: open ones (oldest first), or all.
 pub async fn repairs(app: &App, actor: &Actor, open_only: bool, limit: i64, offset: i64) -> Result<Vec<RepairRow>> {
+    actor.authorize(app, Action::ViewCameras, actor.jurisdiction(), ("camera_repairs", "list")).await?;
     if !(1..=LIMIT_MAX).contains(&limit) {
         return Err(Error::field("limit", format!("1–{LIMIT_MAX}")));
     }

@@ -78,10 +78,11 @@ pub async fn generate(app: &fengqiao_app::App, store: &Store, now: i64) -> anyho
     }
     // Yesterday's handover, written from the data as it then stood, signed by both.
     let path = &station.path.0;
-    if let (Some(y), Some(t)) = (
-        store.shift_at(path, "duty_commander", today - DAY + 60 * MIN).await?,
-        store.shift_at(path, "duty_commander", today + 60 * MIN).await?,
-    ) {
+    let at = |t: i64| async move {
+        let s = store.shifts_under_way(path, "duty_commander", t).await?;
+        anyhow::Ok(s.into_iter().next().map(|s| (s.0, s.1, s.2)))
+    };
+    if let (Some(y), Some(t)) = (at(today - DAY + 9 * 60 * MIN).await?, at(today + 9 * 60 * MIN).await?) {
         let at = y.2 - 20 * MIN;
         let sheet = fengqiao_app::roster::sheet(app, path, (y.1, y.2), t.2, at).await?;
         let out = store.shift_people(y.0).await?;

@@ -109,7 +109,8 @@ pub async fn risky(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
 /// One item of a workbench section: a matter (by its code) or a household (by its code).
 #[derive(Serialize, ToSchema)]
 pub struct WorkItemOut {
-    /// `matter`, `household` or `instruction`.
+    /// `matter`, `household`, `instruction`, `shift` (the code is the assignment) or
+    /// `patrol_plan` (the code is the plan).
     pub object: &'static str,
     /// The matter's, household's or instruction's code.
     pub code: String,
@@ -250,6 +251,40 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                     rows.iter().map(|(kinds, r)| due_item(r, kinds.iter().map(|k| k.code()).collect())).collect()
                 }
                 Section::FollowUpsDue { rows, .. } => rows.iter().map(|r| due_item(r, vec![])).collect(),
+                Section::Shifts { shifts, .. } => shifts
+                    .iter()
+                    .map(|r| WorkItemOut {
+                        object: "shift",
+                        code: r.assignment_id.unwrap_or_default().to_string(),
+                        title: format!("{} {}", r.post, r.template_name),
+                        grid: String::new(),
+                        status: r.state.clone(),
+                        risk: None,
+                        overdue: vec![],
+                        due_at: Some(rfc3339(r.starts_at)),
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: None,
+                    })
+                    .collect(),
+                Section::RoundsDue { plans, .. } => plans
+                    .iter()
+                    .map(|p| WorkItemOut {
+                        object: "patrol_plan",
+                        code: p.id.to_string(),
+                        title: p.name.clone(),
+                        grid: p.unit_name.clone(),
+                        status: None,
+                        risk: None,
+                        overdue: vec![],
+                        due_at: Some(rfc3339(
+                            p.last_round_at.map_or(p.created_at, |t| t + p.interval_minutes * 60_000),
+                        )),
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: None,
+                    })
+                    .collect(),
                 Section::VisitsDue { households, .. } => households
                     .iter()
                     .map(|h| WorkItemOut {

@@ -337,9 +337,7 @@ pub async fn create_plan(
         assignee: p.assignee.unwrap_or_default(),
     };
     let id = app::create_plan(&state, &actor, &input).await?;
-    let s = app::summary(&state, &actor, None).await?;
-    let plan = s.plans.into_iter().find(|p| p.id == id).ok_or(fengqiao_app::Error::NotFound)?;
-    Ok((StatusCode::CREATED, Json(plan_out(plan))))
+    Ok((StatusCode::CREATED, Json(plan_out(app::plan(&state, &actor, id).await?))))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -157,6 +157,37 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                 .collect(),
             Some("/supervision#sv_follow_ups_due"),
         ),
+        Section::Shifts { shifts, .. } => (
+            shifts
+                .iter()
+                .map(|r| context! {
+                    href => "/roster",
+                    title => format!("{} · {}", t(lang, &format!("post_{}", r.post)), r.template_name),
+                    sub => format!("{} – {}", crate::present::beijing_time(r.starts_at).get(5..16).unwrap_or_default(), crate::present::beijing_time(r.ends_at).get(5..16).unwrap_or_default()),
+                    tags => vec![context! { class => "", text => t(lang, &format!("as_{}", r.state.as_deref().unwrap_or("assigned"))) }],
+                    when => Value::from(()),
+                    code => format!("shift-{}", r.shift_id),
+                })
+                .collect(),
+            Some("/roster"),
+        ),
+        Section::RoundsDue { plans, .. } => (
+            plans
+                .iter()
+                .map(|p| context! {
+                    href => "/video#plans",
+                    title => p.name.clone(),
+                    sub => p.unit_name.clone(),
+                    tags => Vec::<Value>::new(),
+                    when => match p.last_round_at {
+                        Some(at) => format!("{} {}", t(lang, "vp_last_round"), crate::present::beijing_time(at).get(5..16).unwrap_or_default()),
+                        None => t(lang, "vp_never"),
+                    },
+                    code => format!("plan-{}", p.id),
+                })
+                .collect(),
+            Some("/video"),
+        ),
         Section::VisitsDue { households, .. } => (
             households
                 .iter()

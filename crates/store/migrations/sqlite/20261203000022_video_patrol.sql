@@ -53,6 +53,8 @@ CREATE TABLE patrol_rounds (
 );
 CREATE INDEX patrol_rounds_plan_idx ON patrol_rounds (plan_id, started_at);
 CREATE INDEX patrol_rounds_user_idx ON patrol_rounds (user_id, finished_at);
+-- One open round per plan and person: a second start goes on with it.
+CREATE UNIQUE INDEX patrol_rounds_open_idx ON patrol_rounds (plan_id, user_id) WHERE finished_at IS NULL;
 
 CREATE TABLE camera_repairs (
     id INTEGER PRIMARY KEY,
@@ -80,6 +82,8 @@ CREATE TABLE patrol_entries (
     note TEXT NOT NULL DEFAULT '',
     matter_id BIGINT REFERENCES matters (id),
     repair_id BIGINT REFERENCES camera_repairs (id),
+    -- Set while a matter is being raised from the look, so two clicks raise one.
+    matter_claimed_at BIGINT,
     at BIGINT NOT NULL
 );
 CREATE INDEX patrol_entries_camera_idx ON patrol_entries (camera_id, at);
