@@ -58,6 +58,8 @@ pub enum Section {
     Shifts { shifts: Vec<crate::roster::RosterRow>, total: i64 },
     /// Patrol plans of one's own (or nobody's) whose next round is due, most overdue first.
     RoundsDue { plans: Vec<crate::video::PlanRow>, total: i64 },
+    /// Handover sheets waiting for one's signature (outgoing or incoming).
+    HandoversToSign { handovers: Vec<crate::roster::HandoverRow>, total: i64 },
 }
 
 impl Section {
@@ -74,6 +76,7 @@ impl Section {
             Section::VisitsDue { .. } => "visits_due",
             Section::Shifts { .. } => "shifts",
             Section::RoundsDue { .. } => "rounds_due",
+            Section::HandoversToSign { .. } => "handovers_to_sign",
         }
     }
 
@@ -90,7 +93,8 @@ impl Section {
             | Section::FollowUpsDue { total, .. }
             | Section::VisitsDue { total, .. }
             | Section::Shifts { total, .. }
-            | Section::RoundsDue { total, .. } => *total,
+            | Section::RoundsDue { total, .. }
+            | Section::HandoversToSign { total, .. } => *total,
         }
     }
 
@@ -106,6 +110,7 @@ impl Section {
             Section::VisitsDue { households, .. } => households.is_empty(),
             Section::Shifts { shifts, .. } => shifts.is_empty(),
             Section::RoundsDue { plans, .. } => plans.is_empty(),
+            Section::HandoversToSign { handovers, .. } => handovers.is_empty(),
         }
     }
 }
@@ -167,8 +172,14 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
             wb.sections.push(Section::Instructions { items, total });
         }
     }
-    // The command room's own shifts, and the video desk's rounds due: shown when there are any.
+    // The command room's handovers to sign, own shifts, and the video desk's rounds due:
+    // shown when there are any.
     if actor.may(Action::ViewRoster) {
+        let handovers = app.store.handovers_to_sign(actor.user.id.0, SECTION_ITEMS).await?;
+        if !handovers.is_empty() {
+            let total = handovers.len() as i64;
+            wb.sections.push(Section::HandoversToSign { handovers, total });
+        }
         let shifts = app.store.my_shifts(actor.user.id.0, now, now + 7 * DAY_MS, 50).await?;
         if !shifts.is_empty() {
             let total = shifts.len() as i64;

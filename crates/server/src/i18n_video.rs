@@ -95,6 +95,8 @@ pub const VIDEO: &[(&str, &str, &str)] = &[
 pub const ROSTER: &[(&str, &str, &str)] = &[
     ("nav_roster", "值班表", "Roster"),
     ("wb_shifts", "我的班次", "My shifts"),
+    ("wb_handovers_to_sign", "待签字的交接班单", "Handovers to sign"),
+    ("wb_none_handovers_to_sign", "没有待签字的交接班单。", "No handovers to sign."),
     ("wb_none_shifts", "近一周没有您的班次。", "No shifts of yours this week."),
     ("wb_rounds_due", "到期的视频巡查", "Video patrol rounds due"),
     ("wb_none_rounds_due", "没有到期的巡查。", "No rounds due."),

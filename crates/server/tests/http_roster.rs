@@ -203,6 +203,12 @@ async fn the_handover_sheet_says_what_the_data_says(db: &TestDb) {
     assert!(!codes("due_next", "code").contains(&later), "{s}");
     assert_eq!(h["may_sign"], true);
 
+    // The workbench asks for the signatures: the outgoing's now, the incoming's after.
+    let to_sign =
+        |wb: Value| wb["sections"].as_array().unwrap().iter().find(|s| s["code"] == "handovers_to_sign").cloned();
+    let wb = w.get("/api/v1/workbench", Some(&a)).await.json();
+    assert_eq!(to_sign(wb).expect("dutya is asked to sign")["items"][0]["status"], "outgoing");
+    assert!(to_sign(w.get("/api/v1/workbench", Some(&b)).await.json()).is_none(), "not before the outgoing signs");
     // Signatures: not the incoming first; the outgoing, then the incoming; once each; nobody
     // else.
     assert_eq!(w.post_json(&format!("/api/v1/handovers/{id}/sign"), Some(&b), "").await.status, 409);
@@ -212,8 +218,12 @@ async fn the_handover_sheet_says_what_the_data_says(db: &TestDb) {
     assert!(r.json()["outgoing_signed_at"].is_string());
     // Signed, the sheet is no longer written again.
     assert_eq!(w.post_json("/api/v1/handovers", Some(&a), "{}").await.status, 409);
+    let wb = w.get("/api/v1/workbench", Some(&b)).await.json();
+    assert_eq!(to_sign(wb).expect("dutyb is asked to sign")["items"][0]["status"], "incoming");
+    assert!(to_sign(w.get("/api/v1/workbench", Some(&a)).await.json()).is_none(), "dutya has signed");
     let r = w.post_json(&format!("/api/v1/handovers/{id}/sign"), Some(&b), "").await;
     assert_eq!(r.status, 200, "{}", r.body);
+    assert!(to_sign(w.get("/api/v1/workbench", Some(&b)).await.json()).is_none(), "signed by both");
     assert_eq!(r.json()["incoming"], "测试dutyb");
     assert_eq!(w.post_json(&format!("/api/v1/handovers/{id}/sign"), Some(&b), "").await.status, 409);
     // Out of the command room, the sheet does not exist.

@@ -441,6 +441,22 @@ impl Store {
         Ok(id)
     }
 
+    /// Handovers waiting for this person's signature: as the outgoing side on a shift they
+    /// worked, or as the incoming side once the outgoing has signed.
+    pub async fn handovers_to_sign(&self, user_id: i64, limit: i64) -> StoreResult<Vec<HandoverRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{HANDOVER} WHERE (h.outgoing_signed_at IS NULL AND EXISTS (SELECT 1 FROM shift_assignments a \
+             WHERE a.shift_id = h.shift_id AND a.user_id = $1 AND a.state IN ('assigned', 'confirmed', 'done'))) \
+             OR (h.outgoing_signed_at IS NOT NULL AND h.incoming_signed_at IS NULL AND h.outgoing_id <> $1 \
+             AND EXISTS (SELECT 1 FROM shift_assignments a WHERE a.shift_id = h.next_shift_id AND a.user_id = $1 \
+             AND a.state IN ('assigned', 'confirmed', 'done'))) ORDER BY h.prepared_at DESC LIMIT $2"
+        ))
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     pub async fn handover(&self, id: i64) -> StoreResult<Option<HandoverRow>> {
         Ok(sqlx::query_as(&format!("{HANDOVER} WHERE h.id = $1")).bind(id).fetch_optional(&self.read).await?)
     }

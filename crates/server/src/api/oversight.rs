@@ -109,8 +109,8 @@ pub async fn risky(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
 /// One item of a workbench section: a matter (by its code) or a household (by its code).
 #[derive(Serialize, ToSchema)]
 pub struct WorkItemOut {
-    /// `matter`, `household`, `instruction`, `shift` (the code is the assignment) or
-    /// `patrol_plan` (the code is the plan).
+    /// `matter`, `household`, `instruction`, `shift` (the code is the assignment),
+    /// `patrol_plan` (the plan) or `handover` (the handover; status says which side signs).
     pub object: &'static str,
     /// The matter's, household's or instruction's code.
     pub code: String,
@@ -262,6 +262,22 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                         risk: None,
                         overdue: vec![],
                         due_at: Some(rfc3339(r.starts_at)),
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: None,
+                    })
+                    .collect(),
+                Section::HandoversToSign { handovers, .. } => handovers
+                    .iter()
+                    .map(|h| WorkItemOut {
+                        object: "handover",
+                        code: h.id.to_string(),
+                        title: h.note.clone(),
+                        grid: String::new(),
+                        status: Some(if h.outgoing_signed_at.is_some() { "incoming" } else { "outgoing" }.into()),
+                        risk: None,
+                        overdue: vec![],
+                        due_at: Some(rfc3339(h.ends_at)),
                         next_step: None,
                         last_visit_at: None,
                         colour: None,

@@ -171,6 +171,20 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                 .collect(),
             Some("/roster"),
         ),
+        Section::HandoversToSign { handovers, .. } => (
+            handovers
+                .iter()
+                .map(|h| context! {
+                    href => format!("/handovers/{}", h.id),
+                    title => t(lang, "ro_handover"),
+                    sub => format!("{} – {}", crate::present::beijing_time(h.starts_at).get(5..16).unwrap_or_default(), crate::present::beijing_time(h.ends_at).get(5..16).unwrap_or_default()),
+                    tags => vec![context! { class => "care", text => t(lang, if h.outgoing_signed_at.is_some() { "ro_sign_in" } else { "ro_sign_out" }) }],
+                    when => Value::from(()),
+                    code => format!("handover-{}", h.id),
+                })
+                .collect(),
+            Some("/roster"),
+        ),
         Section::RoundsDue { plans, .. } => (
             plans
                 .iter()
