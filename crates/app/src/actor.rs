@@ -69,6 +69,16 @@ impl Actor {
         }
     }
 
+    /// A refusal decided by a use case's own rule (not the role matrix: "only the recipient
+    /// answers"): audited like the policy's, then [`Error::Denied`] with `message`.
+    pub async fn refuse(&self, app: &App, what: &str, object: (&str, &str), message: &str) -> Error {
+        let ev = AuditEvent::new(what, object.0, object.1, Outcome::Denied).detail(message);
+        match app.store.audit(&self.audit_ctx(what), &ev).await {
+            Ok(_) => Error::denied(message),
+            Err(e) => e.into(),
+        }
+    }
+
     /// The stated purpose of a read of personal data, as recorded in the audit log: 2–100
     /// characters (`message` says what is asked for when it is missing).
     pub fn purpose<'a>(purpose: &'a str, message: &str) -> Result<&'a str> {

@@ -77,6 +77,12 @@ pub fn standard() -> Vec<Job> {
             let n = crate::instructions::escalate_overdue(&app, app.clock.now()).await?;
             Ok(format!("{n} instructions escalated"))
         }),
+        // Each week, a random sample of the matters closed the week before, for every
+        // police station (drawn once per station and week, however often this runs).
+        Job::new("weekly_spot_check", minutes(60), minutes(10), |app| async move {
+            let n = crate::supervision::draw_weekly(&app, app.clock.now()).await?;
+            Ok(format!("{n} spot checks drawn"))
+        }),
         Job::new("session_purge", minutes(5), minutes(10), |app| async move {
             let idle_ms = app.settings.session_idle_minutes * 60_000;
             let n = app.store.purge_sessions(now_ms(), idle_ms).await?;

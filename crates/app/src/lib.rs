@@ -32,6 +32,7 @@ pub mod routing;
 pub mod screening;
 pub mod search;
 pub mod settings;
+pub mod supervision;
 pub mod totp;
 pub mod video;
 pub mod volunteers;

@@ -230,17 +230,28 @@ pub async fn set_state(app: &App, actor: &Actor, id: i64, state: &str, note: &st
     let own = a.user_id == Some(actor.user.id.0);
     let manager = actor.can(Action::ManageRoster, &UnitPath(a.path.clone()));
     if !manager && !own {
-        return Err(Error::denied("only the roster's makers record attendance; you may confirm your own shifts"));
+        return Err(actor
+            .refuse(
+                app,
+                "roster",
+                ("shift_assignment", &id.to_string()),
+                "only the roster's makers record attendance; you may confirm your own shifts",
+            )
+            .await);
     }
     let Some(to) = AssignmentState::parse(state).filter(|s| *s != AssignmentState::Swapped) else {
         return Err(Error::field("state", "confirmed, done or no_show (a swap names who takes the shift)"));
     };
     // A shift is confirmed by its person; attendance is recorded by the roster's makers.
     if to == AssignmentState::Confirmed && !own {
-        return Err(Error::denied("only the person on the shift confirms it"));
+        return Err(actor
+            .refuse(app, "roster", ("shift_assignment", &id.to_string()), "only the person on the shift confirms it")
+            .await);
     }
     if to != AssignmentState::Confirmed && !manager {
-        return Err(Error::denied("only the roster's makers record attendance"));
+        return Err(actor
+            .refuse(app, "roster", ("shift_assignment", &id.to_string()), "only the roster's makers record attendance")
+            .await);
     }
     if note.chars().count() > 200 {
         return Err(Error::field("note", "at most 200 characters"));
@@ -260,7 +271,14 @@ pub async fn swap(app: &App, actor: &Actor, id: i64, with: &str) -> Result<i64> 
     let (a, from) = assignment(app, actor, id).await?;
     let own = a.user_id == Some(actor.user.id.0);
     if !own && !actor.can(Action::ManageRoster, &UnitPath(a.path.clone())) {
-        return Err(Error::denied("only the shift's person or the roster's makers swap it"));
+        return Err(actor
+            .refuse(
+                app,
+                "roster",
+                ("shift_assignment", &id.to_string()),
+                "only the shift's person or the roster's makers swap it",
+            )
+            .await);
     }
     let other = match app.store.user_by_username(with.trim()).await {
         Ok(u)
@@ -459,7 +477,8 @@ pub async fn prepare_handover(app: &App, actor: &Actor, note: &str) -> Result<i6
         return Err(if manager {
             Error::Conflict { field: None, message: "no duty commander's shift is under way".into() }
         } else {
-            Error::denied("the duty commander on the shift prepares its handover")
+            let why = "the duty commander on the shift prepares its handover";
+            actor.refuse(app, "handover", ("handover", "new"), why).await
         });
     };
     // The next shift of the same roster; the sheet covers that roster's unit.
@@ -524,12 +543,17 @@ pub async fn handover(app: &App, actor: &Actor, id: i64) -> Result<HandoverView>
 pub async fn sign(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let v = handover(app, actor, id).await?;
     if !Post::DutyCommander.taken_by(actor.roles()) {
-        return Err(Error::denied("duty commanders sign handovers"));
+        return Err(actor
+            .refuse(app, "handover", ("handover", &id.to_string()), "duty commanders sign handovers")
+            .await);
     }
     let incoming = match (v.may_sign_out, v.may_sign_in) {
         (true, _) => false,
         (false, true) => true,
-        _ if !v.signer => return Err(Error::denied("the duty commanders of the two shifts sign the handover")),
+        _ if !v.signer => {
+            let why = "the duty commanders of the two shifts sign the handover";
+            return Err(actor.refuse(app, "handover", ("handover", &id.to_string()), why).await);
+        }
         _ if v.row.outgoing_signed_at.is_none() => {
             return Err(Error::Conflict { field: None, message: "the outgoing duty commander signs first".into() });
         }

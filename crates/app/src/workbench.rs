@@ -60,6 +60,10 @@ pub enum Section {
     RoundsDue { plans: Vec<crate::video::PlanRow>, total: i64 },
     /// Handover sheets waiting for one's signature (outgoing or incoming).
     HandoversToSign { handovers: Vec<crate::roster::HandoverRow>, total: i64 },
+    /// Supervision slips addressed to one (or one's unit) to answer, nearest deadline first.
+    SlipsToAnswer { slips: Vec<crate::supervision::SlipRow>, total: i64 },
+    /// Spot-check findings on matters one closed, to reply to.
+    FindingsToReply { items: Vec<crate::supervision::SpotItemRow>, total: i64 },
 }
 
 impl Section {
@@ -77,6 +81,8 @@ impl Section {
             Section::Shifts { .. } => "shifts",
             Section::RoundsDue { .. } => "rounds_due",
             Section::HandoversToSign { .. } => "handovers_to_sign",
+            Section::SlipsToAnswer { .. } => "slips_to_answer",
+            Section::FindingsToReply { .. } => "findings_to_reply",
         }
     }
 
@@ -94,7 +100,9 @@ impl Section {
             | Section::VisitsDue { total, .. }
             | Section::Shifts { total, .. }
             | Section::RoundsDue { total, .. }
-            | Section::HandoversToSign { total, .. } => *total,
+            | Section::HandoversToSign { total, .. }
+            | Section::SlipsToAnswer { total, .. }
+            | Section::FindingsToReply { total, .. } => *total,
         }
     }
 
@@ -111,6 +119,8 @@ impl Section {
             Section::Shifts { shifts, .. } => shifts.is_empty(),
             Section::RoundsDue { plans, .. } => plans.is_empty(),
             Section::HandoversToSign { handovers, .. } => handovers.is_empty(),
+            Section::SlipsToAnswer { slips, .. } => slips.is_empty(),
+            Section::FindingsToReply { items, .. } => items.is_empty(),
         }
     }
 }
@@ -171,6 +181,16 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
         if total > 0 {
             wb.sections.push(Section::Instructions { items, total });
         }
+    }
+    // Supervision slips to answer and spot-check findings to reply to: shown when there are any.
+    let (slips, findings) = crate::supervision::to_act_on(app, actor, SECTION_ITEMS).await?;
+    if !slips.is_empty() {
+        let total = slips.len() as i64;
+        wb.sections.push(Section::SlipsToAnswer { slips, total });
+    }
+    if !findings.is_empty() {
+        let total = findings.len() as i64;
+        wb.sections.push(Section::FindingsToReply { items: findings, total });
     }
     // The command room's handovers to sign, own shifts, and the video desk's rounds due:
     // shown when there are any.

@@ -15,6 +15,7 @@ pub mod registry;
 pub mod risk;
 pub mod role;
 pub mod roster;
+pub mod supervision;
 pub mod video;
 
 pub use id_number::IdNumber;

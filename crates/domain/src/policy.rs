@@ -60,6 +60,9 @@ pub enum Action {
     ViewRoster,
     /// Make the roster: shift templates, rotations, changes and swaps, attendance.
     ManageRoster,
+    /// The supervision desk (督查): issue, close and send back supervision slips; draw and
+    /// review the weekly quality spot checks of closed matters.
+    Supervise,
 }
 
 impl Action {
@@ -89,6 +92,7 @@ impl Action {
         Action::PatrolCameras,
         Action::ViewRoster,
         Action::ManageRoster,
+        Action::Supervise,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +122,7 @@ impl Action {
             Action::PatrolCameras => "patrol_cameras",
             Action::ViewRoster => "view_roster",
             Action::ManageRoster => "manage_roster",
+            Action::Supervise => "supervise",
         }
     }
 }
@@ -152,6 +157,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | PatrolCameras
                 | ViewRoster
                 | ManageRoster
+                | Supervise
         ),
         Role::DeskOfficer => {
             matches!(
@@ -170,6 +176,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                     | ViewCameras
                     | PatrolCameras
                     | ViewRoster
+                    | Supervise
             )
         }
         // Community police know their residents, visit them and must identify people.
@@ -226,6 +233,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | IssueInstruction
                 | ViewInstructions
                 | ViewCameras
+                | Supervise
         ),
         Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => matches!(action, ViewOrg | ViewPeople),
     }
@@ -305,6 +313,7 @@ mod tests {
                 PatrolCameras,
                 ViewRoster,
                 ManageRoster,
+                Supervise,
             ],
             Role::DeskOfficer => &[
                 ViewOrg,
@@ -321,6 +330,7 @@ mod tests {
                 ViewCameras,
                 PatrolCameras,
                 ViewRoster,
+                Supervise,
             ],
             Role::CommunityOfficer | Role::GridOfficer => &[
                 ViewOrg,
@@ -369,6 +379,7 @@ mod tests {
                 IssueInstruction,
                 ViewInstructions,
                 ViewCameras,
+                Supervise,
             ],
             Role::Mediator | Role::Counsellor | Role::DepartmentLiaison => &[ViewOrg, ViewPeople],
         }

@@ -776,6 +776,7 @@ fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
             .chain(crate::i18n_command::COMMAND)
             .chain(crate::i18n_video::VIDEO)
             .chain(crate::i18n_video::ROSTER)
+            .chain(crate::i18n_supervision::SUPERVISION)
             .map(|(k, zh, en)| (*k, (*zh, *en)))
             .collect()
     })
@@ -804,6 +805,7 @@ pub fn has_prefix(prefix: &str) -> bool {
         .chain(crate::i18n_command::COMMAND)
         .chain(crate::i18n_video::VIDEO)
         .chain(crate::i18n_video::ROSTER)
+        .chain(crate::i18n_supervision::SUPERVISION)
         .any(|(k, _, _)| k.starts_with(prefix))
 }
 
@@ -822,6 +824,7 @@ mod table_tests {
             .chain(crate::i18n_command::COMMAND)
             .chain(crate::i18n_video::VIDEO)
             .chain(crate::i18n_video::ROSTER)
+            .chain(crate::i18n_supervision::SUPERVISION)
             .map(|(k, _, _)| *k)
             .filter(|k| !seen.insert(*k))
             .collect();

@@ -11,6 +11,7 @@ pub mod headers;
 pub mod i18n;
 pub mod i18n_command;
 pub mod i18n_fields;
+pub mod i18n_supervision;
 pub mod i18n_video;
 pub mod i18n_vocab;
 pub mod metrics;

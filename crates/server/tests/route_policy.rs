@@ -66,7 +66,8 @@ struct Entry {
     /// robot of G01, `{CAM}` a camera of G01, `{PL}` a patrol plan of C01, `{RD}` the
     /// commander's round of it, `{EN}` a look that saw something at `{CAM}`, `{RP}` a repair
     /// of `{CAM}`, `{TP}` a shift template of the station, `{SA}` the commander's assignment
-    /// to today's shift of it, `{HO}` that shift's handover.
+    /// to today's shift of it, `{HO}` that shift's handover, `{SL}` the commander's slip about
+    /// `{M}` (to G01), `{SC}` a spot check of the station, `{SI}` its flawed item sent to gw1.
     path: &'static str,
     access: Access,
     body: &'static str,
@@ -323,6 +324,40 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("POST", "/handovers", "/handovers", Home(ViewRoster), "{}")),
         a(api("GET", "/handovers/{id}", "/handovers/{HO}", Home(ViewRoster), "")),
         a(api("POST", "/handovers/{id}/sign", "/handovers/{HO}/sign", Recipient("commander"), "")),
+        a(api("GET", "/supervision-slips", "/supervision-slips", SignedIn, "")),
+        a(api(
+            "POST",
+            "/supervision-slips",
+            "/supervision-slips",
+            Home(Supervise),
+            r#"{"subject":"matter","about":"{M}","reason":""}"#,
+        )),
+        a(api("GET", "/supervision-slips/{code}", "/supervision-slips/{SL}", AtOrRecipient(Supervise, G01, "gw1"), "")),
+        a(api(
+            "POST",
+            "/supervision-slips/{code}/steps",
+            "/supervision-slips/{SL}/steps",
+            Recipient("gw1"),
+            r#"{"event":"answer"}"#,
+        )),
+        a(api("GET", "/spot-checks", "/spot-checks", Home(Supervise), "")),
+        a(api("POST", "/spot-checks", "/spot-checks", Home(Supervise), "")),
+        a(api("GET", "/spot-checks/{id}", "/spot-checks/{SC}", At(Supervise, ST), "")),
+        a(api("GET", "/spot-check-items/{id}", "/spot-check-items/{SI}", AtOrRecipient(Supervise, G01, "gw1"), "")),
+        a(api(
+            "POST",
+            "/spot-check-items/{id}/review",
+            "/spot-check-items/{SI}/review",
+            At(Supervise, G01),
+            r#"{"verdict":"x"}"#,
+        )),
+        a(api(
+            "POST",
+            "/spot-check-items/{id}/reply",
+            "/spot-check-items/{SI}/reply",
+            Recipient("gw1"),
+            r#"{"reply":""}"#,
+        )),
         a(api("GET", "/cameras", "/cameras", Home(ViewCameras), "")),
         a(api("GET", "/cameras/{device_id}", "/cameras/{CAM}", At(ViewCameras, G01), "")),
         a(api(
@@ -388,6 +423,41 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/notifications", "/notifications", Home(EditOrg), "unit=XY-C01-G01&platform=x")),
         w(web("POST", "/notifications/{id}/disable", "/notifications/{RB}/disable", At(EditOrg, G01), "")),
         w(web("POST", "/a/{token}", "/a/unknown-token", Public, "")),
+        w(web("GET", "/supervision/slips", "/supervision/slips", SignedIn, "")),
+        w(web("GET", "/supervision/slips/new", "/supervision/slips/new?about={M}", Home(Supervise), "")),
+        w(web("POST", "/supervision/slips/new", "/supervision/slips/new", Home(Supervise), "subject=matter&about={M}")),
+        w(web("GET", "/supervision/slips/{code}", "/supervision/slips/{SL}", AtOrRecipient(Supervise, G01, "gw1"), "")),
+        w(web(
+            "POST",
+            "/supervision/slips/{code}/steps",
+            "/supervision/slips/{SL}/steps",
+            Recipient("gw1"),
+            "event=answer",
+        )),
+        w(web("GET", "/supervision/spot-checks", "/supervision/spot-checks", Home(Supervise), "")),
+        w(web("POST", "/supervision/spot-checks", "/supervision/spot-checks", Home(Supervise), "")),
+        w(web("GET", "/supervision/spot-checks/{id}", "/supervision/spot-checks/{SC}", At(Supervise, ST), "")),
+        w(web(
+            "GET",
+            "/supervision/spot-items/{id}",
+            "/supervision/spot-items/{SI}",
+            AtOrRecipient(Supervise, G01, "gw1"),
+            "",
+        )),
+        w(web(
+            "POST",
+            "/supervision/spot-items/{id}/review",
+            "/supervision/spot-items/{SI}/review",
+            At(Supervise, G01),
+            "verdict=x",
+        )),
+        w(web(
+            "POST",
+            "/supervision/spot-items/{id}/reply",
+            "/supervision/spot-items/{SI}/reply",
+            Recipient("gw1"),
+            "reply=",
+        )),
         w(web("GET", "/roster", "/roster", Home(ViewRoster), "")),
         w(web("POST", "/roster/templates", "/roster/templates", Home(ManageRoster), "post=x")),
         w(web("POST", "/roster/rotations", "/roster/rotations", Home(ManageRoster), "template={TP}")),
@@ -557,48 +627,6 @@ fn entries() -> Vec<(Kind, Entry)> {
     ]
 }
 
-/// The routes the router declares: every `.route("path", get(..).post(..))` in the router
-/// sources, as (METHOD, path) with API paths relative to `/api/v1`.
-fn declared_routes() -> BTreeSet<(Kind, String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = BTreeSet::new();
-    for (file, kind) in
-        [("api/mod.rs", Kind::Api), ("web/mod.rs", Kind::Web), ("ops.rs", Kind::Web), ("open311.rs", Kind::Web)]
-    {
-        let src = std::fs::read_to_string(dir.join(file)).unwrap();
-        let mut rest = src.as_str();
-        while let Some(i) = rest.find(".route(") {
-            rest = &rest[i + ".route(".len()..];
-            // The call's text, to its closing parenthesis.
-            let mut depth = 1;
-            let end = rest
-                .char_indices()
-                .find(|&(_, c)| {
-                    match c {
-                        '(' => depth += 1,
-                        ')' => depth -= 1,
-                        _ => {}
-                    }
-                    depth == 0
-                })
-                .map(|(j, _)| j)
-                .unwrap();
-            let call = &rest[..end];
-            let path = call.split('"').nth(1).unwrap().to_string();
-            let after = &call[call.find(',').unwrap()..];
-            for m in ["get", "post", "put", "delete", "patch"] {
-                let named = after
-                    .match_indices(&format!("{m}("))
-                    .any(|(j, _)| !matches!(after[..j].chars().last(), Some(c) if c.is_alphanumeric() || c == '_'));
-                if named {
-                    out.insert((kind, m.to_uppercase(), path.clone()));
-                }
-            }
-        }
-    }
-    out
-}
-
 struct Caller {
     name: &'static str,
     token: Option<String>,
@@ -735,6 +763,7 @@ async fn every_route_as_every_role(db: &TestDb) {
     let robot = store.create_robot(&ctx, &robot, 0).await.unwrap();
     let (camera, plan, patrol_round, seen, repair) = policy_fixtures::video(store, &ctx).await;
     let (template, assignment, handover) = policy_fixtures::roster(&w, &cmd).await;
+    let (slip, check, item) = policy_fixtures::supervision(&w, &cmd, &m).await;
     let fill = |s: &str| {
         s.replace("{M2}", &m2)
             .replace("{M}", &m)
@@ -757,13 +786,16 @@ async fn every_route_as_every_role(db: &TestDb) {
             .replace("{TP}", &template.to_string())
             .replace("{SA}", &assignment.to_string())
             .replace("{HO}", &handover.to_string())
+            .replace("{SL}", &slip)
+            .replace("{SC}", &check.to_string())
+            .replace("{SI}", &item.to_string())
     };
 
     // Every declared route has an entry; every entry a route.
     let table = entries();
     let listed: BTreeSet<(Kind, String, String)> =
         table.iter().map(|(k, e)| (*k, e.method.to_string(), e.route.to_string())).collect();
-    let declared = declared_routes();
+    let declared = policy_fixtures::declared_routes();
     let missing: Vec<_> = declared.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&declared).collect();
     assert!(missing.is_empty(), "routes without an entry in the policy table: {missing:?}");

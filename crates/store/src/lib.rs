@@ -27,6 +27,7 @@ pub mod routing;
 pub mod screening;
 pub mod search_feed;
 pub mod sessions;
+pub mod supervision;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;

@@ -101,8 +101,14 @@ pub fn webhook_signature(secret: &str, timestamp_ms: i64, body: &[u8]) -> String
 }
 
 /// Topics a robot receives unless configured otherwise: alarms and instructions.
-pub const DEFAULT_TOPICS: &[&str] =
-    &["matter.escalation_alert", "instruction.issued", "instruction.escalated", "instruction.step", "matter.urged"];
+pub const DEFAULT_TOPICS: &[&str] = &[
+    "matter.escalation_alert",
+    "instruction.issued",
+    "instruction.escalated",
+    "instruction.step",
+    "matter.urged",
+    "supervision.slip_issued",
+];
 
 /// Every topic a robot may receive.
 pub const TOPICS: &[&str] = &[
@@ -113,6 +119,8 @@ pub const TOPICS: &[&str] = &[
     "instruction.step",
     "instruction.escalated",
     "camera.fault",
+    "supervision.slip_issued",
+    "supervision.finding",
 ];
 
 /// A notice ready to send: its title (DingTalk's markdown title, the digest's line) and text.
@@ -191,6 +199,47 @@ pub fn compose(topic: &str, p: &serde_json::Value, base: &str, ack_link: Option<
                     plain(s(p, "grid_name")),
                     device,
                     device,
+                ),
+                false,
+            )
+        }
+        "supervision.slip_issued" => {
+            let colour =
+                fengqiao_domain::supervision::SlipColour::parse(s(p, "colour")).map_or("督办", |c| c.label_zh());
+            let about = match (s(p, "matter_code"), s(p, "instruction_code")) {
+                ("", "") => plain(s(p, "addressee_unit_name")),
+                ("", i) => format!("指令 {}", plain(i)),
+                (m, _) => format!("事项 {}", plain(m)),
+            };
+            let whom = match s(p, "addressee_name") {
+                "" => plain(s(p, "addressee_unit_name")),
+                name => format!("{} · {}", plain(name), plain(s(p, "addressee_unit_name"))),
+            };
+            (
+                format!("【{colour}】{code}"),
+                format!(
+                    "- 督办对象：{about}\n- 接收：{whom}\n- 督办事由：{}\n- 回复期限：{}\n\n[查看督办单]({base}/supervision/slips/{code})",
+                    plain(s(p, "reason")),
+                    t("answer_due_at"),
+                ),
+                s(p, "colour") == "red",
+            )
+        }
+        "supervision.finding" => {
+            let flaws: Vec<&str> = s(p, "flaws")
+                .split(',')
+                .filter_map(fengqiao_domain::supervision::Flaw::parse)
+                .map(|f| f.label_zh())
+                .collect();
+            let matter = s(p, "matter_code");
+            (
+                format!("【质量抽查】{}", plain(matter)),
+                format!(
+                    "- 网格：{}\n- 问题：{}\n- 评查意见：{}\n\n[查看事件]({base}/matters/{})",
+                    plain(s(p, "grid_name")),
+                    flaws.join("、"),
+                    plain(s(p, "findings")),
+                    plain(matter),
                 ),
                 false,
             )

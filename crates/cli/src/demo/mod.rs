@@ -12,6 +12,7 @@ pub mod matters;
 pub mod names;
 pub mod registry;
 pub mod roster;
+pub mod supervision;
 
 use fengqiao_domain::Phone;
 use fengqiao_domain::ids::UnitId;

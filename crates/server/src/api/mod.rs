@@ -18,6 +18,7 @@ mod robots;
 mod roster;
 pub(crate) mod screening;
 mod session;
+mod supervision;
 mod video;
 
 use crate::AppState;
@@ -57,6 +58,8 @@ use utoipa::OpenApi;
         video::start_round, video::round, video::finish_round, video::look, video::raise, video::repairs, video::fix,
         roster::roster, roster::on_duty, roster::create_template, roster::rotate, roster::set_state, roster::swap,
         roster::prepare, roster::handover, roster::sign,
+        supervision::create, supervision::list, supervision::get, supervision::step, supervision::checks,
+        supervision::draw, supervision::check, supervision::item, supervision::review, supervision::reply,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -188,6 +191,14 @@ pub fn router() -> Router<AppState> {
         .route("/instructions", get(instructions::list).post(instructions::create))
         .route("/instructions/{code}", get(instructions::get))
         .route("/instructions/{code}/steps", post(instructions::step))
+        .route("/supervision-slips", get(supervision::list).post(supervision::create))
+        .route("/supervision-slips/{code}", get(supervision::get))
+        .route("/supervision-slips/{code}/steps", post(supervision::step))
+        .route("/spot-checks", get(supervision::checks).post(supervision::draw))
+        .route("/spot-checks/{id}", get(supervision::check))
+        .route("/spot-check-items/{id}", get(supervision::item))
+        .route("/spot-check-items/{id}/review", post(supervision::review))
+        .route("/spot-check-items/{id}/reply", post(supervision::reply))
         .route("/robots", get(robots::list).post(robots::create))
         .route("/robots/{id}/disable", post(robots::disable))
         .route("/deliveries", get(robots::deliveries))

@@ -110,7 +110,9 @@ pub async fn risky(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
 #[derive(Serialize, ToSchema)]
 pub struct WorkItemOut {
     /// `matter`, `household`, `instruction`, `shift` (the code is the assignment),
-    /// `patrol_plan` (the plan) or `handover` (the handover; status says which side signs).
+    /// `patrol_plan` (the plan), `handover` (the handover; status says which side signs),
+    /// `supervision_slip` (the slip's code; colour its colour) or `spot_check_item` (the
+    /// drawn matter's id; title the findings).
     pub object: &'static str,
     /// The matter's, household's or instruction's code.
     pub code: String,
@@ -278,6 +280,38 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                         risk: None,
                         overdue: vec![],
                         due_at: Some(rfc3339(h.ends_at)),
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: None,
+                    })
+                    .collect(),
+                Section::SlipsToAnswer { slips, .. } => slips
+                    .iter()
+                    .map(|r| WorkItemOut {
+                        object: "supervision_slip",
+                        code: r.code.clone(),
+                        title: r.reason.clone(),
+                        grid: r.addressee_unit_name.clone(),
+                        status: Some(r.status.clone()),
+                        risk: None,
+                        overdue: vec![],
+                        due_at: Some(rfc3339(r.answer_due_at)),
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: Some(r.colour.clone()),
+                    })
+                    .collect(),
+                Section::FindingsToReply { items, .. } => items
+                    .iter()
+                    .map(|i| WorkItemOut {
+                        object: "spot_check_item",
+                        code: i.id.to_string(),
+                        title: i.findings.clone(),
+                        grid: i.grid_name.clone(),
+                        status: Some(i.verdict.clone()),
+                        risk: None,
+                        overdue: vec![],
+                        due_at: None,
                         next_step: None,
                         last_visit_at: None,
                         colour: None,

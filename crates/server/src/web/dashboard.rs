@@ -185,6 +185,34 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                 .collect(),
             Some("/roster"),
         ),
+        Section::SlipsToAnswer { slips, .. } => (
+            slips
+                .iter()
+                .map(|r| context! {
+                    href => format!("/supervision/slips/{}", r.code),
+                    title => r.reason.chars().take(60).collect::<String>(),
+                    sub => r.matter_code.clone().or_else(|| r.instruction_code.clone()).unwrap_or_else(|| r.addressee_unit_name.clone()),
+                    tags => vec![context! { class => format!("sv-{}", r.colour), text => t(lang, &format!("slc_{}", r.colour)) }],
+                    when => format!("{} {}", t(lang, "sl_answer_due"), crate::present::beijing_time(r.answer_due_at).get(5..16).unwrap_or_default()),
+                    code => r.code.clone(),
+                })
+                .collect(),
+            Some("/supervision/slips?scope=mine"),
+        ),
+        Section::FindingsToReply { items, .. } => (
+            items
+                .iter()
+                .map(|i| context! {
+                    href => format!("/supervision/spot-items/{}", i.id),
+                    title => i.findings.chars().take(60).collect::<String>(),
+                    sub => format!("{} · {}", i.matter_code, i.grid_name),
+                    tags => i.flaws.split(',').filter(|f| !f.is_empty()).map(|f| context! { class => "care", text => t(lang, &format!("scf_{f}")) }).collect::<Vec<_>>(),
+                    when => Value::from(()),
+                    code => format!("finding-{}", i.id),
+                })
+                .collect(),
+            None,
+        ),
         Section::RoundsDue { plans, .. } => (
             plans
                 .iter()

@@ -120,6 +120,7 @@ pub(super) async fn detail_ctx(
     let m = record.matter.clone();
     let instructions =
         fengqiao_app::instructions::about_matter(state, m.id).await.map_err(|e| WebError(e.into(), lang))?;
+    let slips = fengqiao_app::supervision::about_matter(state, m.id).await.map_err(|e| WebError(e.into(), lang))?;
     let steps = fengqiao_app::instructions::matter_timeline(state, m.id).await.map_err(|e| WebError(e.into(), lang))?;
     let file = crate::present::casefile::case_file(record);
     // The matter's own steps and its instructions' steps, in the order they happened.
@@ -150,6 +151,8 @@ pub(super) async fn detail_ctx(
         file => Value::from_serialize(&file),
         history => history.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
         instructions => instructions.iter().map(super::instructions::row).collect::<Vec<_>>(),
+        slips => slips.iter().map(|r| super::supervision::slip_row(r, state.clock.now())).collect::<Vec<_>>(),
+        may_supervise => actor.can(Action::Supervise, &fengqiao_domain::org::UnitPath(m.grid_path.clone())),
         may_instruct => actor.may(Action::IssueInstruction),
         can_handle => can_handle,
         approaches => fengqiao_domain::matter::Approach::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),

@@ -14,6 +14,7 @@ mod people;
 mod qr;
 mod registry;
 mod roster;
+mod supervision;
 pub mod templates;
 mod video;
 
@@ -78,6 +79,15 @@ pub fn router() -> Router<AppState> {
         .route("/warning", get(oversight::warning_page))
         .route("/warning/{id}/acknowledge", post(oversight::acknowledge))
         .route("/supervision", get(oversight::supervision_page))
+        .route("/supervision/slips", get(supervision::list))
+        .route("/supervision/slips/new", get(supervision::new_page).post(supervision::create))
+        .route("/supervision/slips/{code}", get(supervision::detail))
+        .route("/supervision/slips/{code}/steps", post(supervision::step))
+        .route("/supervision/spot-checks", get(supervision::checks).post(supervision::draw))
+        .route("/supervision/spot-checks/{id}", get(supervision::check))
+        .route("/supervision/spot-items/{id}", get(supervision::item))
+        .route("/supervision/spot-items/{id}/review", post(supervision::review))
+        .route("/supervision/spot-items/{id}/reply", post(supervision::reply))
         .route("/cases", get(oversight::my_cases))
         .route("/screening", get(oversight::screening_page).post(oversight::screening_start))
         .route("/screening/{id}/finish", post(oversight::screening_finish))

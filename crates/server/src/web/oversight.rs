@@ -105,6 +105,17 @@ pub async fn supervision_page(
             })
             .collect()
     };
+    // The desk's open slips of the jurisdiction, counted for the tab.
+    let may_supervise = actor.may(Action::Supervise);
+    let open_slips = if may_supervise {
+        let scope = fengqiao_app::supervision::Scope::All;
+        fengqiao_app::supervision::list(&state, &actor, scope, true, None, 1, 0)
+            .await
+            .map_err(|e| WebError(e.into(), lang))?
+            .1
+    } else {
+        0
+    };
     let lists = [
         ("sv_unacknowledged", &s.unacknowledged),
         ("sv_unresolved", &s.unresolved),
@@ -116,6 +127,7 @@ pub async fn supervision_page(
     let ctx = context! {
         lists => lists.iter().map(|(key, r)| context! { key => *key, rows => rows(r) }).collect::<Vec<_>>(),
         may_urge => actor.may(Action::UrgeMatter),
+        may_supervise => may_supervise, open_slips => open_slips,
         // Only a matter code is echoed back (a crafted link cannot make the page say anything else).
         urged => Some(q.urged).filter(|c| !c.is_empty() && c.len() <= 24 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')),
         ..page_ctx(&state, &actor, "supervision")

@@ -44,6 +44,12 @@ templates!(
     "new_matter.html",
     "warning.html",
     "supervision.html",
+    "slips.html",
+    "slip.html",
+    "slip_new.html",
+    "spot_checks.html",
+    "spot_check.html",
+    "spot_item.html",
     "screening.html",
     "cases.html",
     "items.html",
@@ -84,6 +90,8 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("datetime", |ms: i64| format_ms(ms));
     // "12-04 01:58": a time of these days, where the year and seconds are noise.
     env.add_filter("short", |ms: i64| format_ms(ms).get(5..16).unwrap_or_default().to_string());
+    // "2026-11-30": the day alone (a week's first day, say).
+    env.add_filter("day", |ms: i64| format_ms(ms).get(..10).unwrap_or_default().to_string());
     // An RFC 3339 time (as the API gives it) in Beijing time: "2026-11-30 15:00", or the
     // date alone with `date=true`.
     env.add_filter("local", |s: &str, date: Option<bool>| -> String {
