@@ -14,8 +14,8 @@ pub const SUPERVISION: &[(&str, &str, &str)] = &[
     ("sl_about_code", "事项、指令或单位的编号", "Code of the matter, instruction or unit"),
     (
         "sl_about_hint",
-        "事项编号如 SJ…，指令编号如 ZL…，单位填单位代码。督办单发给事项的承办单位、指令的接收人或该单位。",
-        "A matter's code (SJ…), an instruction's (ZL…) or a unit's code. The slip goes to the matter's handling unit, the instruction's recipient, or the unit.",
+        "事项编号如 M20261203-D00001，指令编号如 ZL…，单位填单位代码。督办单发给事项的承办单位、指令的接收人或该单位。",
+        "A matter's code (M20261203-D00001), an instruction's (ZL…) or a unit's code. The slip goes to the matter's handling unit, the instruction's recipient, or the unit.",
     ),
     ("sl_subject", "督办类型", "Subject"),
     ("sls_matter", "事项", "Matter"),

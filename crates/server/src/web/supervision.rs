@@ -51,7 +51,11 @@ pub struct ListQuery {
 pub async fn list(State(state): State<AppState>, WebActor(actor): WebActor, Query(q): Query<ListQuery>) -> WebResult {
     let lang = actor.lang;
     let desk = actor.may(Action::Supervise);
-    let scope = Scope::parse(&q.scope).unwrap_or(if desk { Scope::All } else { Scope::Mine });
+    // The desk starts from the jurisdiction's slips; everyone else from their own.
+    let scope = match q.scope.as_str() {
+        "" if desk => Scope::All,
+        s => Scope::parse(s).unwrap_or_default(),
+    };
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let open_only = q.all != "1";
     let (rows, total) = app::list(&state, &actor, scope, open_only, None, PAGE, super::page_offset(page, PAGE))
