@@ -211,6 +211,10 @@ pub async fn apply_step(
             (to, t)
         }
     };
+    // A parent case rolls its child cases up: it is closed only after them.
+    if matches!(to, Status::Closed(_)) {
+        crate::operations::check_children_closed(state, m.id).await?;
+    }
     let told: &[Route] = if matches!(event, Some(Event::FailMediation | Event::ConsentRefused)) { routes } else { &[] };
     let step = fengqiao_store::matters::Step {
         code: &m.code,

@@ -22,6 +22,7 @@ pub mod locate;
 pub mod map;
 pub mod notify;
 pub mod open311;
+pub mod operations;
 pub mod org;
 pub mod oversight;
 pub mod people;

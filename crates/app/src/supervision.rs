@@ -55,15 +55,26 @@ pub struct SlipView {
     pub overdue: bool,
     pub events: Vec<SlipEventRow>,
     pub may_answer: bool,
+    /// Close or send back an answer (the desk over the addressee).
     pub may_close: bool,
+    /// Withdraw a slip not answered (the desk).
+    pub may_withdraw: bool,
     /// The viewer is the addressee (or of the unit addressed as a whole).
     pub addressed: bool,
 }
 
+/// The unit whose slips to the unit as a whole are the actor's: their own, unless they are
+/// one of the three administrators (none: -1 matches no unit).
+fn my_unit(actor: &Actor) -> i64 {
+    if crate::instructions::instructable(actor.roles()) { actor.user.unit_id.0 } else { -1 }
+}
+
+/// Whether a slip or findings are addressed to the actor: to them, or to their unit as a
+/// whole (its working members: not the three administrators).
 fn addressed(actor: &Actor, unit_id: i64, user_id: Option<i64>) -> bool {
     match user_id {
         Some(u) => u == actor.user.id.0,
-        None => unit_id == actor.user.unit_id.0,
+        None => unit_id == actor.user.unit_id.0 && crate::instructions::instructable(actor.roles()),
     }
 }
 
@@ -81,6 +92,16 @@ async fn load(app: &App, actor: &Actor, code: &str) -> Result<SlipRow> {
     match actor.authorize(app, Action::Supervise, &UnitPath(r.path.clone()), ("supervision_slip", &r.code)).await {
         Ok(()) => Ok(r),
         Err(Error::Denied { .. }) => Err(Error::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the desk may supervise something at `path`: the policy's answer, its refusal
+/// audited.
+async fn supervises(app: &App, actor: &Actor, path: &str, about: &str) -> Result<bool> {
+    match actor.authorize(app, Action::Supervise, &UnitPath(path.to_string()), ("supervision_slip", about)).await {
+        Ok(()) => Ok(true),
+        Err(Error::Denied { .. }) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -130,6 +151,12 @@ pub async fn issue(app: &App, actor: &Actor, input: &SlipIn) -> Result<String> {
                 Ok(m) if m.is_closed() => errors.push(FieldError::new("about", "the matter is closed")),
                 Ok(m) => {
                     let (unit_id, path) = app.store.matter_handler_unit(m.id).await?;
+                    // The slip goes to the handling unit, which must be the desk's to supervise
+                    // (a matter moved up beyond it is its superiors').
+                    if !supervises(app, actor, &path, about).await? {
+                        errors.push(FieldError::new("about", "the matter is handled outside your jurisdiction"));
+                        return Err(Error::Invalid(errors));
+                    }
                     let due = if m.status.code() == "registered" { m.ack_due_at } else { m.resolve_due_at };
                     let urged = app.store.urge_count(m.id).await?;
                     let colour = suggested(due, urged, now);
@@ -146,7 +173,7 @@ pub async fn issue(app: &App, actor: &Actor, input: &SlipIn) -> Result<String> {
                 Err(e) => return Err(e),
             },
             SlipSubject::Instruction => match app.store.instruction(about).await? {
-                Some(i) if actor.can(Action::Supervise, &UnitPath(i.path.clone())) => {
+                Some(i) if supervises(app, actor, &i.path, about).await? => {
                     if matches!(i.status.as_str(), "closed" | "returned") {
                         errors.push(FieldError::new("about", "the instruction is closed"));
                     } else {
@@ -169,7 +196,7 @@ pub async fn issue(app: &App, actor: &Actor, input: &SlipIn) -> Result<String> {
                 _ => errors.push(missing("instruction")),
             },
             SlipSubject::Unit => match app.store.unit_by_code(about).await {
-                Ok(u) if actor.can(Action::Supervise, &u.path) => {
+                Ok(u) if supervises(app, actor, &u.path.0, about).await? => {
                     let colour = SlipColour::Blue;
                     target = Some(Target {
                         unit_id: u.id.0,
@@ -219,11 +246,12 @@ pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<SlipView> {
     let colour = SlipColour::parse(&row.colour).unwrap_or(SlipColour::Blue);
     let events = app.store.slip_events(row.id).await?;
     let is_addressee = addressed(actor, row.addressee_unit_id, row.addressee_user_id);
-    let desk = row.issuer_id == actor.user.id.0 || actor.can(Action::Supervise, &UnitPath(row.path.clone()));
+    let desk = actor.can(Action::Supervise, &UnitPath(row.path.clone()));
     Ok(SlipView {
         overdue: rules::answer_overdue(status, row.answer_due_at, app.clock.now()),
         may_answer: is_addressee && rules::next(status, SlipEvent::Answer).is_ok(),
         may_close: desk && rules::next(status, SlipEvent::Close).is_ok(),
+        may_withdraw: desk && rules::next(status, SlipEvent::Withdraw).is_ok(),
         addressed: is_addressee,
         status,
         colour,
@@ -237,11 +265,16 @@ pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<SlipView> {
 pub async fn step(app: &App, actor: &Actor, code: &str, event: &str, note: &str) -> Result<()> {
     let r = load(app, actor, code).await?;
     let Some(ev) = SlipEvent::parse(event) else {
-        return Err(Error::field("event", "answer, close or reject"));
+        return Err(Error::field("event", "answer, close, reject or withdraw"));
     };
     if ev.by_desk() {
-        if r.issuer_id != actor.user.id.0 {
-            actor.authorize(app, Action::Supervise, &UnitPath(r.path.clone()), ("supervision_slip", code)).await?;
+        actor.authorize(app, Action::Supervise, &UnitPath(r.path.clone()), ("supervision_slip", code)).await?;
+        // Nobody closes their own answer.
+        if ev == SlipEvent::Close
+            && app.store.slip_answerer(r.id).await?.as_deref() == Some(actor.user.username.as_str())
+        {
+            let why = "the one who answered a slip does not close it";
+            return Err(actor.refuse(app, "supervision_slip_close", ("supervision_slip", code), why).await);
         }
     } else if !addressed(actor, r.addressee_unit_id, r.addressee_user_id) {
         let why = "only the addressee answers a supervision slip";
@@ -251,13 +284,21 @@ pub async fn step(app: &App, actor: &Actor, code: &str, event: &str, note: &str)
     let to = rules::next(status, ev).map_err(|e| Error::Conflict { field: None, message: e.to_string() })?;
     let note = note.trim();
     if ev.needs_note() && !(2..=2000).contains(&note.chars().count()) {
-        let what = if ev == SlipEvent::Answer { "what was done" } else { "why it is sent back" };
+        let what = match ev {
+            SlipEvent::Answer => "what was done",
+            SlipEvent::Reject => "why it is sent back",
+            _ => "why it is withdrawn",
+        };
         return Err(Error::field("note", format!("2–2000 characters: {what}")));
     }
     if note.chars().count() > 2000 {
         return Err(Error::field("note", "at most 2000 characters"));
     }
-    let s = SlipStep { code, event: ev.as_str(), from: status.as_str(), to: to.as_str(), note, now: app.clock.now() };
+    let now = app.clock.now();
+    // An answer sent back is given its time to answer again.
+    let colour = SlipColour::parse(&r.colour).unwrap_or(SlipColour::Blue);
+    let answer_due_at = (ev == SlipEvent::Reject).then(|| now + colour.answer_within_hours() * 3_600_000);
+    let s = SlipStep { code, event: ev.as_str(), from: status.as_str(), to: to.as_str(), note, now, answer_due_at };
     app.store.slip_step(&actor.audit_ctx(&format!("supervision slip {}", ev.as_str())), &s).await.map_err(|e| match e {
         StoreError::Conflict { .. } => {
             Error::Conflict { field: None, message: "the slip changed meanwhile; reload it".into() }
@@ -299,7 +340,8 @@ pub async fn list(
     let mut f =
         SlipFilter { open_only, status: status.map(|s| s.as_str().into()), limit, offset, ..Default::default() };
     match scope {
-        Scope::Mine => f.addressed_to = Some((actor.user.id.0, actor.user.unit_id.0)),
+        // To the unit as a whole means its working members (see `addressed`).
+        Scope::Mine => f.addressed_to = Some((actor.user.id.0, my_unit(actor))),
         Scope::All => {
             actor.authorize(app, Action::Supervise, actor.jurisdiction(), ("supervision_slip", "list")).await?;
             f.under = Some(actor.jurisdiction().0.clone());
@@ -318,14 +360,17 @@ pub async fn about_matter(app: &App, matter_id: i64) -> Result<Vec<SlipRow>> {
 
 /// The actor's slips to answer (open, addressed to them), nearest deadline first, at most
 /// `limit`; and findings of spot checks sent back to them to reply to.
-pub async fn to_act_on(app: &App, actor: &Actor, limit: i64) -> Result<(Vec<SlipRow>, Vec<SpotItemRow>)> {
+pub async fn to_act_on(app: &App, actor: &Actor, limit: i64) -> Result<((Vec<SlipRow>, i64), Vec<SpotItemRow>)> {
     let f = SlipFilter {
         addressed_to: Some((actor.user.id.0, actor.user.unit_id.0)),
         status: Some(SlipStatus::Issued.as_str().into()),
         limit,
         ..Default::default()
     };
-    let (slips, _) = app.store.slips(&f).await?;
+    if !crate::instructions::instructable(actor.roles()) {
+        return Ok(((vec![], 0), vec![]));
+    }
+    let slips = app.store.slips(&f).await?;
     let findings = app.store.findings_to_reply(actor.user.id.0, actor.user.unit_id.0, limit).await?;
     Ok((slips, findings))
 }
@@ -432,6 +477,10 @@ pub async fn review(app: &App, actor: &Actor, id: i64, r: &ReviewIn) -> Result<(
         Ok(()) => {}
         Err(Error::Denied { .. }) => return Err(Error::NotFound),
         Err(e) => return Err(e),
+    }
+    if it.addressee_user_id == Some(actor.user.id.0) {
+        let why = "nobody reviews a matter they closed themselves";
+        return Err(actor.refuse(app, "spot_check_review", ("spot_check_item", &id.to_string()), why).await);
     }
     let mut errors = Vec::new();
     let verdict = Verdict::parse(&r.verdict).filter(|v| *v != Verdict::Pending);

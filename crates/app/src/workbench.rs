@@ -183,9 +183,8 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
         }
     }
     // Supervision slips to answer and spot-check findings to reply to: shown when there are any.
-    let (slips, findings) = crate::supervision::to_act_on(app, actor, SECTION_ITEMS).await?;
+    let ((slips, total), findings) = crate::supervision::to_act_on(app, actor, SECTION_ITEMS).await?;
     if !slips.is_empty() {
-        let total = slips.len() as i64;
         wb.sections.push(Section::SlipsToAnswer { slips, total });
     }
     if !findings.is_empty() {

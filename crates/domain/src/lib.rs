@@ -8,6 +8,7 @@ pub mod instruction;
 pub mod mask;
 pub mod matter;
 pub mod mediation;
+pub mod operation;
 pub mod org;
 pub mod phone;
 pub mod policy;

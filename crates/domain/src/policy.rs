@@ -63,6 +63,9 @@ pub enum Action {
     /// The supervision desk (督查): issue, close and send back supervision slips; draw and
     /// review the weekly quality spot checks of closed matters.
     Supervise,
+    /// Direct case work (指挥办案): set how a case is worked (solo, combined, cluster), who
+    /// leads and takes part, and which parent case it belongs to.
+    DirectCases,
 }
 
 impl Action {
@@ -93,6 +96,7 @@ impl Action {
         Action::ViewRoster,
         Action::ManageRoster,
         Action::Supervise,
+        Action::DirectCases,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +127,7 @@ impl Action {
             Action::ViewRoster => "view_roster",
             Action::ManageRoster => "manage_roster",
             Action::Supervise => "supervise",
+            Action::DirectCases => "direct_cases",
         }
     }
 }
@@ -158,6 +163,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | ViewRoster
                 | ManageRoster
                 | Supervise
+                | DirectCases
         ),
         Role::DeskOfficer => {
             matches!(
@@ -314,6 +320,7 @@ mod tests {
                 ViewRoster,
                 ManageRoster,
                 Supervise,
+                DirectCases,
             ],
             Role::DeskOfficer => &[
                 ViewOrg,

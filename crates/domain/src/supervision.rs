@@ -64,17 +64,19 @@ vocabulary!(
     Answer => "answer", "回复";
     Close => "close", "办结";
     Reject => "reject", "退回重办";
+    Withdraw => "withdraw", "撤销";
 });
 
 impl SlipEvent {
-    /// The desk closes or sends back; the addressee answers.
+    /// The desk closes, sends back or withdraws; the addressee answers.
     pub fn by_desk(self) -> bool {
-        matches!(self, SlipEvent::Close | SlipEvent::Reject)
+        matches!(self, SlipEvent::Close | SlipEvent::Reject | SlipEvent::Withdraw)
     }
 
-    /// An answer says what was done; a rejection says why. Closing may be silent.
+    /// An answer says what was done; a rejection or a withdrawal says why. Closing may be
+    /// silent.
     pub fn needs_note(self) -> bool {
-        matches!(self, SlipEvent::Answer | SlipEvent::Reject)
+        matches!(self, SlipEvent::Answer | SlipEvent::Reject | SlipEvent::Withdraw)
     }
 }
 
@@ -90,7 +92,9 @@ impl fmt::Display for IllegalStep {
     }
 }
 
-/// The lifecycle: issued → answered → closed, or answered → issued when sent back.
+/// The lifecycle: issued → answered → closed, or answered → issued when sent back; a slip
+/// nobody can answer any more (the account gone, the unit empty) is withdrawn by the desk,
+/// issued → closed, with a reason.
 pub fn next(status: SlipStatus, event: SlipEvent) -> Result<SlipStatus, IllegalStep> {
     use SlipEvent as E;
     use SlipStatus as S;
@@ -98,6 +102,7 @@ pub fn next(status: SlipStatus, event: SlipEvent) -> Result<SlipStatus, IllegalS
         (S::Issued, E::Answer) => Ok(S::Answered),
         (S::Answered, E::Close) => Ok(S::Closed),
         (S::Answered, E::Reject) => Ok(S::Issued),
+        (S::Issued, E::Withdraw) => Ok(S::Closed),
         _ => Err(IllegalStep { status, event }),
     }
 }
@@ -179,6 +184,8 @@ mod tests {
         assert!(next(S::Issued, E::Close).is_err(), "nothing to close before an answer");
         assert!(next(S::Closed, E::Answer).is_err(), "a closed slip stays closed");
         assert!(next(S::Closed, E::Reject).is_err());
+        assert_eq!(next(S::Issued, E::Withdraw), Ok(S::Closed), "a slip nobody can answer is withdrawn");
+        assert!(next(S::Answered, E::Withdraw).is_err(), "an answer is closed or sent back");
         assert!(E::Close.by_desk() && E::Reject.by_desk() && !E::Answer.by_desk());
     }
 

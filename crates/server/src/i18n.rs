@@ -777,6 +777,7 @@ fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
             .chain(crate::i18n_video::VIDEO)
             .chain(crate::i18n_video::ROSTER)
             .chain(crate::i18n_supervision::SUPERVISION)
+            .chain(crate::i18n_cases::CASES)
             .map(|(k, zh, en)| (*k, (*zh, *en)))
             .collect()
     })
@@ -806,6 +807,7 @@ pub fn has_prefix(prefix: &str) -> bool {
         .chain(crate::i18n_video::VIDEO)
         .chain(crate::i18n_video::ROSTER)
         .chain(crate::i18n_supervision::SUPERVISION)
+        .chain(crate::i18n_cases::CASES)
         .any(|(k, _, _)| k.starts_with(prefix))
 }
 
@@ -825,6 +827,7 @@ mod table_tests {
             .chain(crate::i18n_video::VIDEO)
             .chain(crate::i18n_video::ROSTER)
             .chain(crate::i18n_supervision::SUPERVISION)
+            .chain(crate::i18n_cases::CASES)
             .map(|(k, _, _)| *k)
             .filter(|k| !seen.insert(*k))
             .collect();

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod headers;
 pub mod i18n;
+pub mod i18n_cases;
 pub mod i18n_command;
 pub mod i18n_fields;
 pub mod i18n_supervision;

@@ -40,6 +40,23 @@ async fn close_hazard(w: &World, gw: &str, code: &str) {
     }
 }
 
+async fn add_user(w: &World, username: &str, unit: &str, role: fengqiao_domain::role::Role) -> i64 {
+    let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
+    let unit = w.store.unit_by_code(unit).await.unwrap();
+    let nu = fengqiao_store::users::NewUser {
+        username: username.into(),
+        display_name: format!("测试{username}"),
+        unit_id: unit.id,
+        title: None,
+        officer_rank: None,
+        mediator_kind: None,
+        roles: vec![role],
+        phone: None,
+        password_hash: Some(common::password_hash().into()),
+    };
+    w.store.create_user(&ctx, &nu).await.unwrap().0
+}
+
 async fn workbench_codes(w: &World, token: &str, section: &str) -> Vec<String> {
     let wb = w.get("/api/v1/workbench", Some(token)).await.json();
     wb["sections"]
@@ -97,6 +114,18 @@ async fn a_slip_is_answered_sent_back_and_closed(db: &TestDb) {
     assert_eq!(w.get("/api/v1/supervision-slips", Some(&gw2)).await.json()["total"], 0);
     assert_error_body(&w.get("/api/v1/supervision-slips?scope=all", Some(&gw1)).await, 403, "forbidden");
 
+    // A desk of another community neither sees the slip nor supervises this grid.
+    use fengqiao_domain::role::Role;
+    add_user(&w, "deskc2", "XY-C02", Role::DeskOfficer).await;
+    let c2 = w.token("deskc2").await;
+    assert_eq!(w.get(&format!("/api/v1/supervision-slips/{code}"), Some(&c2)).await.status, 404);
+    assert_eq!(step(&w, &c2, &code, "withdraw", "越权撤销").await.status, 404);
+    assert_eq!(w.get("/api/v1/supervision-slips?scope=all", Some(&c2)).await.json()["total"], 0);
+    let r = issue(&w, &c2, json!({"subject": "unit", "about": "XY-C01", "reason": "越权督办"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = issue(&w, &c2, json!({"subject": "matter", "about": m, "reason": "越权督办"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+
     // The desk does not answer for the addressee, and the refusal is audited; the addressee
     // cannot close.
     assert_error_body(&step(&w, &cmd, &code, "answer", "代为回复").await, 403, "forbidden");
@@ -123,8 +152,10 @@ async fn a_slip_is_answered_sent_back_and_closed(db: &TestDb) {
     assert!(workbench_codes(&w, &gw1, "slips_to_answer").await.is_empty(), "answered: off the workbench");
     // Sent back with a reason, answered again, closed.
     assert_eq!(step(&w, &cmd, &code, "reject", "").await.status, 422);
+    w.state.app.clock.advance(80 * HOUR);
     let r = step(&w, &cmd, &code, "reject", "未附整改照片，请补充。").await;
     assert_eq!((r.json()["status"].as_str(), r.json()["sent_back"].as_i64()), (Some("issued"), Some(1)));
+    assert_eq!(r.json()["overdue"], false, "sent back, the answer has its three days again");
     assert_eq!(step(&w, &gw1, &code, "answer", "已补充整改前后照片。").await.status, 200);
     let r = step(&w, &cmd, &code, "close", "").await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -176,9 +207,25 @@ async fn a_slip_is_answered_sent_back_and_closed(db: &TestDb) {
     let unit_slip = r.json()["code"].as_str().unwrap().to_string();
     // gw2 is not the community's own: the unit as a whole means its members, not the grids below.
     assert_eq!(w.get(&format!("/api/v1/supervision-slips/{unit_slip}"), Some(&gw2)).await.status, 404);
+    // A slip nobody can answer is withdrawn by the desk, with a reason.
+    assert_eq!(step(&w, &cmd, &unit_slip, "withdraw", "").await.status, 422);
+    let r = step(&w, &cmd, &unit_slip, "withdraw", "该社区已并入其他社区。").await;
+    assert_eq!(r.json()["status"], "closed", "{}", r.body);
+    // Nobody closes their own answer: the commander answers a slip to the station (their own
+    // unit); another desk officer of the station closes it.
+    add_user(&w, "desk0", "XY", Role::DeskOfficer).await;
+    let desk0 = w.token("desk0").await;
+    let r = issue(&w, &desk0, json!({"subject": "unit", "about": "XY", "reason": "值班记录不全。"})).await;
+    let own = r.json()["code"].as_str().unwrap().to_string();
+    assert_eq!(step(&w, &cmd, &own, "answer", "已补全值班记录。").await.status, 200);
+    assert_error_body(&step(&w, &cmd, &own, "close", "").await, 403, "forbidden");
+    assert_eq!(step(&w, &desk0, &own, "close", "").await.json()["status"], "closed");
+    // The three administrators of the station are not addressed with it.
+    assert!(w.get("/api/v1/supervision-slips", Some(&w.sysadmin_token().await)).await.json()["total"] == 0);
+
     // Every slip issued went to the outbox, for the groups' robots.
     let topics: Vec<String> = w.store.outbox_after(0, 10_000).await.unwrap().into_iter().map(|e| e.topic).collect();
-    assert_eq!(topics.iter().filter(|t| *t == "supervision.slip_issued").count(), 5);
+    assert_eq!(topics.iter().filter(|t| *t == "supervision.slip_issued").count(), 6);
 }
 
 async fn a_week_of_closed_matters_is_sampled_and_reviewed(db: &TestDb) {
@@ -210,6 +257,14 @@ async fn a_week_of_closed_matters_is_sampled_and_reviewed(db: &TestDb) {
     assert!(items.iter().all(|i| i["addressee_user"] == "gw1" && i["verdict"] == "pending"), "{items:?}");
     let (first, second) = (items[0]["id"].as_i64().unwrap(), items[1]["id"].as_i64().unwrap());
 
+    // A desk of another community sees no check of the station's, nor its matters.
+    use fengqiao_domain::role::Role;
+    add_user(&w, "deskc2", "XY-C02", Role::DeskOfficer).await;
+    let c2 = w.token("deskc2").await;
+    assert_eq!(w.get("/api/v1/spot-checks", Some(&c2)).await.json(), json!([]));
+    assert_eq!(w.get(&format!("/api/v1/spot-checks/{id}"), Some(&c2)).await.status, 404);
+    let r = w.post_json(&format!("/api/v1/spot-check-items/{first}/review"), Some(&c2), r#"{"verdict":"sound"}"#).await;
+    assert_eq!(r.status, 404);
     // Grid workers neither list checks nor see pending items.
     assert_error_body(&w.get("/api/v1/spot-checks", Some(&gw1)).await, 403, "forbidden");
     assert_eq!(w.get(&format!("/api/v1/spot-checks/{id}"), Some(&gw1)).await.status, 404);
@@ -268,6 +323,27 @@ async fn a_week_of_closed_matters_is_sampled_and_reviewed(db: &TestDb) {
     assert!(workbench_codes(&w, &gw1, "findings_to_reply").await.is_empty());
     let c = w.get(&format!("/api/v1/spot-checks/{id}"), Some(&cmd)).await.json();
     assert_eq!((c["reviewed"].as_i64(), c["flawed"].as_i64(), c["replied"].as_i64()), (Some(2), Some(1), Some(1)));
+
+    // Nobody reviews a matter they closed themselves (a check of a long-gone week, drawn here
+    // with a matter desk0 closed).
+    let desk0 = add_user(&w, "desk0", "XY", Role::DeskOfficer).await;
+    let station = w.store.unit_by_code("XY").await.unwrap();
+    let g01 = w.store.unit_by_code("XY-C01-G01").await.unwrap();
+    let matter = w.store.matter_by_code(&closed[0]).await.unwrap();
+    let drawn = fengqiao_store::supervision::ClosedMatter {
+        id: matter.id,
+        path: g01.path.0.clone(),
+        handler_unit_id: g01.id.0,
+        closer_id: Some(desk0),
+    };
+    let ctx = fengqiao_store::audit::AuditCtx::system("test", "setup");
+    let old =
+        w.store.insert_spot_check(&ctx, (station.id.0, &station.path.0), 0, 1, &[drawn], 1).await.unwrap().unwrap();
+    let own = w.store.spot_items(old).await.unwrap()[0].id;
+    let body = r#"{"verdict":"sound"}"#;
+    let r = w.post_json(&format!("/api/v1/spot-check-items/{own}/review"), Some(&w.token("desk0").await), body).await;
+    assert_error_body(&r, 403, "forbidden");
+    assert_eq!(review(own, json!({"verdict": "sound"})).await.status, 200, "another reviews it");
 
     // The next week nothing was closed: the check is drawn, empty.
     clock.advance(7 * DAY);

@@ -78,6 +78,7 @@ struct Entry {
 const G01: &str = "XY-C01-G01";
 const C01: &str = "XY-C01";
 const ST: &str = "XY-ST";
+const XY: &str = "XY";
 const BOUNDARY: &str = "fqroutepolicy";
 const MULTIPART_MATTER: &str = "--fqroutepolicy\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nhazard\r\n\
     --fqroutepolicy\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\npatrol\r\n\
@@ -324,6 +325,15 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("POST", "/handovers", "/handovers", Home(ViewRoster), "{}")),
         a(api("GET", "/handovers/{id}", "/handovers/{HO}", Home(ViewRoster), "")),
         a(api("POST", "/handovers/{id}/sign", "/handovers/{HO}/sign", Recipient("commander"), "")),
+        a(api("GET", "/matters/{code}/operation", "/matters/{M}/operation", At(ViewMatters, G01), "")),
+        a(api(
+            "PUT",
+            "/matters/{code}/operation",
+            "/matters/{M}/operation",
+            At(DirectCases, G01),
+            r#"{"operation":"x","lead_unit":"","people":[]}"#,
+        )),
+        a(api("GET", "/case-workload", "/case-workload", Home(ViewBoard), "")),
         a(api("GET", "/supervision-slips", "/supervision-slips", SignedIn, "")),
         a(api(
             "POST",
@@ -342,7 +352,7 @@ fn entries() -> Vec<(Kind, Entry)> {
         )),
         a(api("GET", "/spot-checks", "/spot-checks", Home(Supervise), "")),
         a(api("POST", "/spot-checks", "/spot-checks", Home(Supervise), "")),
-        a(api("GET", "/spot-checks/{id}", "/spot-checks/{SC}", At(Supervise, ST), "")),
+        a(api("GET", "/spot-checks/{id}", "/spot-checks/{SC}", At(Supervise, XY), "")),
         a(api("GET", "/spot-check-items/{id}", "/spot-check-items/{SI}", AtOrRecipient(Supervise, G01, "gw1"), "")),
         a(api(
             "POST",
@@ -423,6 +433,8 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/notifications", "/notifications", Home(EditOrg), "unit=XY-C01-G01&platform=x")),
         w(web("POST", "/notifications/{id}/disable", "/notifications/{RB}/disable", At(EditOrg, G01), "")),
         w(web("POST", "/a/{token}", "/a/unknown-token", Public, "")),
+        w(web("POST", "/matters/{code}/operation", "/matters/{M}/operation", At(DirectCases, G01), "operation=x")),
+        w(web("GET", "/cases/workload", "/cases/workload", Home(ViewBoard), "")),
         w(web("GET", "/supervision/slips", "/supervision/slips", SignedIn, "")),
         w(web("GET", "/supervision/slips/new", "/supervision/slips/new?about={M}", Home(Supervise), "")),
         w(web("POST", "/supervision/slips/new", "/supervision/slips/new", Home(Supervise), "subject=matter&about={M}")),
@@ -436,7 +448,7 @@ fn entries() -> Vec<(Kind, Entry)> {
         )),
         w(web("GET", "/supervision/spot-checks", "/supervision/spot-checks", Home(Supervise), "")),
         w(web("POST", "/supervision/spot-checks", "/supervision/spot-checks", Home(Supervise), "")),
-        w(web("GET", "/supervision/spot-checks/{id}", "/supervision/spot-checks/{SC}", At(Supervise, ST), "")),
+        w(web("GET", "/supervision/spot-checks/{id}", "/supervision/spot-checks/{SC}", At(Supervise, XY), "")),
         w(web(
             "GET",
             "/supervision/spot-items/{id}",
@@ -815,7 +827,7 @@ async fn every_route_as_every_role(db: &TestDb) {
         });
     }
     let mut paths = HashMap::new();
-    for code in [G01, C01, ST] {
+    for code in [G01, C01, ST, XY] {
         paths.insert(code, store.unit_by_code(code).await.unwrap().path);
     }
 

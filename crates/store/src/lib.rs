@@ -19,6 +19,7 @@ pub mod matters;
 pub mod mediation;
 pub mod notify;
 pub mod open311;
+pub mod operations;
 pub mod org;
 pub mod outbox;
 pub mod registry;

@@ -76,6 +76,8 @@ pub struct SlipStep<'a> {
     pub to: &'a str,
     pub note: &'a str,
     pub now: i64,
+    /// A new deadline to answer (an answer sent back is given its time again).
+    pub answer_due_at: Option<i64>,
 }
 
 /// Which slips to list. Every condition given must hold.
@@ -251,7 +253,15 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let step = SlipStep { code: &code, event: "issue", from: "", to: "issued", note: &n.reason, now: n.issued_at };
+        let step = SlipStep {
+            code: &code,
+            event: "issue",
+            from: "",
+            to: "issued",
+            note: &n.reason,
+            now: n.issued_at,
+            answer_due_at: None,
+        };
         add_slip_event(&mut tx, id, &step, &ctx.actor).await?;
         let ev = AuditEvent::new("supervision.slip_issue", "supervision_slip", &code, Outcome::Success)
             .detail(format!("{} {}", n.colour, n.subject));
@@ -276,6 +286,16 @@ impl Store {
         .await?)
     }
 
+    /// Who answered a slip last (an account's username).
+    pub async fn slip_answerer(&self, id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT actor FROM supervision_slip_events WHERE slip_id = $1 AND event = 'answer' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     /// Apply a step. `Conflict` when the slip is no longer in the status the caller saw.
     pub async fn slip_step(&self, ctx: &AuditCtx, s: &SlipStep<'_>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
@@ -284,7 +304,8 @@ impl Store {
              answered_at = CASE WHEN $1 = 'answered' THEN $2 ELSE answered_at END, \
              answer = CASE WHEN $1 = 'answered' THEN $3 ELSE answer END, \
              closed_at = CASE WHEN $1 = 'closed' THEN $2 ELSE closed_at END, \
-             sent_back = CASE WHEN $6 = 'reject' THEN sent_back + 1 ELSE sent_back END \
+             sent_back = CASE WHEN $6 = 'reject' THEN sent_back + 1 ELSE sent_back END, \
+             answer_due_at = COALESCE($7, answer_due_at) \
              WHERE code = $4 AND status = $5 RETURNING id",
         )
         .bind(s.to)
@@ -293,6 +314,7 @@ impl Store {
         .bind(s.code)
         .bind(s.from)
         .bind(s.event)
+        .bind(s.answer_due_at)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = id else {

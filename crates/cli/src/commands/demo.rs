@@ -46,12 +46,14 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         // The command room's roster, four weeks of it, and yesterday's handover.
         let app = fengqiao_app::App::new(store.clone(), Default::default());
         let shifts = demo::roster::generate(&app, &store, fengqiao_store::now_ms()).await?;
+        // Case work by size: the case team's and the battalions' officers, cases set up.
+        let cases = demo::cases::generate(&store, args.seed, fengqiao_store::now_ms()).await?;
         // The supervision desk: slips in three colours and last week's spot check.
         let (slips, drawn) = demo::supervision::generate(&app, &store, args.seed, fengqiao_store::now_ms()).await?;
         let ctx = fengqiao_store::audit::AuditCtx::system("demo", "open311 demo client");
         store.add_open311_client_with_key(&ctx, "示例应用", &demo_open311_key(args.seed)).await?;
         println!(
-            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras, {} shifts, {} supervision slips, {} matters drawn for review in {:.1} s",
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras, {} shifts, {} cases worked by size, {} supervision slips, {} matters drawn for review in {:.1} s",
             s.units,
             s.police_grids,
             s.grids,
@@ -65,6 +67,7 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
             instructions,
             cameras,
             shifts,
+            cases,
             slips,
             drawn,
             started.elapsed().as_secs_f64()

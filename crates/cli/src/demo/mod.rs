@@ -6,6 +6,7 @@
 //! one transaction with one audit record.
 
 pub mod cameras;
+pub mod cases;
 pub mod instructions;
 pub mod lattice;
 pub mod matters;
@@ -186,8 +187,10 @@ pub async fn generate(store: &Store, seed: u64, households: usize) -> StoreResul
     }
     for i in 0..4 {
         let name = format!("合成作战综合{}大队", ["一", "二", "三", "四"][i]);
-        g.unit(c, NewUnit::new(format!("XY-B{}", i + 1), UnitKind::Battalion, name, Some(station)), 8 + i as i64)
-            .await?;
+        // Each battalion serves its combat zone (四个合成大队按战区).
+        let mut b = NewUnit::new(format!("XY-B{}", i + 1), UnitKind::Battalion, name, Some(station));
+        b.zone_id = Some(zones[i]);
+        g.unit(c, b, 8 + i as i64).await?;
     }
     let centre =
         g.unit(c, NewUnit::new("XY-MC", UnitKind::MediationCentre, "新义街道多元调解中心", Some(street)), 100).await?;

@@ -58,6 +58,7 @@ pub async fn generate(app: &fengqiao_app::App, store: &Store, seed: u64, now: i6
                 to: SlipStatus::Answered.as_str(),
                 note: answer,
                 now: issued_at + 6 * HOUR,
+                answer_due_at: None,
             };
             store.slip_step(&AuditCtx::system("demo", "supervision answer"), &s).await?;
         }
@@ -69,6 +70,7 @@ pub async fn generate(app: &fengqiao_app::App, store: &Store, seed: u64, now: i6
                 to: SlipStatus::Closed.as_str(),
                 note: "",
                 now: issued_at + 8 * HOUR,
+                answer_due_at: None,
             };
             store.slip_step(&ctx, &s).await?;
         }

@@ -10,6 +10,7 @@ mod instructions;
 pub(crate) mod locate;
 mod map;
 mod matters;
+mod operations;
 mod org;
 mod oversight;
 mod people;
@@ -60,6 +61,7 @@ use utoipa::OpenApi;
         roster::prepare, roster::handover, roster::sign,
         supervision::create, supervision::list, supervision::get, supervision::step, supervision::checks,
         supervision::draw, supervision::check, supervision::item, supervision::review, supervision::reply,
+        operations::get, operations::put, operations::workload,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -168,6 +170,8 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/parties/{id}/consent", post(casework::consent))
         .route("/matters/{code}/sessions", post(casework::add_session))
         .route("/matters/{code}/plan", axum::routing::put(casework::plan))
+        .route("/matters/{code}/operation", get(operations::get).put(operations::put))
+        .route("/case-workload", get(operations::workload))
         .route("/matters/{code}/agreement", axum::routing::put(casework::agreement))
         .route("/matters/{code}/agreement/sign", post(casework::sign))
         .route("/matters/{code}/agreement/judicial-confirmation", post(casework::judicial_confirmation))

@@ -80,7 +80,7 @@ fn out(r: SlipRow) -> SlipOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct SlipEventOut {
-    /// issue, answer, close or reject.
+    /// issue, answer, close, reject or withdraw.
     pub event: String,
     pub from_status: String,
     pub to_status: String,
@@ -97,7 +97,7 @@ pub struct SlipDetail {
     /// Past its deadline to answer and not answered.
     pub overdue: bool,
     pub events: Vec<SlipEventOut>,
-    /// The steps the caller may take now: answer; close and reject.
+    /// The steps the caller may take now: answer; close and reject; withdraw.
     pub may: Vec<String>,
 }
 
@@ -108,6 +108,9 @@ fn detail(v: app::SlipView) -> SlipDetail {
     }
     if v.may_close {
         may.extend(["close".to_string(), "reject".to_string()]);
+    }
+    if v.may_withdraw {
+        may.push("withdraw".to_string());
     }
     SlipDetail {
         overdue: v.overdue,
@@ -196,9 +199,9 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlipStepIn {
-    /// answer (the addressee); close or reject (the desk or the issuer).
+    /// answer (the addressee); close, reject or withdraw (the desk).
     pub event: String,
-    /// What was done (answer) or why it is sent back (reject): 2–2000 characters.
+    /// What was done (answer), why it is sent back (reject) or withdrawn: 2–2000 characters.
     pub note: Option<String>,
 }
 

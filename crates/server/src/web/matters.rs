@@ -105,6 +105,26 @@ pub(super) async fn detail_ctx(
     code: &str,
     error: Option<String>,
 ) -> WebResult<Value> {
+    detail_ctx_full(state, actor, code, error, None).await
+}
+
+/// The matter page again with the case-work form as it was sent and its errors.
+pub(super) async fn detail_ctx_with_case(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    code: &str,
+    sent: (&super::Fields, std::collections::HashMap<String, String>),
+) -> WebResult<Value> {
+    detail_ctx_full(state, actor, code, None, Some(sent)).await
+}
+
+async fn detail_ctx_full(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    code: &str,
+    error: Option<String>,
+    case_sent: Option<(&super::Fields, std::collections::HashMap<String, String>)>,
+) -> WebResult<Value> {
     let lang = actor.lang;
     let record = fengqiao_app::casefile::case_file(state, actor, code).await.map_err(|e| WebError(e.into(), lang))?;
     let mediators: Vec<Value> = fengqiao_app::casefile::mediators(state, &record)
@@ -146,6 +166,7 @@ pub(super) async fn detail_ctx(
     }));
     history.sort_by_key(|(at, _)| *at);
     let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
+    let case = super::operations::case_ctx(state, actor, m.id, &m.grid_path, case_sent).await?;
     Ok(context! {
         m => row(state, lang, &m, now_ms()),
         file => Value::from_serialize(&file),
@@ -153,6 +174,7 @@ pub(super) async fn detail_ctx(
         instructions => instructions.iter().map(super::instructions::row).collect::<Vec<_>>(),
         slips => slips.iter().map(|r| super::supervision::slip_row(r, state.clock.now())).collect::<Vec<_>>(),
         may_supervise => actor.can(Action::Supervise, &fengqiao_domain::org::UnitPath(m.grid_path.clone())),
+        case => case,
         may_instruct => actor.may(Action::IssueInstruction),
         can_handle => can_handle,
         approaches => fengqiao_domain::matter::Approach::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),

@@ -8,6 +8,7 @@ mod dashboard;
 mod instructions;
 mod matters;
 mod notify;
+mod operations;
 mod org;
 mod oversight;
 mod people;
@@ -103,6 +104,8 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/parties", post(casework::party))
         .route("/matters/{code}/merge", post(casework::merge))
         .route("/matters/{code}/urge", post(oversight::urge))
+        .route("/matters/{code}/operation", post(operations::set))
+        .route("/cases/workload", get(operations::workload))
         .route("/matters/{code}/parties/{id}/consent", post(casework::consent))
         .route("/matters/{code}/sessions", post(casework::session))
         .route("/matters/{code}/plan", post(casework::plan))
@@ -266,6 +269,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
     ),
     ("video", "/video", "nav_video", |a| a.may(Action::ViewCameras), false),
     ("roster", "/roster", "nav_roster", |a| a.may(Action::ViewRoster), false),
+    ("workload", "/cases/workload", "nav_workload", |a| a.may(Action::ViewBoard) && a.may(Action::ViewRoster), false),
     ("matters", "/matters", "nav_matters", |a| a.may(Action::ViewMatters), true),
     ("new_matter", "/matters/new", "new_matter", |a| a.may(Action::RecordMatter) && a.may(Action::RecordVisit), true),
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),

@@ -167,7 +167,7 @@ async fn slip_page(
         s => slip_row(r, state.clock.now()), answer => r.answer.clone(), answered_at => r.answered_at,
         closed_at => r.closed_at, matter => r.matter_code.clone(), instruction => r.instruction_code.clone(),
         unit => r.addressee_unit_name.clone(), person => r.addressee_name.clone(),
-        events => events, may_answer => v.may_answer, may_close => v.may_close,
+        events => events, may_answer => v.may_answer, may_close => v.may_close, may_withdraw => v.may_withdraw,
         sent_event => sent.map(|s| s.0), sent_note => sent.map(|s| s.1), errors => errors,
         ..page_ctx(state, actor, "supervision")
     };
@@ -191,7 +191,11 @@ pub async fn step(
     let (errors, status) = match app::step(&state, &actor, &code, event, note).await {
         Ok(()) => return Ok(Redirect::to(&format!("/supervision/slips/{code}")).into_response()),
         Err(Error::Invalid(fields)) => {
-            let name = if event == "reject" { "note_reject" } else { "note_answer" };
+            let name = match event {
+                "reject" => "note_reject",
+                "withdraw" => "note_withdraw",
+                _ => "note_answer",
+            };
             (field_errors(lang, &fields, &[("note", name)]), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e @ Error::Conflict { .. }) => (page_error(lang, e), StatusCode::CONFLICT),
@@ -276,9 +280,12 @@ pub async fn review(
     let input =
         app::ReviewIn { verdict: f.get("verdict").into(), flaws: f.all("flaws"), findings: f.get("findings").into() };
     let (errors, status) = match app::review(&state, &actor, id, &input).await {
-        Ok(()) => {
+        // Back to the check, or to the item for a reviewer who sees it but not the whole
+        // check (a street leader under a station's check).
+        Ok(()) if app::check(&state, &actor, it.check_id).await.is_ok() => {
             return Ok(Redirect::to(&format!("/supervision/spot-checks/{}#item-{id}", it.check_id)).into_response());
         }
+        Ok(()) => return Ok(Redirect::to(&format!("/supervision/spot-items/{id}")).into_response()),
         Err(Error::Invalid(fields)) => {
             let rename = [("verdict", "verdict"), ("flaws", "flaws"), ("findings", "findings")];
             (field_errors(lang, &fields, &rename), StatusCode::UNPROCESSABLE_ENTITY)

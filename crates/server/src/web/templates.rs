@@ -50,6 +50,7 @@ templates!(
     "spot_checks.html",
     "spot_check.html",
     "spot_item.html",
+    "workload.html",
     "screening.html",
     "cases.html",
     "items.html",

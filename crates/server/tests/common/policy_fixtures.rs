@@ -89,7 +89,7 @@ pub async fn supervision(w: &World, cmd: &str, m: &str) -> (String, i64, i64) {
     assert_eq!(r.status, 201, "{}", r.body);
     let slip = r.json()["code"].as_str().unwrap().to_string();
     let store = &w.store;
-    let st = store.unit_by_code("XY-ST").await.unwrap();
+    let st = store.unit_by_code("XY").await.unwrap();
     let g01 = store.unit_by_code(G01).await.unwrap();
     let matter = store.matter_by_code(m).await.unwrap();
     let gw1 = store.user_by_username("gw1").await.unwrap();
