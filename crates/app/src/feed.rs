@@ -97,6 +97,18 @@ async fn tail(store: &Store, tx: &broadcast::Sender<Arc<OutboxEvent>>, cursor: &
     }
 }
 
+/// What a board shows of an outbox topic: `"matter"`, `"instruction"` or `"camera"` (each
+/// event carries the thing as it now stands), or `None` for news that is not the board's
+/// (supervision slips and findings go to their addressees, not to the board).
+pub fn board_kind(topic: &str) -> Option<&'static str> {
+    match topic.split('.').next() {
+        Some("matter") => Some("matter"),
+        Some("instruction") => Some("instruction"),
+        Some("camera") => Some("camera"),
+        _ => None,
+    }
+}
+
 /// What a board receives.
 #[derive(Debug, Clone)]
 pub enum FeedItem {
@@ -130,7 +142,9 @@ impl Subscription {
             };
             match &item {
                 FeedItem::Event(e)
-                    if e.path.is_empty() || !self.paths.iter().any(|p| e.path.starts_with(p.as_str())) =>
+                    if board_kind(&e.topic).is_none()
+                        || e.path.is_empty()
+                        || !self.paths.iter().any(|p| e.path.starts_with(p.as_str())) =>
                 {
                     continue;
                 }

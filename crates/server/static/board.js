@@ -248,6 +248,7 @@
 
   function apply(m, id) {
     last = Math.max(last, id);
+    if (!m.code) return;
     const had = matters.get(m.code);
     if (had && had.v >= id) return;
     recent.unshift({ at: clock(Date.now()), code: m.code, topic: m.topic, what: `${m.grid_name} · ${label('status', m.status)}` });

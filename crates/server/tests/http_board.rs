@@ -130,6 +130,11 @@ async fn the_board_follows_its_jurisdiction(db: &TestDb) {
     let r = w.post_json(&format!("/api/v1/matters/{code}/events"), Some(&gw1), r#"{"event":"reach_agreement"}"#).await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(c01.next(Duration::from_millis(600)).await.is_none(), "nothing that did not happen");
+    // A supervision slip about the matter is news for its addressee, not for the board.
+    let body = serde_json::json!({"subject": "matter", "about": code, "reason": "请说明进展"}).to_string();
+    let r = w.post_json("/api/v1/supervision-slips", Some(&cmd), &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(c01.next(Duration::from_millis(600)).await.is_none(), "no slip on the board");
 }
 
 /// Two nodes on one database: a board on the second sees what the first writes.

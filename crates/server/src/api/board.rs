@@ -233,11 +233,7 @@ pub async fn events(
                 if let Some(o) = data.as_object_mut() {
                     o.insert("topic".into(), e.topic.clone().into());
                 }
-                let name = match e.topic.split('.').next() {
-                    Some("instruction") => "instruction",
-                    Some("camera") => "camera",
-                    _ => "matter",
-                };
+                let name = fengqiao_app::feed::board_kind(&e.topic).unwrap_or("matter");
                 Event::default().id(e.id.to_string()).event(name).data(data.to_string())
             }
         };
