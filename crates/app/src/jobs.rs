@@ -83,6 +83,11 @@ pub fn standard() -> Vec<Job> {
             let n = crate::supervision::draw_weekly(&app, app.clock.now()).await?;
             Ok(format!("{n} spot checks drawn"))
         }),
+        // From 18:00 (China time) every grid gets a draft of its day's post (一日一微), once.
+        Job::new("daily_posts", minutes(10), minutes(10), |app| async move {
+            let n = crate::daily_posts::draft_evening(&app, app.clock.now()).await?;
+            Ok(format!("{n} daily posts drafted"))
+        }),
         Job::new("session_purge", minutes(5), minutes(10), |app| async move {
             let idle_ms = app.settings.session_idle_minutes * 60_000;
             let n = app.store.purge_sessions(now_ms(), idle_ms).await?;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod board;
 pub mod casefile;
 pub mod casework;
+pub mod daily_posts;
 pub mod error;
 pub mod feed;
 pub mod files;

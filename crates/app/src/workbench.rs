@@ -64,6 +64,8 @@ pub enum Section {
     SlipsToAnswer { slips: Vec<crate::supervision::SlipRow>, total: i64 },
     /// Spot-check findings on matters one closed, to reply to.
     FindingsToReply { items: Vec<crate::supervision::SpotItemRow>, total: i64 },
+    /// Today's daily grid posts drafted and not sent yet (一日一微).
+    PostsToSend { posts: Vec<crate::daily_posts::PostRow>, total: i64 },
 }
 
 impl Section {
@@ -83,6 +85,7 @@ impl Section {
             Section::HandoversToSign { .. } => "handovers_to_sign",
             Section::SlipsToAnswer { .. } => "slips_to_answer",
             Section::FindingsToReply { .. } => "findings_to_reply",
+            Section::PostsToSend { .. } => "posts_to_send",
         }
     }
 
@@ -102,7 +105,8 @@ impl Section {
             | Section::RoundsDue { total, .. }
             | Section::HandoversToSign { total, .. }
             | Section::SlipsToAnswer { total, .. }
-            | Section::FindingsToReply { total, .. } => *total,
+            | Section::FindingsToReply { total, .. }
+            | Section::PostsToSend { total, .. } => *total,
         }
     }
 
@@ -121,6 +125,7 @@ impl Section {
             Section::HandoversToSign { handovers, .. } => handovers.is_empty(),
             Section::SlipsToAnswer { slips, .. } => slips.is_empty(),
             Section::FindingsToReply { items, .. } => items.is_empty(),
+            Section::PostsToSend { posts, .. } => posts.is_empty(),
         }
     }
 }
@@ -190,6 +195,11 @@ pub async fn for_actor(app: &App, actor: &Actor, now: i64) -> Result<Workbench> 
     if !findings.is_empty() {
         let total = findings.len() as i64;
         wb.sections.push(Section::FindingsToReply { items: findings, total });
+    }
+    // Today's daily grid posts to send: shown when drafted and waiting.
+    let (posts, total) = crate::daily_posts::to_send(app, actor, SECTION_ITEMS).await?;
+    if !posts.is_empty() {
+        wb.sections.push(Section::PostsToSend { posts, total });
     }
     // The command room's handovers to sign, own shifts, and the video desk's rounds due:
     // shown when there are any.

@@ -2,6 +2,7 @@
 //! typed IDs, the organisation's unit kinds, roles, and the access policy that decides
 //! what each role may do where. Nothing here performs I/O.
 
+pub mod daily_post;
 pub mod id_number;
 pub mod ids;
 pub mod instruction;

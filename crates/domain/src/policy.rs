@@ -66,6 +66,8 @@ pub enum Action {
     /// Direct case work (指挥办案): set how a case is worked (solo, combined, cluster), who
     /// leads and takes part, and which parent case it belongs to.
     DirectCases,
+    /// Draft, edit and send a grid's daily post (一日一微) to its group.
+    PostDaily,
 }
 
 impl Action {
@@ -97,6 +99,7 @@ impl Action {
         Action::ManageRoster,
         Action::Supervise,
         Action::DirectCases,
+        Action::PostDaily,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +131,7 @@ impl Action {
             Action::ManageRoster => "manage_roster",
             Action::Supervise => "supervise",
             Action::DirectCases => "direct_cases",
+            Action::PostDaily => "post_daily",
         }
     }
 }
@@ -202,6 +206,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | ViewBoard
                 | ViewInstructions
                 | ViewCameras
+                | PostDaily
         ),
         // Grid workers collect the registry and visit households; they see numbers masked.
         Role::GridWorker => matches!(
@@ -215,6 +220,7 @@ pub fn role_grants(role: Role, action: Action) -> bool {
                 | ViewMatters
                 | RecordMatter
                 | HandleMatter
+                | PostDaily
         ),
         // Leaders see their area's matters, urge them on (领导督办) and instruct.
         Role::CommunityLeader => matches!(
@@ -354,6 +360,7 @@ mod tests {
                 ViewBoard,
                 ViewInstructions,
                 ViewCameras,
+                PostDaily,
             ],
             Role::GridWorker => &[
                 ViewOrg,
@@ -365,6 +372,7 @@ mod tests {
                 ViewMatters,
                 RecordMatter,
                 HandleMatter,
+                PostDaily,
             ],
             Role::CommunityLeader => &[
                 ViewOrg,

@@ -316,8 +316,51 @@ async fn robots_are_checked_and_refusals_classified(db: &TestDb) {
     assert!(!robots.body.contains("access_token") && !robots.body.contains("SEC"), "{}", robots.body);
 }
 
+/// Issue 11, item 8: a daily grid post goes to the grid's own group, not to the groups
+/// above it that take the same topic; long numbers in it keep only their last four digits.
+async fn a_daily_post_reaches_its_grids_group_only(db: &TestDb) {
+    let (rx_url, rx) = receiver().await;
+    let w = world_with(db, |s| s.robot_url_prefixes = vec!["http://127.0.0.1:".into()]).await;
+    {
+        let mut r = rx.lock().unwrap();
+        r.dingtalk.insert("community".into(), "SECcommunity000000".into());
+        r.wecom.push("grid".into());
+    }
+    let admin = w.sysadmin_token().await;
+    let community = json!({"unit": "XY-C01", "platform": "dingtalk", "name": "府前社区工作群",
+        "url": format!("{rx_url}/robot/send?access_token=community"), "secret": "SECcommunity000000", "topics": ["grid.daily_post"]});
+    assert_eq!(add_robot(&w, &admin, community).await.status, 201);
+    let grid = json!({"unit": "XY-C01-G01", "platform": "wecom", "name": "府前一网格居民群",
+        "url": format!("{rx_url}/cgi-bin/webhook/send?key=grid"), "topics": []});
+    assert_eq!(add_robot(&w, &admin, grid).await.status, 201, "the default topics include the daily post");
+    let gw = w.token("gw1").await;
+    let p = w.post_json("/api/v1/daily-posts", Some(&gw), r#"{"grid":"XY-C01-G01"}"#).await.json();
+    let id = p["id"].as_i64().unwrap();
+    let page = w.get(&format!("/daily-posts/{id}"), Some(&gw)).await;
+    assert!(
+        page.body.contains("府前一网格居民群") && !page.body.contains("府前社区工作群"),
+        "the page names where it goes"
+    );
+    let text = format!("{}\n走失老人家属电话13903580001，见到请联系。", p["body"].as_str().unwrap());
+    let r = w
+        .put_json(&format!("/api/v1/daily-posts/{id}"), Some(&gw), &json!({"body": text, "version": 1}).to_string())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = w.post_json(&format!("/api/v1/daily-posts/{id}/send"), Some(&gw), r#"{"version":2}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let s = pass(&w.state.app).await;
+    assert_eq!((s.messages, s.notices), (1, 1), "{s:?}");
+    let (to_grid, to_community) = (texts(&rx, "grid"), texts(&rx, "community"));
+    assert!(to_community.is_empty(), "{to_community:?}");
+    assert_eq!(to_grid.len(), 1);
+    assert!(to_grid[0].starts_with("### 【一日一微】府前社区第1网格"), "{}", to_grid[0]);
+    assert!(to_grid[0].contains("电话       0001") && !to_grid[0].contains("13903580001"), "{}", to_grid[0]);
+    assert!(rx.lock().unwrap().refused.is_empty());
+}
+
 contract_tests!(
     a_burst_is_digested_and_a_restart_delivers_each_notice_once,
     a_link_acknowledges_once_and_expires,
-    robots_are_checked_and_refusals_classified
+    robots_are_checked_and_refusals_classified,
+    a_daily_post_reaches_its_grids_group_only
 );

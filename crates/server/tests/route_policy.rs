@@ -16,6 +16,8 @@
 //! changes: the answer is then 409 or 422, which comes after the access check).
 
 mod common;
+#[path = "common/policy_command.rs"]
+mod policy_command;
 #[path = "common/policy_fixtures.rs"]
 mod policy_fixtures;
 
@@ -67,7 +69,8 @@ struct Entry {
     /// commander's round of it, `{EN}` a look that saw something at `{CAM}`, `{RP}` a repair
     /// of `{CAM}`, `{TP}` a shift template of the station, `{SA}` the commander's assignment
     /// to today's shift of it, `{HO}` that shift's handover, `{SL}` the commander's slip about
-    /// `{M}` (to G01), `{SC}` a spot check of the station, `{SI}` its flawed item sent to gw1.
+    /// `{M}` (to G01), `{SC}` a spot check of the station, `{SI}` its flawed item sent to gw1,
+    /// `{DP}` today's daily post of G01.
     path: &'static str,
     access: Access,
     body: &'static str,
@@ -292,119 +295,7 @@ fn entries() -> Vec<(Kind, Entry)> {
         a(api("GET", "/organisations", "/organisations", Home(ViewRegistry), "")),
         a(api("GET", "/registry/export", "/registry/export", Home(ViewRegistry), "")),
         a(api("POST", "/imports/{kind}", "/imports/households?dry_run=true", Home(ImportRegistry), "nonsense\n")),
-        a(api("GET", "/roster", "/roster", Home(ViewRoster), "")),
-        a(api("GET", "/on-duty", "/on-duty", Home(ViewRoster), "")),
-        a(api(
-            "POST",
-            "/shift-templates",
-            "/shift-templates",
-            Home(ManageRoster),
-            r#"{"post":"x","name":"","start":"","duration_minutes":0,"min_people":0,"max_people":0}"#,
-        )),
-        a(api(
-            "POST",
-            "/roster/rotations",
-            "/roster/rotations",
-            Home(ManageRoster),
-            r#"{"template":{TP},"people":[],"from":"","days":0}"#,
-        )),
-        a(api(
-            "POST",
-            "/shift-assignments/{id}/state",
-            "/shift-assignments/{SA}/state",
-            Home(ViewRoster),
-            r#"{"state":"x"}"#,
-        )),
-        a(api(
-            "POST",
-            "/shift-assignments/{id}/swap",
-            "/shift-assignments/{SA}/swap",
-            Home(ManageRoster),
-            r#"{"with":"nobody"}"#,
-        )),
-        a(api("POST", "/handovers", "/handovers", Home(ViewRoster), "{}")),
-        a(api("GET", "/handovers/{id}", "/handovers/{HO}", Home(ViewRoster), "")),
-        a(api("POST", "/handovers/{id}/sign", "/handovers/{HO}/sign", Recipient("commander"), "")),
-        a(api("GET", "/matters/{code}/operation", "/matters/{M}/operation", At(ViewMatters, G01), "")),
-        a(api(
-            "PUT",
-            "/matters/{code}/operation",
-            "/matters/{M}/operation",
-            At(DirectCases, G01),
-            r#"{"operation":"x","lead_unit":"","people":[]}"#,
-        )),
-        a(api("GET", "/case-workload", "/case-workload", Home(ViewBoard), "")),
-        a(api("GET", "/supervision-slips", "/supervision-slips", SignedIn, "")),
-        a(api(
-            "POST",
-            "/supervision-slips",
-            "/supervision-slips",
-            Home(Supervise),
-            r#"{"subject":"matter","about":"{M}","reason":""}"#,
-        )),
-        a(api("GET", "/supervision-slips/{code}", "/supervision-slips/{SL}", AtOrRecipient(Supervise, G01, "gw1"), "")),
-        a(api(
-            "POST",
-            "/supervision-slips/{code}/steps",
-            "/supervision-slips/{SL}/steps",
-            Recipient("gw1"),
-            r#"{"event":"answer"}"#,
-        )),
-        a(api("GET", "/spot-checks", "/spot-checks", Home(Supervise), "")),
-        a(api("POST", "/spot-checks", "/spot-checks", Home(Supervise), "")),
-        a(api("GET", "/spot-checks/{id}", "/spot-checks/{SC}", At(Supervise, XY), "")),
-        a(api("GET", "/spot-check-items/{id}", "/spot-check-items/{SI}", AtOrRecipient(Supervise, G01, "gw1"), "")),
-        a(api(
-            "POST",
-            "/spot-check-items/{id}/review",
-            "/spot-check-items/{SI}/review",
-            At(Supervise, G01),
-            r#"{"verdict":"x"}"#,
-        )),
-        a(api(
-            "POST",
-            "/spot-check-items/{id}/reply",
-            "/spot-check-items/{SI}/reply",
-            Recipient("gw1"),
-            r#"{"reply":""}"#,
-        )),
-        a(api("GET", "/cameras", "/cameras", Home(ViewCameras), "")),
-        a(api("GET", "/cameras/{device_id}", "/cameras/{CAM}", At(ViewCameras, G01), "")),
-        a(api(
-            "POST",
-            "/cameras/{device_id}/status",
-            "/cameras/{CAM}/status",
-            At(PatrolCameras, G01),
-            r#"{"status":"x"}"#,
-        )),
-        a(api("GET", "/video/coverage", "/video/coverage", Home(ViewCameras), "")),
-        a(api("GET", "/patrol-plans", "/patrol-plans", Home(ViewCameras), "")),
-        a(api("POST", "/patrol-plans", "/patrol-plans", Home(PatrolCameras), r#"{"name":"","interval_minutes":0}"#)),
-        a(api("POST", "/patrol-plans/{id}/rounds", "/patrol-plans/{PL}/rounds", At(PatrolCameras, C01), "")),
-        a(api("GET", "/patrol-rounds/{id}", "/patrol-rounds/{RD}", At(ViewCameras, C01), "")),
-        a(api("POST", "/patrol-rounds/{id}/finish", "/patrol-rounds/{RD}/finish", Recipient("commander"), "")),
-        a(api(
-            "POST",
-            "/patrol-entries",
-            "/patrol-entries",
-            At(PatrolCameras, G01),
-            r#"{"device_id":"{CAM}","finding":"x"}"#,
-        )),
-        a(api(
-            "POST",
-            "/patrol-entries/{id}/matter",
-            "/patrol-entries/{EN}/matter",
-            At(PatrolCameras, G01),
-            r#"{"kind":"x"}"#,
-        )),
-        a(api("GET", "/camera-repairs", "/camera-repairs", Home(ViewCameras), "")),
-        a(api(
-            "POST",
-            "/camera-repairs/{id}/fix",
-            "/camera-repairs/{RP}/fix",
-            At(PatrolCameras, G01),
-            r#"{"note":"换了电源"}"#,
-        )),
+        // The command room's routes (issue 11) are in common/policy_command.rs.
         // ---- operations ----
         w(web("GET", "/healthz", "/healthz", Public, "")),
         w(web("GET", "/readyz", "/readyz", Public, "")),
@@ -433,82 +324,6 @@ fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/notifications", "/notifications", Home(EditOrg), "unit=XY-C01-G01&platform=x")),
         w(web("POST", "/notifications/{id}/disable", "/notifications/{RB}/disable", At(EditOrg, G01), "")),
         w(web("POST", "/a/{token}", "/a/unknown-token", Public, "")),
-        w(web("POST", "/matters/{code}/operation", "/matters/{M}/operation", At(DirectCases, G01), "operation=x")),
-        w(web("GET", "/cases/workload", "/cases/workload", Home(ViewBoard), "")),
-        w(web("GET", "/supervision/slips", "/supervision/slips", SignedIn, "")),
-        w(web("GET", "/supervision/slips/new", "/supervision/slips/new?about={M}", Home(Supervise), "")),
-        w(web("POST", "/supervision/slips/new", "/supervision/slips/new", Home(Supervise), "subject=matter&about={M}")),
-        w(web("GET", "/supervision/slips/{code}", "/supervision/slips/{SL}", AtOrRecipient(Supervise, G01, "gw1"), "")),
-        w(web(
-            "POST",
-            "/supervision/slips/{code}/steps",
-            "/supervision/slips/{SL}/steps",
-            Recipient("gw1"),
-            "event=answer",
-        )),
-        w(web("GET", "/supervision/spot-checks", "/supervision/spot-checks", Home(Supervise), "")),
-        w(web("POST", "/supervision/spot-checks", "/supervision/spot-checks", Home(Supervise), "")),
-        w(web("GET", "/supervision/spot-checks/{id}", "/supervision/spot-checks/{SC}", At(Supervise, XY), "")),
-        w(web(
-            "GET",
-            "/supervision/spot-items/{id}",
-            "/supervision/spot-items/{SI}",
-            AtOrRecipient(Supervise, G01, "gw1"),
-            "",
-        )),
-        w(web(
-            "POST",
-            "/supervision/spot-items/{id}/review",
-            "/supervision/spot-items/{SI}/review",
-            At(Supervise, G01),
-            "verdict=x",
-        )),
-        w(web(
-            "POST",
-            "/supervision/spot-items/{id}/reply",
-            "/supervision/spot-items/{SI}/reply",
-            Recipient("gw1"),
-            "reply=",
-        )),
-        w(web("GET", "/roster", "/roster", Home(ViewRoster), "")),
-        w(web("POST", "/roster/templates", "/roster/templates", Home(ManageRoster), "post=x")),
-        w(web("POST", "/roster/rotations", "/roster/rotations", Home(ManageRoster), "template={TP}")),
-        w(web("POST", "/roster/assignments/{id}/state", "/roster/assignments/{SA}/state", Home(ViewRoster), "state=x")),
-        w(web(
-            "POST",
-            "/roster/assignments/{id}/swap",
-            "/roster/assignments/{SA}/swap",
-            Home(ManageRoster),
-            "with=nobody",
-        )),
-        w(web("POST", "/handovers", "/handovers", Home(ViewRoster), "note=")),
-        w(web("GET", "/handovers/{id}", "/handovers/{HO}", Home(ViewRoster), "")),
-        w(web("POST", "/handovers/{id}/sign", "/handovers/{HO}/sign", Recipient("commander"), "")),
-        w(web("GET", "/video", "/video", Home(ViewCameras), "")),
-        w(web("GET", "/video/cameras", "/video/cameras", Home(ViewCameras), "")),
-        w(web("GET", "/video/cameras/{device_id}", "/video/cameras/{CAM}", At(ViewCameras, G01), "")),
-        w(web(
-            "POST",
-            "/video/cameras/{device_id}/looks",
-            "/video/cameras/{CAM}/looks",
-            At(PatrolCameras, G01),
-            "finding=x",
-        )),
-        w(web(
-            "POST",
-            "/video/cameras/{device_id}/status",
-            "/video/cameras/{CAM}/status",
-            At(PatrolCameras, G01),
-            "status=x",
-        )),
-        w(web("POST", "/video/plans", "/video/plans", Home(PatrolCameras), "name=")),
-        w(web("POST", "/video/plans/{id}/rounds", "/video/plans/{PL}/rounds", At(PatrolCameras, C01), "")),
-        w(web("GET", "/video/rounds/{id}", "/video/rounds/{RD}", At(ViewCameras, C01), "")),
-        w(web("POST", "/video/rounds/{id}/finish", "/video/rounds/{RD}/finish", Recipient("commander"), "")),
-        w(web("POST", "/video/entries/{id}/matter", "/video/entries/{EN}/matter", At(PatrolCameras, G01), "kind=x")),
-        w(web("POST", "/video/repairs/{id}/fix", "/video/repairs/{RP}/fix", At(PatrolCameras, G01), "note=x")),
-        w(web("GET", "/video/import", "/video/import", Home(PatrolCameras), "")),
-        w(web("POST", "/video/import", "/video/import", Home(PatrolCameras), MULTIPART_CAMERAS)),
         w(web("GET", "/instructions/new", "/instructions/new", Home(IssueInstruction), "")),
         w(web("POST", "/instructions/new", "/instructions/new", Home(IssueInstruction), "title=x&to=user%3Agw1")),
         w(web("GET", "/instructions/{code}", "/instructions/{I}", AtOrRecipient(ViewInstructions, G01, "gw1"), "")),
@@ -776,6 +591,9 @@ async fn every_route_as_every_role(db: &TestDb) {
     let (camera, plan, patrol_round, seen, repair) = policy_fixtures::video(store, &ctx).await;
     let (template, assignment, handover) = policy_fixtures::roster(&w, &cmd).await;
     let (slip, check, item) = policy_fixtures::supervision(&w, &cmd, &m).await;
+    let post = w.post_json("/api/v1/daily-posts", Some(&gw), r#"{"grid":"XY-C01-G01"}"#).await;
+    assert_eq!(post.status, 200, "{}", post.body);
+    let post = post.json()["id"].as_i64().unwrap();
     let fill = |s: &str| {
         s.replace("{M2}", &m2)
             .replace("{M}", &m)
@@ -801,10 +619,12 @@ async fn every_route_as_every_role(db: &TestDb) {
             .replace("{SL}", &slip)
             .replace("{SC}", &check.to_string())
             .replace("{SI}", &item.to_string())
+            .replace("{DP}", &post.to_string())
     };
 
     // Every declared route has an entry; every entry a route.
-    let table = entries();
+    let mut table = entries();
+    table.extend(policy_command::entries());
     let listed: BTreeSet<(Kind, String, String)> =
         table.iter().map(|(k, e)| (*k, e.method.to_string(), e.route.to_string())).collect();
     let declared = policy_fixtures::declared_routes();

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod daily_posts;
 mod db;
 pub mod error;
 pub mod instructions;

@@ -53,7 +53,7 @@ pub async fn pass(app: &App, now: i64) -> Result<Summary> {
         let mut targets = vec![];
         for r in &robots {
             let takes = topics(r).contains(&ev.topic.as_str());
-            if !ev.path.is_empty() && ev.path.starts_with(&r.row.path) && takes {
+            if takes && super::reaches(&ev.topic, &ev.path, &r.row.path) {
                 let platform = Platform::parse(&r.row.platform).unwrap_or(Platform::Webhook);
                 let notice = compose(&ev.topic, &payload, &base, None);
                 // A webhook takes every event of its topics; a chat group what is told there.

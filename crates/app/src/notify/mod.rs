@@ -108,6 +108,7 @@ pub const DEFAULT_TOPICS: &[&str] = &[
     "instruction.step",
     "matter.urged",
     "supervision.slip_issued",
+    "grid.daily_post",
 ];
 
 /// Every topic a robot may receive.
@@ -121,7 +122,19 @@ pub const TOPICS: &[&str] = &[
     "camera.fault",
     "supervision.slip_issued",
     "supervision.finding",
+    "grid.daily_post",
 ];
+
+/// Whether an event of `topic` under `event_path` reaches a robot of the unit at
+/// `robot_path`. A daily grid post is for its grid's own group only; everything else reaches
+/// the groups of the unit it happened in and of every unit above.
+pub fn reaches(topic: &str, event_path: &str, robot_path: &str) -> bool {
+    if topic == "grid.daily_post" {
+        !event_path.is_empty() && event_path == robot_path
+    } else {
+        !event_path.is_empty() && event_path.starts_with(robot_path)
+    }
+}
 
 /// A notice ready to send: its title (DingTalk's markdown title, the digest's line) and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +256,17 @@ pub fn compose(topic: &str, p: &serde_json::Value, base: &str, ack_link: Option<
                 ),
                 false,
             )
+        }
+        "grid.daily_post" => {
+            // The officer's text, line by line; its first line is the heading when it is the
+            // drafted one (【一日一微】…).
+            let text = s(p, "body");
+            let mut lines = text.lines().map(plain).filter(|l| !l.trim().is_empty()).peekable();
+            let title = match lines.peek() {
+                Some(first) if first.starts_with("【一日一微】") => lines.next().unwrap_or_default(),
+                _ => format!("【一日一微】{} {}", plain(s(p, "grid_name")), plain(s(p, "day"))),
+            };
+            (title, lines.collect::<Vec<_>>().join("\n\n"), false)
         }
         "matter.created" => (
             format!("【新登记】{code}"),
@@ -468,6 +492,32 @@ pub fn classify(platform: Platform, status: u16, body: &str) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_daily_post_goes_to_its_grids_group_only() {
+        let (grid, community) = ("/1/2/10/100/", "/1/2/10/");
+        assert!(reaches("grid.daily_post", grid, grid));
+        assert!(!reaches("grid.daily_post", grid, community), "the community's group does not get every grid's post");
+        assert!(reaches("matter.created", grid, community) && reaches("matter.created", grid, grid));
+        assert!(!reaches("matter.created", "", community), "an event of no place reaches nobody");
+        let p = serde_json::json!({"grid_name": "府前社区第1网格", "day": "2026-12-04",
+            "body": "【一日一微】府前社区第1网格 12月4日\n今日入户走访2户次。\n\n有事请打13903580001。"});
+        let n = compose("grid.daily_post", &p, "https://fq.example", None).unwrap();
+        assert_eq!(n.title, "【一日一微】府前社区第1网格 12月4日");
+        assert_eq!(
+            n.markdown, "### 【一日一微】府前社区第1网格 12月4日\n今日入户走访2户次。\n\n有事请打       0001。",
+            "the number masked (the mask's stars are markdown, so spaces)"
+        );
+        assert!(!n.alarm);
+        let untitled = compose(
+            "grid.daily_post",
+            &serde_json::json!({"grid_name": "第2网格", "day": "2026-12-04", "body": "# 平安"}),
+            "",
+            None,
+        )
+        .unwrap();
+        assert_eq!(untitled.markdown, "### 【一日一微】第2网格 2026-12-04\n  平安");
+    }
 
     #[test]
     fn dingtalk_signs_as_its_documentation_says() {

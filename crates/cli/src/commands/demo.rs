@@ -50,10 +50,12 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
         let cases = demo::cases::generate(&store, args.seed, fengqiao_store::now_ms()).await?;
         // The supervision desk: slips in three colours and last week's spot check.
         let (slips, drawn) = demo::supervision::generate(&app, &store, args.seed, fengqiao_store::now_ms()).await?;
+        // The last week's daily grid posts, most sent to the grids' groups.
+        let (posts, posts_sent) = demo::daily_posts::generate(&app, &store, fengqiao_store::now_ms()).await?;
         let ctx = fengqiao_store::audit::AuditCtx::system("demo", "open311 demo client");
         store.add_open311_client_with_key(&ctx, "示例应用", &demo_open311_key(args.seed)).await?;
         println!(
-            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras, {} shifts, {} cases worked by size, {} supervision slips, {} matters drawn for review in {:.1} s",
+            "  {} units ({} police grids, {} grids), {} staff accounts, {} volunteers, {} households, {} residents, {} organisations, {} visits, {} matters, {} instructions, {} cameras, {} shifts, {} cases worked by size, {} supervision slips, {} matters drawn for review, {} daily grid posts ({} sent) in {:.1} s",
             s.units,
             s.police_grids,
             s.grids,
@@ -70,6 +72,8 @@ pub async fn run(config: Option<std::path::PathBuf>, args: Args) -> anyhow::Resu
             cases,
             slips,
             drawn,
+            posts,
+            posts_sent,
             started.elapsed().as_secs_f64()
         );
     } else {

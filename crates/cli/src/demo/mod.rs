@@ -7,6 +7,7 @@
 
 pub mod cameras;
 pub mod cases;
+pub mod daily_posts;
 pub mod instructions;
 pub mod lattice;
 pub mod matters;

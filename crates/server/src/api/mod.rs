@@ -6,6 +6,7 @@ mod audit;
 mod board;
 mod bodies;
 pub(crate) mod casework;
+mod daily_posts;
 mod instructions;
 pub(crate) mod locate;
 mod map;
@@ -62,6 +63,7 @@ use utoipa::OpenApi;
         supervision::create, supervision::list, supervision::get, supervision::step, supervision::checks,
         supervision::draw, supervision::check, supervision::item, supervision::review, supervision::reply,
         operations::get, operations::put, operations::workload,
+        daily_posts::list, daily_posts::open, daily_posts::get, daily_posts::edit, daily_posts::redraft, daily_posts::send,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -172,6 +174,10 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/plan", axum::routing::put(casework::plan))
         .route("/matters/{code}/operation", get(operations::get).put(operations::put))
         .route("/case-workload", get(operations::workload))
+        .route("/daily-posts", get(daily_posts::list).post(daily_posts::open))
+        .route("/daily-posts/{id}", get(daily_posts::get).put(daily_posts::edit))
+        .route("/daily-posts/{id}/redraft", post(daily_posts::redraft))
+        .route("/daily-posts/{id}/send", post(daily_posts::send))
         .route("/matters/{code}/agreement", axum::routing::put(casework::agreement))
         .route("/matters/{code}/agreement/sign", post(casework::sign))
         .route("/matters/{code}/agreement/judicial-confirmation", post(casework::judicial_confirmation))

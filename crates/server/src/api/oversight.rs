@@ -111,8 +111,8 @@ pub async fn risky(State(state): State<AppState>, actor: Actor) -> AppResult<Jso
 pub struct WorkItemOut {
     /// `matter`, `household`, `instruction`, `shift` (the code is the assignment),
     /// `patrol_plan` (the plan), `handover` (the handover; status says which side signs),
-    /// `supervision_slip` (the slip's code; colour its colour) or `spot_check_item` (the
-    /// drawn matter's id; title the findings).
+    /// `supervision_slip` (the slip's code; colour its colour), `spot_check_item` (the
+    /// drawn matter's id; title the findings) or `daily_post` (the post's id; grid its grid).
     pub object: &'static str,
     /// The matter's, household's or instruction's code.
     pub code: String,
@@ -309,6 +309,22 @@ pub async fn workbench(State(state): State<AppState>, actor: Actor) -> AppResult
                         title: i.findings.clone(),
                         grid: i.grid_name.clone(),
                         status: Some(i.verdict.clone()),
+                        risk: None,
+                        overdue: vec![],
+                        due_at: None,
+                        next_step: None,
+                        last_visit_at: None,
+                        colour: None,
+                    })
+                    .collect(),
+                Section::PostsToSend { posts, .. } => posts
+                    .iter()
+                    .map(|p| WorkItemOut {
+                        object: "daily_post",
+                        code: p.id.unwrap_or_default().to_string(),
+                        title: p.body.as_deref().unwrap_or_default().chars().take(80).collect(),
+                        grid: p.grid_name.clone(),
+                        status: p.status.clone(),
                         risk: None,
                         overdue: vec![],
                         due_at: None,

@@ -213,6 +213,20 @@ fn section(state: &AppState, lang: Lang, s: &Section, now: i64) -> Value {
                 .collect(),
             None,
         ),
+        Section::PostsToSend { posts, .. } => (
+            posts
+                .iter()
+                .map(|p| context! {
+                    href => format!("/daily-posts/{}", p.id.unwrap_or_default()),
+                    title => p.grid_name.clone(),
+                    sub => p.body.as_deref().unwrap_or_default().lines().nth(1).unwrap_or_default().chars().take(60).collect::<String>(),
+                    tags => vec![context! { class => "care", text => t(lang, "dps_draft") }],
+                    when => Value::from(()),
+                    code => format!("post-{}", p.id.unwrap_or_default()),
+                })
+                .collect(),
+            Some("/daily-posts?status=draft"),
+        ),
         Section::RoundsDue { plans, .. } => (
             plans
                 .iter()

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod casework;
+mod daily_posts;
 mod dashboard;
 mod instructions;
 mod matters;
@@ -106,6 +107,8 @@ pub fn router() -> Router<AppState> {
         .route("/matters/{code}/urge", post(oversight::urge))
         .route("/matters/{code}/operation", post(operations::set))
         .route("/cases/workload", get(operations::workload))
+        .route("/daily-posts", get(daily_posts::list).post(daily_posts::open))
+        .route("/daily-posts/{id}", get(daily_posts::detail).post(daily_posts::change))
         .route("/matters/{code}/parties/{id}/consent", post(casework::consent))
         .route("/matters/{code}/sessions", post(casework::session))
         .route("/matters/{code}/plan", post(casework::plan))
@@ -275,6 +278,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),
     ("supervision", "/supervision", "nav_supervision", |a| a.may(Action::ViewMatters), true),
     ("warning", "/warning", "nav_warning", |a| a.may(Action::ViewMatters), false),
+    ("daily_posts", "/daily-posts", "nav_daily_posts", |a| a.may(Action::PostDaily) || a.may(Action::ViewBoard), false),
     (
         "screening",
         "/screening",

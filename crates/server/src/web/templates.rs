@@ -51,6 +51,8 @@ templates!(
     "spot_check.html",
     "spot_item.html",
     "workload.html",
+    "daily_posts.html",
+    "daily_post.html",
     "screening.html",
     "cases.html",
     "items.html",
