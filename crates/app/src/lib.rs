@@ -14,6 +14,7 @@ pub mod daily_posts;
 pub mod error;
 pub mod feed;
 pub mod files;
+pub mod five_small;
 pub mod import;
 pub mod instructions;
 pub mod intake;

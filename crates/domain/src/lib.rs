@@ -3,6 +3,7 @@
 //! what each role may do where. Nothing here performs I/O.
 
 pub mod daily_post;
+pub mod five_small;
 pub mod id_number;
 pub mod ids;
 pub mod instruction;

@@ -19,6 +19,8 @@ pub struct PostGrid {
     pub code: String,
     pub name: String,
     pub path: String,
+    /// Its community's name.
+    pub parent_name: String,
 }
 
 /// A grid's post of a day, or the grid without one (`id` none).
@@ -57,7 +59,8 @@ impl Store {
     /// The grids (kind `grid`) under `path`, in tree order.
     pub async fn post_grids(&self, path: &str) -> StoreResult<Vec<PostGrid>> {
         Ok(sqlx::query_as(
-            "SELECT id, code, name, path FROM units WHERE kind = 'grid' AND path LIKE $1 ORDER BY path LIMIT 100000",
+            "SELECT g.id, g.code, g.name, g.path, COALESCE(p.name, '') AS parent_name FROM units g \
+             LEFT JOIN units p ON p.id = g.parent_id WHERE g.kind = 'grid' AND g.path LIKE $1 ORDER BY g.path LIMIT 100000",
         )
         .bind(format!("{path}%"))
         .fetch_all(&self.read)

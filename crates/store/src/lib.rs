@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod daily_posts;
 mod db;
 pub mod error;
+pub mod five_small;
 pub mod instructions;
 pub mod jobs;
 pub mod matter_list;

@@ -7,6 +7,7 @@ mod board;
 mod bodies;
 pub(crate) mod casework;
 mod daily_posts;
+mod five_small;
 mod instructions;
 pub(crate) mod locate;
 mod map;
@@ -64,6 +65,7 @@ use utoipa::OpenApi;
         supervision::draw, supervision::check, supervision::item, supervision::review, supervision::reply,
         operations::get, operations::put, operations::workload,
         daily_posts::list, daily_posts::open, daily_posts::get, daily_posts::edit, daily_posts::redraft, daily_posts::send,
+        five_small::tally,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth, &StandardResponses),
@@ -178,6 +180,7 @@ pub fn router() -> Router<AppState> {
         .route("/daily-posts/{id}", get(daily_posts::get).put(daily_posts::edit))
         .route("/daily-posts/{id}/redraft", post(daily_posts::redraft))
         .route("/daily-posts/{id}/send", post(daily_posts::send))
+        .route("/five-small", get(five_small::tally))
         .route("/matters/{code}/agreement", axum::routing::put(casework::agreement))
         .route("/matters/{code}/agreement/sign", post(casework::sign))
         .route("/matters/{code}/agreement/judicial-confirmation", post(casework::judicial_confirmation))

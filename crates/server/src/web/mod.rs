@@ -6,6 +6,7 @@ mod audit;
 mod casework;
 mod daily_posts;
 mod dashboard;
+mod five_small;
 mod instructions;
 mod matters;
 mod notify;
@@ -109,6 +110,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/workload", get(operations::workload))
         .route("/daily-posts", get(daily_posts::list).post(daily_posts::open))
         .route("/daily-posts/{id}", get(daily_posts::detail).post(daily_posts::change))
+        .route("/five-small", get(five_small::page))
         .route("/matters/{code}/parties/{id}/consent", post(casework::consent))
         .route("/matters/{code}/sessions", post(casework::session))
         .route("/matters/{code}/plan", post(casework::plan))
@@ -279,6 +281,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
     ("supervision", "/supervision", "nav_supervision", |a| a.may(Action::ViewMatters), true),
     ("warning", "/warning", "nav_warning", |a| a.may(Action::ViewMatters), false),
     ("daily_posts", "/daily-posts", "nav_daily_posts", |a| a.may(Action::PostDaily) || a.may(Action::ViewBoard), false),
+    ("five_small", "/five-small", "nav_five_small", |a| a.may(Action::ViewMatters), false),
     (
         "screening",
         "/screening",

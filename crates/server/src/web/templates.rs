@@ -53,6 +53,7 @@ templates!(
     "workload.html",
     "daily_posts.html",
     "daily_post.html",
+    "five_small.html",
     "screening.html",
     "cases.html",
     "items.html",

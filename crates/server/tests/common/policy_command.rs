@@ -219,5 +219,7 @@ pub fn entries() -> Vec<(Kind, Entry)> {
         w(web("POST", "/daily-posts", "/daily-posts", At(ViewMatters, G01), "grid=XY-C01-G01")),
         w(web("GET", "/daily-posts/{id}", "/daily-posts/{DP}", At(ViewMatters, G01), "")),
         w(web("POST", "/daily-posts/{id}", "/daily-posts/{DP}", At(PostDaily, G01), "action=send&version=0")),
+        a(api("GET", "/five-small", "/five-small", Home(ViewMatters), "")),
+        w(web("GET", "/five-small", "/five-small", Home(ViewMatters), "")),
     ]
 }
