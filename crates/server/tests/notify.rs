@@ -30,6 +30,10 @@ struct Rx {
     /// Refusals: errcodes answered.
     refused: Vec<i64>,
     recent: HashMap<String, VecDeque<Instant>>,
+    /// The generic webhook's shared secret, and the deliveries it accepted: (delivery id,
+    /// event header, body).
+    hook_secret: String,
+    hooks: Vec<(String, String, Value)>,
 }
 
 type Shared = Arc<Mutex<Rx>>;
@@ -115,12 +119,39 @@ async fn wecom(
     answer(&mut rx, &key, 0, "ok")
 }
 
+/// Another system's endpoint for our generic webhooks: it checks the signature as our
+/// documentation tells integrators to (hex HMAC-SHA256 over `timestamp + "." + body`, the
+/// timestamp within five minutes), answers 401 to a bad one, and takes each delivery once
+/// by its id (a repeat is acknowledged and dropped).
+async fn hook(State(rx): State<Shared>, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    let mut rx = rx.lock().unwrap();
+    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ts: i64 = h("x-fengqiao-timestamp").parse().unwrap_or(0);
+    if (chrono::Utc::now().timestamp_millis() - ts).abs() > 300_000 {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(rx.hook_secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(&body);
+    if h("x-fengqiao-signature") != format!("sha256={}", hex::encode(mac.finalize().into_bytes())) {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else { return StatusCode::BAD_REQUEST };
+    let id = h("x-fengqiao-delivery");
+    if !rx.hooks.iter().any(|(d, _, _)| *d == id) {
+        rx.hooks.push((id, h("x-fengqiao-event"), v));
+    }
+    StatusCode::NO_CONTENT
+}
+
 /// The receiver on a loopback port: its address and what it saw.
 async fn receiver() -> (String, Shared) {
     let rx: Shared = Arc::default();
     let app = Router::new()
         .route("/robot/send", post(dingtalk))
         .route("/cgi-bin/webhook/send", post(wecom))
+        .route("/hook", post(hook))
         .with_state(rx.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -358,7 +389,50 @@ async fn a_daily_post_reaches_its_grids_group_only(db: &TestDb) {
     assert!(rx.lock().unwrap().refused.is_empty());
 }
 
+/// Generic outgoing webhooks: every event of the topics taken, one by one (a machine is not
+/// throttled like a chat group), signed so the receiver can check it; a wrong secret is
+/// refused by the receiver and the failure classified as a signature.
+async fn a_webhook_is_signed_and_sent_each_event(db: &TestDb) {
+    let (rx_url, rx) = receiver().await;
+    rx.lock().unwrap().hook_secret = "hook-secret-0123456789".into();
+    let w = world_with(db, |s| s.robot_url_prefixes = vec!["http://127.0.0.1:".into()]).await;
+    let admin = w.sysadmin_token().await;
+    let hook = |name: &str, secret: &str| {
+        json!({"unit": "XY-C01", "platform": "webhook", "name": name, "url": format!("{rx_url}/hook"),
+               "secret": secret, "topics": ["matter.created"]})
+    };
+    assert_eq!(add_robot(&w, &admin, hook("区综治平台", "hook-secret-0123456789")).await.status, 201);
+    let gw = w.token("gw1").await;
+    let mut codes = vec![];
+    for i in 0..30 {
+        codes.push(new_dispute(&w, &gw, "neighbour", &format!("第{i}起：楼道堆放杂物")).await);
+    }
+    let s = pass(&w.state.app).await;
+    assert_eq!((s.messages, s.notices, s.failed), (30, 30, 0), "each event on its own, beyond 20 a minute: {s:?}");
+    {
+        let rx = rx.lock().unwrap();
+        assert_eq!(rx.hooks.len(), 30);
+        for (code, (delivery, event, body)) in codes.iter().zip(&rx.hooks) {
+            assert!(!delivery.is_empty());
+            assert_eq!((event.as_str(), body["topic"].as_str()), ("matter.created", Some("matter.created")));
+            assert_eq!(body["data"]["code"], code.as_str(), "in the order they were committed");
+        }
+    }
+    assert_eq!(pass(&w.state.app).await.messages, 0, "nothing twice");
+    // A webhook configured with the wrong secret: refused, classified, not retried.
+    assert_eq!(add_robot(&w, &admin, hook("旧平台", "not-the-secret")).await.status, 201);
+    new_dispute(&w, &gw, "neighbour", "楼上漏水").await;
+    let s = pass(&w.state.app).await;
+    assert_eq!((s.messages, s.failed), (1, 1), "{s:?}");
+    let d: Vec<Value> = w.get("/api/v1/deliveries", Some(&admin)).await.json().as_array().unwrap().clone();
+    let failed: Vec<&Value> = d.iter().filter(|d| d["status"] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["error_class"], "signature");
+    assert_eq!(rx.lock().unwrap().hooks.len(), 31);
+}
+
 contract_tests!(
+    a_webhook_is_signed_and_sent_each_event,
     a_burst_is_digested_and_a_restart_delivers_each_notice_once,
     a_link_acknowledges_once_and_expires,
     robots_are_checked_and_refusals_classified,
