@@ -123,7 +123,11 @@ async fn wecom(
 /// documentation tells integrators to (hex HMAC-SHA256 over `timestamp + "." + body`, the
 /// timestamp within five minutes), answers 401 to a bad one, and takes each delivery once
 /// by its id (a repeat is acknowledged and dropped).
-async fn hook(State(rx): State<Shared>, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> axum::http::StatusCode {
+async fn hook(
+    State(rx): State<Shared>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
     use axum::http::StatusCode;
     let mut rx = rx.lock().unwrap();
     let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -420,7 +424,7 @@ async fn a_webhook_is_signed_and_sent_each_event(db: &TestDb) {
     }
     assert_eq!(pass(&w.state.app).await.messages, 0, "nothing twice");
     // A webhook configured with the wrong secret: refused, classified, not retried.
-    assert_eq!(add_robot(&w, &admin, hook("旧平台", "not-the-secret")).await.status, 201);
+    assert_eq!(add_robot(&w, &admin, hook("旧平台", "not-the-right-secret-000")).await.status, 201);
     new_dispute(&w, &gw, "neighbour", "楼上漏水").await;
     let s = pass(&w.state.app).await;
     assert_eq!((s.messages, s.failed), (1, 1), "{s:?}");
