@@ -10,7 +10,7 @@ before(async () => { demo = await startDemo(); browser = await launch(); });
 after(async () => { await browser?.close(); demo?.stop(); });
 
 const shots = process.env.SCREENSHOT_DIR ?? '/tmp';
-const KEYS = ['help', 'small_case', 'small_conflict', 'small_hazard', 'small_policing', 'total'];
+const KEYS = ['practical_help', 'small_case', 'small_conflict', 'small_hazard', 'small_policing', 'total'];
 
 async function api(token, query) {
   const r = await fetch(`${demo.base}/api/v1/five-small?${query}`, { headers: { authorization: `Bearer ${token}` } });

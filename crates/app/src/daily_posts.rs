@@ -64,7 +64,7 @@ pub async fn draft_all(app: &App, path: &str, day: chrono::NaiveDate, now: i64) 
         .into_iter()
         .map(|g| {
             let f = figures.remove(&g.id).unwrap_or_default();
-            let text = rules::draft(&g.name, day, &f);
+            let text = rules::draft(&g.name, day, &f, now);
             (g.id, f, text)
         })
         .collect();
@@ -159,7 +159,7 @@ pub async fn open(app: &App, actor: &Actor, grid: &str, day: chrono::NaiveDate) 
         return Err(Error::field("day", why));
     }
     let f = figures(app, &g.path.0, day, now).await?.remove(&g.id.0).unwrap_or_default();
-    let text = rules::draft(&g.name, day, &f);
+    let text = rules::draft(&g.name, day, &f, now);
     app.store.insert_daily_drafts(&actor.audit_ctx("daily grid post"), &key, &[(g.id.0, f, text)], now).await?;
     app.store.daily_post_of(g.id.0, &key).await?.and_then(|p| p.id).ok_or(Error::NotFound)
 }
@@ -219,7 +219,7 @@ pub async fn redraft(app: &App, actor: &Actor, id: i64, version: i64) -> Result<
         p.day.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).ok_or(Error::NotFound)?;
     let now = app.clock.now();
     let f = figures(app, &p.path, day, now).await?.remove(&p.grid_id).unwrap_or_default();
-    let text = rules::draft(&p.grid_name, day, &f);
+    let text = rules::draft(&p.grid_name, day, &f, now);
     app.store
         .redraft_daily_post(&actor.audit_ctx("daily grid post"), id, version, &f, &text, now)
         .await

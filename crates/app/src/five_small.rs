@@ -116,7 +116,7 @@ pub async fn tally(app: &App, actor: &Actor, unit: &str, by: By, from: NaiveDate
     };
     let mut adds: Vec<(String, FiveSmall, i64)> = vec![];
     for g in app.store.closed_groups(&path.0, start, end, person).await? {
-        if let Some(f) = of_matter(&g.kind, g.closure.as_deref()) {
+        if let Some(f) = of_matter(&g.kind, g.closure.as_deref(), g.tag.as_deref()) {
             let key = entry(g.key, g.name, g.unit_name);
             adds.push((key, f, g.n));
         }

@@ -80,11 +80,12 @@ pub fn evening(now: i64) -> bool {
 
 /// A post's text as sent: trimmed, 1 to [`MAX_BODY`] characters.
 pub fn check_body(body: &str) -> Result<String, String> {
-    let body = body.trim();
+    // Browsers send a textarea's line breaks as CR LF: counted as one, as the page counts them.
+    let body = body.trim().replace("\r\n", "\n");
     match body.chars().count() {
         0 => Err("the post says something".into()),
         n if n > MAX_BODY => Err(format!("at most {MAX_BODY} characters ({n} given)")),
-        _ => Ok(body.replace("\r\n", "\n")),
+        _ => Ok(body),
     }
 }
 
@@ -100,13 +101,15 @@ const TIPS: &[&str] = &[
     "孩子放学路上注意交通安全，遇到欺凌要及时告诉老师和家长。",
 ];
 
-/// The drafted text of a grid's day, for its officer to edit before sending.
-pub fn draft(grid_name: &str, day: NaiveDate, f: &Figures) -> String {
+/// The drafted text of a grid's day, for its officer to edit before sending; drafted at
+/// `now` ("今日" on the day itself, "当日" for a day gone).
+pub fn draft(grid_name: &str, day: NaiveDate, f: &Figures, now: i64) -> String {
     let mut s = format!("【一日一微】{grid_name} {}月{}日\n", day.month(), day.day());
+    let that_day = if china_day(now) == day { "今日" } else { "当日" };
     if f.visits > 0 {
-        s.push_str(&format!("今日入户走访{}户次，覆盖{}户；", f.visits, f.households_visited));
+        s.push_str(&format!("{that_day}入户走访{}户次，覆盖{}户；", f.visits, f.households_visited));
     } else {
-        s.push_str("今日无入户走访记录；");
+        s.push_str(&format!("{that_day}无入户走访记录；"));
     }
     if f.matters_new > 0 {
         let mut kinds = vec![];
@@ -194,7 +197,8 @@ mod tests {
             instructions_reported: 1,
             open_matters: 5,
         };
-        let text = draft("府前社区第一网格", d(2026, 12, 4), &f);
+        let evening = day_bounds(d(2026, 12, 4)).0 + 19 * HOUR;
+        let text = draft("府前社区第一网格", d(2026, 12, 4), &f, evening);
         assert!(text.starts_with("【一日一微】府前社区第一网格 12月4日\n"), "{text}");
         assert!(text.contains("入户走访12户次，覆盖10户"), "{text}");
         assert!(
@@ -205,8 +209,10 @@ mod tests {
         );
         assert!(text.contains("接收指令1条，反馈1条。"), "{text}");
         assert!(text.contains("尚有5件事项在办"), "{text}");
-        let quiet = draft("府前社区第一网格", d(2026, 12, 5), &Figures::default());
+        let quiet = draft("府前社区第一网格", d(2026, 12, 5), &Figures::default(), evening + DAY);
         assert!(quiet.contains("今日无入户走访记录；无新登记事项。\n温馨提示："), "{quiet}");
+        let late = draft("府前社区第一网格", d(2026, 12, 3), &f, evening);
+        assert!(late.contains("当日入户走访12户次"), "a day gone is not today: {late}");
         assert_ne!(quiet.lines().last(), text.lines().last(), "another day, another reminder");
         assert!(check_body(&text).is_ok() && text.chars().count() < MAX_BODY);
     }
@@ -215,6 +221,8 @@ mod tests {
     fn a_post_says_something_and_not_too_much() {
         assert!(check_body("  \n ").is_err());
         assert_eq!(check_body(" 今日平安。\r\n谢谢大家 ").unwrap(), "今日平安。\n谢谢大家");
+        let lines = format!("{}\r\n{}", "字".repeat(500), "字".repeat(499));
+        assert!(check_body(&lines).is_ok(), "CR LF counts once, as the page's maxlength does");
         assert!(check_body(&"字".repeat(MAX_BODY)).is_ok());
         assert!(check_body(&"字".repeat(MAX_BODY + 1)).unwrap_err().contains("1001"));
     }

@@ -163,10 +163,20 @@ async fn a_grids_day_is_drafted_edited_and_sent(db: &TestDb) {
         }
     };
     assert_error_body(&send(&cmd, 3).await, 403, "forbidden");
-    let r = send(&co, 3).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let p = r.json();
+    // From the page: an empty text is refused (nothing sent); the text as drafted, its line
+    // breaks sent by the browser as CR LF, is sent without counting as an edit.
+    let form = |body: &str, version: i64| format!("action=send&version={version}&body={}", common::urlencode(body));
+    let r =
+        w.post_body(&format!("/daily-posts/{id}"), Some(&co), "application/x-www-form-urlencoded", form("  ", 3)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let drafted = p["body"].as_str().unwrap().replace('\n', "\r\n");
+    let r = w
+        .post_body(&format!("/daily-posts/{id}"), Some(&co), "application/x-www-form-urlencoded", form(&drafted, 3))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = w.get(&format!("/api/v1/daily-posts/{id}"), Some(&cmd)).await.json();
     assert_eq!((p["status"].as_str(), p["sender"].as_str()), (Some("sent"), Some("测试co01")));
+    assert_eq!((p["editor"].as_str(), p["version"].as_i64()), (None, Some(4)), "sent as drafted: no edit");
     assert_error_body(&send(&gw1, 4).await, 409, "conflict");
     assert_error_body(&put(&gw1, json!({"body": "改一下", "version": 4})).await, 409, "conflict");
     let events = w.store.outbox_after(before, 100).await.unwrap();

@@ -30,7 +30,8 @@ fn row(t: &Value, key: &str) -> Value {
 }
 
 fn five(c: &Value) -> [i64; 6] {
-    ["help", "small_case", "small_conflict", "small_hazard", "small_policing", "total"].map(|k| c[k].as_i64().unwrap())
+    ["practical_help", "small_case", "small_conflict", "small_hazard", "small_policing", "total"]
+        .map(|k| c[k].as_i64().unwrap())
 }
 
 async fn five_small_is_counted_from_the_records(db: &TestDb) {
@@ -40,7 +41,8 @@ async fn five_small_is_counted_from_the_records(db: &TestDb) {
         (w.token("gw1").await, w.token("gw2").await, w.token("co01").await, w.token("commander").await);
 
     // In G01: gw1 visits H1 twice, clears a hazard and deals with a request; the community
-    // officer deals with another request; an open hazard counts for nothing yet.
+    // officer deals with a request tagged as a small conflict; an open hazard counts for
+    // nothing yet.
     for _ in 0..2 {
         let r = w
             .post_json("/api/v1/households/H1/visits", Some(&gw1), r#"{"kind":"publicity","outcome":"宣传防诈骗"}"#)
@@ -51,8 +53,11 @@ async fn five_small_is_counted_from_the_records(db: &TestDb) {
     close(&w, &gw1, &h).await;
     let q = matter(&w, &gw1, "request", "独居老人家中水管爆裂求助", 111.705).await;
     close(&w, &gw1, &q).await;
-    let q2 = matter(&w, &co, "request", "居民求助开具证明", 111.705).await;
-    close(&w, &co, &q2).await;
+    // Tagged at intake as a small conflict: it counts as one, whatever its kind.
+    let body = json!({"kind": "request", "narrative": "两户为车位争吵求助", "lat": 37.105, "lon": 111.705, "five_small": "small_conflict"});
+    let r = w.post_json("/api/v1/matters", Some(&co), &body.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    close(&w, &co, r.json()["code"].as_str().unwrap()).await;
     matter(&w, &gw1, "hazard", "楼道电线老化", 111.705).await;
     // In G02: gw2 deals with an incident.
     let i = matter(&w, &gw2, "incident", "崇文街有人酒后吵闹", 111.715).await;
@@ -62,15 +67,15 @@ async fn five_small_is_counted_from_the_records(db: &TestDb) {
     let t = w.get("/api/v1/five-small", Some(&cmd)).await;
     assert_eq!(t.status, 200, "{}", t.body);
     let t = t.json();
-    assert_eq!(five(&t["totals"]), [2, 1, 0, 1, 2, 6], "{t}");
+    assert_eq!(five(&t["totals"]), [1, 1, 1, 1, 2, 6], "{t}");
     assert_eq!(five(&row(&t, "gw1")["counts"]), [1, 0, 0, 1, 2, 4], "{t}");
-    assert_eq!(five(&row(&t, "co01")["counts"]), [1, 0, 0, 0, 0, 1]);
+    assert_eq!(five(&row(&t, "co01")["counts"]), [0, 0, 1, 0, 0, 1]);
     assert_eq!(five(&row(&t, "gw2")["counts"]), [0, 1, 0, 0, 0, 1]);
     assert_eq!(t["rows"][0]["key"], "gw1", "most work first");
     assert_eq!(row(&t, "gw1")["name"], "测试gw1");
     // Per grid: every grid, with its community.
     let g = w.get("/api/v1/five-small?by=grid", Some(&cmd)).await.json();
-    assert_eq!(five(&row(&g, "XY-C01-G01")["counts"]), [2, 0, 0, 1, 2, 5], "{g}");
+    assert_eq!(five(&row(&g, "XY-C01-G01")["counts"]), [1, 0, 1, 1, 2, 5], "{g}");
     assert_eq!(five(&row(&g, "XY-C02-G01")["counts"]), [0, 1, 0, 0, 0, 1]);
     assert_eq!(row(&g, "XY-C01-G01")["unit"], "府前社区");
     // A grid worker sees their own grid's work only.

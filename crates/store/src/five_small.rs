@@ -1,6 +1,6 @@
 //! The records "five small" policing is counted from (五小警务): matters closed in a period
 //! under a path, grouped by who closed them (the account of the last closing step) or by
-//! grid, with their kind and closure; and household visits, grouped by visitor or by grid.
+//! grid, with their kind, closure and tag; and household visits, grouped by visitor or by grid.
 //! Which of the five each counts as is `fengqiao_domain::five_small`'s rule.
 
 use crate::{Store, StoreResult};
@@ -15,6 +15,8 @@ pub struct ClosedGroup {
     pub unit_name: Option<String>,
     pub kind: String,
     pub closure: Option<String>,
+    /// The "five small" tag given at intake.
+    pub tag: Option<String>,
     pub n: i64,
 }
 
@@ -41,17 +43,17 @@ impl Store {
     ) -> StoreResult<Vec<ClosedGroup>> {
         let sql = if by_person {
             format!(
-                "SELECT t.closer AS key, u.display_name AS name, un.name AS unit_name, t.kind, t.closure, COUNT(*) AS n \
-                 FROM (SELECT {CLOSER} AS closer, m.kind, m.closure FROM matters m JOIN units g ON g.id = m.grid_id \
+                "SELECT t.closer AS key, u.display_name AS name, un.name AS unit_name, t.kind, t.closure, t.tag, COUNT(*) AS n \
+                 FROM (SELECT {CLOSER} AS closer, m.kind, m.closure, m.five_small AS tag FROM matters m JOIN units g ON g.id = m.grid_id \
                        WHERE g.path LIKE $1 AND m.status = 'closed' AND m.closed_at >= $2 AND m.closed_at < $3) t \
                  LEFT JOIN users u ON u.username = t.closer LEFT JOIN units un ON un.id = u.unit_id \
-                 GROUP BY t.closer, u.display_name, un.name, t.kind, t.closure"
+                 GROUP BY t.closer, u.display_name, un.name, t.kind, t.closure, t.tag"
             )
         } else {
-            "SELECT g.code AS key, g.name AS name, p.name AS unit_name, m.kind, m.closure, COUNT(*) AS n \
+            "SELECT g.code AS key, g.name AS name, p.name AS unit_name, m.kind, m.closure, m.five_small AS tag, COUNT(*) AS n \
              FROM matters m JOIN units g ON g.id = m.grid_id LEFT JOIN units p ON p.id = g.parent_id \
              WHERE g.path LIKE $1 AND m.status = 'closed' AND m.closed_at >= $2 AND m.closed_at < $3 \
-             GROUP BY g.code, g.name, p.name, m.kind, m.closure"
+             GROUP BY g.code, g.name, p.name, m.kind, m.closure, m.five_small"
                 .to_string()
         };
         Ok(sqlx::query_as(&sql).bind(format!("{path}%")).bind(from).bind(to).fetch_all(&self.read).await?)

@@ -32,8 +32,8 @@ pub struct FiveSmallQuery {
 /// The five, counted.
 #[derive(Serialize, ToSchema)]
 pub struct CountsOut {
-    /// 办实事: residents' requests dealt with.
-    pub help: i64,
+    /// 办实事: residents' requests dealt with (or matters tagged so at intake).
+    pub practical_help: i64,
     /// 破小案: incidents and tips dealt with.
     pub small_case: i64,
     /// 化小矛盾: disputes settled.
@@ -47,7 +47,7 @@ pub struct CountsOut {
 
 fn counts(c: &Counts) -> CountsOut {
     CountsOut {
-        help: c.help,
+        practical_help: c.practical_help,
         small_case: c.small_case,
         small_conflict: c.small_conflict,
         small_hazard: c.small_hazard,

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use fengqiao_app::daily_posts::{self as app, PostRow};
 use fengqiao_app::{Actor, Error};
-use fengqiao_domain::daily_post::{MAX_BODY, china_day};
+use fengqiao_domain::daily_post::{MAX_BODY, check_body, china_day};
 use fengqiao_domain::policy::Action;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -110,14 +110,15 @@ pub async fn change(
     let body = f.get("body");
     let result = match f.get("action") {
         "redraft" => app::redraft(&state, &actor, id, version).await,
+        // A changed text is kept first (an empty one refused), then sent as kept.
         "send" => match app::get(&state, &actor, id).await {
-            Ok(p) if p.body.as_deref() != Some(body.trim()) && !body.trim().is_empty() => {
-                match app::edit(&state, &actor, id, version, body).await {
-                    Ok(()) => app::send(&state, &actor, id, version + 1).await,
-                    Err(e) => Err(e),
-                }
+            Ok(p) if check_body(body).ok().as_deref() == p.body.as_deref() => {
+                app::send(&state, &actor, id, version).await
             }
-            Ok(_) => app::send(&state, &actor, id, version).await,
+            Ok(_) => match app::edit(&state, &actor, id, version, body).await {
+                Ok(()) => app::send(&state, &actor, id, version + 1).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         },
         _ => app::edit(&state, &actor, id, version, body).await,

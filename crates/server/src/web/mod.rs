@@ -280,7 +280,7 @@ const WORK: &[(&str, &str, &str, Gate, bool)] = &[
     ("registry", "/registry", "nav_registry", |a| a.may(Action::ViewRegistry), true),
     ("supervision", "/supervision", "nav_supervision", |a| a.may(Action::ViewMatters), true),
     ("warning", "/warning", "nav_warning", |a| a.may(Action::ViewMatters), false),
-    ("daily_posts", "/daily-posts", "nav_daily_posts", |a| a.may(Action::PostDaily) || a.may(Action::ViewBoard), false),
+    ("daily_posts", "/daily-posts", "nav_daily_posts", |a| a.may(Action::ViewMatters), false),
     ("five_small", "/five-small", "nav_five_small", |a| a.may(Action::ViewMatters), false),
     (
         "screening",
