@@ -435,7 +435,71 @@ async fn a_webhook_is_signed_and_sent_each_event(db: &TestDb) {
     assert_eq!(rx.lock().unwrap().hooks.len(), 31);
 }
 
+/// Issue 11, item 2: who is on duty now decides who is told of an alarm. A critical
+/// instruction's notice names the duty commander on duty over the robot's unit and, on
+/// DingTalk, rings them by their account's mobile number (the read audited); with nobody on
+/// duty it names nobody; an ordinary notice rings nobody.
+async fn an_alarm_rings_the_duty_commander_on_duty(db: &TestDb) {
+    let (rx_url, rx) = receiver().await;
+    let w = world_with(db, |s| s.robot_url_prefixes = vec!["http://127.0.0.1:".into()]).await;
+    rx.lock().unwrap().dingtalk.insert("duty".into(), "SECduty00000000000".into());
+    let admin = w.sysadmin_token().await;
+    let robot = json!({"unit": "XY-C01", "platform": "dingtalk", "name": "府前社区工作群",
+        "url": format!("{rx_url}/robot/send?access_token=duty"), "secret": "SECduty00000000000", "topics": ["instruction.issued"]});
+    assert_eq!(add_robot(&w, &admin, robot).await.status, 201);
+    let cmd = w.token("commander").await;
+    let due = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M");
+    let instruct = |title: &str, priority: &str| {
+        json!({"title": title, "body": "立即上门核查。", "to_user": "gw1", "report_due": due.to_string(), "priority": priority})
+            .to_string()
+    };
+    let sent = || rx.lock().unwrap().accepted.iter().map(|(_, b)| b.clone()).collect::<Vec<Value>>();
+
+    // Nobody on duty: the alarm names nobody.
+    assert_eq!(w.post_json("/api/v1/instructions", Some(&cmd), &instruct("燃气泄漏", "critical")).await.status, 201);
+    pass(&w.state.app).await;
+    let first = sent();
+    assert_eq!(first.len(), 1);
+    assert!(!first[0]["markdown"]["text"].as_str().unwrap().contains("值班指挥长") && first[0]["at"].is_null());
+
+    // The commander on today's duty-commander shift.
+    let t = r#"{"post":"duty_commander","name":"值班指挥长","start":"00:00","duration_minutes":1440,"min_people":1,"max_people":1}"#;
+    let r = w.post_json("/api/v1/shift-templates", Some(&cmd), t).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let template = r.json()["id"].as_i64().unwrap();
+    let now = chrono::DateTime::from_timestamp_millis(w.state.app.clock.now()).unwrap();
+    let today = now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).format("%Y-%m-%d");
+    let rot = format!(r#"{{"template":{template},"people":["commander"],"from":"{today}","days":1}}"#);
+    assert_eq!(w.post_json("/api/v1/roster/rotations", Some(&cmd), &rot).await.status, 201);
+    assert_eq!(w.post_json("/api/v1/instructions", Some(&cmd), &instruct("管道爆裂", "critical")).await.status, 201);
+    assert_eq!(w.post_json("/api/v1/instructions", Some(&cmd), &instruct("例行走访", "normal")).await.status, 201);
+    pass(&w.state.app).await;
+    let all = sent();
+    assert_eq!(all.len(), 3);
+    let alarm = all.iter().find(|b| b["markdown"]["text"].as_str().unwrap().contains("管道爆裂")).unwrap();
+    let text = alarm["markdown"]["text"].as_str().unwrap();
+    assert!(text.contains("值班指挥长：测试commander @13800000001"), "{text}");
+    assert_eq!(alarm["at"]["atMobiles"], json!(["13800000001"]));
+    let ordinary = all.iter().find(|b| b["markdown"]["text"].as_str().unwrap().contains("例行走访")).unwrap();
+    assert!(ordinary["at"].is_null() && !ordinary["markdown"]["text"].as_str().unwrap().contains("值班"));
+    // The number's read is in the audit log.
+    let f = fengqiao_store::audit::AuditFilter {
+        actor: Some("notifier".into()),
+        action: Some("person.read_personal".into()),
+        object: None,
+        result: None,
+        from_ms: None,
+        to_ms: None,
+        limit: 10,
+        offset: 0,
+    };
+    let reads = w.store.search_audit(&f).await.unwrap();
+    assert_eq!(reads.len(), 1, "one read for one alarm");
+    assert!(rx.lock().unwrap().refused.is_empty());
+}
+
 contract_tests!(
+    an_alarm_rings_the_duty_commander_on_duty,
     a_webhook_is_signed_and_sent_each_event,
     a_burst_is_digested_and_a_restart_delivers_each_notice_once,
     a_link_acknowledges_once_and_expires,

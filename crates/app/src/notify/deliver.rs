@@ -99,7 +99,13 @@ async fn send_robot(app: &App, r: &Robot, due: &[DueDelivery], base: &str, now: 
             Some(webhook_body(d, &payload))
         } else {
             let link = ack_link(app, &d.topic, &payload, base, now).await?;
-            compose(&d.topic, &payload, base, link.as_deref()).map(|n| chat_body(platform, &n))
+            match compose(&d.topic, &payload, base, link.as_deref()) {
+                Some(mut n) if n.alarm => {
+                    let phones = name_on_duty(app, r, platform, &mut n, now).await?;
+                    Some(chat_body_at(platform, &n, &phones))
+                }
+                n => n.map(|n| chat_body(platform, &n)),
+            }
         };
         let Some(body) = request else {
             app.store.mark_ended(&[d.id], "expired", None, Some("nothing to tell")).await?;
@@ -197,12 +203,58 @@ async fn post(app: &App, r: &Robot, platform: Platform, body: &[u8], delivery: O
 }
 
 fn chat_body(platform: Platform, n: &Notice) -> Vec<u8> {
+    chat_body_at(platform, n, &[])
+}
+
+/// A chat message; on DingTalk, ringing the people whose mobile numbers are given (they are
+/// named in the text as `@number`, which DingTalk shows as the person).
+fn chat_body_at(platform: Platform, n: &Notice, phones: &[String]) -> Vec<u8> {
     let text = fit(&n.markdown, platform.max_text_bytes());
     let v = match platform {
         Platform::WeCom => serde_json::json!({ "msgtype": "markdown", "markdown": { "content": text } }),
-        _ => serde_json::json!({ "msgtype": "markdown", "markdown": { "title": n.title, "text": text } }),
+        _ if phones.is_empty() => {
+            serde_json::json!({ "msgtype": "markdown", "markdown": { "title": n.title, "text": text } })
+        }
+        _ => serde_json::json!({
+            "msgtype": "markdown", "markdown": { "title": n.title, "text": text },
+            "at": { "atMobiles": phones, "isAtAll": false },
+        }),
     };
     v.to_string().into_bytes()
+}
+
+/// An alarm names the duty commanders on duty now over the robot's unit (the roster decides
+/// who is told); on DingTalk it also rings them — by the mobile number of their account,
+/// each read of which is audited as a read of personal data. The numbers rung.
+async fn name_on_duty(app: &App, r: &Robot, platform: Platform, n: &mut Notice, now: i64) -> Result<Vec<String>> {
+    let on_duty = app.store.on_duty_over(&r.row.path, "duty_commander", now).await?;
+    if on_duty.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut phones = vec![];
+    let mut names = vec![];
+    for (username, name) in on_duty {
+        let mut shown = super::plain(&name);
+        if platform == Platform::DingTalk
+            && let Some(enc) = app.store.user_by_username(&username).await?.phone_enc
+        {
+            let phone = app.store.crypto.open(&enc)?;
+            let ctx = fengqiao_store::audit::AuditCtx::system("notifier", "ring the duty commander on duty");
+            let ev = fengqiao_store::audit::AuditEvent::new(
+                "person.read_personal",
+                "user",
+                &username,
+                fengqiao_store::audit::Outcome::Success,
+            )
+            .detail(format!("phone, for robot {}", r.row.id));
+            app.store.audit(&ctx, &ev).await?;
+            shown.push_str(&format!(" @{phone}"));
+            phones.push(phone);
+        }
+        names.push(shown);
+    }
+    n.markdown.push_str(&format!("\n\n值班指挥长：{}", names.join("、")));
+    Ok(phones)
 }
 
 fn webhook_body(d: &DueDelivery, payload: &serde_json::Value) -> Vec<u8> {

@@ -161,7 +161,7 @@ fn hm(ms: Option<i64>) -> String {
 /// Markdown text: no line of the data can start a heading, list or link of its own, and
 /// no ID or phone number typed into it leaves for a chat platform (runs of 7 or more
 /// digits keep their last 4).
-fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     let text = fengqiao_domain::mask::mask_digit_runs(text);
     text.chars().filter(|c| !c.is_control()).map(|c| if "[]<>#*`_".contains(c) { ' ' } else { c }).collect()
 }

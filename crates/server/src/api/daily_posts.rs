@@ -150,9 +150,10 @@ pub struct OpenIn {
     pub day: Option<String>,
 }
 
-/// A grid's post of a day: drafted from the day's records when it has none yet.
+/// A grid's post of a day: drafted from the day's records when it has none yet. A grid
+/// outside the caller's jurisdiction reads as absent (404), as an unknown one does.
 #[utoipa::path(post, path = "/daily-posts", tag = "daily posts", request_body = OpenIn, security(("bearer" = [])),
-    responses((status = 200, body = PostOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PostOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open(
     State(state): State<AppState>,
     actor: Actor,
