@@ -134,4 +134,9 @@ pub const CASES: &[(&str, &str, &str)] = &[
     ("fs_this_month", "本月", "This month"),
     ("fs_last_month", "上月", "Last month"),
     ("fs_this_year", "本年", "This year"),
+    ("field_day", "日期", "Day"),
+    ("field_body", "发送内容", "Text"),
+    ("field_grid", "网格", "Grid"),
+    ("field_version", "版本", "Version"),
+    ("field_by", "统计维度", "Counted by"),
 ];

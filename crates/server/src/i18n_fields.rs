@@ -10,6 +10,16 @@ use fengqiao_domain::FieldError;
 /// (English, Chinese)
 const FIXED: &[(&str, &str)] = &[
     ("required", "必填"),
+    ("a day as YYYY-MM-DD", "请填写日期（年-月-日）"),
+    ("a day to come has no post yet", "未到的日子还没有一日一微"),
+    ("a post is written within a week of its day", "一日一微只能在当天起一周内起草和发送"),
+    ("the post says something", "请填写发送内容"),
+    ("the post has been sent", "这条一日一微已发送，不能再修改"),
+    ("the post was changed meanwhile; reload it and try again", "这条一日一微已被他人修改，请刷新后重试"),
+    ("the period ends before it begins", "结束日期早于开始日期"),
+    ("at most 366 days at once", "一次最多统计 366 天"),
+    ("draft, sent or none", "请选择：待发送、已发送或未起草"),
+    ("person or grid", "请选择：按人员或按网格"),
     ("say why", "请说明原因"),
     ("3–32 characters: lower-case letters, digits, '_', '.', '-'", "3–32 个字符：小写字母、数字、“_”“.”“-”"),
     ("a category code (neighbour, marriage_family, ...)", "请选择纠纷类别"),
@@ -170,6 +180,12 @@ fn shaped(m: &str) -> Option<String> {
         let code = r.split('\'').next().unwrap_or("");
         return Some(format!("管辖范围内没有代码为“{code}”的单位"));
     }
+    if let Some(x) = between(m, "no unit \"", "\" in your jurisdiction") {
+        return Some(format!("管辖范围内没有代码为“{x}”的单位"));
+    }
+    if let Some(x) = between(m, "no grid \"", "\" in your jurisdiction") {
+        return Some(format!("管辖范围内没有代码为“{x}”的网格"));
+    }
     if let Some(x) = between(m, "no unit \"", "\"") {
         return Some(format!("没有代码为“{x}”的单位"));
     }
@@ -252,6 +268,17 @@ mod tests {
         assert_eq!(zh("unknown role 'king'"), "未知角色“king”");
         assert_eq!(zh("no unit with code 'NOPE' in your jurisdiction"), "管辖范围内没有代码为“NOPE”的单位");
         assert_eq!(zh("required"), "必填");
+        assert_eq!(zh("no unit \"XY-C09\" in your jurisdiction"), "管辖范围内没有代码为“XY-C09”的单位");
+        assert_eq!(
+            zh(&fengqiao_domain::five_small::period_refusal(
+                chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            )
+            .unwrap()),
+            "一次最多统计 366 天"
+        );
+        assert_eq!(zh(&fengqiao_domain::daily_post::check_body(" ").unwrap_err()), "请填写发送内容");
+        assert_eq!(zh(&fengqiao_domain::daily_post::check_body(&"字".repeat(1001)).unwrap_err()), "最多 1000 个字");
         let step = fengqiao_domain::matter::IllegalTransition {
             status: fengqiao_domain::matter::Status::Registered,
             event: fengqiao_domain::matter::Event::ReachAgreement,

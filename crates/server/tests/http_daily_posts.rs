@@ -128,7 +128,7 @@ async fn a_grids_day_is_drafted_edited_and_sent(db: &TestDb) {
     let r = put(&gw1, json!({"body": "  ", "version": 1})).await;
     assert!(r.status == 422 && r.body.contains("\"body\""), "{}", r.body);
     let r = put(&gw1, json!({"body": "字".repeat(1001), "version": 1})).await;
-    assert!(r.status == 422 && r.body.contains("1001"), "{}", r.body);
+    assert!(r.status == 422 && r.body.contains("at most 1000 characters"), "{}", r.body);
     assert_error_body(&put(&gw1, json!({"body": "今日平安。", "version": 7})).await, 409, "conflict");
     assert_error_body(&put(&cmd, json!({"body": "今日平安。", "version": 1})).await, 403, "forbidden");
     assert_error_body(&put(&gw2, json!({"body": "今日平安。", "version": 1})).await, 404, "not_found");

@@ -115,6 +115,10 @@ async fn five_small_is_counted_from_the_records(db: &TestDb) {
     let page = w.get("/five-small?by=grid", Some(&co)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("data-count=\"total\">5<"), "{}", &page.body[..page.body.len().min(400)]);
+    // A period too long is said on the page, which counts this month instead.
+    let page = w.get("/five-small?from=2020-01-01&to=2026-01-01", Some(&co)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-testid=\"fs-refused\"") && page.body.contains("366"), "the refusal is shown");
 }
 
 contract_tests!(five_small_is_counted_from_the_records);

@@ -34,9 +34,18 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
     let by = By::parse(&q.by).unwrap_or(By::Person);
     let (first, today) = app::this_month(&state);
     let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    let from = parse(&q.from).unwrap_or(first);
-    let to = parse(&q.to).unwrap_or(today);
-    let t = app::tally(&state, &actor, "", by, from, to).await.map_err(|e| WebError(e.into(), lang))?;
+    let (mut from, mut to) = (parse(&q.from).unwrap_or(first), parse(&q.to).unwrap_or(today));
+    // A period the rules refuse is said above the form, and this month is counted instead.
+    let mut refused = None;
+    let t = match app::tally(&state, &actor, "", by, from, to).await {
+        Ok(t) => t,
+        Err(e @ fengqiao_app::Error::Invalid(_)) => {
+            refused = Some(super::error_message(lang, &e.into()));
+            (from, to) = (first, today);
+            app::tally(&state, &actor, "", by, from, to).await.map_err(|e| WebError(e.into(), lang))?
+        }
+        Err(e) => return Err(WebError(e.into(), lang)),
+    };
     let page = (q.page.unwrap_or(1).clamp(1, 100_000)) as usize;
     let pages = t.rows.len().div_ceil(PAGE).max(1);
     let rows: Vec<Value> = t.rows.iter().skip((page - 1) * PAGE).take(PAGE).map(Value::from_serialize).collect();
@@ -55,7 +64,7 @@ pub async fn page(State(state): State<AppState>, WebActor(actor): WebActor, Quer
         .collect();
     let ctx = context! {
         rows => rows, totals => Value::from_serialize(t.totals), total => t.total, by => by.as_str(),
-        from => fmt(t.from), to => fmt(t.to), presets => presets, page => page, pages => pages, count => t.rows.len(),
+        from => fmt(t.from), to => fmt(t.to), presets => presets, refused => refused, page => page, pages => pages, count => t.rows.len(),
         ..page_ctx(&state, &actor, "five_small")
     };
     Ok(render(&state, "five_small.html", ctx))
