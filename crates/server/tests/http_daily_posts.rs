@@ -211,8 +211,24 @@ async fn a_grids_day_is_drafted_edited_and_sent(db: &TestDb) {
     let section = section.unwrap_or_else(|| panic!("no posts_to_send section: {wb}"));
     assert_eq!(section["items"][0]["grid"], "府前社区第1网格", "{section}");
 
-    // Eight days later the draft is past editing.
     let id2 = post_of(&l, "XY-C01-G01")["id"].as_i64().unwrap();
+    // A matter closed, then reopened later, was not open in between: the count at an instant
+    // after the closing and before the reopening leaves it out. (Matters are stamped by the
+    // system's time, not the app's moved clock.)
+    let h2 = hazard(&w, &gw1, "府前街井盖松动").await;
+    close(&w, &gw1, &h2).await;
+    let at = fengqiao_store::now_ms() + 1;
+    while fengqiao_store::now_ms() <= at {} // the reopening comes after `at`
+    let r = w.post_json(&format!("/api/v1/matters/{h2}/events"), Some(&gw1), r#"{"event":"reopen"}"#).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let open_at = |to: i64| {
+        let (w, g01) = (&w, &g01);
+        async move { w.store.day_figures(&g01.path.0, to - DAY, to).await.unwrap()[&g01.id.0].open_matters }
+    };
+    let (then, now) = (open_at(at).await, open_at(fengqiao_store::now_ms() + 1).await);
+    assert_eq!(now, then + 1, "reopened, it is open now but was not at the instant between");
+
+    // Eight days later the draft is past editing.
     clock.advance(8 * DAY);
     let r = w
         .put_json(&format!("/api/v1/daily-posts/{id2}"), Some(&gw1), &json!({"body": "补发", "version": 1}).to_string())

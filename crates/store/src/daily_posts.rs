@@ -124,9 +124,14 @@ impl Store {
                 _ => {}
             }
         }
+        // Open at `to`: not closed then. Of the matters open now or closed since, those whose
+        // last step before `to` closed them were closed then (and reopened since).
         let open: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT m.grid_id, COUNT(*) FROM matters m JOIN units g ON g.id = m.grid_id \
-             WHERE g.path LIKE $1 AND m.created_at < $2 AND (m.status <> 'closed' OR m.closed_at >= $2) GROUP BY m.grid_id",
+             WHERE g.path LIKE $1 AND m.created_at < $2 AND (m.status <> 'closed' OR m.closed_at >= $2) \
+             AND COALESCE((SELECT e.to_status FROM matter_events e WHERE e.matter_id = m.id AND e.at < $2 \
+                           ORDER BY e.at DESC, e.id DESC LIMIT 1), 'registered') NOT LIKE 'closed%' \
+             GROUP BY m.grid_id",
         )
         .bind(&like)
         .bind(to)
