@@ -55,6 +55,23 @@ const ROW: &str = "SELECT p.id, g.id AS grid_id, g.code AS grid_code, g.name AS 
 
 const JOINS: &str = "LEFT JOIN users eu ON eu.id = p.edited_by LEFT JOIN users su ON su.id = p.sent_by";
 
+/// After an UPDATE of one draft at its version: `Conflict` (`daily_post_version`) when it
+/// changed no row (changed meanwhile, or sent); else the change's audit record.
+async fn one_draft_changed(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ctx: &AuditCtx,
+    rows: u64,
+    action: &str,
+    id: i64,
+    detail: String,
+) -> StoreResult<()> {
+    if rows == 0 {
+        return Err(StoreError::Conflict { constraint: "daily_post_version".into() });
+    }
+    audit::append(tx, ctx, &AuditEvent::new(action, "daily_post", id, Outcome::Success).detail(detail)).await?;
+    Ok(())
+}
+
 impl Store {
     /// The grids (kind `grid`) under `path`, in tree order.
     pub async fn post_grids(&self, path: &str) -> StoreResult<Vec<PostGrid>> {
@@ -294,11 +311,7 @@ impl Store {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict { constraint: "daily_post_version".into() });
-        }
-        let ev = AuditEvent::new("daily_post.redraft", "daily_post", id.to_string(), Outcome::Success);
-        audit::append(&mut tx, ctx, &ev).await?;
+        one_draft_changed(&mut tx, ctx, done.rows_affected(), "daily_post.redraft", id, String::new()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -324,11 +337,7 @@ impl Store {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict { constraint: "daily_post_version".into() });
-        }
-        let ev = AuditEvent::new("daily_post.edit", "daily_post", id.to_string(), Outcome::Success);
-        audit::append(&mut tx, ctx, &ev).await?;
+        one_draft_changed(&mut tx, ctx, done.rows_affected(), "daily_post.edit", id, String::new()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -348,15 +357,11 @@ impl Store {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict { constraint: "daily_post_version".into() });
-        }
+        let day = post.day.clone().unwrap_or_default();
+        let detail = format!("{} {day}", post.grid_code);
+        one_draft_changed(&mut tx, ctx, done.rows_affected(), "daily_post.send", id, detail).await?;
         let body: String =
             sqlx::query_scalar("SELECT body FROM daily_posts WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-        let day = post.day.clone().unwrap_or_default();
-        let ev = AuditEvent::new("daily_post.send", "daily_post", id.to_string(), Outcome::Success)
-            .detail(format!("{} {day}", post.grid_code));
-        audit::append(&mut tx, ctx, &ev).await?;
         let p = serde_json::json!({
             "id": id, "grid_code": post.grid_code, "grid_name": post.grid_name, "day": day,
             "body": body, "sender": ctx.actor,

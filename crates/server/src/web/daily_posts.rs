@@ -126,11 +126,7 @@ pub async fn change(
     let (errors, status) = match result {
         Ok(()) => return Ok(Redirect::to(&format!("/daily-posts/{id}")).into_response()),
         Err(Error::Invalid(fields)) => (field_errors(lang, &fields, &[]), StatusCode::UNPROCESSABLE_ENTITY),
-        Err(e @ Error::Conflict { .. }) => {
-            let mut m = HashMap::new();
-            m.insert("_page".to_string(), super::error_message(lang, &e.into()));
-            (m, StatusCode::CONFLICT)
-        }
+        Err(e @ Error::Conflict { .. }) => (super::page_error(lang, e), StatusCode::CONFLICT),
         Err(e) => return Err(WebError(e.into(), lang)),
     };
     post_page(&state, &actor, id, Some(body), errors, status).await

@@ -204,11 +204,7 @@ pub async fn step(
             let name = format!("note_{form}");
             (field_errors(lang, &fields, &[("note", name.as_str())]), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e @ Error::Conflict { .. }) => {
-            let mut m = std::collections::HashMap::new();
-            m.insert("_page".to_string(), super::error_message(lang, &e.into()));
-            (m, StatusCode::CONFLICT)
-        }
+        Err(e @ Error::Conflict { .. }) => (super::page_error(lang, e), StatusCode::CONFLICT),
         Err(e) => return Err(WebError(e.into(), lang)),
     };
     detail_page(&state, &actor, &code, Some((event, note)), errors, status).await

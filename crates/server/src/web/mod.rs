@@ -504,6 +504,12 @@ pub type FormPairs = axum::Form<Vec<(String, String)>>;
 
 /// An error for the page: each field's message once, in the page's language, with the
 /// field named as the page names it.
+/// A refusal that concerns the whole page (a conflict), as the `_page` entry of a form's
+/// errors, in the viewer's language.
+pub fn page_error(lang: crate::i18n::Lang, e: fengqiao_app::Error) -> std::collections::HashMap<String, String> {
+    std::collections::HashMap::from([("_page".to_string(), error_message(lang, &e.into()))])
+}
+
 pub fn error_message(lang: crate::i18n::Lang, e: &crate::AppError) -> String {
     use crate::i18n_fields::{field_label, field_message, translate};
     match e {

@@ -123,9 +123,7 @@ async fn done(state: &AppState, actor: &Actor, r: Result<(), Error>, rename: &[(
             page(state, actor, "", field_errors(lang, &fields, rename), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e @ Error::Conflict { .. }) => {
-            let mut m = HashMap::new();
-            m.insert("_page".to_string(), error_message(lang, &e.into()));
-            page(state, actor, "", m, StatusCode::CONFLICT).await
+            page(state, actor, "", super::page_error(lang, e), StatusCode::CONFLICT).await
         }
         Err(e) => Err(WebError(e.into(), lang)),
     }

@@ -4,7 +4,9 @@
 //! matter's page where its handler replies to the findings). The rules are in
 //! `fengqiao_app::supervision`.
 
-use super::{Fields, FormPairs, WebActor, WebError, WebResult, field_errors, page_ctx, render, render_status};
+use super::{
+    Fields, FormPairs, WebActor, WebError, WebResult, field_errors, page_ctx, page_error, render, render_status,
+};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -29,12 +31,6 @@ pub fn slip_row(r: &SlipRow, now: i64) -> Value {
         issued_at => r.issued_at, answer_due_at => r.answer_due_at,
         overdue => r.status == "issued" && now > r.answer_due_at, sent_back => r.sent_back,
     }
-}
-
-fn page_error(lang: crate::i18n::Lang, e: Error) -> HashMap<String, String> {
-    let mut m = HashMap::new();
-    m.insert("_page".to_string(), super::error_message(lang, &e.into()));
-    m
 }
 
 #[derive(Deserialize)]
